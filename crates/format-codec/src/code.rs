@@ -1,0 +1,157 @@
+//! Format codes, byte-order prefixes, and their sizes and alignments on x86-64 Linux (LP64).
+
+/// A byte-order, size and alignment setting: the prefix characters `@ = < > !` of the struct
+/// module, and `^` of PEP 3118.
+///
+/// ```
+/// use format_codec::ByteOrder;
+/// assert_eq!(ByteOrder::from_prefix(b'!'), Some(ByteOrder::Network));
+/// assert!(ByteOrder::Native.is_aligned());
+/// assert!(!ByteOrder::Little.native_sizes());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ByteOrder {
+    /// `@`: native order, native sizes, native alignment (the default).
+    Native,
+    /// `=`: native order, standard sizes, no alignment.
+    NativeStandard,
+    /// `<`: little-endian, standard sizes, no alignment.
+    Little,
+    /// `>`: big-endian, standard sizes, no alignment.
+    Big,
+    /// `!`: network order, the same as `>`.
+    Network,
+    /// `^` (PEP 3118 only): native order and sizes, no alignment.
+    NativeUnaligned,
+}
+
+impl ByteOrder {
+    /// The setting a prefix character selects, or `None` for any other byte.
+    ///
+    /// `^` is recognised here; the struct-module parser rejects it as CPython does.
+    pub fn from_prefix(c: u8) -> Option<ByteOrder> {
+        Some(match c {
+            b'@' => ByteOrder::Native,
+            b'=' => ByteOrder::NativeStandard,
+            b'<' => ByteOrder::Little,
+            b'>' => ByteOrder::Big,
+            b'!' => ByteOrder::Network,
+            b'^' => ByteOrder::NativeUnaligned,
+            _ => return None,
+        })
+    }
+
+    /// Whether items are stored little-endian (x86-64 is little-endian natively).
+    ///
+    /// ```
+    /// assert!(format_codec::ByteOrder::NativeStandard.is_little_endian());
+    /// assert!(!format_codec::ByteOrder::Network.is_little_endian());
+    /// ```
+    pub fn is_little_endian(self) -> bool {
+        match self {
+            ByteOrder::Big | ByteOrder::Network => false,
+            ByteOrder::Little => true,
+            _ => cfg!(target_endian = "little"),
+        }
+    }
+
+    /// Whether codes have their native sizes (`l` is 8 bytes) rather than standard ones (4).
+    pub fn native_sizes(self) -> bool {
+        matches!(self, ByteOrder::Native | ByteOrder::NativeUnaligned)
+    }
+
+    /// Whether items are padded to their native alignment.
+    pub fn is_aligned(self) -> bool {
+        self == ByteOrder::Native
+    }
+}
+
+/// What one format code stores, once its size is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// An integer of 1, 2, 4 or 8 bytes.
+    Int {
+        /// Size in bytes.
+        size: u8,
+        /// Whether it is signed.
+        signed: bool,
+    },
+    /// `?`: one byte, any non-zero value reads as true.
+    Bool,
+    /// `c`: one byte, read as a byte string of length 1.
+    Char,
+    /// `e`: IEEE 754 binary16.
+    Half,
+    /// `f`: IEEE 754 binary32.
+    Float,
+    /// `d`: IEEE 754 binary64.
+    Double,
+    /// `P`: a native pointer, read as an unsigned integer, packed from any integer in `i64 ∪ u64`.
+    Pointer,
+    /// `Zf`: a complex of two binary32.
+    ComplexFloat,
+    /// `Zd`: a complex of two binary64.
+    ComplexDouble,
+    /// A code the buffer protocol carries but Rust cannot unpack (`g`, `Zg`, `O`, `u`, `w`, `&`).
+    Opaque {
+        /// The code as written.
+        code: &'static str,
+        /// Size in bytes.
+        size: u8,
+        /// Why it cannot be unpacked.
+        why: &'static str,
+    },
+}
+
+impl Scalar {
+    /// Size in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            Scalar::Int { size, .. } | Scalar::Opaque { size, .. } => usize::from(size),
+            Scalar::Bool | Scalar::Char => 1,
+            Scalar::Half => 2,
+            Scalar::Float => 4,
+            Scalar::Double | Scalar::Pointer | Scalar::ComplexFloat => 8,
+            Scalar::ComplexDouble => 16,
+        }
+    }
+}
+
+/// The native (`@`) alignment of a code, and 1 for the byte codes; `None` for an unknown code.
+pub(crate) fn native_align(code: u8) -> usize {
+    match code {
+        b'h' | b'H' | b'e' => 2,
+        b'i' | b'I' | b'f' => 4,
+        b'l' | b'L' | b'q' | b'Q' | b'n' | b'N' | b'd' | b'P' => 8,
+        _ => 1,
+    }
+}
+
+/// The scalar a single-character struct code stands for in the given mode, or `None` if the
+/// code is not a scalar code of the struct module (`x s p` and unknown bytes), or not allowed in
+/// this mode (`n N P` need native sizes).
+pub(crate) fn struct_scalar(code: u8, order: ByteOrder) -> Option<Scalar> {
+    let native = order.native_sizes();
+    let int = |size: u8, signed: bool| Some(Scalar::Int { size, signed });
+    match code {
+        b'c' => Some(Scalar::Char),
+        b'b' => int(1, true),
+        b'B' => int(1, false),
+        b'?' => Some(Scalar::Bool),
+        b'h' => int(2, true),
+        b'H' => int(2, false),
+        b'i' => int(4, true),
+        b'I' => int(4, false),
+        b'l' => int(if native { 8 } else { 4 }, true),
+        b'L' => int(if native { 8 } else { 4 }, false),
+        b'q' => int(8, true),
+        b'Q' => int(8, false),
+        b'n' if native => int(8, true),
+        b'N' if native => int(8, false),
+        b'P' if native => Some(Scalar::Pointer),
+        b'e' => Some(Scalar::Half),
+        b'f' => Some(Scalar::Float),
+        b'd' => Some(Scalar::Double),
+        _ => None,
+    }
+}

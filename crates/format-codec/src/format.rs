@@ -1,0 +1,119 @@
+//! [`Format`]: any buffer format, read by the struct grammar where it applies and by the
+//! PEP 3118 reader where it does not.
+
+use crate::code::Scalar;
+use crate::{CodecError, Layout, Struct, Value};
+
+/// The format of one item of a buffer.
+///
+/// Struct-module formats (`"i"`, `"<d"`, `"2hQ"`) keep CPython's struct semantics, including
+/// no trailing padding; anything the struct grammar rejects is read as PEP 3118 (`"T{...}"`,
+/// `"(2,3)i"`, `"Zd"`).
+///
+/// ```
+/// use format_codec::{Format, Value};
+/// let f = Format::parse("<2h").unwrap();
+/// assert_eq!(f.itemsize(), 4);
+/// assert_eq!(f.unpack_item(&[1, 0, 2, 0]).unwrap(), Value::List(vec![Value::Int(1), Value::Int(2)]));
+/// let g = Format::parse("T{<i:a:}").unwrap();
+/// assert_eq!(g.unpack_item(&[5, 0, 0, 0]).unwrap(), Value::List(vec![Value::Int(5)]));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Format {
+    /// A format of the struct module.
+    Struct(Struct),
+    /// A PEP 3118 format beyond the struct module.
+    Pep3118(Layout),
+}
+
+impl Format {
+    /// Parses a buffer format; the error is the struct module's when both readers refuse it.
+    pub fn parse(format: &str) -> Result<Format, CodecError> {
+        match Struct::new(format) {
+            Ok(s) => Ok(Format::Struct(s)),
+            Err(e) => Layout::parse(format).map(Format::Pep3118).map_err(|_| e),
+        }
+    }
+
+    /// The size in bytes of one item.
+    pub fn itemsize(&self) -> usize {
+        match self {
+            Format::Struct(s) => s.size(),
+            Format::Pep3118(l) => l.itemsize(),
+        }
+    }
+
+    /// The code if this is a single native code with an optional leading `@`, as CPython's
+    /// memoryview requires for item access (e.g. `"i"`, `"@d"`; not `"<i"` or `"2h"`).
+    ///
+    /// ```
+    /// use format_codec::Format;
+    /// assert_eq!(Format::native_single_code("@B"), Some(b'B'));
+    /// assert_eq!(Format::native_single_code("<B"), None);
+    /// ```
+    pub fn native_single_code(format: &str) -> Option<u8> {
+        let b = format.strip_prefix('@').unwrap_or(format).as_bytes();
+        match b {
+            [c] => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// The single scalar this format holds and its offset, if the item is one value.
+    pub fn single_scalar(&self) -> Option<(Scalar, usize, bool)> {
+        match self {
+            Format::Struct(s) => s.single_scalar().map(|(sc, off)| (sc, off, s.byte_order().is_little_endian())),
+            Format::Pep3118(_) => None,
+        }
+    }
+
+    /// Unpacks one item: a scalar when the format holds one value, a list when it holds several
+    /// (as `struct.unpack` would give a 1-tuple or a tuple).
+    pub fn unpack_item(&self, bytes: &[u8]) -> Result<Value, CodecError> {
+        match self {
+            Format::Struct(s) => {
+                let mut values = s.unpack(bytes.get(..s.size()).ok_or(CodecError::UnpackSize { size: s.size() })?)?;
+                if values.len() == 1 {
+                    Ok(values.remove(0))
+                } else {
+                    Ok(Value::List(values))
+                }
+            }
+            Format::Pep3118(l) => l.unpack(bytes),
+        }
+    }
+
+    /// Packs one item into `out` (exactly [`itemsize`](Self::itemsize) bytes), taking the same
+    /// shape of value [`unpack_item`](Self::unpack_item) gives.
+    pub fn pack_item(&self, value: &Value, out: &mut [u8]) -> Result<(), CodecError> {
+        match self {
+            Format::Struct(s) => {
+                let values = match value {
+                    Value::List(items) if s.value_count() != 1 => items.as_slice(),
+                    other if s.value_count() == 1 => std::slice::from_ref(other),
+                    _ => {
+                        return Err(CodecError::WrongValueCount { op: "pack", expected: s.value_count(), got: 1 })
+                    }
+                };
+                if values.len() != s.value_count() {
+                    return Err(CodecError::WrongValueCount {
+                        op: "pack",
+                        expected: s.value_count(),
+                        got: values.len(),
+                    });
+                }
+                let mut rec = vec![0u8; s.size()];
+                s.pack_record(values, &mut rec)?;
+                let dst = out.get_mut(..s.size()).ok_or(CodecError::UnpackSize { size: s.size() })?;
+                dst.copy_from_slice(&rec);
+                Ok(())
+            }
+            Format::Pep3118(l) => {
+                let packed = l.pack(value)?;
+                let dst = out.get_mut(..packed.len()).ok_or(CodecError::UnpackSize { size: packed.len() })?;
+                dst.copy_from_slice(&packed);
+                Ok(())
+            }
+        }
+    }
+}

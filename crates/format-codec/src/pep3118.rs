@@ -1,0 +1,575 @@
+//! PEP 3118 formats as NumPy 2 reads them: structs `T{...}`, `:name:` fields, sub-arrays
+//! `(n,m)`, complex `Zf`/`Zd`, the unaligned `^` mode, and byte-order changes anywhere.
+//!
+//! The rules (from NumPy's reader, the de facto standard):
+//! 1. One byte-order setting runs through the whole string: a prefix holds from where it
+//!    stands to the next prefix, into nested structs and on after they close.
+//! 2. A field is aligned to its own alignment only if the setting is `@` when it is placed
+//!    (for a nested struct: the setting in force after its `}`).
+//! 3. A struct's alignment is the least common multiple of the alignments of the fields placed
+//!    in `@` mode; it is rounded up to that only if the setting is `@` at its closing `}`.
+//! 4. Unnamed fields are named `fK`, the lowest K not already taken in the same struct.
+
+use crate::code::{ByteOrder, Scalar};
+use crate::scalar::{read_scalar, write_scalar};
+use crate::{CodecError, Value};
+
+/// The element type of one layout node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    /// A scalar stored in the given byte order.
+    Scalar {
+        /// What is stored.
+        scalar: Scalar,
+        /// The code as written (`"i"`, `"Zd"`, ...).
+        code: &'static str,
+        /// Whether it is stored little-endian.
+        little: bool,
+    },
+    /// A byte string of the given length (`Ns`, `c`, or a named padding field `Nx`).
+    Bytes(usize),
+    /// A struct: its fields in order.
+    Struct(Vec<Field>),
+}
+
+/// A node of a parsed PEP 3118 layout: an element, repeated over a sub-array shape.
+///
+/// ```
+/// let layout = format_codec::Layout::parse("(2,3)<h").unwrap();
+/// assert_eq!(layout.shape(), &[2, 3]);
+/// assert_eq!(layout.itemsize(), 12);
+/// assert_eq!(layout.element_size(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    shape: Vec<usize>,
+    element: Element,
+    element_size: usize,
+    itemsize: usize,
+    order: ByteOrder,
+}
+
+/// One named field of a struct layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The field's name (`fK` if the format gave none).
+    pub name: String,
+    /// Byte offset from the start of the struct.
+    pub offset: usize,
+    /// The field's layout (its `itemsize` includes its sub-array shape).
+    pub layout: Layout,
+}
+
+/// The parser's cursor over the format bytes, with the byte-order setting of the whole string.
+struct Stream<'a> {
+    s: &'a [u8],
+    pos: usize,
+    order: ByteOrder,
+}
+
+impl Stream<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn err(&self, reason: &'static str) -> CodecError {
+        CodecError::Pep3118 { position: self.pos, reason }
+    }
+
+    fn number(&mut self) -> Result<Option<usize>, CodecError> {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        if start == self.pos {
+            return Ok(None);
+        }
+        let digits = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| self.err("bad number"))?;
+        digits.parse::<usize>().map(Some).map_err(|_| self.err("number too large"))
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// The scalar for a PEP 3118 code in the given mode, its alignment, and the code's text.
+fn pep_scalar(s: &[u8], order: ByteOrder) -> Option<(Scalar, usize, &'static str, usize)> {
+    let native = order.native_sizes();
+    let int = |size: u8, signed: bool| Scalar::Int { size, signed };
+    let (sc, code, len): (Scalar, &'static str, usize) = match (s.first()?, s.get(1)) {
+        (b'?', _) => (Scalar::Bool, "?", 1),
+        (b'b', _) => (int(1, true), "b", 1),
+        (b'B', _) => (int(1, false), "B", 1),
+        (b'h', _) => (int(2, true), "h", 1),
+        (b'H', _) => (int(2, false), "H", 1),
+        (b'i', _) => (int(4, true), "i", 1),
+        (b'I', _) => (int(4, false), "I", 1),
+        (b'l', _) => (int(if native { 8 } else { 4 }, true), "l", 1),
+        (b'L', _) => (int(if native { 8 } else { 4 }, false), "L", 1),
+        (b'q', _) => (int(8, true), "q", 1),
+        (b'Q', _) => (int(8, false), "Q", 1),
+        (b'e', _) => (Scalar::Half, "e", 1),
+        (b'f', _) => (Scalar::Float, "f", 1),
+        (b'd', _) => (Scalar::Double, "d", 1),
+        (b'Z', Some(b'f')) => (Scalar::ComplexFloat, "Zf", 2),
+        (b'Z', Some(b'd')) => (Scalar::ComplexDouble, "Zd", 2),
+        (b'g', _) if native => (
+            Scalar::Opaque { code: "g", size: 16, why: "x87 long double has no Rust type; read its bytes" },
+            "g",
+            1,
+        ),
+        (b'Z', Some(b'g')) if native => (
+            Scalar::Opaque { code: "Zg", size: 32, why: "complex long double has no Rust type; read its bytes" },
+            "Zg",
+            2,
+        ),
+        (b'O', _) => (
+            Scalar::Opaque { code: "O", size: 8, why: "a Python object pointer means nothing outside Python" },
+            "O",
+            1,
+        ),
+        _ => return None,
+    };
+    let align = match sc {
+        Scalar::ComplexFloat => 4,
+        Scalar::ComplexDouble => 8,
+        Scalar::Opaque { size, .. } => usize::from(size).min(16),
+        other => other.size(),
+    };
+    Some((sc, align, code, len))
+}
+
+fn product(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b))
+}
+
+impl Layout {
+    /// Parses a PEP 3118 format string with NumPy's rules.
+    ///
+    /// ```
+    /// use format_codec::Layout;
+    /// assert_eq!(Layout::parse("T{l:a:i:b:}").unwrap().itemsize(), 16);
+    /// assert_eq!(Layout::parse("T{<b@ib}").unwrap().itemsize(), 12);
+    /// assert!(Layout::parse("T{i").is_err());
+    /// ```
+    pub fn parse(format: &str) -> Result<Layout, CodecError> {
+        let mut st = Stream { s: format.as_bytes(), pos: 0, order: ByteOrder::Native };
+        let (mut fields, size, _align) = parse_struct(&mut st, false)?;
+        // A single unnamed item at offset 0 that fills the whole size is that item itself.
+        if let [only] = fields.as_slice() {
+            if only.unnamed && only.field.offset == 0 && only.field.layout.itemsize == size {
+                if let Some(p) = fields.pop() {
+                    return Ok(p.field.layout);
+                }
+            }
+        }
+        Ok(struct_layout(name_fields(fields), size, st.order))
+    }
+
+    /// The total size in bytes, sub-array included.
+    pub fn itemsize(&self) -> usize {
+        self.itemsize
+    }
+
+    /// The sub-array shape (`[]` if the item is not a sub-array).
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The size of one element of the sub-array (the stride between its elements).
+    pub fn element_size(&self) -> usize {
+        self.element_size
+    }
+
+    /// The element type.
+    pub fn element(&self) -> &Element {
+        &self.element
+    }
+
+    /// The fields, if the element is a struct.
+    ///
+    /// ```
+    /// let l = format_codec::Layout::parse("T{i:a:b}").unwrap();
+    /// let names: Vec<_> = l.fields().unwrap().iter().map(|f| f.name.as_str()).collect();
+    /// assert_eq!(names, ["a", "f0"]);
+    /// ```
+    pub fn fields(&self) -> Option<&[Field]> {
+        match &self.element {
+            Element::Struct(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The field of a struct layout with this name: its offset and layout, for column views.
+    ///
+    /// ```
+    /// let l = format_codec::Layout::parse("T{<i:x:<d:y:}").unwrap();
+    /// let y = l.field("y").unwrap();
+    /// assert_eq!((y.offset, y.layout.itemsize(), y.layout.to_format()), (4, 8, "<d".to_string()));
+    /// ```
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields()?.iter().find(|f| f.name == name)
+    }
+
+    /// A format string for this layout alone, in canonical PEP 3118 spelling.
+    ///
+    /// ```
+    /// let l = format_codec::Layout::parse("T{(2)<h:a:}").unwrap();
+    /// assert_eq!(l.to_format(), "T{(2)<h:a:}");
+    /// ```
+    pub fn to_format(&self) -> String {
+        let mut out = String::new();
+        self.write_format(&mut out);
+        out
+    }
+
+    fn write_format(&self, out: &mut String) {
+        if !self.shape.is_empty() {
+            let dims: Vec<String> = self.shape.iter().map(|d| d.to_string()).collect();
+            out.push('(');
+            out.push_str(&dims.join(","));
+            out.push(')');
+        }
+        let prefix = match self.order {
+            ByteOrder::Native => '@',
+            ByteOrder::NativeStandard => '=',
+            ByteOrder::Little => '<',
+            ByteOrder::Big | ByteOrder::Network => '>',
+            ByteOrder::NativeUnaligned => '^',
+        };
+        match &self.element {
+            Element::Scalar { code, .. } => {
+                if prefix != '@' {
+                    out.push(prefix);
+                }
+                out.push_str(code);
+            }
+            Element::Bytes(n) => {
+                out.push_str(&n.to_string());
+                out.push('s');
+            }
+            Element::Struct(fields) => {
+                out.push_str("T{");
+                let mut at = 0;
+                for f in fields {
+                    if f.offset > at {
+                        out.push_str(&format!("{}x", f.offset - at));
+                    }
+                    f.layout.write_format(out);
+                    out.push(':');
+                    out.push_str(&f.name);
+                    out.push(':');
+                    at = f.offset + f.layout.itemsize;
+                }
+                if self.element_size > at {
+                    out.push_str(&format!("{}x", self.element_size - at));
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Unpacks one item from `bytes` (at least [`itemsize`](Self::itemsize) long): a struct is
+    /// a list of its field values, a sub-array a nested list, a complex number
+    /// [`Value::Complex`]; padding is ignored.
+    ///
+    /// ```
+    /// use format_codec::{Layout, Value};
+    /// let l = Layout::parse("T{<h:a:(2)B:b:}").unwrap();
+    /// let v = l.unpack(&[1, 0, 7, 8]).unwrap();
+    /// assert_eq!(v, Value::List(vec![Value::Int(1), Value::List(vec![Value::Int(7), Value::Int(8)])]));
+    /// ```
+    pub fn unpack(&self, bytes: &[u8]) -> Result<Value, CodecError> {
+        if bytes.len() < self.itemsize {
+            return Err(CodecError::UnpackSize { size: self.itemsize });
+        }
+        self.unpack_dims(bytes, 0, 0)
+    }
+
+    fn unpack_dims(&self, bytes: &[u8], at: usize, dim: usize) -> Result<Value, CodecError> {
+        if dim == self.shape.len() {
+            return self.unpack_element(bytes, at);
+        }
+        let inner = product(&self.shape[dim + 1..]).unwrap_or(0) * self.element_size;
+        (0..self.shape[dim]).map(|k| self.unpack_dims(bytes, at + k * inner, dim + 1)).collect::<Result<_, _>>().map(Value::List)
+    }
+
+    fn unpack_element(&self, bytes: &[u8], at: usize) -> Result<Value, CodecError> {
+        match &self.element {
+            Element::Scalar { scalar, little, .. } => read_scalar(*scalar, bytes, at, *little),
+            Element::Bytes(n) => Ok(Value::Bytes(bytes[at..at + n].to_vec())),
+            Element::Struct(fields) => fields
+                .iter()
+                .map(|f| f.layout.unpack_dims(bytes, at + f.offset, 0))
+                .collect::<Result<_, _>>()
+                .map(Value::List),
+        }
+    }
+
+    /// Packs one item; padding bytes are zero.
+    ///
+    /// ```
+    /// use format_codec::{Layout, Value};
+    /// let l = Layout::parse("T{b:a:i:b:}").unwrap();
+    /// let bytes = l.pack(&Value::List(vec![Value::Int(1), Value::Int(2)])).unwrap();
+    /// assert_eq!(bytes, [1, 0, 0, 0, 2, 0, 0, 0]);
+    /// ```
+    pub fn pack(&self, value: &Value) -> Result<Vec<u8>, CodecError> {
+        let mut out = vec![0u8; self.itemsize];
+        self.pack_into(value, &mut out)?;
+        Ok(out)
+    }
+
+    /// Packs one item into `out` (at least [`itemsize`](Self::itemsize) long); padding bytes
+    /// inside the item are left as they are.
+    pub fn pack_into(&self, value: &Value, out: &mut [u8]) -> Result<(), CodecError> {
+        if out.len() < self.itemsize {
+            return Err(CodecError::UnpackSize { size: self.itemsize });
+        }
+        self.pack_dims(value, out, 0, 0)
+    }
+
+    fn pack_dims(&self, value: &Value, out: &mut [u8], at: usize, dim: usize) -> Result<(), CodecError> {
+        if dim == self.shape.len() {
+            return self.pack_element(value, out, at);
+        }
+        let Value::List(items) = value else {
+            return Err(CodecError::BadValue(format!("a sub-array of shape {:?} needs a list", &self.shape[dim..])));
+        };
+        if items.len() != self.shape[dim] {
+            return Err(CodecError::BadValue(format!(
+                "a sub-array dimension of {} needs {} values, got {}",
+                self.shape[dim],
+                self.shape[dim],
+                items.len()
+            )));
+        }
+        let inner = product(&self.shape[dim + 1..]).unwrap_or(0) * self.element_size;
+        for (k, v) in items.iter().enumerate() {
+            self.pack_dims(v, out, at + k * inner, dim + 1)?;
+        }
+        Ok(())
+    }
+
+    fn pack_element(&self, value: &Value, out: &mut [u8], at: usize) -> Result<(), CodecError> {
+        match &self.element {
+            Element::Scalar { scalar, code, little } => {
+                let c = code.as_bytes()[0];
+                write_scalar(*scalar, c, value, out, at, *little, false)
+            }
+            Element::Bytes(n) => {
+                let Value::Bytes(b) = value else {
+                    return Err(CodecError::NotBytes { code: 's' });
+                };
+                let k = b.len().min(*n);
+                out[at..at + k].copy_from_slice(&b[..k]);
+                out[at + k..at + n].fill(0);
+                Ok(())
+            }
+            Element::Struct(fields) => {
+                let Value::List(items) = value else {
+                    return Err(CodecError::BadValue("a struct item needs a list of field values".into()));
+                };
+                if items.len() != fields.len() {
+                    return Err(CodecError::BadValue(format!(
+                        "a struct of {} fields got {} values",
+                        fields.len(),
+                        items.len()
+                    )));
+                }
+                for (f, v) in fields.iter().zip(items) {
+                    f.layout.pack_dims(v, out, at + f.offset, 0)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn struct_layout(fields: Vec<Field>, size: usize, order: ByteOrder) -> Layout {
+    Layout { shape: Vec::new(), element: Element::Struct(fields), element_size: size, itemsize: size, order }
+}
+
+/// A field while its struct is being read: its name may still be missing.
+struct Pending {
+    field: Field,
+    unnamed: bool,
+}
+
+/// Gives each unnamed field the lowest `fK` not used by any name of the struct.
+fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
+    let mut names: Vec<Option<String>> =
+        pending.iter().map(|p| if p.unnamed { None } else { Some(p.field.name.clone()) }).collect();
+    for i in 0..names.len() {
+        if names[i].is_some() {
+            continue;
+        }
+        let mut k = 0usize;
+        let name = loop {
+            let cand = format!("f{k}");
+            if !names.iter().any(|n| n.as_deref() == Some(cand.as_str())) {
+                break cand;
+            }
+            k += 1;
+        };
+        names[i] = Some(name);
+    }
+    pending
+        .into_iter()
+        .zip(names)
+        .map(|(mut p, n)| {
+            p.field.name = n.unwrap_or_default();
+            p.field
+        })
+        .collect()
+}
+
+/// Reads the items of a struct body (or of the whole string when `nested` is false) up to its
+/// `}`; returns the fields, the size and the struct's alignment.
+fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usize, usize), CodecError> {
+    let overflow = |st: &Stream<'_>| st.err("size overflows");
+    let mut fields: Vec<Pending> = Vec::new();
+    let mut offset = 0usize;
+    let mut common_align = 1usize;
+    loop {
+        match st.peek() {
+            None if nested => return Err(st.err("missing '}'")),
+            None => break,
+            Some(b'}') if nested => {
+                st.pos += 1;
+                break;
+            }
+            Some(b'}') => return Err(st.err("'}' without 'T{'")),
+            _ => {}
+        }
+        // Sub-array shape.
+        let mut shape = Vec::new();
+        if st.eat(b'(') {
+            loop {
+                let d = st.number()?.ok_or_else(|| st.err("expected a dimension"))?;
+                shape.push(d);
+                if st.eat(b')') {
+                    break;
+                }
+                if !st.eat(b',') {
+                    return Err(st.err("expected ',' or ')'"));
+                }
+            }
+        }
+        // Byte order.
+        if let Some(o) = st.peek().and_then(ByteOrder::from_prefix) {
+            st.pos += 1;
+            st.order = o;
+        }
+        let count = st.number()?;
+        let order = st.order;
+        // The item itself: (element, element size, alignment, is unnamed padding).
+        let (element, mut elem_size, align, padding) = if st.s[st.pos..].starts_with(b"T{") {
+            st.pos += 2;
+            let (inner, size, align) = parse_struct(st, true)?;
+            (Element::Struct(name_fields(inner)), size, align, false)
+        } else {
+            match st.peek() {
+                Some(b's') => {
+                    st.pos += 1;
+                    (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, false)
+                }
+                Some(b'x') => {
+                    st.pos += 1;
+                    (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, true)
+                }
+                Some(b'c') => {
+                    st.pos += 1;
+                    (Element::Bytes(1), 1, 1, false)
+                }
+                Some(b'w') => {
+                    st.pos += 1;
+                    let n = count.unwrap_or(1);
+                    let size = n.checked_mul(4).ok_or_else(|| overflow(st))?;
+                    let why = "UCS-4 text has no byte-level value here; read its bytes";
+                    let sc = Scalar::Opaque { code: "w", size: 4, why };
+                    (Element::Scalar { scalar: sc, code: "w", little: order.is_little_endian() }, size, 4, false)
+                }
+                Some(b'u' | b'&' | b't' | b'X') => return Err(st.err("format code not supported by NumPy's reader")),
+                _ => {
+                    let (sc, align, code, len) =
+                        pep_scalar(&st.s[st.pos..], order).ok_or_else(|| st.err("unknown type code"))?;
+                    st.pos += len;
+                    (Element::Scalar { scalar: sc, code, little: order.is_little_endian() }, sc.size(), align, false)
+                }
+            }
+        };
+        // A count repeats the item as a sub-array, except for `s`, `x` and `w`, where it is a length.
+        let count_dims = match (&element, count) {
+            (_, None) | (_, Some(1)) => None,
+            (Element::Bytes(_), _) if !matches!(st.s.get(st.pos - 1), Some(b'c')) => None,
+            (Element::Scalar { code: "w", .. }, _) => None,
+            (_, Some(n)) => Some(n),
+        };
+        let mut extra_offset = 0usize;
+        if st.order == ByteOrder::Native {
+            let start_pad = (align - offset % align) % align;
+            let intra_pad = (align - elem_size % align) % align;
+            offset = offset.checked_add(start_pad).ok_or_else(|| overflow(st))?;
+            if intra_pad != 0 {
+                let repeated = count_dims.is_some() || product(&shape).is_some_and(|p| p > 1);
+                if repeated {
+                    elem_size += intra_pad;
+                } else {
+                    extra_offset = intra_pad;
+                }
+            }
+            common_align = common_align / gcd(common_align, align) * align;
+        }
+        let mut full_shape = shape;
+        if let Some(n) = count_dims {
+            full_shape.push(n);
+        }
+        let itemsize = product(&full_shape).and_then(|p| p.checked_mul(elem_size)).ok_or_else(|| overflow(st))?;
+        let layout = Layout { shape: full_shape, element, element_size: elem_size, itemsize, order };
+        // Field name.
+        let mut name = None;
+        if st.eat(b':') {
+            let rest = &st.s[st.pos..];
+            let end = rest.iter().position(|&c| c == b':').ok_or_else(|| st.err("field name without closing ':'"))?;
+            let text = std::str::from_utf8(&rest[..end]).map_err(|_| st.err("field name is not UTF-8"))?;
+            st.pos += end + 1;
+            name = Some(text.to_owned());
+        }
+        if !(padding && name.is_none()) {
+            if let Some(n) = &name {
+                if fields.iter().any(|f| !f.unnamed && &f.field.name == n) {
+                    return Err(st.err("duplicate field name"));
+                }
+            }
+            fields.push(Pending {
+                unnamed: name.is_none(),
+                field: Field { name: name.unwrap_or_default(), offset, layout: layout.clone() },
+            });
+        }
+        offset = offset
+            .checked_add(layout.itemsize)
+            .and_then(|o| o.checked_add(extra_offset))
+            .filter(|&o| o <= isize::MAX as usize)
+            .ok_or_else(|| overflow(st))?;
+    }
+    let mut size = offset;
+    if st.order == ByteOrder::Native {
+        size = size.checked_add((common_align - offset % common_align) % common_align).ok_or_else(|| overflow(st))?;
+    }
+    Ok((fields, size, common_align))
+}

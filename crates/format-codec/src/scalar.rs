@@ -1,0 +1,211 @@
+//! Reading and writing one scalar field: the conversions and range checks of `_struct.c`.
+
+use crate::code::Scalar;
+use crate::{CodecError, Value};
+
+/// Copies `N` bytes at `at` of `bytes` into an array, in native order after an optional swap.
+#[inline(always)]
+fn take<const N: usize>(bytes: &[u8], at: usize, little: bool) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&bytes[at..at + N]);
+    if little != cfg!(target_endian = "little") {
+        out.reverse();
+    }
+    out
+}
+
+/// Reads the unsigned bits of an integer of `size` bytes.
+#[inline]
+pub(crate) fn read_uint(bytes: &[u8], at: usize, size: usize, little: bool) -> u64 {
+    match size {
+        1 => u64::from(bytes[at]),
+        2 => u64::from(u16::from_ne_bytes(take(bytes, at, little))),
+        4 => u64::from(u32::from_ne_bytes(take(bytes, at, little))),
+        _ => u64::from_ne_bytes(take(bytes, at, little)),
+    }
+}
+
+/// Reads an integer of `size` bytes, sign-extending it when `signed`.
+#[inline]
+pub(crate) fn read_int(bytes: &[u8], at: usize, size: usize, signed: bool, little: bool) -> i128 {
+    let raw = read_uint(bytes, at, size, little);
+    if signed {
+        let shift = 64 - 8 * size as u32;
+        i128::from(((raw << shift) as i64) >> shift)
+    } else {
+        i128::from(raw)
+    }
+}
+
+/// Writes the low `size` bytes of `bits`.
+#[inline]
+pub(crate) fn write_uint(out: &mut [u8], at: usize, size: usize, bits: u64, little: bool) {
+    let le = bits.to_le_bytes();
+    let dst = &mut out[at..at + size];
+    if little {
+        dst.copy_from_slice(&le[..size]);
+    } else {
+        for (d, s) in dst.iter_mut().zip(le[..size].iter().rev()) {
+            *d = *s;
+        }
+    }
+}
+
+/// Reads one scalar at `at` (the caller has checked `at + s.size() <= bytes.len()`).
+pub(crate) fn read_scalar(s: Scalar, bytes: &[u8], at: usize, little: bool) -> Result<Value, CodecError> {
+    Ok(match s {
+        Scalar::Int { size, signed } => Value::Int(read_int(bytes, at, usize::from(size), signed, little)),
+        Scalar::Pointer => Value::Int(i128::from(read_uint(bytes, at, 8, little))),
+        Scalar::Bool => Value::Bool(bytes[at] != 0),
+        Scalar::Char => Value::Bytes(vec![bytes[at]]),
+        Scalar::Half => Value::Float(half_to_f64(read_uint(bytes, at, 2, little) as u16)),
+        Scalar::Float => Value::Float(f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32))),
+        Scalar::Double => Value::Float(f64::from_bits(read_uint(bytes, at, 8, little))),
+        Scalar::ComplexFloat => Value::Complex(
+            f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32)),
+            f64::from(f32::from_bits(read_uint(bytes, at + 4, 4, little) as u32)),
+        ),
+        Scalar::ComplexDouble => Value::Complex(
+            f64::from_bits(read_uint(bytes, at, 8, little)),
+            f64::from_bits(read_uint(bytes, at + 8, 8, little)),
+        ),
+        Scalar::Opaque { code, why, .. } => return Err(CodecError::Unsupported { code, why }),
+    })
+}
+
+/// Converts binary16 bits to a double (exact).
+pub(crate) fn half_to_f64(bits: u16) -> f64 {
+    half::f16::from_bits(bits).to_f64()
+}
+
+/// Rounds a double to binary16 as `PyFloat_Pack2` does: round half to even, overflow at 65520,
+/// NaN kept as a quiet NaN with its sign.
+pub(crate) fn f64_to_half(x: f64) -> Option<u16> {
+    if x.is_nan() {
+        return Some(if x.is_sign_negative() { 0xfe00 } else { 0x7e00 });
+    }
+    let h = half::f16::from_f64(x);
+    if h.is_infinite() && x.is_finite() {
+        return None;
+    }
+    Some(h.to_bits())
+}
+
+/// The integer a value holds for an integer code, or the error CPython gives for it.
+fn int_arg(v: &Value) -> Result<Option<i128>, CodecError> {
+    match v {
+        Value::Int(i) => Ok(Some(*i)),
+        Value::Bool(b) => Ok(Some(i128::from(*b))),
+        Value::BigInt(_) => Ok(None),
+        _ => Err(CodecError::NotAnInteger),
+    }
+}
+
+const OUT_OF_RANGE: &str = "argument out of range";
+
+/// Checks an integer against the range of its code, with CPython 3.11's messages, and returns
+/// the bits to store.
+pub(crate) fn int_bits(code: u8, size: u8, signed: bool, v: &Value) -> Result<u64, CodecError> {
+    let range = |m: String| -> Result<(), CodecError> { Err(CodecError::IntRange(m)) };
+    let Some(i) = int_arg(v)? else {
+        return Err(CodecError::IntRange(OUT_OF_RANGE.into()));
+    };
+    if signed || size <= 2 {
+        // get_long: the value must first fit in a C long.
+        if i < i128::from(i64::MIN) || i > i128::from(i64::MAX) {
+            return Err(CodecError::IntRange(OUT_OF_RANGE.into()));
+        }
+    } else if i < 0 || i > i128::from(u64::MAX) {
+        return Err(CodecError::IntRange(OUT_OF_RANGE.into()));
+    }
+    let c = char::from(code);
+    let ok = match (size, signed) {
+        (1, true) if !(-128..=127).contains(&i) => range("byte format requires -128 <= number <= 127".into()),
+        (1, false) if !(0..=255).contains(&i) => range("ubyte format requires 0 <= number <= 255".into()),
+        (2, true) if !(-32768..=32767).contains(&i) => {
+            range("short format requires -32768 <= number <= 32767".into())
+        }
+        (2, false) if !(0..=65535).contains(&i) => range("ushort format requires 0 <= number <= 65535".into()),
+        (4, true) if !(-2147483648..=2147483647).contains(&i) => {
+            range(format!("'{c}' format requires -2147483648 <= number <= 2147483647"))
+        }
+        (4, false) if i > 4294967295 => range(format!("'{c}' format requires 0 <= number <= 4294967295")),
+        _ => Ok(()),
+    };
+    ok.map(|()| i as u64)
+}
+
+/// Writes one scalar value at `at` (the caller has checked the bounds). `native_float_cast`
+/// selects the plain C cast of native `f` (no overflow check).
+pub(crate) fn write_scalar(
+    s: Scalar,
+    code: u8,
+    v: &Value,
+    out: &mut [u8],
+    at: usize,
+    little: bool,
+    native_float_cast: bool,
+) -> Result<(), CodecError> {
+    // An OverflowError raised for an int argument becomes `struct.error` in CPython.
+    let overflow = |code: char| {
+        if v.is_int() {
+            CodecError::IntTooLarge
+        } else {
+            CodecError::FloatTooLarge { code }
+        }
+    };
+    match s {
+        Scalar::Int { size, signed } => {
+            let bits = int_bits(code, size, signed, v)?;
+            write_uint(out, at, usize::from(size), bits, little);
+        }
+        Scalar::Pointer => {
+            let i = int_arg(v)?.ok_or(CodecError::IntTooLarge)?;
+            if i < i128::from(i64::MIN) || i > i128::from(u64::MAX) {
+                return Err(CodecError::IntTooLarge);
+            }
+            write_uint(out, at, 8, i as u64, little);
+        }
+        Scalar::Bool => out[at] = u8::from(v.truthy()),
+        Scalar::Char => match v {
+            Value::Bytes(b) if b.len() == 1 => out[at] = b[0],
+            _ => return Err(CodecError::BadChar1),
+        },
+        Scalar::Half => {
+            let x = v.as_f64().ok_or(CodecError::NotAFloat)?;
+            let h = f64_to_half(x).ok_or_else(|| overflow('e'))?;
+            write_uint(out, at, 2, u64::from(h), little);
+        }
+        Scalar::Float => {
+            let x = v.as_f64().ok_or(CodecError::NotAFloat)?;
+            let y = x as f32;
+            if !native_float_cast && y.is_infinite() && x.is_finite() {
+                return Err(overflow('f'));
+            }
+            write_uint(out, at, 4, u64::from(y.to_bits()), little);
+        }
+        Scalar::Double => {
+            let x = v.as_f64().ok_or(CodecError::NotAFloat)?;
+            write_uint(out, at, 8, x.to_bits(), little);
+        }
+        Scalar::ComplexFloat | Scalar::ComplexDouble => {
+            let (re, im) = match v {
+                Value::Complex(r, i) => (*r, *i),
+                other => (other.as_f64().ok_or(CodecError::NotAFloat)?, 0.0),
+            };
+            if s == Scalar::ComplexFloat {
+                let (r, i) = (re as f32, im as f32);
+                if (r.is_infinite() && re.is_finite()) || (i.is_infinite() && im.is_finite()) {
+                    return Err(CodecError::FloatTooLarge { code: 'f' });
+                }
+                write_uint(out, at, 4, u64::from(r.to_bits()), little);
+                write_uint(out, at + 4, 4, u64::from(i.to_bits()), little);
+            } else {
+                write_uint(out, at, 8, re.to_bits(), little);
+                write_uint(out, at + 8, 8, im.to_bits(), little);
+            }
+        }
+        Scalar::Opaque { code, why, .. } => return Err(CodecError::Unsupported { code, why }),
+    }
+    Ok(())
+}

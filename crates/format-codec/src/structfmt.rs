@@ -1,0 +1,452 @@
+//! The struct-module grammar and the compiled [`Struct`] codec.
+
+use crate::code::{native_align, struct_scalar, ByteOrder, Scalar};
+use crate::scalar::{read_scalar, write_scalar};
+use crate::{CodecError, Value};
+
+/// One item of a parsed format: a code with its repeat count, where it starts, and its size.
+///
+/// ```
+/// use format_codec::Struct;
+/// let s = Struct::new("@ci").unwrap();
+/// let items = s.items();
+/// assert_eq!((items[1].code, items[1].offset, items[1].size), ('i', 4, 4));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// The format code.
+    pub code: char,
+    /// The repeat count (the length, for `s` and `p`).
+    pub count: usize,
+    /// Byte offset of the item's first byte (after alignment padding).
+    pub offset: usize,
+    /// Size in bytes of the whole item (count × code size).
+    pub size: usize,
+}
+
+/// What one value of a compiled format is stored as.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum FieldKind {
+    /// A scalar code, with the code byte (for error messages).
+    Scalar(Scalar, u8),
+    /// `Ns`: N bytes, NUL-padded or truncated on pack.
+    Bytes(usize),
+    /// `Np`: a Pascal string of N bytes in total.
+    Pascal(usize),
+}
+
+/// One value of a compiled format: where it is and how it is stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Field {
+    pub(crate) offset: usize,
+    pub(crate) kind: FieldKind,
+}
+
+/// A compiled struct format, like Python's `struct.Struct`: parsed once, reused for every record.
+///
+/// It is immutable after construction, so it is `Send + Sync` and can be shared by threads.
+///
+/// ```
+/// use format_codec::{Struct, Value};
+/// let s = Struct::new("<Ih2s").unwrap();
+/// assert_eq!(s.size(), 8);
+/// let bytes = s.pack(&[Value::Int(7), Value::Int(-2), Value::Bytes(b"ok".to_vec())]).unwrap();
+/// assert_eq!(bytes, b"\x07\x00\x00\x00\xfe\xffok");
+/// assert_eq!(s.unpack(&bytes).unwrap()[1], Value::Int(-2));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    format: String,
+    order: ByteOrder,
+    size: usize,
+    items: Vec<Item>,
+    fields: Vec<Field>,
+}
+
+/// `Py_ISSPACE`: the whitespace the struct parser skips between items.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+impl Struct {
+    /// Parses a struct-module format string, with CPython's rules and errors.
+    ///
+    /// Whitespace may stand between items but not between a count and its code; a byte-order
+    /// prefix may only be the first character; `@` aligns each item to its native alignment and
+    /// adds no trailing padding.
+    ///
+    /// ```
+    /// use format_codec::Struct;
+    /// assert_eq!(Struct::new("@qi").unwrap().size(), 12);
+    /// assert_eq!(Struct::new("@iq").unwrap().size(), 16);
+    /// assert_eq!(Struct::new("ci0l").unwrap().size(), 8);
+    /// assert!(Struct::new("<n").is_err());
+    /// ```
+    pub fn new(format: &str) -> Result<Struct, CodecError> {
+        let b = format.as_bytes();
+        if let Some(position) = b.iter().position(|c| !c.is_ascii()) {
+            return Err(CodecError::NonAscii { position });
+        }
+        if b.contains(&0) {
+            return Err(CodecError::EmbeddedNul);
+        }
+        let (order, mut pos) = match b.first().and_then(|&c| ByteOrder::from_prefix(c)) {
+            Some(ByteOrder::NativeUnaligned) | None => (ByteOrder::Native, 0),
+            Some(o) => (o, 1),
+        };
+        let mut size = 0usize;
+        let mut items = Vec::new();
+        let mut fields = Vec::new();
+        const MAX: usize = isize::MAX as usize;
+        while pos < b.len() {
+            let mut c = b[pos];
+            pos += 1;
+            if is_space(c) {
+                continue;
+            }
+            let mut num = 1usize;
+            if c.is_ascii_digit() {
+                num = usize::from(c - b'0');
+                loop {
+                    let Some(&d) = b.get(pos) else {
+                        return Err(CodecError::RepeatWithoutCode);
+                    };
+                    pos += 1;
+                    if !d.is_ascii_digit() {
+                        c = d;
+                        break;
+                    }
+                    num = num
+                        .checked_mul(10)
+                        .and_then(|n| n.checked_add(usize::from(d - b'0')))
+                        .filter(|&n| n <= MAX)
+                        .ok_or(CodecError::SizeTooLong)?;
+                }
+            }
+            let scalar = struct_scalar(c, order);
+            if scalar.is_none() && !matches!(c, b'x' | b's' | b'p') {
+                return Err(CodecError::BadChar { position: pos - 1 });
+            }
+            let itemsize = scalar.map_or(1, Scalar::size);
+            if order.is_aligned() {
+                let align = native_align(c);
+                let extra = (align - size % align) % align;
+                size = size.checked_add(extra).filter(|&s| s <= MAX).ok_or(CodecError::SizeTooLong)?;
+            }
+            if num > (MAX - size) / itemsize {
+                return Err(CodecError::SizeTooLong);
+            }
+            let offset = size;
+            size += num * itemsize;
+            items.push(Item { code: char::from(c), count: num, offset, size: num * itemsize });
+            match (c, scalar) {
+                (b's', _) => fields.push(Field { offset, kind: FieldKind::Bytes(num) }),
+                (b'p', _) => fields.push(Field { offset, kind: FieldKind::Pascal(num) }),
+                (_, Some(s)) => {
+                    for k in 0..num {
+                        fields.push(Field { offset: offset + k * itemsize, kind: FieldKind::Scalar(s, c) });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Struct { format: format.to_owned(), order, size, items, fields })
+    }
+
+    /// The format string as given.
+    pub fn format(&self) -> &str {
+        &self.format
+    }
+
+    /// The byte-order setting of the whole format.
+    pub fn byte_order(&self) -> ByteOrder {
+        self.order
+    }
+
+    /// The size in bytes of one record (`struct.calcsize`).
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The items of the format, in order, with their offsets (padding `x` items included).
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// The number of values a record packs and unpacks.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Struct::new("3x2s4i").unwrap().value_count(), 5);
+    /// ```
+    pub fn value_count(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// The single scalar code of a one-value format (e.g. `"<i"`, `"@d"`, `"3x?"`), if it is one.
+    pub fn single_scalar(&self) -> Option<(Scalar, usize)> {
+        match self.fields.as_slice() {
+            [Field { offset, kind: FieldKind::Scalar(s, _) }] => Some((*s, *offset)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// Unpacks one record from a buffer of exactly [`size`](Self::size) bytes.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new(">H").unwrap();
+    /// assert_eq!(s.unpack(b"\x01\x02").unwrap(), vec![format_codec::Value::Int(258)]);
+    /// assert!(s.unpack(b"\x01").is_err());
+    /// ```
+    pub fn unpack(&self, bytes: &[u8]) -> Result<Vec<Value>, CodecError> {
+        if bytes.len() != self.size {
+            return Err(CodecError::UnpackSize { size: self.size });
+        }
+        self.unpack_record(bytes)
+    }
+
+    /// Unpacks the record starting at byte `at` (the caller has checked the length).
+    pub(crate) fn unpack_record(&self, bytes: &[u8]) -> Result<Vec<Value>, CodecError> {
+        let little = self.order.is_little_endian();
+        let mut out = Vec::with_capacity(self.fields.len());
+        for f in &self.fields {
+            out.push(match f.kind {
+                FieldKind::Scalar(s, _) => read_scalar(s, bytes, f.offset, little)?,
+                FieldKind::Bytes(n) => Value::Bytes(bytes[f.offset..f.offset + n].to_vec()),
+                FieldKind::Pascal(n) => {
+                    let data = &bytes[f.offset..f.offset + n];
+                    let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
+                    Value::Bytes(data.get(1..1 + len).unwrap_or(&[]).to_vec())
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// Unpacks one record at `offset` of a longer buffer (`struct.unpack_from`); a negative
+    /// offset counts from the end.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("B").unwrap();
+    /// assert_eq!(s.unpack_from(b"abc", -1).unwrap(), vec![format_codec::Value::Int(99)]);
+    /// ```
+    pub fn unpack_from(&self, bytes: &[u8], offset: isize) -> Result<Vec<Value>, CodecError> {
+        let start = self.checked_window(bytes.len(), offset, "unpack_from")?;
+        self.unpack_record(&bytes[start..start + self.size])
+    }
+
+    /// Resolves an `unpack_from`/`pack_into` offset to a start index, with CPython's checks.
+    fn checked_window(&self, len: usize, offset: isize, op: &'static str) -> Result<usize, CodecError> {
+        let size = self.size;
+        let start = if offset < 0 {
+            let back = offset.unsigned_abs();
+            if back > len {
+                return Err(CodecError::OffsetOutOfRange { offset, len });
+            }
+            if size > back {
+                return Err(if op == "pack_into" {
+                    CodecError::NoSpace { size, offset }
+                } else {
+                    CodecError::NotEnoughData { size, offset }
+                });
+            }
+            len - back
+        } else {
+            offset.unsigned_abs()
+        };
+        if len.saturating_sub(start) < size || start > len {
+            let verb = if op == "pack_into" { "packing" } else { "unpacking" };
+            return Err(CodecError::BufferTooSmall {
+                op,
+                verb,
+                need: size.saturating_add(start),
+                size,
+                offset,
+                len,
+            });
+        }
+        Ok(start)
+    }
+
+    /// Unpacks consecutive records (`struct.iter_unpack`), lazily.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<h").unwrap();
+    /// let rows: Result<Vec<_>, _> = s.iter_unpack(b"\x01\x00\x02\x00").unwrap().collect();
+    /// assert_eq!(rows.unwrap().len(), 2);
+    /// ```
+    pub fn iter_unpack<'a>(&'a self, bytes: &'a [u8]) -> Result<IterUnpack<'a>, CodecError> {
+        if self.size == 0 {
+            return Err(CodecError::IterZeroSize);
+        }
+        if bytes.len() % self.size != 0 {
+            return Err(CodecError::IterNotMultiple { size: self.size });
+        }
+        Ok(IterUnpack { codec: self, chunks: bytes.chunks_exact(self.size) })
+    }
+
+    /// Packs values into a new buffer of [`size`](Self::size) bytes (`struct.pack`); padding is zero.
+    ///
+    /// ```
+    /// use format_codec::{Struct, Value};
+    /// let s = Struct::new("3p").unwrap();
+    /// assert_eq!(s.pack(&[Value::Bytes(b"abcdef".to_vec())]).unwrap(), b"\x02ab");
+    /// ```
+    pub fn pack(&self, values: &[Value]) -> Result<Vec<u8>, CodecError> {
+        self.check_count(values, "pack")?;
+        // One spare byte, as CPython's bytes object has its terminator: see `0p` in `pack_record`.
+        let mut out = vec![0u8; self.size + 1];
+        self.pack_record(values, &mut out)?;
+        out.truncate(self.size);
+        Ok(out)
+    }
+
+    /// Packs values into `buffer` at `offset` (`struct.pack_into`); a negative offset counts
+    /// from the end. Padding bytes of the record are zeroed; nothing outside it is touched.
+    ///
+    /// ```
+    /// use format_codec::{Struct, Value};
+    /// let mut buf = [0xaa_u8; 4];
+    /// Struct::new("<h").unwrap().pack_into(&mut buf, -2, &[Value::Int(1)]).unwrap();
+    /// assert_eq!(buf, [0xaa, 0xaa, 1, 0]);
+    /// ```
+    pub fn pack_into(&self, buffer: &mut [u8], offset: isize, values: &[Value]) -> Result<(), CodecError> {
+        self.check_count(values, "pack_into")?;
+        let start = self.checked_window(buffer.len(), offset, "pack_into")?;
+        // Pack into a zeroed scratch record first so a failing value leaves the buffer untouched;
+        // the byte after the record comes along, as `0p` may write it (see `pack_record`).
+        let end = (start + self.size + 1).min(buffer.len());
+        let mut rec = buffer[start..end].to_vec();
+        rec[..self.size].fill(0);
+        self.pack_record(values, &mut rec)?;
+        buffer[start..end].copy_from_slice(&rec);
+        Ok(())
+    }
+
+    fn check_count(&self, values: &[Value], op: &'static str) -> Result<(), CodecError> {
+        if values.len() != self.fields.len() {
+            return Err(CodecError::WrongValueCount { op, expected: self.fields.len(), got: values.len() });
+        }
+        Ok(())
+    }
+
+    /// Packs one record into `out`, which starts with [`size`](Self::size) zeroed bytes.
+    pub(crate) fn pack_record(&self, values: &[Value], out: &mut [u8]) -> Result<(), CodecError> {
+        let little = self.order.is_little_endian();
+        let native_cast = self.order == ByteOrder::Native;
+        for (f, v) in self.fields.iter().zip(values) {
+            match f.kind {
+                FieldKind::Scalar(s, code) => write_scalar(s, code, v, out, f.offset, little, native_cast)?,
+                FieldKind::Bytes(n) => {
+                    let Value::Bytes(b) = v else {
+                        return Err(CodecError::NotBytes { code: 's' });
+                    };
+                    let k = b.len().min(n);
+                    out[f.offset..f.offset + k].copy_from_slice(&b[..k]);
+                }
+                FieldKind::Pascal(n) => {
+                    let Value::Bytes(b) = v else {
+                        return Err(CodecError::NotBytes { code: 'p' });
+                    };
+                    if n == 0 {
+                        // CPython stores the length byte min(len, n - 1) = -1 even for `0p`, so
+                        // 0xff lands on the byte just past the field (a later field may cover it).
+                        if let Some(b) = out.get_mut(f.offset) {
+                            *b = 0xff;
+                        }
+                        continue;
+                    }
+                    let k = b.len().min(n - 1);
+                    out[f.offset + 1..f.offset + 1 + k].copy_from_slice(&b[..k]);
+                    out[f.offset] = k.min(255) as u8;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The iterator of [`Struct::iter_unpack`]: one `Vec<Value>` per record.
+#[derive(Debug)]
+pub struct IterUnpack<'a> {
+    codec: &'a Struct,
+    chunks: std::slice::ChunksExact<'a, u8>,
+}
+
+impl Iterator for IterUnpack<'_> {
+    type Item = Result<Vec<Value>, CodecError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.chunks.next().map(|c| self.codec.unpack_record(c))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl ExactSizeIterator for IterUnpack<'_> {}
+
+/// `struct.calcsize`: the size of one record of `format`.
+///
+/// ```
+/// assert_eq!(format_codec::calcsize("=ci").unwrap(), 5);
+/// ```
+pub fn calcsize(format: &str) -> Result<usize, CodecError> {
+    Struct::new(format).map(|s| s.size())
+}
+
+/// `struct.pack`: packs values with a format.
+///
+/// ```
+/// use format_codec::{pack, Value};
+/// assert_eq!(pack(">h", &[Value::Int(-2)]).unwrap(), b"\xff\xfe");
+/// ```
+pub fn pack(format: &str, values: &[Value]) -> Result<Vec<u8>, CodecError> {
+    Struct::new(format)?.pack(values)
+}
+
+/// `struct.unpack`: unpacks a buffer of exactly `calcsize(format)` bytes.
+///
+/// ```
+/// use format_codec::{unpack, Value};
+/// assert_eq!(unpack("<?", b"\x02").unwrap(), vec![Value::Bool(true)]);
+/// ```
+pub fn unpack(format: &str, bytes: &[u8]) -> Result<Vec<Value>, CodecError> {
+    Struct::new(format)?.unpack(bytes)
+}
+
+/// `struct.unpack_from`: unpacks one record at `offset` (negative counts from the end).
+///
+/// ```
+/// use format_codec::{unpack_from, Value};
+/// assert_eq!(unpack_from("B", b"xyz", 1).unwrap(), vec![Value::Int(121)]);
+/// ```
+pub fn unpack_from(format: &str, bytes: &[u8], offset: isize) -> Result<Vec<Value>, CodecError> {
+    Struct::new(format)?.unpack_from(bytes, offset)
+}
+
+/// `struct.pack_into`: packs values into `buffer` at `offset` (negative counts from the end).
+///
+/// ```
+/// use format_codec::{pack_into, Value};
+/// let mut buf = [0u8; 3];
+/// pack_into("B", &mut buf, 1, &[Value::Int(9)]).unwrap();
+/// assert_eq!(buf, [0, 9, 0]);
+/// ```
+pub fn pack_into(format: &str, buffer: &mut [u8], offset: isize, values: &[Value]) -> Result<(), CodecError> {
+    Struct::new(format)?.pack_into(buffer, offset, values)
+}
+
+/// `struct.iter_unpack`, collected: one `Vec<Value>` per record.
+///
+/// ```
+/// use format_codec::{iter_unpack, Value};
+/// assert_eq!(iter_unpack("B", b"ab").unwrap(), vec![vec![Value::Int(97)], vec![Value::Int(98)]]);
+/// ```
+pub fn iter_unpack(format: &str, bytes: &[u8]) -> Result<Vec<Vec<Value>>, CodecError> {
+    Struct::new(format)?.iter_unpack(bytes)?.collect()
+}

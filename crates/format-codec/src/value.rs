@@ -1,0 +1,195 @@
+//! The dynamic value of one field, as Python would see it.
+
+use std::fmt;
+
+/// One unpacked value, or one value to pack.
+///
+/// Integers are held as `i128`, which covers every `i64` and `u64` a format can hold with room
+/// to spare; an integer beyond `i128` (which can only ever be a range error) is
+/// [`Value::BigInt`]. Struct items and sub-arrays of PEP 3118 formats are [`Value::List`].
+///
+/// ```
+/// use format_codec::{unpack, Value};
+/// let values = unpack("<hc?", b"\xff\xffa\x01").unwrap();
+/// assert_eq!(values, vec![Value::Int(-1), Value::Bytes(b"a".to_vec()), Value::Bool(true)]);
+/// assert_eq!(values[0].to_string(), "-1");
+/// ```
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum Value {
+    /// An integer (format codes `b B h H i I l L q Q n N P`).
+    Int(i128),
+    /// An integer outside `i128`, as its decimal digits with an optional leading `-`.
+    BigInt(String),
+    /// A float (`e f d`).
+    Float(f64),
+    /// A bool (`?`).
+    Bool(bool),
+    /// A byte string (`c s p`).
+    Bytes(Vec<u8>),
+    /// A complex number, real and imaginary part (`Zf Zd`).
+    Complex(f64, f64),
+    /// A sequence: the fields of a struct, the items of a sub-array, or a row of `tolist`.
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// Python's truth value (`bool(v)`), which is what the `?` code packs.
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// assert!(!Value::Bytes(vec![]).truthy());
+    /// assert!(Value::Float(f64::NAN).truthy());
+    /// ```
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Int(i) => *i != 0,
+            Value::BigInt(_) => true,
+            Value::Float(f) => *f != 0.0,
+            Value::Bool(b) => *b,
+            Value::Bytes(b) => !b.is_empty(),
+            Value::Complex(r, i) => *r != 0.0 || *i != 0.0,
+            Value::List(l) => !l.is_empty(),
+        }
+    }
+
+    /// The value as Python's `float()` would convert it, for float codes.
+    ///
+    /// Returns `Ok(None)` for a value that is no number, and an error for an integer beyond
+    /// the float range, as CPython does.
+    pub(crate) fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()),
+            _ => None,
+        }
+    }
+
+    /// Whether this value is a Python `int` (bools included).
+    pub(crate) fn is_int(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::BigInt(_) | Value::Bool(_))
+    }
+}
+
+/// Python's `==`: ints, bools and floats compare by numeric value, NaN is unequal to itself,
+/// byte strings by content, lists item by item.
+///
+/// ```
+/// use format_codec::Value;
+/// assert_eq!(Value::Int(1), Value::Float(1.0));
+/// assert_eq!(Value::Bool(true), Value::Int(1));
+/// assert_ne!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+/// assert_ne!(Value::Bytes(b"a".to_vec()), Value::Int(97));
+/// ```
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Int(a), Int(b)) => a == b,
+            (BigInt(a), BigInt(b)) => a == b,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Bool(b)) | (Bool(b), Int(a)) => *a == i128::from(*b),
+            (Float(a), Float(b)) => a == b,
+            (Float(f), Int(i)) | (Int(i), Float(f)) => float_eq_int(*f, *i),
+            (Float(f), Bool(b)) | (Bool(b), Float(f)) => *f == f64::from(u8::from(*b)),
+            (Bytes(a), Bytes(b)) => a == b,
+            (Complex(a, b), Complex(c, d)) => a == c && b == d,
+            (Complex(r, i), x) | (x, Complex(r, i)) if *i == 0.0 => {
+                x.as_f64().is_some_and(|v| v == *r) && !matches!(x, BigInt(_))
+            }
+            (List(a), List(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Exact comparison of a float with an integer, as Python does it (no rounding of the int).
+fn float_eq_int(f: f64, i: i128) -> bool {
+    if !f.is_finite() || f.fract() != 0.0 {
+        return false;
+    }
+    // Every integral float of magnitude below 2^127 converts to i128 exactly.
+    if f.abs() >= 1.7e38 {
+        return false;
+    }
+    f as i128 == i
+}
+
+impl fmt::Display for Value {
+    /// Python's `repr` of the value (`b'..'` for bytes, `True`, `(1+2j)`, `[..]` for lists).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::BigInt(s) => f.write_str(s),
+            Value::Float(x) => f.write_str(&py_float_repr(*x)),
+            Value::Bool(true) => f.write_str("True"),
+            Value::Bool(false) => f.write_str("False"),
+            Value::Bytes(b) => {
+                f.write_str("b'")?;
+                for &c in b {
+                    match c {
+                        b'\\' => f.write_str("\\\\")?,
+                        b'\'' => f.write_str("\\'")?,
+                        b'\n' => f.write_str("\\n")?,
+                        b'\r' => f.write_str("\\r")?,
+                        b'\t' => f.write_str("\\t")?,
+                        0x20..=0x7e => write!(f, "{}", char::from(c))?,
+                        _ => write!(f, "\\x{c:02x}")?,
+                    }
+                }
+                f.write_str("'")
+            }
+            Value::Complex(r, i) => {
+                let sign = if i.is_sign_negative() && !i.is_nan() { "-" } else { "+" };
+                write!(f, "({}{}{}j)", py_float_repr(*r), sign, py_float_repr(i.abs()))
+            }
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (n, v) in items.iter().enumerate() {
+                    if n > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+/// Python's `repr(float)`: the shortest round-tripping digits, `nan`, `inf`, `1e+16` style exponents.
+///
+/// ```
+/// use format_codec::py_float_repr;
+/// assert_eq!(py_float_repr(1.5), "1.5");
+/// assert_eq!(py_float_repr(1.0), "1.0");
+/// assert_eq!(py_float_repr(1e16), "1e+16");
+/// assert_eq!(py_float_repr(-0.0), "-0.0");
+/// assert_eq!(py_float_repr(f64::NAN), "nan");
+/// assert_eq!(py_float_repr(1.5e-7), "1.5e-07");
+/// ```
+pub fn py_float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits; Python switches to exponent form
+    // when the decimal exponent is below -4 or at least 16.
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..16).contains(&exp) {
+        let plain = format!("{x}");
+        if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        }
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    }
+}

@@ -1,0 +1,166 @@
+//! The workspace's one driver, run as `cargo xtask <command>` through the alias in
+//! `.cargo/config.toml` (`xtask = "run --package xtask --"`).
+//!
+//! * `test`: `cargo fmt --check`, `cargo clippy -D warnings`, `cargo test` with
+//!   `INSTA_UPDATE=no`, then the conformance cases of the implemented groups.
+//! * `conformance [--report FILE] [--group G]... [PATH...]`: replays conformance cases.
+//! * `bench [FILTER]`: the criterion benches.
+//! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
+//! * `miri`: the tests of the crates with `unsafe` code under Miri.
+
+mod conformance;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs a command, printing it first; returns whether it succeeded.
+fn run(what: &str, mut cmd: Command) -> bool {
+    println!("==> {what}");
+    match cmd.status() {
+        Ok(s) if s.success() => true,
+        Ok(s) => {
+            eprintln!("xtask: `{what}` failed ({s})");
+            false
+        }
+        Err(e) => {
+            eprintln!("xtask: cannot run `{what}`: {e}");
+            false
+        }
+    }
+}
+
+fn default_cases() -> PathBuf {
+    root().join("conformance")
+}
+
+fn conformance(args: &[String]) -> bool {
+    let mut report = None;
+    let mut groups: Vec<String> = Vec::new();
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--report" => report = it.next().map(PathBuf::from),
+            "--group" => groups.extend(it.next().cloned()),
+            "--all-groups" => groups.push("*".into()),
+            p => paths.push(PathBuf::from(p)),
+        }
+    }
+    let explicit_paths = !paths.is_empty();
+    if paths.is_empty() {
+        paths.push(default_cases());
+    }
+    // Default: the groups the workspace implements. Explicit paths run every group in them.
+    let selected: Option<Vec<String>> = if groups.iter().any(|g| g == "*") {
+        None
+    } else if !groups.is_empty() {
+        Some(groups)
+    } else if explicit_paths {
+        None
+    } else {
+        Some(conformance::SUPPORTED.iter().map(|s| s.to_string()).collect())
+    };
+    match &selected {
+        Some(g) => println!("==> conformance: groups {}", g.join(", ")),
+        None => println!("==> conformance: all groups"),
+    }
+    match conformance::run(&paths, selected.as_deref(), report.as_deref()) {
+        Ok(ok) => ok,
+        Err(e) => {
+            eprintln!("xtask conformance: {e}");
+            false
+        }
+    }
+}
+
+fn test() -> bool {
+    let mut ok = true;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    ok &= run("cargo fmt --all -- --check", fmt);
+    let mut clippy = cargo();
+    clippy.args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    ok &= run("cargo clippy --workspace --all-targets -- -D warnings", clippy);
+    let mut t = cargo();
+    t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
+    ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
+    ok &= conformance(&[]);
+    if ok {
+        println!("xtask test: all steps passed");
+    } else {
+        eprintln!("xtask test: some steps failed");
+    }
+    ok
+}
+
+fn bench(args: &[String]) -> bool {
+    let mut c = cargo();
+    c.args(["bench", "--workspace"]);
+    if let Some(filter) = args.first() {
+        c.args(["--", filter]);
+    }
+    run("cargo bench --workspace", c)
+}
+
+fn docs() -> bool {
+    let mut c = cargo();
+    c.args(["doc", "--workspace", "--no-deps"]);
+    let ok = run("cargo doc --workspace --no-deps", c);
+    if ok {
+        println!("documentation: {}", root().join("target/doc/memview/index.html").display());
+    }
+    ok
+}
+
+fn miri() -> bool {
+    let has_miri = Command::new("cargo")
+        .args(["+nightly", "miri", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_miri {
+        let mut add = Command::new("rustup");
+        add.args(["component", "add", "miri", "rust-src", "--toolchain", "nightly"]);
+        if !run("rustup component add miri rust-src --toolchain nightly", add) {
+            return false;
+        }
+    }
+    let mut ok = true;
+    for krate in ["buffer-protocol", "memview"] {
+        let mut c = Command::new("cargo");
+        c.current_dir(root())
+            .args(["+nightly", "miri", "test", "-p", krate, "--lib", "--tests"])
+            .env("MIRIFLAGS", "-Zmiri-strict-provenance");
+        ok &= run(&format!("cargo +nightly miri test -p {krate}"), c);
+    }
+    ok
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ok = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("conformance") => conformance(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("docs") => docs(),
+        Some("miri") => miri(),
+        _ => {
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER] | docs | miri>");
+            false
+        }
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
