@@ -1,2 +1,34 @@
-//! The buffer protocol: exporters, consumers, request flags and the buffer descriptor.
-#![forbid(unsafe_code)]
+//! The buffer protocol in Rust: how memory that one party owns is lent to another with a
+//! description of its layout.
+//!
+//! * [`Flags`]: what a consumer asks for (`PyBUF_*`, with CPython's values);
+//! * [`BufferInfo`]: what it gets, the `Py_buffer` of Rust, holding only what was requested;
+//! * [`Exporter`]: what an owner of memory implements (`bf_getbuffer`/`bf_releasebuffer`),
+//!   refusing requests exactly where CPython's exporters do;
+//! * exporters for the memory Rust programs have: slices, arrays, `Vec`s and boxed slices of
+//!   numbers (read-only), [`MutSlice`] (writable, borrowed), [`RawMemory`] (a raw pointer with
+//!   [`Access`]), [`ByteArray`] (owned, resizable, refuses to resize while exported), and
+//!   [`NdArray`] (any layout, including PIL-style suboffsets).
+//!
+//! ```
+//! use buffer_protocol::{get_buffer, BufferError, Flags};
+//! let pixels = [0u16; 12];
+//! let held = get_buffer(&pixels[..], Flags::RECORDS_RO).unwrap();
+//! assert_eq!((held.info().format(), held.info().itemsize()), (Some("H"), 2));
+//! assert_eq!(get_buffer(&pixels[..], Flags::WRITABLE).err(), Some(BufferError::NotWritable));
+//! ```
+//!
+//! Unsafe code here is limited to the exporters' promises about their memory; each `unsafe`
+//! block says why it holds.
+
+mod descriptor;
+mod error;
+mod exporter;
+mod flags;
+mod ndarray;
+
+pub use crate::descriptor::BufferInfo;
+pub use crate::error::BufferError;
+pub use crate::exporter::{get_buffer, Buffer, ByteArray, Element, Exporter, MutSlice, RawMemory};
+pub use crate::flags::{Access, Flags};
+pub use crate::ndarray::NdArray;

@@ -72,6 +72,53 @@ impl Value {
     }
 }
 
+macro_rules! value_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(x: $t) -> Value {
+                Value::Int(i128::from(x))
+            }
+        }
+    )*};
+}
+value_from_int!(i8, u8, i16, u16, i32, u32, i64, u64, i128);
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Value {
+        Value::Float(x)
+    }
+}
+
+impl From<f32> for Value {
+    fn from(x: f32) -> Value {
+        Value::Float(f64::from(x))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(x: bool) -> Value {
+        Value::Bool(x)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(x: &[u8]) -> Value {
+        Value::Bytes(x.to_vec())
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(x: Vec<u8>) -> Value {
+        Value::Bytes(x)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(x: Vec<Value>) -> Value {
+        Value::List(x)
+    }
+}
+
 /// Python's `==`: ints, bools and floats compare by numeric value, NaN is unequal to itself,
 /// byte strings by content, lists item by item.
 ///

@@ -1,2 +1,47 @@
-//! `MemoryView`: Python's memoryview for Rust, on top of the lower crates.
-#![forbid(unsafe_code)]
+//! Python's `memoryview` for Rust: zero-copy, typed, N-dimensional, strided views of memory
+//! that someone else owns.
+//!
+//! A [`MemoryView`] is made from any [`Exporter`] (byte slices, typed slices, `Vec`s, raw
+//! pointers, resizable [`ByteArray`]s, arbitrary layouts with [`NdArray`]) and does what
+//! Python's `memoryview` does, with CPython 3.11's results and errors: attributes, item get
+//! and set with format-aware conversion, 1-D slicing, `cast`, `toreadonly`, `release`, slice
+//! assignment, `tobytes`, `tolist`, `hex`, `==` and `hash`.
+//!
+//! Where CPython stops for a limitation of its own, memview goes on with NumPy's semantics:
+//! multi-dimensional slicing and integer sub-views, `...`, transposes and reshapes, items of
+//! non-native byte orders, multi-item and PEP 3118 formats, and [`TypedView`]s for speed.
+//!
+//! ```
+//! use memview::{Index, Key, MemoryView, Slice};
+//! let mut data = *b"Python";
+//! let v = MemoryView::from_mut(&mut data);
+//! v.set(0, &b'J'.into()).unwrap();
+//! assert_eq!(v.to_bytes().unwrap(), b"Jython");
+//! let grid = v.cast_shape("B", &[2, 3]).unwrap();
+//! let column = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::At(1)])).unwrap();
+//! assert_eq!(column.to_bytes().unwrap(), b"yh");
+//! ```
+//!
+//! See the guide, [`guide`], for the feature-by-feature comparison with Python.
+
+mod compare;
+mod error;
+mod items;
+mod key;
+mod output;
+mod raw;
+mod typed;
+mod view;
+
+pub use crate::error::ViewError;
+pub use crate::key::Key;
+pub use crate::typed::TypedView;
+pub use crate::view::{MemoryView, Subscript};
+pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory};
+pub use format_codec::Value;
+pub use strided::{Index, Order, Slice};
+
+pub mod guide {
+    //! The user guide, compiled in so its examples run as tests.
+    #![doc = include_str!("../../../docs/python-users.md")]
+}

@@ -1,2 +1,46 @@
-//! Pure shape, strides and offset math for N-dimensional strided memory (strides in bytes).
+//! Layout math of N-dimensional strided memory, with no pointers.
+//!
+//! A buffer in the buffer protocol is a block of memory plus a layout: an item size, a shape,
+//! byte strides, the byte offset of the first item, and optionally PIL-style suboffsets. This
+//! crate is that layout as a value, [`StridedLayout`], with every operation `memoryview` and
+//! NumPy's basic indexing perform on it:
+//!
+//! * contiguity in C, Fortran and either order, exactly as `PyBuffer_IsContiguous`;
+//! * indexing, Python slicing ([`Slice`], `PySlice_AdjustIndices` semantics), NumPy keys
+//!   ([`Index`]: integers, slices, `...`, new axes), transposes and permutations, all as
+//!   views;
+//! * the cast rules of `memoryview.cast` and a general copy-free reshape;
+//! * copy kernels over byte slices ([`copy_to_contiguous`], [`copy_from_contiguous`],
+//!   [`copy_strided`], [`copy_within`]) that merge dimensions into long runs and block
+//!   transposes for the cache.
+//!
+//! Strides are in **bytes**, as in PEP 3118, not in items as in `ndarray`. All arithmetic is
+//! overflow-checked: a layout whose sizes or offsets do not fit in `isize` cannot be built, so
+//! later arithmetic on it cannot overflow.
+//!
+//! ```
+//! use strided::{Index, Slice, StridedLayout};
+//! let image = StridedLayout::contiguous(1, &[4, 6]).unwrap(); // 4 rows of 6 bytes
+//! let every_other = image.apply(&[Index::Slice(Slice::new(None, None, Some(2))); 2]).unwrap();
+//! assert_eq!((every_other.shape(), every_other.strides()), (&[2, 3][..], &[12, 2][..]));
+//! ```
 #![forbid(unsafe_code)]
+
+mod copy;
+mod error;
+mod layout;
+mod slice;
+
+pub use crate::copy::{copy_from_contiguous, copy_strided, copy_to_contiguous, copy_within, for_each_offset, resolve_order};
+pub use crate::error::LayoutError;
+pub use crate::layout::{c_strides, checked_len, f_strides, Order, StridedLayout};
+pub use crate::slice::{Index, Slice};
+
+/// The most dimensions a layout may have, as CPython's `PyBUF_MAX_NDIM`.
+pub const MAX_NDIM: usize = 64;
+
+/// A shape: held inline for up to 8 dimensions.
+pub type Shape = smallvec::SmallVec<[usize; 8]>;
+
+/// Byte strides or suboffsets: held inline for up to 8 dimensions.
+pub type Strides = smallvec::SmallVec<[isize; 8]>;

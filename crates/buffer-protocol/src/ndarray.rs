@@ -1,0 +1,147 @@
+//! [`NdArray`]: an exporter of any layout, like CPython's `_testbuffer.ndarray`.
+
+use crate::{BufferError, BufferInfo, Exporter, Flags};
+use std::cell::{Cell, UnsafeCell};
+use std::ptr::NonNull;
+use strided::StridedLayout;
+
+/// An owned block of memory exported with any format, shape, strides and offset, optionally
+/// in the indirect PIL layout (a first dimension of pointers to sub-arrays); what
+/// `_testbuffer.ndarray` is to CPython's tests, for tests and for users with unusual layouts.
+///
+/// ```
+/// use buffer_protocol::{Exporter, Flags, NdArray};
+/// // Two rows of three bytes, exported with the rows reversed.
+/// let nd = NdArray::new((0..6).collect(), "B", 1, &[2, 3], &[-3, 1], 3, false).unwrap();
+/// let info = nd.get_buffer(Flags::STRIDED).unwrap();
+/// assert_eq!(info.strides(), Some(&[-3, 1][..]));
+/// assert!(nd.get_buffer(Flags::CONTIG).is_err()); // not C-contiguous
+/// nd.release_buffer(&info);
+/// ```
+#[derive(Debug)]
+pub struct NdArray {
+    memory: UnsafeCell<Vec<u8>>,
+    format: String,
+    layout: StridedLayout,
+    readonly: bool,
+    /// The pointer table of the PIL layout, one address per index of the first dimension.
+    pointers: Option<Vec<usize>>,
+    exports: Cell<usize>,
+}
+
+impl NdArray {
+    /// An exporter of `memory` with the given layout (`offset` is the byte offset of the item
+    /// at index 0); the layout must lie within the memory.
+    pub fn new(
+        memory: Vec<u8>,
+        format: &str,
+        itemsize: usize,
+        shape: &[usize],
+        strides: &[isize],
+        offset: isize,
+        readonly: bool,
+    ) -> Result<NdArray, BufferError> {
+        let layout = StridedLayout::new(itemsize, shape, strides, offset)?;
+        layout.check_within(memory.len())?;
+        Ok(NdArray {
+            memory: UnsafeCell::new(memory),
+            format: format.to_owned(),
+            layout,
+            readonly,
+            pointers: None,
+            exports: Cell::new(0),
+        })
+    }
+
+    /// Presents the same logical array in the PIL layout: the first dimension becomes an
+    /// array of pointers, one to each sub-array, with `suboffsets = [0, -1, ...]` and a
+    /// pointer-sized first stride (negative if the first dimension runs backwards).
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags, NdArray};
+    /// let nd = NdArray::new(vec![1, 2, 3, 4], "B", 1, &[2, 2], &[2, 1], 0, true).unwrap().into_pil().unwrap();
+    /// assert!(nd.get_buffer(Flags::STRIDED_RO).is_err()); // needs INDIRECT
+    /// let info = nd.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.suboffsets(), Some(&[0, -1][..]));
+    /// assert_eq!(info.strides(), Some(&[8, 1][..]));
+    /// ```
+    pub fn into_pil(mut self) -> Result<NdArray, BufferError> {
+        let l = &self.layout;
+        if l.ndim() == 0 {
+            return Err(BufferError::Layout(strided::LayoutError::Indirect("a 0-dimensional PIL layout")));
+        }
+        let n = l.shape()[0];
+        let base = self.memory.get_mut().as_mut_ptr();
+        let s0 = l.strides()[0];
+        let mut table = vec![0usize; n];
+        for i in 0..n {
+            // Row `i` of the direct layout; in bounds, as `new` checked the layout.
+            let row = base.wrapping_offset(l.offset() + i as isize * s0);
+            let slot = if s0 < 0 { n - 1 - i } else { i };
+            table[slot] = row.expose_provenance();
+        }
+        let ptr = std::mem::size_of::<usize>() as isize;
+        let mut shape = l.shape().to_vec();
+        let mut strides = l.strides().to_vec();
+        shape[0] = n;
+        strides[0] = if s0 < 0 { -ptr } else { ptr };
+        let offset = if s0 < 0 { ptr * (n as isize - 1).max(0) } else { 0 };
+        let mut subs = vec![-1isize; l.ndim()];
+        subs[0] = 0;
+        self.layout = StridedLayout::new(l.itemsize(), &shape, &strides, offset)?.with_suboffsets(&subs)?;
+        self.pointers = Some(table);
+        Ok(self)
+    }
+
+    /// The number of live exports.
+    pub fn exports(&self) -> usize {
+        self.exports.get()
+    }
+
+    /// A copy of the whole memory block (the direct data, not the pointer table).
+    pub fn memory(&self) -> Vec<u8> {
+        // SAFETY: the Vec itself is never changed after construction; its bytes may have been
+        // written through descriptors, never concurrently (`NdArray` is not `Sync`); copying
+        // through the raw pointer needs no reference to the bytes.
+        unsafe {
+            let v = &*self.memory.get();
+            let mut out = vec![0u8; v.len()];
+            std::ptr::copy_nonoverlapping(v.as_ptr(), out.as_mut_ptr(), v.len());
+            out
+        }
+    }
+
+    /// The exported layout.
+    pub fn layout(&self) -> &StridedLayout {
+        &self.layout
+    }
+}
+
+// SAFETY: the memory Vec and the pointer table are never resized or moved after
+// construction, so every descriptor's region stays valid while the `NdArray` lives; the
+// direct layout was checked against the memory in `new`, and every pointer of the table is a
+// row start within it whose sub-array lies within it too (promise 2); the memory is writable
+// unless `readonly`.
+unsafe impl Exporter for NdArray {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        let (region, len) = match &self.pointers {
+            Some(table) => (
+                NonNull::new(table.as_ptr().cast_mut().cast::<u8>()).unwrap_or(NonNull::dangling()),
+                std::mem::size_of_val(table.as_slice()),
+            ),
+            None => {
+                // SAFETY: a momentary access to the Vec to take its pointer and length.
+                let v = unsafe { &mut *self.memory.get() };
+                (NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()), v.len())
+            }
+        };
+        // SAFETY: see the impl's argument above.
+        let info = unsafe { BufferInfo::new(region, len, self.layout.clone(), self.format.clone(), self.readonly, flags)? };
+        self.exports.set(self.exports.get() + 1);
+        Ok(info)
+    }
+
+    fn release_buffer(&self, _info: &BufferInfo) {
+        self.exports.set(self.exports.get().saturating_sub(1));
+    }
+}

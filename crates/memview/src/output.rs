@@ -1,0 +1,225 @@
+//! Output: `tobytes`, `tolist`, `hex`, and the `Debug`/`Display` renderings.
+
+use crate::items::{unpack_native, ItemCodec};
+use crate::raw;
+use crate::{MemoryView, ViewError};
+use format_codec::Value;
+use smallvec::SmallVec;
+use std::fmt;
+use strided::Order;
+
+/// Calls `f` with every index of `shape` in C or F order (A means C).
+pub(crate) fn for_each_index(
+    shape: &[usize],
+    order: Order,
+    mut f: impl FnMut(&[usize]) -> Result<(), ViewError>,
+) -> Result<(), ViewError> {
+    if shape.contains(&0) {
+        return Ok(());
+    }
+    let n = shape.len();
+    let mut idx: SmallVec<[usize; 8]> = SmallVec::from_elem(0, n);
+    loop {
+        f(&idx)?;
+        // Advance the fastest-varying index first.
+        let mut k = 0;
+        loop {
+            if k == n {
+                return Ok(());
+            }
+            let d = if order == Order::F { k } else { n - 1 - k };
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+            k += 1;
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl MemoryView<'_> {
+    /// `tobytes()`: the items' bytes in C order, whatever the layout (no unpacking).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd");
+    /// assert_eq!(v.slice(memview::Slice::new(None, None, Some(-1))).unwrap().to_bytes().unwrap(), b"dcba");
+    /// ```
+    #[doc(alias = "tobytes")]
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ViewError> {
+        self.to_bytes_in(Order::C)
+    }
+
+    /// `tobytes(order)`: C order, Fortran order, or `A` (the memory's own order if the view
+    /// is contiguous in C or F order, else C).
+    ///
+    /// ```
+    /// use memview::{MemoryView, Order};
+    /// let data: Vec<u8> = (0..6).collect();
+    /// let v = MemoryView::new(&data).unwrap().cast_shape("B", &[2, 3]).unwrap();
+    /// assert_eq!(v.to_bytes_in(Order::F).unwrap(), [0, 3, 1, 4, 2, 5]);
+    /// ```
+    pub fn to_bytes_in(&self, order: Order) -> Result<Vec<u8>, ViewError> {
+        let live = self.live()?;
+        let l = &live.layout;
+        let mut out = vec![0u8; l.nbytes()];
+        if l.is_indirect() {
+            let size = l.itemsize();
+            let mut k = 0usize;
+            let order = if order == Order::F { Order::F } else { Order::C };
+            for_each_index(l.shape(), order, |idx| {
+                let addr = self.addr_of(idx)?;
+                // SAFETY: an in-range item address of a live view (see `MemoryView::read_at`).
+                unsafe { raw::read(addr, &mut out[k..k + size]) };
+                k += size;
+                Ok(())
+            })?;
+            return Ok(out);
+        }
+        let region = self.region()?;
+        region.with_slice(|mem| strided::copy_to_contiguous(mem, l, order, &mut out))?;
+        Ok(out)
+    }
+
+    /// `tolist()`: the items as nested lists of values (the item itself for a 0-dim view).
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// let data = [1.5f64, -2.0];
+    /// let v = memview::MemoryView::new(&data).unwrap();
+    /// assert_eq!(v.to_list().unwrap(), Value::List(vec![Value::Float(1.5), Value::Float(-2.0)]));
+    /// ```
+    #[doc(alias = "tolist")]
+    pub fn to_list(&self) -> Result<Value, ViewError> {
+        let live = self.live()?;
+        if matches!(*live.codec, ItemCodec::Unsupported) {
+            return Err(ViewError::UnsupportedFormat(live.format.to_string()));
+        }
+        let l = &live.layout;
+        if l.ndim() == 0 {
+            return self.get(&[]);
+        }
+        let bytes = self.to_bytes()?;
+        let size = l.itemsize();
+        let mut items = Vec::with_capacity(l.len());
+        match &*live.codec {
+            ItemCodec::Native(c) => items.extend(bytes.chunks_exact(size).map(|b| unpack_native(*c, b))),
+            codec => {
+                for b in bytes.chunks_exact(size) {
+                    items.push(codec.unpack(&live.format, b)?);
+                }
+            }
+        }
+        Ok(nest(items, l.shape()))
+    }
+
+    /// `hex()`: the C-order bytes as lower-case hex.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(&[0xb9, 0x01, 0xef]).hex().unwrap(), "b901ef");
+    /// ```
+    pub fn hex(&self) -> Result<String, ViewError> {
+        self.hex_with(None, 1)
+    }
+
+    /// `hex(sep, bytes_per_sep)`: hex with a one-character ASCII separator between groups of
+    /// `|bytes_per_sep|` bytes, counted from the right when positive and from the left when
+    /// negative (0 means no separator).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0xb9, 0x01, 0xef]);
+    /// assert_eq!(v.hex_with(Some(':'), 2).unwrap(), "b9:01ef");
+    /// assert_eq!(v.hex_with(Some(':'), -2).unwrap(), "b901:ef");
+    /// assert!(v.hex_with(Some('é'), 1).is_err());
+    /// ```
+    pub fn hex_with(&self, sep: Option<char>, bytes_per_sep: isize) -> Result<String, ViewError> {
+        self.live()?;
+        let sep = match sep {
+            Some(c) if !c.is_ascii() => return Err(ViewError::BadSeparator("sep must be ASCII.")),
+            Some(c) => Some(c as u8),
+            None => None,
+        };
+        let bytes = self.to_bytes()?;
+        Ok(hex_string(&bytes, sep, bytes_per_sep))
+    }
+}
+
+/// Hex with separators, as CPython's `_Py_strhex_impl`.
+pub(crate) fn hex_string(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) -> String {
+    let group = bytes_per_sep.unsigned_abs();
+    let (sep, group) = match sep {
+        Some(s) if group > 0 && !bytes.is_empty() => (s, group),
+        _ => {
+            let mut out = Vec::with_capacity(bytes.len() * 2);
+            for &b in bytes {
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 15)]);
+            }
+            return String::from_utf8(out).unwrap_or_default();
+        }
+    };
+    let n = bytes.len();
+    let mut out = Vec::with_capacity(n * 2 + (n - 1) / group);
+    for (i, &b) in bytes.iter().enumerate() {
+        // Separator before byte i, counting groups from the left or from the right.
+        let boundary = if bytes_per_sep < 0 { i > 0 && i % group == 0 } else { i > 0 && (n - i) % group == 0 };
+        if boundary {
+            out.push(sep);
+        }
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Nests a flat C-order list of items into lists of lists by shape.
+fn nest(items: Vec<Value>, shape: &[usize]) -> Value {
+    if shape.len() <= 1 {
+        return Value::List(items);
+    }
+    let inner: usize = shape[1..].iter().product();
+    let mut rows = Vec::with_capacity(shape[0]);
+    let mut it = items.into_iter();
+    for _ in 0..shape[0] {
+        let chunk: Vec<Value> = it.by_ref().take(inner).collect();
+        rows.push(nest(chunk, &shape[1..]));
+    }
+    Value::List(rows)
+}
+
+pub(crate) fn debug(v: &MemoryView<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match v.live() {
+        Err(_) => f.write_str("MemoryView(released)"),
+        Ok(live) => {
+            let l = &live.layout;
+            let mut s = f.debug_struct("MemoryView");
+            s.field("format", &&*live.format)
+                .field("itemsize", &l.itemsize())
+                .field("shape", &l.shape())
+                .field("strides", &l.strides());
+            if let Some(subs) = l.suboffsets() {
+                s.field("suboffsets", &subs);
+            }
+            s.field("readonly", &live.readonly).finish()
+        }
+    }
+}
+
+impl fmt::Display for MemoryView<'_> {
+    /// `<memory format='i' shape=(2, 3) readonly>` followed by the items, as a user reads them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Ok(live) = self.live() else {
+            return f.write_str("<released memory>");
+        };
+        let l = &live.layout;
+        let dims: Vec<String> = l.shape().iter().map(usize::to_string).collect();
+        let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+        write!(f, "<memory format='{}' shape={}{}>", live.format, shape, if live.readonly { " readonly" } else { "" })?;
+        match self.to_list() {
+            Ok(list) => write!(f, " {list}"),
+            Err(_) => write!(f, " hex {}", self.hex().unwrap_or_default()),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Typed access: a view whose items are Rust numbers, checked once, read without per-item
+//! format dispatch.
+
+use crate::raw::Region;
+use crate::{MemoryView, ViewError};
+use buffer_protocol::Element;
+use std::marker::PhantomData;
+use strided::{Order, StridedLayout};
+
+/// A view of items of type `T`: the format and layout were checked once by
+/// [`MemoryView::typed`], so indexing and iteration read `T`s straight from memory, in C
+/// order over any strided (direct) layout.
+///
+/// ```
+/// use memview::{Index, Key, MemoryView, Slice};
+/// let data: Vec<f64> = (0..12).map(f64::from).collect();
+/// let grid = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("d", &[3, 4]).unwrap();
+/// let cols = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::Slice(Slice::new(None, None, Some(3)))])).unwrap();
+/// let typed = cols.typed::<f64>().unwrap();
+/// assert_eq!(typed.iter().sum::<f64>(), 0.0 + 3.0 + 4.0 + 7.0 + 8.0 + 11.0);
+/// assert_eq!(typed.get(&[2, 1]).unwrap(), 11.0);
+/// ```
+pub struct TypedView<'v, 'a, T: Element> {
+    view: &'v MemoryView<'a>,
+    layout: StridedLayout,
+    region: Region,
+    _item: PhantomData<T>,
+}
+
+/// Whether a format's items are exactly `T`s (`l`/`q`/`n` are all `i64` here, and so on).
+fn format_matches<T: Element>(format: &str) -> bool {
+    let Some(c) = format_codec::Format::native_single_code(format) else {
+        return false;
+    };
+    let want = T::FORMAT.as_bytes()[0];
+    let class = |c: u8| match c {
+        b'l' | b'q' | b'n' => b'q',
+        b'L' | b'Q' | b'N' => b'Q',
+        other => other,
+    };
+    class(c) == class(want)
+}
+
+impl<'a> MemoryView<'a> {
+    /// A typed view of this view's items; an error unless the format is the native code of `T`
+    /// (of the same size) and the layout is direct (no suboffsets).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[1, 2]);
+    /// assert!(v.typed::<u8>().is_ok());
+    /// assert!(v.typed::<i8>().is_err());
+    /// ```
+    pub fn typed<T: Element>(&self) -> Result<TypedView<'_, 'a, T>, ViewError> {
+        let live = self.live()?;
+        let mismatch =
+            || ViewError::TypeMismatch { format: live.format.to_string(), rust_type: std::any::type_name::<T>() };
+        if !format_matches::<T>(&live.format) || live.layout.itemsize() != std::mem::size_of::<T>() {
+            return Err(mismatch());
+        }
+        if live.layout.is_indirect() {
+            return Err(ViewError::NotImplemented("typed views of indirect (suboffset) layouts are not supported"));
+        }
+        Ok(TypedView { view: self, layout: live.layout.clone(), region: self.region()?, _item: PhantomData })
+    }
+}
+
+impl<T: Element> TypedView<'_, '_, T> {
+    /// The item at an index tuple (one index per dimension, negative from the end).
+    pub fn get(&self, index: &[isize]) -> Result<T, ViewError> {
+        if index.len() != self.layout.ndim() {
+            return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
+        }
+        let off = self.layout.item_offset(index)?;
+        // SAFETY: `item_offset` checked every index against the shape, and the layout was
+        // checked against the region when the view was made, so the item's bytes lie within
+        // the live region (readable, exporter promise 1); `T: Element` accepts any bits;
+        // `read_unaligned` needs no alignment.
+        Ok(unsafe { std::ptr::read_unaligned(self.region.addr(off).cast::<T>()) })
+    }
+
+    /// Writes the item at an index tuple.
+    pub fn set(&self, index: &[isize], value: T) -> Result<(), ViewError> {
+        if self.view.readonly()? {
+            return Err(ViewError::ReadOnly);
+        }
+        if index.len() != self.layout.ndim() {
+            return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
+        }
+        let off = self.layout.item_offset(index)?;
+        // SAFETY: as in `get`, and the view is writable, so the memory is (promise 1).
+        unsafe { std::ptr::write_unaligned(self.region.addr(off).cast::<T>(), value) };
+        Ok(())
+    }
+
+    /// Calls `f` with every item in C order.
+    pub fn for_each(&self, mut f: impl FnMut(T)) {
+        let base = self.region.addr(0);
+        // Direct layouts only (checked by `typed`), so the iteration cannot fail.
+        let _ = strided::for_each_offset(&self.layout, Order::C, |off| {
+            // SAFETY: `for_each_offset` yields offsets of in-range items of a layout checked
+            // against the live region; see `get`.
+            f(unsafe { std::ptr::read_unaligned(base.wrapping_offset(off).cast::<T>()) })
+        });
+    }
+
+    /// The items in C order.
+    pub fn iter(&self) -> std::vec::IntoIter<T> {
+        self.to_vec().into_iter()
+    }
+
+    /// The items in C order, collected.
+    pub fn to_vec(&self) -> Vec<T> {
+        let mut out = Vec::with_capacity(self.layout.len());
+        self.for_each(|x| out.push(x));
+        out
+    }
+
+    /// The sum of the items (for numbers), in C order.
+    pub fn sum(&self) -> T
+    where
+        T: std::ops::Add<Output = T> + Default,
+    {
+        let mut acc = T::default();
+        self.for_each(|x| acc = acc + x);
+        acc
+    }
+}

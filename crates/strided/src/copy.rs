@@ -1,0 +1,334 @@
+//! Iteration over item offsets and the strided copy kernels.
+//!
+//! Every kernel first merges dimensions that are contiguous with their inner neighbour in both
+//! layouts, drops dimensions of extent 1, and then runs a few long inner loops, so a mostly
+//! contiguous layout costs about as much as a `memcpy`.
+
+use crate::{LayoutError, Order, StridedLayout};
+use smallvec::SmallVec;
+
+/// One merged dimension of a copy plan: extent, source stride, destination stride.
+type Dim = (usize, isize, isize);
+
+/// A copy plan: dimensions from outermost to innermost, plus the item size.
+#[derive(Debug)]
+struct Plan {
+    dims: SmallVec<[Dim; 8]>,
+    itemsize: usize,
+}
+
+/// Builds a plan from pairs of strides over a common shape, in C order of `shape`.
+fn plan(shape: &[usize], src: &[isize], dst: &[isize], itemsize: usize) -> Plan {
+    let mut dims: SmallVec<[Dim; 8]> = SmallVec::new();
+    for d in 0..shape.len() {
+        if shape[d] == 1 {
+            continue;
+        }
+        dims.push((shape[d], src[d], dst[d]));
+    }
+    // Merge from the inside out: an outer dimension merges into its inner neighbour if it
+    // steps exactly over it in both layouts.
+    let mut merged: SmallVec<[Dim; 8]> = SmallVec::new();
+    for &(n, s, t) in dims.iter().rev() {
+        if let Some(last) = merged.last_mut() {
+            let (ln, ls, lt) = *last;
+            if ls.checked_mul(ln as isize) == Some(s) && lt.checked_mul(ln as isize) == Some(t) {
+                *last = (ln * n, ls, lt);
+                continue;
+            }
+        }
+        merged.push((n, s, t));
+    }
+    merged.reverse();
+    Plan { dims: merged, itemsize }
+}
+
+impl Plan {
+    /// Calls `inner(src_offset, dst_offset, n, src_stride, dst_stride)` for each run of the
+    /// innermost dimension, with the offsets of the run's first item.
+    fn for_each_run(&self, src0: isize, dst0: isize, mut inner: impl FnMut(isize, isize, usize, isize, isize)) {
+        let nd = self.dims.len();
+        if nd == 0 {
+            inner(src0, dst0, 1, self.itemsize as isize, self.itemsize as isize);
+            return;
+        }
+        let (n, ss, ds) = self.dims[nd - 1];
+        let outer = &self.dims[..nd - 1];
+        let mut idx: SmallVec<[usize; 8]> = SmallVec::from_elem(0, outer.len());
+        let (mut s, mut t) = (src0, dst0);
+        loop {
+            inner(s, t, n, ss, ds);
+            // Odometer increment over the outer dimensions.
+            let mut d = outer.len();
+            loop {
+                if d == 0 {
+                    return;
+                }
+                d -= 1;
+                idx[d] += 1;
+                s += outer[d].1;
+                t += outer[d].2;
+                if idx[d] < outer[d].0 {
+                    break;
+                }
+                s -= outer[d].1 * outer[d].0 as isize;
+                t -= outer[d].2 * outer[d].0 as isize;
+                idx[d] = 0;
+            }
+        }
+    }
+}
+
+/// Copies `n` items of `size` bytes from `src` at `s` (stride `ss`) to `dst` at `t` (stride `ts`).
+#[inline]
+fn run_copy(src: &[u8], dst: &mut [u8], s: isize, t: isize, n: usize, ss: isize, ts: isize, size: usize) {
+    let (s, t) = (s as usize, t as usize);
+    if ss == size as isize && ts == size as isize {
+        let len = n * size;
+        dst[t..t + len].copy_from_slice(&src[s..s + len]);
+        return;
+    }
+    macro_rules! strided_loop {
+        ($w:literal) => {{
+            let (mut s, mut t) = (s as isize, t as isize);
+            for _ in 0..n {
+                let (a, b) = (s as usize, t as usize);
+                let chunk: [u8; $w] = src[a..a + $w].try_into().unwrap_or([0; $w]);
+                dst[b..b + $w].copy_from_slice(&chunk);
+                s += ss;
+                t += ts;
+            }
+        }};
+    }
+    match size {
+        1 => {
+            let (mut s, mut t) = (s as isize, t as isize);
+            for _ in 0..n {
+                dst[t as usize] = src[s as usize];
+                s += ss;
+                t += ts;
+            }
+        }
+        2 => strided_loop!(2),
+        4 => strided_loop!(4),
+        8 => strided_loop!(8),
+        16 => strided_loop!(16),
+        _ => {
+            let (mut s, mut t) = (s as isize, t as isize);
+            for _ in 0..n {
+                let (a, b) = (s as usize, t as usize);
+                dst[b..b + size].copy_from_slice(&src[a..a + size]);
+                s += ss;
+                t += ts;
+            }
+        }
+    }
+}
+
+fn check(layout: &StridedLayout, len: usize) -> Result<(), LayoutError> {
+    if layout.is_indirect() {
+        return Err(LayoutError::Indirect("a strided copy"));
+    }
+    layout.check_within(len)
+}
+
+/// Resolves `A` to C or F as `tobytes`/`PyBuffer_ToContiguous` do: F only if the layout is
+/// F-contiguous and not C-contiguous.
+pub fn resolve_order(layout: &StridedLayout, order: Order) -> Order {
+    match order {
+        Order::A if layout.is_f_contiguous() && !layout.is_c_contiguous() => Order::F,
+        Order::A => Order::C,
+        o => o,
+    }
+}
+
+/// Strides of `layout` and of a contiguous destination, permuted so that a C-order walk of the
+/// result visits items in `order`.
+fn oriented(layout: &StridedLayout, order: Order) -> Result<(Vec<usize>, Vec<isize>, Vec<isize>), LayoutError> {
+    let contiguous = StridedLayout::contiguous_in(layout.itemsize(), layout.shape(), order)?;
+    let (mut shape, mut a, mut b) =
+        (layout.shape().to_vec(), layout.strides().to_vec(), contiguous.strides().to_vec());
+    if order == Order::F {
+        shape.reverse();
+        a.reverse();
+        b.reverse();
+    }
+    Ok((shape, a, b))
+}
+
+/// Gathers the items of a strided layout over `src` into `dst` in `order` (`tobytes`,
+/// `PyBuffer_ToContiguous`). `dst` must be exactly `nbytes` long.
+///
+/// ```
+/// use strided::{copy_to_contiguous, Order, StridedLayout};
+/// let mem = [0u8, 1, 2, 3, 4, 5];
+/// let l = StridedLayout::contiguous(1, &[2, 3]).unwrap();
+/// let mut out = [0u8; 6];
+/// copy_to_contiguous(&mem, &l, Order::F, &mut out).unwrap();
+/// assert_eq!(out, [0, 3, 1, 4, 2, 5]);
+/// ```
+pub fn copy_to_contiguous(src: &[u8], layout: &StridedLayout, order: Order, dst: &mut [u8]) -> Result<(), LayoutError> {
+    check(layout, src.len())?;
+    if dst.len() != layout.nbytes() {
+        return Err(LayoutError::OutOfBounds { low: 0, high: layout.nbytes() as isize, len: dst.len() });
+    }
+    if layout.is_empty() {
+        return Ok(());
+    }
+    let order = resolve_order(layout, order);
+    let (shape, s, t) = oriented(layout, order)?;
+    let p = plan(&shape, &s, &t, layout.itemsize());
+    if transpose_like(&p) {
+        return blocked_copy(src, dst, &p, layout.offset(), 0);
+    }
+    p.for_each_run(layout.offset(), 0, |s, t, n, ss, ts| run_copy(src, dst, s, t, n, ss, ts, p.itemsize));
+    Ok(())
+}
+
+/// Scatters contiguous bytes (in `order`) into a strided layout over `dst`
+/// (`PyBuffer_FromContiguous`). `src` must be exactly `nbytes` long.
+///
+/// ```
+/// use strided::{copy_from_contiguous, Order, StridedLayout};
+/// let mut mem = [0u8; 6];
+/// let every_other = StridedLayout::new(1, &[3], &[2], 0).unwrap();
+/// copy_from_contiguous(&[7, 8, 9], &mut mem, &every_other, Order::C).unwrap();
+/// assert_eq!(mem, [7, 0, 8, 0, 9, 0]);
+/// ```
+pub fn copy_from_contiguous(src: &[u8], dst: &mut [u8], layout: &StridedLayout, order: Order) -> Result<(), LayoutError> {
+    check(layout, dst.len())?;
+    if src.len() != layout.nbytes() {
+        return Err(LayoutError::OutOfBounds { low: 0, high: layout.nbytes() as isize, len: src.len() });
+    }
+    if layout.is_empty() {
+        return Ok(());
+    }
+    let order = resolve_order(layout, order);
+    let (shape, s, t) = oriented(layout, order)?;
+    let p = plan(&shape, &t, &s, layout.itemsize());
+    p.for_each_run(0, layout.offset(), |s, t, n, ss, ts| run_copy(src, dst, s, t, n, ss, ts, p.itemsize));
+    Ok(())
+}
+
+/// Copies items between two layouts of equal shape and item size over different memory.
+///
+/// ```
+/// use strided::{copy_strided, StridedLayout};
+/// let src = [1u8, 2, 3];
+/// let mut dst = [0u8; 3];
+/// let rev = StridedLayout::new(1, &[3], &[-1], 2).unwrap();
+/// copy_strided(&src, &StridedLayout::contiguous(1, &[3]).unwrap(), &mut dst, &rev).unwrap();
+/// assert_eq!(dst, [3, 2, 1]);
+/// ```
+pub fn copy_strided(
+    src: &[u8],
+    src_layout: &StridedLayout,
+    dst: &mut [u8],
+    dst_layout: &StridedLayout,
+) -> Result<(), LayoutError> {
+    check(src_layout, src.len())?;
+    check(dst_layout, dst.len())?;
+    if src_layout.shape() != dst_layout.shape() || src_layout.itemsize() != dst_layout.itemsize() {
+        return Err(LayoutError::DimMismatch { shape: src_layout.ndim(), what: "destination", other: dst_layout.ndim() });
+    }
+    if src_layout.is_empty() {
+        return Ok(());
+    }
+    let p = plan(src_layout.shape(), src_layout.strides(), dst_layout.strides(), src_layout.itemsize());
+    p.for_each_run(src_layout.offset(), dst_layout.offset(), |s, t, n, ss, ts| {
+        run_copy(src, dst, s, t, n, ss, ts, p.itemsize)
+    });
+    Ok(())
+}
+
+/// Copies between two layouts over the same memory, correct when they overlap (as CPython's
+/// `copy_single` is): overlapping copies go through a temporary buffer.
+///
+/// ```
+/// use strided::{copy_within, StridedLayout};
+/// let mut mem = [1u8, 2, 3, 4];
+/// let head = StridedLayout::new(1, &[3], &[1], 0).unwrap();
+/// let tail = StridedLayout::new(1, &[3], &[1], 1).unwrap();
+/// copy_within(&mut mem, &head, &tail).unwrap(); // m[1:] = m[:-1]
+/// assert_eq!(mem, [1, 1, 2, 3]);
+/// ```
+pub fn copy_within(mem: &mut [u8], src_layout: &StridedLayout, dst_layout: &StridedLayout) -> Result<(), LayoutError> {
+    check(src_layout, mem.len())?;
+    check(dst_layout, mem.len())?;
+    let mut tmp = vec![0u8; src_layout.nbytes()];
+    copy_to_contiguous(mem, src_layout, Order::C, &mut tmp)?;
+    copy_from_contiguous(&tmp, mem, dst_layout, Order::C)
+}
+
+/// Whether a plan's innermost source stride jumps far while an outer one is small: a
+/// transpose, which a cache-blocked walk does much better.
+fn transpose_like(p: &Plan) -> bool {
+    let nd = p.dims.len();
+    if nd < 2 {
+        return false;
+    }
+    let (_, s_in, t_in) = p.dims[nd - 1];
+    let (_, s_out, _) = p.dims[nd - 2];
+    t_in == p.itemsize as isize && s_in.unsigned_abs() > 4096 && s_out.unsigned_abs() < s_in.unsigned_abs()
+}
+
+/// A cache-blocked copy of the two innermost dimensions, in tiles of `TILE × TILE` items.
+fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) -> Result<(), LayoutError> {
+    const TILE: usize = 32;
+    let nd = p.dims.len();
+    let (n_in, s_in, t_in) = p.dims[nd - 1];
+    let (n_out, s_out, t_out) = p.dims[nd - 2];
+    let outer = Plan { dims: p.dims[..nd - 2].iter().copied().collect(), itemsize: p.itemsize };
+    let size = p.itemsize;
+    // Each call of the outer plan hands one 2-D block's origin.
+    let mut origins = Vec::new();
+    if outer.dims.is_empty() {
+        origins.push((src0, dst0));
+    } else {
+        outer.for_each_run(src0, dst0, |s, t, n, ss, ts| {
+            for k in 0..n as isize {
+                origins.push((s + k * ss, t + k * ts));
+            }
+        });
+    }
+    for (s0, t0) in origins {
+        for ib in (0..n_out).step_by(TILE) {
+            for jb in (0..n_in).step_by(TILE) {
+                for i in ib..(ib + TILE).min(n_out) {
+                    let s = s0 + i as isize * s_out + jb as isize * s_in;
+                    let t = t0 + i as isize * t_out + jb as isize * t_in;
+                    run_copy(src, dst, s, t, (jb + TILE).min(n_in) - jb, s_in, t_in, size);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Calls `f` with the byte offset of every item, in C order (or F order), merging
+/// dimensions as the copy kernels do.
+///
+/// ```
+/// use strided::{for_each_offset, Order, StridedLayout};
+/// let l = StridedLayout::new(1, &[2, 2], &[1, 2], 0).unwrap();
+/// let mut seen = vec![];
+/// for_each_offset(&l, Order::C, |o| seen.push(o)).unwrap();
+/// assert_eq!(seen, [0, 2, 1, 3]);
+/// ```
+pub fn for_each_offset(layout: &StridedLayout, order: Order, mut f: impl FnMut(isize)) -> Result<(), LayoutError> {
+    if layout.is_indirect() {
+        return Err(LayoutError::Indirect("offset iteration"));
+    }
+    if layout.is_empty() {
+        return Ok(());
+    }
+    let order = resolve_order(layout, order);
+    let (shape, s, t) = oriented(layout, order)?;
+    let p = plan(&shape, &s, &t, layout.itemsize());
+    p.for_each_run(layout.offset(), 0, |s, _, n, ss, _| {
+        for k in 0..n as isize {
+            f(s + k * ss);
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,656 @@
+//! [`StridedLayout`]: item size, shape, byte strides, byte offset and optional suboffsets.
+
+use crate::{LayoutError, Shape, Strides, MAX_NDIM};
+use smallvec::SmallVec;
+
+/// A memory order for contiguity checks and copies.
+///
+/// ```
+/// assert_eq!(strided::Order::from_char('F'), Some(strided::Order::F));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Row-major: the last index varies fastest.
+    C,
+    /// Column-major: the first index varies fastest.
+    F,
+    /// Either: whichever the layout already has (C if neither).
+    A,
+}
+
+impl Order {
+    /// The order a character names (`'C'`, `'F'`, `'A'`), as `tobytes(order=...)` takes it.
+    pub fn from_char(c: char) -> Option<Order> {
+        match c {
+            'C' => Some(Order::C),
+            'F' => Some(Order::F),
+            'A' => Some(Order::A),
+            _ => None,
+        }
+    }
+}
+
+/// The shape and byte strides of an N-dimensional array of items within one block of memory.
+///
+/// * `offset` is the byte offset, from the start of the memory block, of the item whose
+///   indices are all 0; the item at index `i` starts at `offset + Σ i[d] × strides[d]`.
+/// * Strides are in **bytes** (as in PEP 3118 and CPython), may be negative or zero.
+/// * `suboffsets`, if present, mark indirect dimensions (PIL style): after stepping along a
+///   dimension `d` with `suboffsets[d] >= 0`, the bytes there are a pointer, and
+///   `suboffsets[d]` is added to the pointer's value. This crate never dereferences anything:
+///   operations that would need to are errors of kind [`LayoutError::Indirect`].
+///
+/// Invariants, checked by every constructor: `ndim <= 64`, `itemsize > 0`, strides and
+/// suboffsets have `ndim` entries, and `nbytes = Π shape × itemsize` and every
+/// `(shape[d] - 1) × strides[d]` fit in `isize`.
+///
+/// ```
+/// use strided::StridedLayout;
+/// // A 2×3 array of 4-byte items in C order, viewed transposed.
+/// let l = StridedLayout::contiguous(4, &[2, 3]).unwrap();
+/// assert_eq!(l.strides(), &[12, 4]);
+/// assert!(l.is_c_contiguous());
+/// let t = l.transpose();
+/// assert_eq!((t.shape(), t.strides()), (&[3, 2][..], &[4, 12][..]));
+/// assert!(t.is_f_contiguous() && !t.is_c_contiguous());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StridedLayout {
+    itemsize: usize,
+    shape: Shape,
+    strides: Strides,
+    offset: isize,
+    suboffsets: Option<Strides>,
+}
+
+/// Converts a `usize` that is known to be at most `isize::MAX` (checked by the caller).
+fn to_isize(x: usize, what: &'static str) -> Result<isize, LayoutError> {
+    isize::try_from(x).map_err(|_| LayoutError::Overflow(what))
+}
+
+/// The number of items of a shape, checked.
+///
+/// ```
+/// assert_eq!(strided::checked_len(&[2, 3, 4]), Some(24));
+/// assert_eq!(strided::checked_len(&[1 << 62, 4]), None);
+/// ```
+pub fn checked_len(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= isize::MAX as usize)
+}
+
+/// C-order (row-major) byte strides for a shape, checked for overflow.
+///
+/// ```
+/// assert_eq!(strided::c_strides(8, &[2, 3]).unwrap().as_slice(), &[24, 8]);
+/// ```
+pub fn c_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutError> {
+    let mut strides: Strides = SmallVec::from_elem(0, shape.len());
+    let mut sd = to_isize(itemsize, "itemsize")?;
+    for d in (0..shape.len()).rev() {
+        strides[d] = sd;
+        sd = sd.checked_mul(to_isize(shape[d].max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
+    }
+    Ok(strides)
+}
+
+/// Fortran-order (column-major) byte strides for a shape, checked for overflow.
+///
+/// ```
+/// assert_eq!(strided::f_strides(8, &[2, 3]).unwrap().as_slice(), &[8, 16]);
+/// ```
+pub fn f_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutError> {
+    let mut strides: Strides = SmallVec::from_elem(0, shape.len());
+    let mut sd = to_isize(itemsize, "itemsize")?;
+    for d in 0..shape.len() {
+        strides[d] = sd;
+        sd = sd.checked_mul(to_isize(shape[d].max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
+    }
+    Ok(strides)
+}
+
+impl StridedLayout {
+    /// A layout from its parts, checked (see the type's invariants).
+    ///
+    /// ```
+    /// use strided::StridedLayout;
+    /// let l = StridedLayout::new(2, &[3], &[-2], 4).unwrap();
+    /// assert_eq!(l.item_offset(&[2]).unwrap(), 0);
+    /// assert!(StridedLayout::new(1, &[2, 2], &[1], 0).is_err());
+    /// ```
+    pub fn new(itemsize: usize, shape: &[usize], strides: &[isize], offset: isize) -> Result<StridedLayout, LayoutError> {
+        let l = StridedLayout {
+            itemsize,
+            shape: SmallVec::from_slice(shape),
+            strides: SmallVec::from_slice(strides),
+            offset,
+            suboffsets: None,
+        };
+        l.validate()?;
+        Ok(l)
+    }
+
+    /// A C-contiguous layout of a shape at offset 0.
+    pub fn contiguous(itemsize: usize, shape: &[usize]) -> Result<StridedLayout, LayoutError> {
+        let strides = c_strides(itemsize, shape)?;
+        StridedLayout::new(itemsize, shape, &strides, 0)
+    }
+
+    /// A contiguous layout of a shape in the given order (`A` means C) at offset 0.
+    pub fn contiguous_in(itemsize: usize, shape: &[usize], order: Order) -> Result<StridedLayout, LayoutError> {
+        let strides = match order {
+            Order::F => f_strides(itemsize, shape)?,
+            _ => c_strides(itemsize, shape)?,
+        };
+        StridedLayout::new(itemsize, shape, &strides, 0)
+    }
+
+    /// The same layout with suboffsets (one per dimension; negative means direct).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::new(1, &[2, 3], &[8, 1], 0).unwrap();
+    /// let pil = l.with_suboffsets(&[0, -1]).unwrap();
+    /// assert!(pil.is_indirect() && !pil.is_c_contiguous());
+    /// ```
+    pub fn with_suboffsets(mut self, suboffsets: &[isize]) -> Result<StridedLayout, LayoutError> {
+        if suboffsets.len() != self.ndim() {
+            return Err(LayoutError::DimMismatch { shape: self.ndim(), what: "suboffsets", other: suboffsets.len() });
+        }
+        self.suboffsets = Some(SmallVec::from_slice(suboffsets));
+        Ok(self)
+    }
+
+    fn validate(&self) -> Result<(), LayoutError> {
+        if self.shape.len() > MAX_NDIM {
+            return Err(LayoutError::TooManyDims);
+        }
+        if self.itemsize == 0 {
+            return Err(LayoutError::ZeroItemsize);
+        }
+        if self.strides.len() != self.shape.len() {
+            return Err(LayoutError::DimMismatch {
+                shape: self.shape.len(),
+                what: "strides",
+                other: self.strides.len(),
+            });
+        }
+        checked_len(&self.shape)
+            .and_then(|n| n.checked_mul(self.itemsize))
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or(LayoutError::Overflow("nbytes"))?;
+        self.extent()?;
+        Ok(())
+    }
+
+    /// The size of one item in bytes.
+    pub fn itemsize(&self) -> usize {
+        self.itemsize
+    }
+
+    /// The number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// The extent of each dimension.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The byte stride of each dimension.
+    pub fn strides(&self) -> &[isize] {
+        &self.strides
+    }
+
+    /// The byte offset of the item at index 0 within the memory block.
+    pub fn offset(&self) -> isize {
+        self.offset
+    }
+
+    /// The suboffsets, if the layout has any.
+    pub fn suboffsets(&self) -> Option<&[isize]> {
+        self.suboffsets.as_deref()
+    }
+
+    /// Whether any dimension is indirect (has suboffsets at all, as CPython counts it).
+    pub fn is_indirect(&self) -> bool {
+        self.suboffsets.is_some()
+    }
+
+    /// The number of items (1 for a 0-dimensional layout).
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether the layout holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.shape.contains(&0)
+    }
+
+    /// The number of bytes of the items (`len × itemsize`), as `memoryview.nbytes`.
+    pub fn nbytes(&self) -> usize {
+        self.len() * self.itemsize
+    }
+
+    /// The lowest byte offset touched and one past the highest, or `None` if empty; only the
+    /// direct part of the layout (the first indirect level for PIL layouts).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::new(4, &[3], &[-4], 8).unwrap();
+    /// assert_eq!(l.extent().unwrap(), Some((0, 12)));
+    /// ```
+    pub fn extent(&self) -> Result<Option<(isize, isize)>, LayoutError> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let (mut low, mut high) = (self.offset, self.offset);
+        let last = self.suboffsets.as_ref().and_then(|s| s.iter().position(|&x| x >= 0));
+        for d in 0..self.ndim() {
+            let span = to_isize(self.shape[d] - 1, "shape")?
+                .checked_mul(self.strides[d])
+                .ok_or(LayoutError::Overflow("shape × stride"))?;
+            if span < 0 {
+                low = low.checked_add(span).ok_or(LayoutError::Overflow("offset"))?;
+            } else {
+                high = high.checked_add(span).ok_or(LayoutError::Overflow("offset"))?;
+            }
+            if last == Some(d) {
+                // Past an indirect dimension, bytes live wherever the pointers say.
+                let ptr = std::mem::size_of::<usize>() as isize;
+                return Ok(Some((low, high.checked_add(ptr).ok_or(LayoutError::Overflow("offset"))?)));
+            }
+        }
+        let item = to_isize(self.itemsize, "itemsize")?;
+        Ok(Some((low, high.checked_add(item).ok_or(LayoutError::Overflow("offset"))?)))
+    }
+
+    /// Checks that every byte the layout touches lies within a memory block of `len` bytes.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::new(4, &[3], &[4], 0).unwrap();
+    /// assert!(l.check_within(12).is_ok());
+    /// assert!(l.check_within(11).is_err());
+    /// ```
+    pub fn check_within(&self, len: usize) -> Result<(), LayoutError> {
+        match self.extent()? {
+            None => Ok(()),
+            Some((low, high)) if low >= 0 && high.unsigned_abs() <= len => Ok(()),
+            Some((low, high)) => Err(LayoutError::OutOfBounds { low, high, len }),
+        }
+    }
+
+    /// C-contiguity as `PyBuffer_IsContiguous(view, 'C')` decides it: empty layouts are
+    /// contiguous, dimensions of extent 1 are ignored, suboffsets never are.
+    pub fn is_c_contiguous(&self) -> bool {
+        if self.suboffsets.is_some() {
+            return false;
+        }
+        if self.is_empty() {
+            return true;
+        }
+        let mut sd = self.itemsize as isize;
+        for d in (0..self.ndim()).rev() {
+            if self.shape[d] > 1 && self.strides[d] != sd {
+                return false;
+            }
+            sd = sd.saturating_mul(self.shape[d] as isize);
+        }
+        true
+    }
+
+    /// Fortran-contiguity as `PyBuffer_IsContiguous(view, 'F')` decides it.
+    pub fn is_f_contiguous(&self) -> bool {
+        if self.suboffsets.is_some() {
+            return false;
+        }
+        if self.is_empty() {
+            return true;
+        }
+        let mut sd = self.itemsize as isize;
+        for d in 0..self.ndim() {
+            if self.shape[d] > 1 && self.strides[d] != sd {
+                return false;
+            }
+            sd = sd.saturating_mul(self.shape[d] as isize);
+        }
+        true
+    }
+
+    /// Contiguity in an order (`A`: either).
+    pub fn is_contiguous(&self, order: Order) -> bool {
+        match order {
+            Order::C => self.is_c_contiguous(),
+            Order::F => self.is_f_contiguous(),
+            Order::A => self.is_c_contiguous() || self.is_f_contiguous(),
+        }
+    }
+
+    /// The byte offset of the item at an index (negative indices count from the end, once),
+    /// with CPython's `IndexError`s. Direct layouts only.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(2, &[2, 3]).unwrap();
+    /// assert_eq!(l.item_offset(&[1, -1]).unwrap(), 10);
+    /// assert!(l.item_offset(&[2, 0]).is_err());
+    /// ```
+    pub fn item_offset(&self, index: &[isize]) -> Result<isize, LayoutError> {
+        if index.len() > self.ndim() {
+            return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: index.len() });
+        }
+        if self.suboffsets.as_ref().is_some_and(|s| s.iter().any(|&x| x >= 0)) {
+            return Err(LayoutError::Indirect("item_offset"));
+        }
+        let mut off = self.offset;
+        for (d, &i) in index.iter().enumerate() {
+            let i = self.wrap_index(d, i)?;
+            off += i as isize * self.strides[d];
+        }
+        Ok(off)
+    }
+
+    /// Resolves a possibly negative index of a dimension to `0..shape[d]`.
+    pub fn wrap_index(&self, dim: usize, index: isize) -> Result<usize, LayoutError> {
+        let n = self.shape[dim] as isize;
+        let i = if index < 0 { index + n } else { index };
+        if i < 0 || i >= n {
+            return Err(LayoutError::IndexOutOfBounds { dim: dim + 1 });
+        }
+        Ok(i as usize)
+    }
+
+    /// Moves the start of dimension `dim` by `delta` bytes: the offset for direct layouts, or
+    /// the suboffset of the nearest indirect dimension before it (as CPython's `init_slice`).
+    fn shift(&mut self, dim: usize, delta: isize) -> Result<(), LayoutError> {
+        if let Some(subs) = self.suboffsets.as_mut() {
+            if let Some(n) = (0..dim).rev().find(|&n| subs[n] >= 0) {
+                subs[n] = subs[n].checked_add(delta).ok_or(LayoutError::Overflow("suboffset"))?;
+                return Ok(());
+            }
+        }
+        self.offset = self.offset.checked_add(delta).ok_or(LayoutError::Overflow("offset"))?;
+        Ok(())
+    }
+
+    /// Slices one dimension with Python's slice semantics; the result is a view (no copy).
+    ///
+    /// ```
+    /// use strided::{Slice, StridedLayout};
+    /// let l = StridedLayout::contiguous(1, &[10]).unwrap();
+    /// let s = l.slice_dim(0, Slice::new(None, None, Some(-3))).unwrap();
+    /// assert_eq!((s.shape(), s.strides(), s.offset()), (&[4][..], &[-3][..], 9));
+    /// ```
+    pub fn slice_dim(&self, dim: usize, slice: crate::Slice) -> Result<StridedLayout, LayoutError> {
+        let (start, _stop, step, n) = slice.indices(self.shape[dim])?;
+        let mut out = self.clone();
+        let delta = start.checked_mul(self.strides[dim]).ok_or(LayoutError::Overflow("offset"))?;
+        if n > 0 {
+            out.shift(dim, delta)?;
+        } else {
+            // An empty result still moves its start, as CPython's `init_slice` does.
+            out.shift(dim, delta)?;
+        }
+        out.shape[dim] = n;
+        out.strides[dim] = self.strides[dim].checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
+        Ok(out)
+    }
+
+    /// Drops dimension `dim`, fixing it at `index` (NumPy's integer indexing; a sub-view).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[2, 3]).unwrap();
+    /// let row = l.index_dim(0, -1).unwrap();
+    /// assert_eq!((row.shape(), row.offset()), (&[3][..], 3));
+    /// ```
+    pub fn index_dim(&self, dim: usize, index: isize) -> Result<StridedLayout, LayoutError> {
+        let i = self.wrap_index(dim, index)?;
+        if self.suboffsets.as_ref().is_some_and(|s| s[dim] >= 0) {
+            return Err(LayoutError::Indirect("an integer index"));
+        }
+        let mut out = self.clone();
+        out.shift(dim, i as isize * self.strides[dim])?;
+        out.shape.remove(dim);
+        out.strides.remove(dim);
+        if let Some(s) = out.suboffsets.as_mut() {
+            s.remove(dim);
+        }
+        Ok(out)
+    }
+
+    /// Inserts a new dimension of extent 1 at `dim` (NumPy's `newaxis`).
+    pub fn new_axis(&self, dim: usize) -> Result<StridedLayout, LayoutError> {
+        if self.ndim() >= MAX_NDIM {
+            return Err(LayoutError::TooManyDims);
+        }
+        let mut out = self.clone();
+        out.shape.insert(dim, 1);
+        out.strides.insert(dim, 0);
+        if let Some(s) = out.suboffsets.as_mut() {
+            s.insert(dim, -1);
+        }
+        Ok(out)
+    }
+
+    /// Applies a NumPy basic-indexing key (integers, slices, one `...`, new axes): every
+    /// dimension the key does not name is kept whole.
+    ///
+    /// ```
+    /// use strided::{Index, Slice, StridedLayout};
+    /// let l = StridedLayout::contiguous(1, &[4, 5, 6]).unwrap();
+    /// let v = l.apply(&[Index::Ellipsis, Index::At(0)]).unwrap();
+    /// assert_eq!(v.shape(), &[4, 5]);
+    /// let w = l.apply(&[Index::Slice(Slice::new(None, None, Some(2))), Index::At(1)]).unwrap();
+    /// assert_eq!((w.shape(), w.strides()), (&[2, 6][..], &[60, 1][..]));
+    /// ```
+    pub fn apply(&self, key: &[crate::Index]) -> Result<StridedLayout, LayoutError> {
+        use crate::Index;
+        let ellipses = key.iter().filter(|k| matches!(k, Index::Ellipsis)).count();
+        if ellipses > 1 {
+            return Err(LayoutError::MultipleEllipsis);
+        }
+        let consuming = key.iter().filter(|k| matches!(k, Index::At(_) | Index::Slice(_))).count();
+        if consuming > self.ndim() {
+            return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: consuming });
+        }
+        let mut out = self.clone();
+        let mut dim = 0usize; // the dimension of `out` the next key entry applies to
+        for k in key {
+            match k {
+                Index::At(i) => out = out.index_dim(dim, *i)?,
+                Index::Slice(s) => {
+                    out = out.slice_dim(dim, *s)?;
+                    dim += 1;
+                }
+                Index::Ellipsis => dim += self.ndim() - consuming,
+                Index::NewAxis => {
+                    out = out.new_axis(dim)?;
+                    dim += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reverses the order of the dimensions (a view).
+    pub fn transpose(&self) -> StridedLayout {
+        let mut out = self.clone();
+        out.shape.reverse();
+        out.strides.reverse();
+        if let Some(s) = out.suboffsets.as_mut() {
+            s.reverse();
+        }
+        out
+    }
+
+    /// Reorders the dimensions: dimension `k` of the result is dimension `axes[k]` of this one.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[2, 3, 4]).unwrap();
+    /// assert_eq!(l.permute(&[2, 0, 1]).unwrap().shape(), &[4, 2, 3]);
+    /// assert!(l.permute(&[0, 0, 1]).is_err());
+    /// ```
+    pub fn permute(&self, axes: &[usize]) -> Result<StridedLayout, LayoutError> {
+        let n = self.ndim();
+        let mut seen = [false; MAX_NDIM];
+        if axes.len() != n || axes.iter().any(|&a| a >= n || std::mem::replace(&mut seen[a], true)) {
+            return Err(LayoutError::BadAxes(axes.to_vec()));
+        }
+        let mut out = self.clone();
+        for (k, &a) in axes.iter().enumerate() {
+            out.shape[k] = self.shape[a];
+            out.strides[k] = self.strides[a];
+            if let (Some(o), Some(s)) = (out.suboffsets.as_mut(), self.suboffsets.as_ref()) {
+                o[k] = s[a];
+            }
+        }
+        Ok(out)
+    }
+
+    /// A new layout of the same bytes with another shape, without copying, where strides
+    /// allow (NumPy's `reshape` rule for views; beyond what `memoryview.cast` can do).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(4, &[6]).unwrap();
+    /// let r = l.reshape(&[2, 3]).unwrap();
+    /// assert_eq!(r.strides(), &[12, 4]);
+    /// let t = strided::StridedLayout::contiguous(4, &[2, 3]).unwrap().transpose();
+    /// assert!(t.reshape(&[6]).is_err());
+    /// ```
+    pub fn reshape(&self, shape: &[usize]) -> Result<StridedLayout, LayoutError> {
+        if self.is_indirect() {
+            return Err(LayoutError::Indirect("reshape"));
+        }
+        if checked_len(shape) != Some(self.len()) {
+            return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
+        }
+        if self.is_c_contiguous() {
+            let mut out = StridedLayout::contiguous(self.itemsize, shape)?;
+            out.offset = self.offset;
+            return Ok(out);
+        }
+        // Walk both shapes from the innermost dimension; each group of old dimensions that
+        // maps to a group of new ones must be contiguous within itself.
+        let old: Vec<(usize, isize)> =
+            self.shape.iter().zip(&self.strides).filter(|(&n, _)| n != 1).map(|(&n, &s)| (n, s)).collect();
+        let mut new_strides: Strides = SmallVec::from_elem(0, shape.len());
+        let (mut oi, mut ni) = (old.len(), shape.len());
+        while ni > 0 || oi > 0 {
+            // Skip new dimensions of extent 1.
+            if ni > 0 && shape[ni - 1] == 1 {
+                new_strides[ni - 1] = self.itemsize as isize;
+                ni -= 1;
+                continue;
+            }
+            if ni == 0 || oi == 0 {
+                return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
+            }
+            let (mut op, mut np) = (old[oi - 1].0, shape[ni - 1]);
+            let (mut o0, mut n0) = (oi - 1, ni - 1);
+            while op != np {
+                if op < np {
+                    if o0 == 0 {
+                        return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
+                    }
+                    o0 -= 1;
+                    op *= old[o0].0;
+                } else {
+                    if n0 == 0 {
+                        return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
+                    }
+                    n0 -= 1;
+                    np *= shape[n0];
+                }
+            }
+            for k in o0..oi - 1 {
+                if old[k].1 != old[k + 1].1 * old[k + 1].0 as isize {
+                    return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
+                }
+            }
+            let mut st = old[oi - 1].1;
+            for k in (n0..ni).rev() {
+                new_strides[k] = st;
+                st *= shape[k] as isize;
+            }
+            oi = o0;
+            ni = n0;
+        }
+        StridedLayout::new(self.itemsize, shape, &new_strides, self.offset)
+    }
+
+    /// `memoryview.cast(format)` as layout math: a C-contiguous view of `nbytes` bytes becomes a
+    /// 1-D layout of `itemsize`-byte items. The format rules (which formats may be cast to
+    /// which) are the caller's; this checks contiguity and divisibility.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[12]).unwrap();
+    /// assert_eq!(l.cast_1d(4).unwrap().shape(), &[3]);
+    /// assert!(l.cast_1d(5).is_err());
+    /// ```
+    pub fn cast_1d(&self, itemsize: usize) -> Result<StridedLayout, LayoutError> {
+        if !self.is_c_contiguous() {
+            return Err(LayoutError::CastNotContiguous);
+        }
+        if itemsize == 0 || self.nbytes() % itemsize != 0 {
+            return Err(LayoutError::CastLength);
+        }
+        let n = self.nbytes() / itemsize;
+        let mut out = StridedLayout::new(itemsize, &[n], &[itemsize as isize], self.offset)?;
+        out.offset = self.offset;
+        Ok(out)
+    }
+
+    /// The checks `memoryview.cast` makes of the source view before it looks at the format:
+    /// C-contiguity, no zeros in the shape (unless a 1-D view is cast without a shape), at
+    /// most 64 dimensions, and 1-D → N-D or N-D → 1-D only.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[2, 3]).unwrap();
+    /// assert!(l.check_cast_source(Some(2)).is_err());
+    /// assert!(l.check_cast_source(Some(1)).is_ok());
+    /// ```
+    pub fn check_cast_source(&self, new_ndim: Option<usize>) -> Result<(), LayoutError> {
+        if !self.is_c_contiguous() {
+            return Err(LayoutError::CastNotContiguous);
+        }
+        if (new_ndim.is_some() || self.ndim() != 1) && self.is_empty() {
+            return Err(LayoutError::CastZeros);
+        }
+        if let Some(n) = new_ndim {
+            if n > MAX_NDIM {
+                return Err(LayoutError::TooManyDims);
+            }
+            if self.ndim() != 1 && n != 1 {
+                return Err(LayoutError::CastNdToNd);
+            }
+        }
+        Ok(())
+    }
+
+    /// `memoryview.cast(format, shape)`'s last step: a C-contiguous layout of `shape` over the
+    /// same bytes, with CPython's checks of the shape (positive elements, no overflow, equal
+    /// size). `shape` holds the requested values as given (they may be zero or negative).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[12]).unwrap();
+    /// let c = l.cast_nd(4, &[3, 1]).unwrap();
+    /// assert_eq!((c.shape(), c.strides()), (&[3, 1][..], &[4, 4][..]));
+    /// assert!(l.cast_nd(4, &[2]).is_err());
+    /// ```
+    pub fn cast_nd(&self, itemsize: usize, shape: &[i128]) -> Result<StridedLayout, LayoutError> {
+        let mut len: usize = 1;
+        let mut dims: Shape = SmallVec::new();
+        for &x in shape {
+            if x <= 0 {
+                return Err(LayoutError::CastShapeElement);
+            }
+            let x = usize::try_from(x).map_err(|_| LayoutError::CastShapeOverflow)?;
+            len = len.checked_mul(x).filter(|&n| n <= isize::MAX as usize).ok_or(LayoutError::CastShapeOverflow)?;
+            dims.push(x);
+        }
+        let nbytes = len.checked_mul(itemsize).ok_or(LayoutError::CastSize)?;
+        if nbytes != self.nbytes() {
+            return Err(LayoutError::CastSize);
+        }
+        let mut out = StridedLayout::contiguous(itemsize, &dims)?;
+        out.offset = self.offset;
+        Ok(out)
+    }
+}
