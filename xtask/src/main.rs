@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn cargo() -> Command {
@@ -68,7 +71,12 @@ fn conformance(args: &[String]) -> bool {
     } else if explicit_paths {
         None
     } else {
-        Some(conformance::SUPPORTED.iter().map(|s| s.to_string()).collect())
+        Some(
+            conformance::SUPPORTED
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )
     };
     match &selected {
         Some(g) => println!("==> conformance: groups {}", g.join(", ")),
@@ -89,8 +97,19 @@ fn test() -> bool {
     fmt.args(["fmt", "--all", "--", "--check"]);
     ok &= run("cargo fmt --all -- --check", fmt);
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]);
-    ok &= run("cargo clippy --workspace --all-targets -- -D warnings", clippy);
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    ok &= run(
+        "cargo clippy --workspace --all-targets -- -D warnings",
+        clippy,
+    );
     let mut t = cargo();
     t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
@@ -117,7 +136,10 @@ fn docs() -> bool {
     c.args(["doc", "--workspace", "--no-deps"]);
     let ok = run("cargo doc --workspace --no-deps", c);
     if ok {
-        println!("documentation: {}", root().join("target/doc/memview/index.html").display());
+        println!(
+            "documentation: {}",
+            root().join("target/doc/memview/index.html").display()
+        );
     }
     ok
 }
@@ -129,8 +151,18 @@ fn miri() -> bool {
         .is_ok_and(|o| o.status.success());
     if !has_miri {
         let mut add = Command::new("rustup");
-        add.args(["component", "add", "miri", "rust-src", "--toolchain", "nightly"]);
-        if !run("rustup component add miri rust-src --toolchain nightly", add) {
+        add.args([
+            "component",
+            "add",
+            "miri",
+            "rust-src",
+            "--toolchain",
+            "nightly",
+        ]);
+        if !run(
+            "rustup component add miri rust-src --toolchain nightly",
+            add,
+        ) {
             return false;
         }
     }

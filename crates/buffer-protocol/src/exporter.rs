@@ -66,10 +66,17 @@ macro_rules! element {
 element!(u8 => "B", i8 => "b", u16 => "H", i16 => "h", u32 => "I", i32 => "i", u64 => "Q", i64 => "q",
          usize => "N", isize => "n", f32 => "f", f64 => "d");
 
-fn contiguous_info<T: Element>(ptr: NonNull<T>, len: usize, readonly: bool, flags: Flags) -> Result<BufferInfo, BufferError> {
+fn contiguous_info<T: Element>(
+    ptr: NonNull<T>,
+    len: usize,
+    readonly: bool,
+    flags: Flags,
+) -> Result<BufferInfo, BufferError> {
     let size = std::mem::size_of::<T>();
     let layout = StridedLayout::contiguous(size, &[len])?;
-    let bytes = len.checked_mul(size).ok_or(strided::LayoutError::Overflow("nbytes"))?;
+    let bytes = len
+        .checked_mul(size)
+        .ok_or(strided::LayoutError::Overflow("nbytes"))?;
     // SAFETY: every caller passes a pointer to `len` initialised `T`s that stay valid and
     // unmoved while the exporter is borrowed (promise 1 of `BufferInfo::new`), writable when
     // `readonly` is false; the layout has no suboffsets (promise 2 is vacuous).
@@ -123,7 +130,11 @@ pub struct MutSlice<'a, T: Element> {
 impl<'a, T: Element> MutSlice<'a, T> {
     /// Takes the unique borrow of `data` for as long as the exporter lives.
     pub fn new(data: &'a mut [T]) -> MutSlice<'a, T> {
-        MutSlice { len: data.len(), ptr: NonNull::from(data).cast::<T>(), _borrow: PhantomData }
+        MutSlice {
+            len: data.len(),
+            ptr: NonNull::from(data).cast::<T>(),
+            _borrow: PhantomData,
+        }
     }
 }
 
@@ -202,7 +213,10 @@ pub struct ByteArray {
 
 impl From<Vec<u8>> for ByteArray {
     fn from(v: Vec<u8>) -> Self {
-        ByteArray { data: UnsafeCell::new(v), exports: Cell::new(0) }
+        ByteArray {
+            data: UnsafeCell::new(v),
+            exports: Cell::new(0),
+        }
     }
 }
 
@@ -238,7 +252,9 @@ impl ByteArray {
         // but only through raw pointers and never concurrently (`ByteArray` is not `Sync`), so
         // a byte copy through a raw pointer reads a consistent state. `ptr::copy` tolerates
         // the absence of a Rust reference to the source.
-        unsafe { std::ptr::copy_nonoverlapping((*self.data.get()).as_ptr(), out.as_mut_ptr(), len) };
+        unsafe {
+            std::ptr::copy_nonoverlapping((*self.data.get()).as_ptr(), out.as_mut_ptr(), len)
+        };
         out
     }
 
@@ -264,7 +280,10 @@ unsafe impl Exporter for ByteArray {
         // SAFETY: see `len`: a momentary access to the Vec to take its pointer and length.
         let (ptr, len) = unsafe {
             let v = &mut *self.data.get();
-            (NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()), v.len())
+            (
+                NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()),
+                v.len(),
+            )
         };
         let info = contiguous_info(ptr, len, false, flags)?;
         self.exports.set(self.exports.get() + 1);
@@ -308,7 +327,10 @@ impl<E: Exporter + ?Sized> Drop for Buffer<'_, E> {
 }
 
 /// Requests a buffer from an exporter (`PyObject_GetBuffer`); the hold releases it on drop.
-pub fn get_buffer<E: Exporter + ?Sized>(exporter: &E, flags: Flags) -> Result<Buffer<'_, E>, BufferError> {
+pub fn get_buffer<E: Exporter + ?Sized>(
+    exporter: &E,
+    flags: Flags,
+) -> Result<Buffer<'_, E>, BufferError> {
     let info = exporter.get_buffer(flags)?;
     Ok(Buffer { exporter, info })
 }

@@ -68,7 +68,9 @@ impl NdArray {
     pub fn into_pil(mut self) -> Result<NdArray, BufferError> {
         let l = &self.layout;
         if l.ndim() == 0 {
-            return Err(BufferError::Layout(strided::LayoutError::Indirect("a 0-dimensional PIL layout")));
+            return Err(BufferError::Layout(strided::LayoutError::Indirect(
+                "a 0-dimensional PIL layout",
+            )));
         }
         let n = l.shape()[0];
         let base = self.memory.get_mut().as_mut_ptr();
@@ -85,10 +87,15 @@ impl NdArray {
         let mut strides = l.strides().to_vec();
         shape[0] = n;
         strides[0] = if s0 < 0 { -ptr } else { ptr };
-        let offset = if s0 < 0 { ptr * (n as isize - 1).max(0) } else { 0 };
+        let offset = if s0 < 0 {
+            ptr * (n as isize - 1).max(0)
+        } else {
+            0
+        };
         let mut subs = vec![-1isize; l.ndim()];
         subs[0] = 0;
-        self.layout = StridedLayout::new(l.itemsize(), &shape, &strides, offset)?.with_suboffsets(&subs)?;
+        self.layout =
+            StridedLayout::new(l.itemsize(), &shape, &strides, offset)?.with_suboffsets(&subs)?;
         self.pointers = Some(table);
         Ok(self)
     }
@@ -132,11 +139,23 @@ unsafe impl Exporter for NdArray {
             None => {
                 // SAFETY: a momentary access to the Vec to take its pointer and length.
                 let v = unsafe { &mut *self.memory.get() };
-                (NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()), v.len())
+                (
+                    NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()),
+                    v.len(),
+                )
             }
         };
         // SAFETY: see the impl's argument above.
-        let info = unsafe { BufferInfo::new(region, len, self.layout.clone(), self.format.clone(), self.readonly, flags)? };
+        let info = unsafe {
+            BufferInfo::new(
+                region,
+                len,
+                self.layout.clone(),
+                self.format.clone(),
+                self.readonly,
+                flags,
+            )?
+        };
         self.exports.set(self.exports.get() + 1);
         Ok(info)
     }

@@ -185,7 +185,10 @@ impl<T: Record> TypedStruct<T> {
     /// let all: Vec<_> = t.iter(&[1, 2, 3, 4]).unwrap().collect();
     /// assert_eq!(all, vec![(1, 2), (3, 4)]);
     /// ```
-    pub fn iter<'a>(&'a self, bytes: &'a [u8]) -> Result<impl ExactSizeIterator<Item = T> + 'a, CodecError> {
+    pub fn iter<'a>(
+        &'a self,
+        bytes: &'a [u8],
+    ) -> Result<impl ExactSizeIterator<Item = T> + 'a, CodecError> {
         if self.size == 0 {
             return Err(CodecError::IterZeroSize);
         }
@@ -194,6 +197,8 @@ impl<T: Record> TypedStruct<T> {
         }
         let offsets = self.offsets;
         let swap = self.swap;
-        Ok(bytes.chunks_exact(self.size).map(move |rec| T::read(rec, &offsets, swap)))
+        Ok(bytes
+            .chunks_exact(self.size)
+            .map(move |rec| T::read(rec, &offsets, swap)))
     }
 }

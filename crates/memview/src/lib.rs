@@ -37,7 +37,9 @@ pub use crate::error::ViewError;
 pub use crate::key::Key;
 pub use crate::typed::TypedView;
 pub use crate::view::{MemoryView, Subscript};
-pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory};
+pub use buffer_protocol::{
+    Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory,
+};
 pub use format_codec::Value;
 pub use strided::{Index, Order, Slice};
 

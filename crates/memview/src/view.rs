@@ -78,7 +78,10 @@ impl Clone for MemoryView<'_> {
     /// `memoryview(m)`: a new view of the same layout on the same acquisition.
     fn clone(&self) -> Self {
         MemoryView {
-            live: self.live.as_ref().map(|l| Live { exports: Rc::new(Cell::new(0)), ..l.clone() }),
+            live: self.live.as_ref().map(|l| Live {
+                exports: Rc::new(Cell::new(0)),
+                ..l.clone()
+            }),
         }
     }
 }
@@ -109,9 +112,15 @@ impl<'a> MemoryView<'a> {
     /// let v = MemoryView::with_flags(&data, Flags::SIMPLE).unwrap();
     /// assert_eq!((v.format().unwrap(), v.shape().unwrap()), ("B".into(), vec![12]));
     /// ```
-    pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
+    pub fn with_flags(
+        exporter: impl Exporter + 'a,
+        flags: Flags,
+    ) -> Result<MemoryView<'a>, ViewError> {
         let info = exporter.get_buffer(flags)?;
-        let mbuf = Rc::new(Managed { exporter: Box::new(exporter), info });
+        let mbuf = Rc::new(Managed {
+            exporter: Box::new(exporter),
+            info,
+        });
         let info = &mbuf.info;
         let full = info.layout();
         let layout = if info.shape().is_some() {
@@ -127,7 +136,14 @@ impl<'a> MemoryView<'a> {
         let codec = Rc::new(ItemCodec::new(&format));
         let readonly = info.readonly();
         Ok(MemoryView {
-            live: Some(Live { mbuf, layout, format, codec, readonly, exports: Rc::new(Cell::new(0)) }),
+            live: Some(Live {
+                mbuf,
+                layout,
+                format,
+                codec,
+                readonly,
+                exports: Rc::new(Cell::new(0)),
+            }),
         })
     }
 
@@ -226,7 +242,11 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(c.to_bytes().unwrap(), [0, 2, 4, 1, 3, 5]);
     /// assert!(MemoryView::get_contiguous(&nd, Access::Write, Order::C).is_err());
     /// ```
-    pub fn get_contiguous(exporter: impl Exporter + 'a, access: Access, order: Order) -> Result<MemoryView<'a>, ViewError> {
+    pub fn get_contiguous(
+        exporter: impl Exporter + 'a,
+        access: Access,
+        order: Order,
+    ) -> Result<MemoryView<'a>, ViewError> {
         let view = MemoryView::new(exporter)?;
         let live = view.live()?;
         if access.is_writable() && live.readonly {
@@ -239,7 +259,8 @@ impl<'a> MemoryView<'a> {
             return Err(buffer_protocol::BufferError::NotContiguous.into());
         }
         let bytes = view.to_bytes_in(order)?;
-        let layout = StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
+        let layout =
+            StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
         let nd = buffer_protocol::NdArray::new(
             bytes,
             &live.format,
@@ -273,7 +294,13 @@ impl<'a> MemoryView<'a> {
         if !layout.is_indirect() {
             layout.check_within(Region::of(&live.mbuf.info).len())?;
         }
-        Ok(MemoryView { live: Some(Live { layout, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
+        Ok(MemoryView {
+            live: Some(Live {
+                layout,
+                exports: Rc::new(Cell::new(0)),
+                ..live.clone()
+            }),
+        })
     }
 
     pub(crate) fn region(&self) -> Result<Region, ViewError> {
@@ -339,7 +366,12 @@ impl<'a> MemoryView<'a> {
 
     /// `suboffsets` (empty if the layout has none).
     pub fn suboffsets(&self) -> Result<Vec<isize>, ViewError> {
-        Ok(self.live()?.layout.suboffsets().map(<[isize]>::to_vec).unwrap_or_default())
+        Ok(self
+            .live()?
+            .layout
+            .suboffsets()
+            .map(<[isize]>::to_vec)
+            .unwrap_or_default())
     }
 
     /// `nbytes`: the bytes of the items (`product(shape) × itemsize`).
@@ -409,7 +441,11 @@ impl<'a> MemoryView<'a> {
     /// Resolves an index tuple (negative indices wrap once) with CPython's `IndexError`s.
     fn resolve(&self, index: &[isize]) -> Result<SmallVec<[usize; 8]>, ViewError> {
         let l = &self.live()?.layout;
-        index.iter().enumerate().map(|(d, &i)| l.wrap_index(d, i).map_err(ViewError::from)).collect()
+        index
+            .iter()
+            .enumerate()
+            .map(|(d, &i)| l.wrap_index(d, i).map_err(ViewError::from))
+            .collect()
     }
 
     pub(crate) fn read_at(&self, addr: *const u8) -> Result<Value, ViewError> {
@@ -460,7 +496,11 @@ impl<'a> MemoryView<'a> {
         self.check_item_format()?;
         let ndim = self.ndim()?;
         if index.len() > ndim {
-            return Err(strided::LayoutError::TooManyIndices { ndim, n: index.len() }.into());
+            return Err(strided::LayoutError::TooManyIndices {
+                ndim,
+                n: index.len(),
+            }
+            .into());
         }
         if index.len() < ndim {
             return Err(ViewError::NotImplemented("sub-views are not implemented"));
@@ -489,15 +529,23 @@ impl<'a> MemoryView<'a> {
         if ndim == 0 {
             return match key {
                 Key::Tuple(v) if v.is_empty() => Ok(Subscript::Item(self.get(&[])?)),
-                _ if entries.iter().all(|e| matches!(e, Index::Ellipsis | Index::NewAxis)) => {
+                _ if entries
+                    .iter()
+                    .all(|e| matches!(e, Index::Ellipsis | Index::NewAxis)) =>
+                {
                     self.view_for(entries).map(Subscript::View)
                 }
                 _ => Err(ViewError::InvalidKey("invalid indexing of 0-dim memory")),
             };
         }
-        let ints: Option<SmallVec<[isize; 8]>> =
-            entries.iter().map(|e| if let Index::At(i) = e { Some(*i) } else { None }).collect();
-        let consuming = entries.iter().filter(|e| matches!(e, Index::At(_) | Index::Slice(_))).count();
+        let ints: Option<SmallVec<[isize; 8]>> = entries
+            .iter()
+            .map(|e| if let Index::At(i) = e { Some(*i) } else { None })
+            .collect();
+        let consuming = entries
+            .iter()
+            .filter(|e| matches!(e, Index::At(_) | Index::Slice(_)))
+            .count();
         match (key, ints) {
             (Key::One(Index::At(i)), _) if ndim == 1 => {
                 self.check_item_format()?;
@@ -513,7 +561,9 @@ impl<'a> MemoryView<'a> {
             }
             _ if consuming > ndim => {
                 if entries.iter().all(|e| matches!(e, Index::Slice(_))) {
-                    Err(ViewError::NotImplemented("multi-dimensional slicing is not implemented"))
+                    Err(ViewError::NotImplemented(
+                        "multi-dimensional slicing is not implemented",
+                    ))
                 } else {
                     Err(ViewError::InvalidKey("memoryview: invalid slice key"))
                 }
@@ -602,8 +652,10 @@ impl<'a> MemoryView<'a> {
             }
             return self.write_at(self.addr_of(&[])?, value);
         }
-        let ints: Option<SmallVec<[isize; 8]>> =
-            entries.iter().map(|e| if let Index::At(i) = e { Some(*i) } else { None }).collect();
+        let ints: Option<SmallVec<[isize; 8]>> = entries
+            .iter()
+            .map(|e| if let Index::At(i) = e { Some(*i) } else { None })
+            .collect();
         match (&key, ints) {
             (Key::One(Index::At(i)), _) if ndim == 1 => {
                 let idx = self.resolve(&[*i])?;
@@ -616,12 +668,42 @@ impl<'a> MemoryView<'a> {
                 let idx = self.resolve(&ix)?;
                 self.write_at(self.addr_of(&idx)?, value)
             }
-            _ => {
-                // The key selects a view: CPython wants a buffer on the right.
+            (Key::One(Index::Slice(_)), _) if ndim == 1 => {
+                // CPython's 1-D slice assignment wants a buffer on the right.
                 self.view_for(entries)?;
                 Err(ViewError::NotABuffer(value_type_name(value)))
             }
+            _ => {
+                // Beyond CPython: NumPy assigns a scalar to every item of the selected view.
+                self.view_for(entries)?.fill(value)
+            }
         }
+    }
+
+    /// Sets every item of the view to `value` (NumPy's scalar assignment `m[...] = x`).
+    ///
+    /// ```
+    /// let mut data = [0u8; 4];
+    /// let v = memview::MemoryView::from_mut(&mut data);
+    /// v.slice(memview::Slice::new(None, None, Some(2))).unwrap().fill(&9.into()).unwrap();
+    /// drop(v);
+    /// assert_eq!(data, [9, 0, 9, 0]);
+    /// ```
+    pub fn fill(&self, value: &Value) -> Result<(), ViewError> {
+        let live = self.live()?;
+        self.check_item_format()?;
+        if live.readonly {
+            return Err(ViewError::ReadOnly);
+        }
+        let l = &live.layout;
+        let size = l.itemsize();
+        let mut item: SmallVec<[u8; 16]> = SmallVec::from_elem(0, size);
+        live.codec.pack(&live.format, value, &mut item)?;
+        let mut bytes = Vec::with_capacity(l.nbytes());
+        for _ in 0..l.len() {
+            bytes.extend_from_slice(&item);
+        }
+        self.write_bytes(&bytes)
     }
 
     /// `m[key] = other`: copies a view of equal format, item size and shape into the part of
@@ -675,7 +757,11 @@ impl<'a> MemoryView<'a> {
         }
         if all_ints && entries.len() >= ndim && !(matches!(key, Key::One(_)) && ndim > 1) {
             if entries.len() > ndim {
-                return Err(strided::LayoutError::TooManyIndices { ndim, n: entries.len() }.into());
+                return Err(strided::LayoutError::TooManyIndices {
+                    ndim,
+                    n: entries.len(),
+                }
+                .into());
             }
             return Ok(None);
         }
@@ -743,9 +829,17 @@ impl<'a> MemoryView<'a> {
     }
 
     /// `cast` with the shape as Python values (which may be zero or negative, as errors).
-    pub fn cast_impl(&self, format: &str, shape: Option<&[i128]>) -> Result<MemoryView<'a>, ViewError> {
+    pub fn cast_impl(
+        &self,
+        format: &str,
+        shape: Option<&[i128]>,
+    ) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
         let l = &live.layout;
+        // memoryview's own contiguity flag (an empty strided 1-D slice is not contiguous).
+        if !self.c_contiguous()? {
+            return Err(strided::LayoutError::CastNotContiguous.into());
+        }
         l.check_cast_source(shape.map(<[i128]>::len))?;
         let dest = cast_code(format).ok_or(ViewError::CastFormat)?;
         let is_byte = |c: u8| matches!(c, b'b' | b'B' | b'c');
@@ -770,7 +864,15 @@ impl<'a> MemoryView<'a> {
         let live = self.live()?;
         let bytes = self.to_bytes()?;
         let layout = StridedLayout::contiguous(live.layout.itemsize(), live.layout.shape())?;
-        let nd = buffer_protocol::NdArray::new(bytes, &live.format, layout.itemsize(), layout.shape(), layout.strides(), 0, false)?;
+        let nd = buffer_protocol::NdArray::new(
+            bytes,
+            &live.format,
+            layout.itemsize(),
+            layout.shape(),
+            layout.strides(),
+            0,
+            false,
+        )?;
         MemoryView::new(nd)
     }
 }
@@ -799,7 +901,10 @@ pub(crate) fn value_type_name(v: &Value) -> &'static str {
 // the view's layout, already checked against the region, and its read-only flag.
 unsafe impl Exporter for MemoryView<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
-        let live = self.live.as_ref().ok_or(buffer_protocol::BufferError::Released)?;
+        let live = self
+            .live
+            .as_ref()
+            .ok_or(buffer_protocol::BufferError::Released)?;
         let info = &live.mbuf.info;
         // SAFETY: see the impl's argument: the same region and promises as the acquisition.
         let out = unsafe {

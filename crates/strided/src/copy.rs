@@ -40,16 +40,30 @@ fn plan(shape: &[usize], src: &[isize], dst: &[isize], itemsize: usize) -> Plan 
         merged.push((n, s, t));
     }
     merged.reverse();
-    Plan { dims: merged, itemsize }
+    Plan {
+        dims: merged,
+        itemsize,
+    }
 }
 
 impl Plan {
     /// Calls `inner(src_offset, dst_offset, n, src_stride, dst_stride)` for each run of the
     /// innermost dimension, with the offsets of the run's first item.
-    fn for_each_run(&self, src0: isize, dst0: isize, mut inner: impl FnMut(isize, isize, usize, isize, isize)) {
+    fn for_each_run(
+        &self,
+        src0: isize,
+        dst0: isize,
+        mut inner: impl FnMut(isize, isize, usize, isize, isize),
+    ) {
         let nd = self.dims.len();
         if nd == 0 {
-            inner(src0, dst0, 1, self.itemsize as isize, self.itemsize as isize);
+            inner(
+                src0,
+                dst0,
+                1,
+                self.itemsize as isize,
+                self.itemsize as isize,
+            );
             return;
         }
         let (n, ss, ds) = self.dims[nd - 1];
@@ -81,7 +95,16 @@ impl Plan {
 
 /// Copies `n` items of `size` bytes from `src` at `s` (stride `ss`) to `dst` at `t` (stride `ts`).
 #[inline]
-fn run_copy(src: &[u8], dst: &mut [u8], s: isize, t: isize, n: usize, ss: isize, ts: isize, size: usize) {
+fn run_copy(
+    src: &[u8],
+    dst: &mut [u8],
+    s: isize,
+    t: isize,
+    n: usize,
+    ss: isize,
+    ts: isize,
+    size: usize,
+) {
     let (s, t) = (s as usize, t as usize);
     if ss == size as isize && ts == size as isize {
         let len = n * size;
@@ -144,10 +167,16 @@ pub fn resolve_order(layout: &StridedLayout, order: Order) -> Order {
 
 /// Strides of `layout` and of a contiguous destination, permuted so that a C-order walk of the
 /// result visits items in `order`.
-fn oriented(layout: &StridedLayout, order: Order) -> Result<(Vec<usize>, Vec<isize>, Vec<isize>), LayoutError> {
+fn oriented(
+    layout: &StridedLayout,
+    order: Order,
+) -> Result<(Vec<usize>, Vec<isize>, Vec<isize>), LayoutError> {
     let contiguous = StridedLayout::contiguous_in(layout.itemsize(), layout.shape(), order)?;
-    let (mut shape, mut a, mut b) =
-        (layout.shape().to_vec(), layout.strides().to_vec(), contiguous.strides().to_vec());
+    let (mut shape, mut a, mut b) = (
+        layout.shape().to_vec(),
+        layout.strides().to_vec(),
+        contiguous.strides().to_vec(),
+    );
     if order == Order::F {
         shape.reverse();
         a.reverse();
@@ -167,10 +196,19 @@ fn oriented(layout: &StridedLayout, order: Order) -> Result<(Vec<usize>, Vec<isi
 /// copy_to_contiguous(&mem, &l, Order::F, &mut out).unwrap();
 /// assert_eq!(out, [0, 3, 1, 4, 2, 5]);
 /// ```
-pub fn copy_to_contiguous(src: &[u8], layout: &StridedLayout, order: Order, dst: &mut [u8]) -> Result<(), LayoutError> {
+pub fn copy_to_contiguous(
+    src: &[u8],
+    layout: &StridedLayout,
+    order: Order,
+    dst: &mut [u8],
+) -> Result<(), LayoutError> {
     check(layout, src.len())?;
     if dst.len() != layout.nbytes() {
-        return Err(LayoutError::OutOfBounds { low: 0, high: layout.nbytes() as isize, len: dst.len() });
+        return Err(LayoutError::OutOfBounds {
+            low: 0,
+            high: layout.nbytes() as isize,
+            len: dst.len(),
+        });
     }
     if layout.is_empty() {
         return Ok(());
@@ -181,7 +219,9 @@ pub fn copy_to_contiguous(src: &[u8], layout: &StridedLayout, order: Order, dst:
     if transpose_like(&p) {
         return blocked_copy(src, dst, &p, layout.offset(), 0);
     }
-    p.for_each_run(layout.offset(), 0, |s, t, n, ss, ts| run_copy(src, dst, s, t, n, ss, ts, p.itemsize));
+    p.for_each_run(layout.offset(), 0, |s, t, n, ss, ts| {
+        run_copy(src, dst, s, t, n, ss, ts, p.itemsize)
+    });
     Ok(())
 }
 
@@ -195,10 +235,19 @@ pub fn copy_to_contiguous(src: &[u8], layout: &StridedLayout, order: Order, dst:
 /// copy_from_contiguous(&[7, 8, 9], &mut mem, &every_other, Order::C).unwrap();
 /// assert_eq!(mem, [7, 0, 8, 0, 9, 0]);
 /// ```
-pub fn copy_from_contiguous(src: &[u8], dst: &mut [u8], layout: &StridedLayout, order: Order) -> Result<(), LayoutError> {
+pub fn copy_from_contiguous(
+    src: &[u8],
+    dst: &mut [u8],
+    layout: &StridedLayout,
+    order: Order,
+) -> Result<(), LayoutError> {
     check(layout, dst.len())?;
     if src.len() != layout.nbytes() {
-        return Err(LayoutError::OutOfBounds { low: 0, high: layout.nbytes() as isize, len: src.len() });
+        return Err(LayoutError::OutOfBounds {
+            low: 0,
+            high: layout.nbytes() as isize,
+            len: src.len(),
+        });
     }
     if layout.is_empty() {
         return Ok(());
@@ -206,7 +255,9 @@ pub fn copy_from_contiguous(src: &[u8], dst: &mut [u8], layout: &StridedLayout, 
     let order = resolve_order(layout, order);
     let (shape, s, t) = oriented(layout, order)?;
     let p = plan(&shape, &t, &s, layout.itemsize());
-    p.for_each_run(0, layout.offset(), |s, t, n, ss, ts| run_copy(src, dst, s, t, n, ss, ts, p.itemsize));
+    p.for_each_run(0, layout.offset(), |s, t, n, ss, ts| {
+        run_copy(src, dst, s, t, n, ss, ts, p.itemsize)
+    });
     Ok(())
 }
 
@@ -229,15 +280,26 @@ pub fn copy_strided(
     check(src_layout, src.len())?;
     check(dst_layout, dst.len())?;
     if src_layout.shape() != dst_layout.shape() || src_layout.itemsize() != dst_layout.itemsize() {
-        return Err(LayoutError::DimMismatch { shape: src_layout.ndim(), what: "destination", other: dst_layout.ndim() });
+        return Err(LayoutError::DimMismatch {
+            shape: src_layout.ndim(),
+            what: "destination",
+            other: dst_layout.ndim(),
+        });
     }
     if src_layout.is_empty() {
         return Ok(());
     }
-    let p = plan(src_layout.shape(), src_layout.strides(), dst_layout.strides(), src_layout.itemsize());
-    p.for_each_run(src_layout.offset(), dst_layout.offset(), |s, t, n, ss, ts| {
-        run_copy(src, dst, s, t, n, ss, ts, p.itemsize)
-    });
+    let p = plan(
+        src_layout.shape(),
+        src_layout.strides(),
+        dst_layout.strides(),
+        src_layout.itemsize(),
+    );
+    p.for_each_run(
+        src_layout.offset(),
+        dst_layout.offset(),
+        |s, t, n, ss, ts| run_copy(src, dst, s, t, n, ss, ts, p.itemsize),
+    );
     Ok(())
 }
 
@@ -252,7 +314,11 @@ pub fn copy_strided(
 /// copy_within(&mut mem, &head, &tail).unwrap(); // m[1:] = m[:-1]
 /// assert_eq!(mem, [1, 1, 2, 3]);
 /// ```
-pub fn copy_within(mem: &mut [u8], src_layout: &StridedLayout, dst_layout: &StridedLayout) -> Result<(), LayoutError> {
+pub fn copy_within(
+    mem: &mut [u8],
+    src_layout: &StridedLayout,
+    dst_layout: &StridedLayout,
+) -> Result<(), LayoutError> {
     check(src_layout, mem.len())?;
     check(dst_layout, mem.len())?;
     let mut tmp = vec![0u8; src_layout.nbytes()];
@@ -269,16 +335,27 @@ fn transpose_like(p: &Plan) -> bool {
     }
     let (_, s_in, t_in) = p.dims[nd - 1];
     let (_, s_out, _) = p.dims[nd - 2];
-    t_in == p.itemsize as isize && s_in.unsigned_abs() > 4096 && s_out.unsigned_abs() < s_in.unsigned_abs()
+    t_in == p.itemsize as isize
+        && s_in.unsigned_abs() > 4096
+        && s_out.unsigned_abs() < s_in.unsigned_abs()
 }
 
 /// A cache-blocked copy of the two innermost dimensions, in tiles of `TILE × TILE` items.
-fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) -> Result<(), LayoutError> {
+fn blocked_copy(
+    src: &[u8],
+    dst: &mut [u8],
+    p: &Plan,
+    src0: isize,
+    dst0: isize,
+) -> Result<(), LayoutError> {
     const TILE: usize = 32;
     let nd = p.dims.len();
     let (n_in, s_in, t_in) = p.dims[nd - 1];
     let (n_out, s_out, t_out) = p.dims[nd - 2];
-    let outer = Plan { dims: p.dims[..nd - 2].iter().copied().collect(), itemsize: p.itemsize };
+    let outer = Plan {
+        dims: p.dims[..nd - 2].iter().copied().collect(),
+        itemsize: p.itemsize,
+    };
     let size = p.itemsize;
     // Each call of the outer plan hands one 2-D block's origin.
     let mut origins = Vec::new();
@@ -315,7 +392,11 @@ fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) 
 /// for_each_offset(&l, Order::C, |o| seen.push(o)).unwrap();
 /// assert_eq!(seen, [0, 2, 1, 3]);
 /// ```
-pub fn for_each_offset(layout: &StridedLayout, order: Order, mut f: impl FnMut(isize)) -> Result<(), LayoutError> {
+pub fn for_each_offset(
+    layout: &StridedLayout,
+    order: Order,
+    mut f: impl FnMut(isize),
+) -> Result<(), LayoutError> {
     if layout.is_indirect() {
         return Err(LayoutError::Indirect("offset iteration"));
     }

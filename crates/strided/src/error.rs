@@ -112,13 +112,20 @@ impl LayoutError {
     pub fn python_exception(&self) -> PyExc {
         use LayoutError::*;
         match self {
-            Overflow(_) | TooManyDims | ZeroStep | CastShapeElement | CastShapeOverflow | OutOfBounds { .. } => {
+            Overflow(_)
+            | TooManyDims
+            | ZeroStep
+            | CastShapeElement
+            | CastShapeOverflow
+            | OutOfBounds { .. } => PyExc::ValueError,
+            DimMismatch { .. } | ZeroItemsize | ReshapeNeedsCopy(_) | BadAxes(_) => {
                 PyExc::ValueError
             }
-            DimMismatch { .. } | ZeroItemsize | ReshapeNeedsCopy(_) | BadAxes(_) => PyExc::ValueError,
             IndexOutOfBounds { .. } | MultipleEllipsis => PyExc::IndexError,
             TooManyIndices { .. } | ZeroDimIndex => PyExc::TypeError,
-            CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => PyExc::TypeError,
+            CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => {
+                PyExc::TypeError
+            }
             Indirect(_) => PyExc::NotImplementedError,
         }
     }

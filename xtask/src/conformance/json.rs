@@ -9,7 +9,9 @@ pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, String> {
     if s.len() % 2 != 0 {
         return Err(format!("odd hex length in {s:?}"));
     }
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())).collect()
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// Encodes lower-case hex.
@@ -76,7 +78,9 @@ pub(crate) fn from_value(v: &Value) -> Json {
         Value::Float(f) => json!({ "float": py_float_repr(*f) }),
         Value::Bool(b) => json!(b),
         Value::Bytes(b) => json!({ "bytes": hex(b) }),
-        Value::Complex(r, i) => json!({ "complex": [{ "float": py_float_repr(*r) }, { "float": py_float_repr(*i) }] }),
+        Value::Complex(r, i) => {
+            json!({ "complex": [{ "float": py_float_repr(*r) }, { "float": py_float_repr(*i) }] })
+        }
         Value::List(items) => Json::Array(items.iter().map(from_value).collect()),
     }
 }
@@ -88,10 +92,13 @@ fn as_float(j: &Json) -> Option<f64> {
 /// Whether an actual result equals the expected one.
 pub(crate) fn same(expected: &Json, actual: &Json) -> bool {
     if let (Some(a), Some(b)) = (as_float(expected), as_float(actual)) {
-        return (a.is_nan() && b.is_nan()) || (a == b && a.is_sign_negative() == b.is_sign_negative());
+        return (a.is_nan() && b.is_nan())
+            || (a == b && a.is_sign_negative() == b.is_sign_negative());
     }
     match (expected, actual) {
-        (Json::Array(a), Json::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
+        (Json::Array(a), Json::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
         (Json::Object(a), Json::Object(b)) => {
             a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| same(x, y)))
         }

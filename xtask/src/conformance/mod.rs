@@ -3,6 +3,7 @@
 
 mod codec;
 pub(crate) mod json;
+mod view;
 
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -21,13 +22,15 @@ pub(crate) enum Outcome {
 }
 
 /// The groups the workspace implements; others count as failed when run.
-pub(crate) const SUPPORTED: &[&str] = &["struct", "pep3118"];
+pub(crate) const SUPPORTED: &[&str] = &["struct", "pep3118", "view", "eq"];
 
 /// Runs one case's operations.
 fn run_case(case: &Json) -> Result<Outcome, String> {
     match case.get("group").and_then(Json::as_str) {
         Some("struct") => codec::run_struct(case),
         Some("pep3118") => codec::run_pep3118(case),
+        Some("view") => view::run_view(case),
+        Some("eq") => view::run_eq(case),
         Some(g) => Err(format!("group {g:?} is not implemented yet")),
         None => Err("case has no group".into()),
     }
@@ -88,7 +91,11 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Runs every case of the given files, keeping only the listed groups (all if `None`).
-pub(crate) fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&Path>) -> Result<bool, String> {
+pub(crate) fn run(
+    paths: &[PathBuf],
+    groups: Option<&[String]>,
+    report: Option<&Path>,
+) -> Result<bool, String> {
     let files = collect_files(paths)?;
     let mut t = Totals::default();
     std::panic::set_hook(Box::new(|_| {}));
@@ -98,13 +105,21 @@ pub(crate) fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&
             if line.trim().is_empty() {
                 continue;
             }
-            let case: Json =
-                serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", file.display(), lineno + 1))?;
-            let group = case.get("group").and_then(Json::as_str).unwrap_or("?").to_string();
+            let case: Json = serde_json::from_str(line)
+                .map_err(|e| format!("{}:{}: {e}", file.display(), lineno + 1))?;
+            let group = case
+                .get("group")
+                .and_then(Json::as_str)
+                .unwrap_or("?")
+                .to_string();
             if groups.is_some_and(|g| !g.iter().any(|x| *x == group)) {
                 continue;
             }
-            let id = case.get("id").and_then(Json::as_str).unwrap_or("?").to_string();
+            let id = case
+                .get("id")
+                .and_then(Json::as_str)
+                .unwrap_or("?")
+                .to_string();
             let outcome = catch_unwind(AssertUnwindSafe(|| run_case(&case)));
             let verdict = match outcome {
                 Err(_) => Err("panicked".to_string()),
@@ -140,7 +155,11 @@ pub(crate) fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&
     }
     let _ = std::panic::take_hook();
     for (g, (p, e, f)) in &t.per_group {
-        let note = if SUPPORTED.contains(&g.as_str()) { "" } else { " (group not implemented)" };
+        let note = if SUPPORTED.contains(&g.as_str()) {
+            ""
+        } else {
+            " (group not implemented)"
+        };
         println!("  {g:<8} {p:>6} passed ({e} via expect_extended), {f} failed{note}");
     }
     if let Some(path) = report {
