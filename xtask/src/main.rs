@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn cargo() -> Command {
@@ -71,12 +68,7 @@ fn conformance(args: &[String]) -> bool {
     } else if explicit_paths {
         None
     } else {
-        Some(
-            conformance::SUPPORTED
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        )
+        Some(conformance::SUPPORTED.iter().map(|s| s.to_string()).collect())
     };
     match &selected {
         Some(g) => println!("==> conformance: groups {}", g.join(", ")),
@@ -97,19 +89,8 @@ fn test() -> bool {
     fmt.args(["fmt", "--all", "--", "--check"]);
     ok &= run("cargo fmt --all -- --check", fmt);
     let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    ok &= run(
-        "cargo clippy --workspace --all-targets -- -D warnings",
-        clippy,
-    );
+    clippy.args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    ok &= run("cargo clippy --workspace --all-targets -- -D warnings", clippy);
     let mut t = cargo();
     t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
@@ -136,33 +117,18 @@ fn docs() -> bool {
     c.args(["doc", "--workspace", "--no-deps"]);
     let ok = run("cargo doc --workspace --no-deps", c);
     if ok {
-        println!(
-            "documentation: {}",
-            root().join("target/doc/memview/index.html").display()
-        );
+        println!("documentation: {}", root().join("target/doc/memview/index.html").display());
     }
     ok
 }
 
 fn miri() -> bool {
-    let has_miri = Command::new("cargo")
-        .args(["+nightly", "miri", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let has_miri =
+        Command::new("cargo").args(["+nightly", "miri", "--version"]).output().is_ok_and(|o| o.status.success());
     if !has_miri {
         let mut add = Command::new("rustup");
-        add.args([
-            "component",
-            "add",
-            "miri",
-            "rust-src",
-            "--toolchain",
-            "nightly",
-        ]);
-        if !run(
-            "rustup component add miri rust-src --toolchain nightly",
-            add,
-        ) {
+        add.args(["component", "add", "miri", "rust-src", "--toolchain", "nightly"]);
+        if !run("rustup component add miri rust-src --toolchain nightly", add) {
             return false;
         }
     }

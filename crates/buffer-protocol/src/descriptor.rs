@@ -79,20 +79,12 @@ impl BufferInfo {
         }
         // `PyBuffer_FillInfo` serves SIMPLE|FORMAT for plain bytes; memoryview refuses it otherwise.
         if !flags.has(Flags::ND) && flags.has(Flags::FORMAT) {
-            let plain_bytes =
-                layout.ndim() == 1 && layout.itemsize() == 1 && (format == "B" || format == "@B");
+            let plain_bytes = layout.ndim() == 1 && layout.itemsize() == 1 && (format == "B" || format == "@B");
             if !plain_bytes {
                 return Err(BufferError::FormatWithoutNd);
             }
         }
-        Ok(BufferInfo {
-            region,
-            region_len,
-            layout,
-            format,
-            readonly,
-            requested: flags,
-        })
+        Ok(BufferInfo { region, region_len, layout, format, readonly, requested: flags })
     }
 
     /// The flags the descriptor answers.
@@ -143,9 +135,7 @@ impl BufferInfo {
 
     /// The format, if `FORMAT` was requested (else the consumer reads `"B"`).
     pub fn format(&self) -> Option<&str> {
-        self.requested
-            .has(Flags::FORMAT)
-            .then_some(self.format.as_str())
+        self.requested.has(Flags::FORMAT).then_some(self.format.as_str())
     }
 
     /// The exporter's format, whether requested or not (for building views that keep it).
@@ -169,9 +159,7 @@ impl BufferInfo {
 
     /// The strides in bytes, if `STRIDES` was requested.
     pub fn strides(&self) -> Option<&[isize]> {
-        self.requested
-            .has(Flags::STRIDES)
-            .then(|| self.layout.strides())
+        self.requested.has(Flags::STRIDES).then(|| self.layout.strides())
     }
 
     /// The suboffsets, if the layout has any (only served with `INDIRECT`).

@@ -74,9 +74,7 @@ fn contiguous_info<T: Element>(
 ) -> Result<BufferInfo, BufferError> {
     let size = std::mem::size_of::<T>();
     let layout = StridedLayout::contiguous(size, &[len])?;
-    let bytes = len
-        .checked_mul(size)
-        .ok_or(strided::LayoutError::Overflow("nbytes"))?;
+    let bytes = len.checked_mul(size).ok_or(strided::LayoutError::Overflow("nbytes"))?;
     // SAFETY: every caller passes a pointer to `len` initialised `T`s that stay valid and
     // unmoved while the exporter is borrowed (promise 1 of `BufferInfo::new`), writable when
     // `readonly` is false; the layout has no suboffsets (promise 2 is vacuous).
@@ -130,11 +128,7 @@ pub struct MutSlice<'a, T: Element> {
 impl<'a, T: Element> MutSlice<'a, T> {
     /// Takes the unique borrow of `data` for as long as the exporter lives.
     pub fn new(data: &'a mut [T]) -> MutSlice<'a, T> {
-        MutSlice {
-            len: data.len(),
-            ptr: NonNull::from(data).cast::<T>(),
-            _borrow: PhantomData,
-        }
+        MutSlice { len: data.len(), ptr: NonNull::from(data).cast::<T>(), _borrow: PhantomData }
     }
 }
 
@@ -213,10 +207,7 @@ pub struct ByteArray {
 
 impl From<Vec<u8>> for ByteArray {
     fn from(v: Vec<u8>) -> Self {
-        ByteArray {
-            data: UnsafeCell::new(v),
-            exports: Cell::new(0),
-        }
+        ByteArray { data: UnsafeCell::new(v), exports: Cell::new(0) }
     }
 }
 
@@ -246,16 +237,7 @@ impl ByteArray {
 
     /// A copy of the bytes.
     pub fn to_vec(&self) -> Vec<u8> {
-        let len = self.len();
-        let mut out = vec![0u8; len];
-        // SAFETY: the heap block holds `len` initialised bytes; views may have written them,
-        // but only through raw pointers and never concurrently (`ByteArray` is not `Sync`), so
-        // a byte copy through a raw pointer reads a consistent state. `ptr::copy` tolerates
-        // the absence of a Rust reference to the source.
-        unsafe {
-            std::ptr::copy_nonoverlapping((*self.data.get()).as_ptr(), out.as_mut_ptr(), len)
-        };
-        out
+        copy_heap(&self.data)
     }
 
     /// Resizes to `len` bytes, filling with `value`; refused while exported.
@@ -277,14 +259,7 @@ impl ByteArray {
 // through descriptors; the bytes are plain `u8`.
 unsafe impl Exporter for ByteArray {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
-        // SAFETY: see `len`: a momentary access to the Vec to take its pointer and length.
-        let (ptr, len) = unsafe {
-            let v = &mut *self.data.get();
-            (
-                NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()),
-                v.len(),
-            )
-        };
+        let (ptr, len) = heap_of(&self.data);
         let info = contiguous_info(ptr, len, false, flags)?;
         self.exports.set(self.exports.get() + 1);
         Ok(info)
@@ -293,6 +268,28 @@ unsafe impl Exporter for ByteArray {
     fn release_buffer(&self, _info: &BufferInfo) {
         self.exports.set(self.exports.get().saturating_sub(1));
     }
+}
+
+/// The heap block of a `Vec` that views may be writing: its start and length.
+///
+/// The owner must never resize or move the Vec while a pointer from here is in use.
+pub(crate) fn heap_of(cell: &UnsafeCell<Vec<u8>>) -> (NonNull<u8>, usize) {
+    // SAFETY: a momentary `&mut` to the Vec header (not its heap bytes, which views reach only
+    // through raw pointers): the owners (`ByteArray`, `NdArray`) are not `Sync` and take the
+    // Vec only inside their own methods, none of which is running now, so it is unique.
+    let v = unsafe { &mut *cell.get() };
+    (NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()), v.len())
+}
+
+/// A copy of the bytes of a `Vec` that views may have written.
+pub(crate) fn copy_heap(cell: &UnsafeCell<Vec<u8>>) -> Vec<u8> {
+    let (ptr, len) = heap_of(cell);
+    let mut out = vec![0u8; len];
+    // SAFETY: `ptr` is the start of `len` initialised bytes (`heap_of`); views write them only
+    // through raw pointers and never concurrently with this call (the owners are not `Sync`),
+    // and `out` is a fresh allocation, so the ranges do not overlap.
+    unsafe { std::ptr::copy_nonoverlapping(ptr.as_ptr(), out.as_mut_ptr(), len) };
+    out
 }
 
 /// A consumer's hold on an exported buffer: releases it exactly once when dropped
@@ -327,10 +324,7 @@ impl<E: Exporter + ?Sized> Drop for Buffer<'_, E> {
 }
 
 /// Requests a buffer from an exporter (`PyObject_GetBuffer`); the hold releases it on drop.
-pub fn get_buffer<E: Exporter + ?Sized>(
-    exporter: &E,
-    flags: Flags,
-) -> Result<Buffer<'_, E>, BufferError> {
+pub fn get_buffer<E: Exporter + ?Sized>(exporter: &E, flags: Flags) -> Result<Buffer<'_, E>, BufferError> {
     let info = exporter.get_buffer(flags)?;
     Ok(Buffer { exporter, info })
 }

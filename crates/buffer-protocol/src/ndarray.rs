@@ -68,9 +68,7 @@ impl NdArray {
     pub fn into_pil(mut self) -> Result<NdArray, BufferError> {
         let l = &self.layout;
         if l.ndim() == 0 {
-            return Err(BufferError::Layout(strided::LayoutError::Indirect(
-                "a 0-dimensional PIL layout",
-            )));
+            return Err(BufferError::Layout(strided::LayoutError::Indirect("a 0-dimensional PIL layout")));
         }
         let n = l.shape()[0];
         let base = self.memory.get_mut().as_mut_ptr();
@@ -87,15 +85,10 @@ impl NdArray {
         let mut strides = l.strides().to_vec();
         shape[0] = n;
         strides[0] = if s0 < 0 { -ptr } else { ptr };
-        let offset = if s0 < 0 {
-            ptr * (n as isize - 1).max(0)
-        } else {
-            0
-        };
+        let offset = if s0 < 0 { ptr * (n as isize - 1).max(0) } else { 0 };
         let mut subs = vec![-1isize; l.ndim()];
         subs[0] = 0;
-        self.layout =
-            StridedLayout::new(l.itemsize(), &shape, &strides, offset)?.with_suboffsets(&subs)?;
+        self.layout = StridedLayout::new(l.itemsize(), &shape, &strides, offset)?.with_suboffsets(&subs)?;
         self.pointers = Some(table);
         Ok(self)
     }
@@ -107,15 +100,7 @@ impl NdArray {
 
     /// A copy of the whole memory block (the direct data, not the pointer table).
     pub fn memory(&self) -> Vec<u8> {
-        // SAFETY: the Vec itself is never changed after construction; its bytes may have been
-        // written through descriptors, never concurrently (`NdArray` is not `Sync`); copying
-        // through the raw pointer needs no reference to the bytes.
-        unsafe {
-            let v = &*self.memory.get();
-            let mut out = vec![0u8; v.len()];
-            std::ptr::copy_nonoverlapping(v.as_ptr(), out.as_mut_ptr(), v.len());
-            out
-        }
+        crate::exporter::copy_heap(&self.memory)
     }
 
     /// The exported layout.
@@ -136,26 +121,11 @@ unsafe impl Exporter for NdArray {
                 NonNull::new(table.as_ptr().cast_mut().cast::<u8>()).unwrap_or(NonNull::dangling()),
                 std::mem::size_of_val(table.as_slice()),
             ),
-            None => {
-                // SAFETY: a momentary access to the Vec to take its pointer and length.
-                let v = unsafe { &mut *self.memory.get() };
-                (
-                    NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()),
-                    v.len(),
-                )
-            }
+            None => crate::exporter::heap_of(&self.memory),
         };
         // SAFETY: see the impl's argument above.
-        let info = unsafe {
-            BufferInfo::new(
-                region,
-                len,
-                self.layout.clone(),
-                self.format.clone(),
-                self.readonly,
-                flags,
-            )?
-        };
+        let info =
+            unsafe { BufferInfo::new(region, len, self.layout.clone(), self.format.clone(), self.readonly, flags)? };
         self.exports.set(self.exports.get() + 1);
         Ok(info)
     }

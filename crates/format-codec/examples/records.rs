@@ -18,12 +18,7 @@ fn main() -> Result<(), format_codec::CodecError> {
         ];
         data.extend(record.pack(&values)?);
     }
-    println!(
-        "format {:?}: {} bytes per record, {} bytes in all",
-        record.format(),
-        record.size(),
-        data.len()
-    );
+    println!("format {:?}: {} bytes per record, {} bytes in all", record.format(), record.size(), data.len());
 
     for row in record.iter_unpack(&data)? {
         let row = row?;
@@ -38,13 +33,7 @@ fn main() -> Result<(), format_codec::CodecError> {
     // The same record as NumPy would export it in a buffer: a named PEP 3118 struct.
     let layout = Layout::parse("T{<I:id:<h:delta:<d:reading:<Q:time:}")?;
     let reading = layout.field("reading").map(|f| f.offset);
-    println!(
-        "  PEP 3118 layout: itemsize {}, field 'reading' at offset {reading:?}",
-        layout.itemsize()
-    );
-    println!(
-        "  first record as a struct: {}",
-        layout.unpack(&data[..layout.itemsize()])?
-    );
+    println!("  PEP 3118 layout: itemsize {}, field 'reading' at offset {reading:?}", layout.itemsize());
+    println!("  first record as a struct: {}", layout.unpack(&data[..layout.itemsize()])?);
     Ok(())
 }

@@ -88,9 +88,7 @@ pub enum CodecError {
     #[error("embedded null character")]
     EmbeddedNul,
     /// A non-ASCII format string (CPython 3.11 raises `UnicodeEncodeError`, a `ValueError`).
-    #[error(
-        "'ascii' codec can't encode character in position {position}: ordinal not in range(128)"
-    )]
+    #[error("'ascii' codec can't encode character in position {position}: ordinal not in range(128)")]
     NonAscii {
         /// Byte position of the first non-ASCII byte.
         position: usize,

@@ -62,9 +62,7 @@ impl Format {
     /// The single scalar this format holds and its offset, if the item is one value.
     pub fn single_scalar(&self) -> Option<(Scalar, usize, bool)> {
         match self {
-            Format::Struct(s) => s
-                .single_scalar()
-                .map(|(sc, off)| (sc, off, s.byte_order().is_little_endian())),
+            Format::Struct(s) => s.single_scalar().map(|(sc, off)| (sc, off, s.byte_order().is_little_endian())),
             Format::Pep3118(_) => None,
         }
     }
@@ -74,11 +72,7 @@ impl Format {
     pub fn unpack_item(&self, bytes: &[u8]) -> Result<Value, CodecError> {
         match self {
             Format::Struct(s) => {
-                let mut values = s.unpack(
-                    bytes
-                        .get(..s.size())
-                        .ok_or(CodecError::UnpackSize { size: s.size() })?,
-                )?;
+                let mut values = s.unpack(bytes.get(..s.size()).ok_or(CodecError::UnpackSize { size: s.size() })?)?;
                 if values.len() == 1 {
                     Ok(values.remove(0))
                 } else {
@@ -97,13 +91,7 @@ impl Format {
                 let values = match value {
                     Value::List(items) if s.value_count() != 1 => items.as_slice(),
                     other if s.value_count() == 1 => std::slice::from_ref(other),
-                    _ => {
-                        return Err(CodecError::WrongValueCount {
-                            op: "pack",
-                            expected: s.value_count(),
-                            got: 1,
-                        })
-                    }
+                    _ => return Err(CodecError::WrongValueCount { op: "pack", expected: s.value_count(), got: 1 }),
                 };
                 if values.len() != s.value_count() {
                     return Err(CodecError::WrongValueCount {
@@ -114,17 +102,13 @@ impl Format {
                 }
                 let mut rec = vec![0u8; s.size()];
                 s.pack_record(values, &mut rec)?;
-                let dst = out
-                    .get_mut(..s.size())
-                    .ok_or(CodecError::UnpackSize { size: s.size() })?;
+                let dst = out.get_mut(..s.size()).ok_or(CodecError::UnpackSize { size: s.size() })?;
                 dst.copy_from_slice(&rec);
                 Ok(())
             }
             Format::Pep3118(l) => {
                 let packed = l.pack(value)?;
-                let dst = out
-                    .get_mut(..packed.len())
-                    .ok_or(CodecError::UnpackSize { size: packed.len() })?;
+                let dst = out.get_mut(..packed.len()).ok_or(CodecError::UnpackSize { size: packed.len() })?;
                 dst.copy_from_slice(&packed);
                 Ok(())
             }

@@ -41,8 +41,6 @@ pub use crate::code::{ByteOrder, Scalar};
 pub use crate::error::{CodecError, PyExc};
 pub use crate::format::Format;
 pub use crate::pep3118::{Element, Field, Layout};
-pub use crate::structfmt::{
-    calcsize, iter_unpack, pack, pack_into, unpack, unpack_from, Item, IterUnpack, Struct,
-};
+pub use crate::structfmt::{calcsize, iter_unpack, pack, pack_into, unpack, unpack_from, Item, IterUnpack, Struct};
 pub use crate::typed::{Primitive, Record, TypedStruct};
 pub use crate::value::{py_float_repr, Value};

@@ -82,10 +82,7 @@ impl Stream<'_> {
     }
 
     fn err(&self, reason: &'static str) -> CodecError {
-        CodecError::Pep3118 {
-            position: self.pos,
-            reason,
-        }
+        CodecError::Pep3118 { position: self.pos, reason }
     }
 
     fn number(&mut self) -> Result<Option<usize>, CodecError> {
@@ -96,12 +93,8 @@ impl Stream<'_> {
         if start == self.pos {
             return Ok(None);
         }
-        let digits =
-            std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| self.err("bad number"))?;
-        digits
-            .parse::<usize>()
-            .map(Some)
-            .map_err(|_| self.err("number too large"))
+        let digits = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| self.err("bad number"))?;
+        digits.parse::<usize>().map(Some).map_err(|_| self.err("number too large"))
     }
 }
 
@@ -134,33 +127,17 @@ fn pep_scalar(s: &[u8], order: ByteOrder) -> Option<(Scalar, usize, &'static str
         (b'd', _) => (Scalar::Double, "d", 1),
         (b'Z', Some(b'f')) => (Scalar::ComplexFloat, "Zf", 2),
         (b'Z', Some(b'd')) => (Scalar::ComplexDouble, "Zd", 2),
-        (b'g', _) if native => (
-            Scalar::Opaque {
-                code: "g",
-                size: 16,
-                why: "x87 long double has no Rust type; read its bytes",
-            },
-            "g",
-            1,
-        ),
+        (b'g', _) if native => {
+            (Scalar::Opaque { code: "g", size: 16, why: "x87 long double has no Rust type; read its bytes" }, "g", 1)
+        }
         (b'Z', Some(b'g')) if native => (
-            Scalar::Opaque {
-                code: "Zg",
-                size: 32,
-                why: "complex long double has no Rust type; read its bytes",
-            },
+            Scalar::Opaque { code: "Zg", size: 32, why: "complex long double has no Rust type; read its bytes" },
             "Zg",
             2,
         ),
-        (b'O', _) => (
-            Scalar::Opaque {
-                code: "O",
-                size: 8,
-                why: "a Python object pointer means nothing outside Python",
-            },
-            "O",
-            1,
-        ),
+        (b'O', _) => {
+            (Scalar::Opaque { code: "O", size: 8, why: "a Python object pointer means nothing outside Python" }, "O", 1)
+        }
         _ => return None,
     };
     let align = match sc {
@@ -186,11 +163,7 @@ impl Layout {
     /// assert!(Layout::parse("T{i").is_err());
     /// ```
     pub fn parse(format: &str) -> Result<Layout, CodecError> {
-        let mut st = Stream {
-            s: format.as_bytes(),
-            pos: 0,
-            order: ByteOrder::Native,
-        };
+        let mut st = Stream { s: format.as_bytes(), pos: 0, order: ByteOrder::Native };
         let (mut fields, size, _align) = parse_struct(&mut st, false)?;
         // A single unnamed item at offset 0 that fills the whole size is that item itself.
         if let [only] = fields.as_slice() {
@@ -318,9 +291,7 @@ impl Layout {
     /// ```
     pub fn unpack(&self, bytes: &[u8]) -> Result<Value, CodecError> {
         if bytes.len() < self.itemsize {
-            return Err(CodecError::UnpackSize {
-                size: self.itemsize,
-            });
+            return Err(CodecError::UnpackSize { size: self.itemsize });
         }
         self.unpack_dims(bytes, 0, 0)
     }
@@ -366,28 +337,17 @@ impl Layout {
     /// inside the item are left as they are.
     pub fn pack_into(&self, value: &Value, out: &mut [u8]) -> Result<(), CodecError> {
         if out.len() < self.itemsize {
-            return Err(CodecError::UnpackSize {
-                size: self.itemsize,
-            });
+            return Err(CodecError::UnpackSize { size: self.itemsize });
         }
         self.pack_dims(value, out, 0, 0)
     }
 
-    fn pack_dims(
-        &self,
-        value: &Value,
-        out: &mut [u8],
-        at: usize,
-        dim: usize,
-    ) -> Result<(), CodecError> {
+    fn pack_dims(&self, value: &Value, out: &mut [u8], at: usize, dim: usize) -> Result<(), CodecError> {
         if dim == self.shape.len() {
             return self.pack_element(value, out, at);
         }
         let Value::List(items) = value else {
-            return Err(CodecError::BadValue(format!(
-                "a sub-array of shape {:?} needs a list",
-                &self.shape[dim..]
-            )));
+            return Err(CodecError::BadValue(format!("a sub-array of shape {:?} needs a list", &self.shape[dim..])));
         };
         if items.len() != self.shape[dim] {
             return Err(CodecError::BadValue(format!(
@@ -406,11 +366,7 @@ impl Layout {
 
     fn pack_element(&self, value: &Value, out: &mut [u8], at: usize) -> Result<(), CodecError> {
         match &self.element {
-            Element::Scalar {
-                scalar,
-                code,
-                little,
-            } => {
+            Element::Scalar { scalar, code, little } => {
                 let c = code.as_bytes()[0];
                 write_scalar(*scalar, c, value, out, at, *little, false)
             }
@@ -425,9 +381,7 @@ impl Layout {
             }
             Element::Struct(fields) => {
                 let Value::List(items) = value else {
-                    return Err(CodecError::BadValue(
-                        "a struct item needs a list of field values".into(),
-                    ));
+                    return Err(CodecError::BadValue("a struct item needs a list of field values".into()));
                 };
                 if items.len() != fields.len() {
                     return Err(CodecError::BadValue(format!(
@@ -446,13 +400,7 @@ impl Layout {
 }
 
 fn struct_layout(fields: Vec<Field>, size: usize, order: ByteOrder) -> Layout {
-    Layout {
-        shape: Vec::new(),
-        element: Element::Struct(fields),
-        element_size: size,
-        itemsize: size,
-        order,
-    }
+    Layout { shape: Vec::new(), element: Element::Struct(fields), element_size: size, itemsize: size, order }
 }
 
 /// A field while its struct is being read: its name may still be missing.
@@ -463,16 +411,8 @@ struct Pending {
 
 /// Gives each unnamed field the lowest `fK` not used by any name of the struct.
 fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
-    let mut names: Vec<Option<String>> = pending
-        .iter()
-        .map(|p| {
-            if p.unnamed {
-                None
-            } else {
-                Some(p.field.name.clone())
-            }
-        })
-        .collect();
+    let mut names: Vec<Option<String>> =
+        pending.iter().map(|p| if p.unnamed { None } else { Some(p.field.name.clone()) }).collect();
     for i in 0..names.len() {
         if names[i].is_some() {
             continue;
@@ -499,10 +439,7 @@ fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
 
 /// Reads the items of a struct body (or of the whole string when `nested` is false) up to its
 /// `}`; returns the fields, the size and the struct's alignment.
-fn parse_struct(
-    st: &mut Stream<'_>,
-    nested: bool,
-) -> Result<(Vec<Pending>, usize, usize), CodecError> {
+fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usize, usize), CodecError> {
     let overflow = |st: &Stream<'_>| st.err("size overflows");
     let mut fields: Vec<Pending> = Vec::new();
     let mut offset = 0usize;
@@ -548,21 +485,11 @@ fn parse_struct(
             match st.peek() {
                 Some(b's') => {
                     st.pos += 1;
-                    (
-                        Element::Bytes(count.unwrap_or(1)),
-                        count.unwrap_or(1),
-                        1,
-                        false,
-                    )
+                    (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, false)
                 }
                 Some(b'x') => {
                     st.pos += 1;
-                    (
-                        Element::Bytes(count.unwrap_or(1)),
-                        count.unwrap_or(1),
-                        1,
-                        true,
-                    )
+                    (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, true)
                 }
                 Some(b'c') => {
                     st.pos += 1;
@@ -573,39 +500,15 @@ fn parse_struct(
                     let n = count.unwrap_or(1);
                     let size = n.checked_mul(4).ok_or_else(|| overflow(st))?;
                     let why = "UCS-4 text has no byte-level value here; read its bytes";
-                    let sc = Scalar::Opaque {
-                        code: "w",
-                        size: 4,
-                        why,
-                    };
-                    (
-                        Element::Scalar {
-                            scalar: sc,
-                            code: "w",
-                            little: order.is_little_endian(),
-                        },
-                        size,
-                        4,
-                        false,
-                    )
+                    let sc = Scalar::Opaque { code: "w", size: 4, why };
+                    (Element::Scalar { scalar: sc, code: "w", little: order.is_little_endian() }, size, 4, false)
                 }
-                Some(b'u' | b'&' | b't' | b'X') => {
-                    return Err(st.err("format code not supported by NumPy's reader"))
-                }
+                Some(b'u' | b'&' | b't' | b'X') => return Err(st.err("format code not supported by NumPy's reader")),
                 _ => {
-                    let (sc, align, code, len) = pep_scalar(&st.s[st.pos..], order)
-                        .ok_or_else(|| st.err("unknown type code"))?;
+                    let (sc, align, code, len) =
+                        pep_scalar(&st.s[st.pos..], order).ok_or_else(|| st.err("unknown type code"))?;
                     st.pos += len;
-                    (
-                        Element::Scalar {
-                            scalar: sc,
-                            code,
-                            little: order.is_little_endian(),
-                        },
-                        sc.size(),
-                        align,
-                        false,
-                    )
+                    (Element::Scalar { scalar: sc, code, little: order.is_little_endian() }, sc.size(), align, false)
                 }
             }
         };
@@ -635,26 +538,14 @@ fn parse_struct(
         if let Some(n) = count_dims {
             full_shape.push(n);
         }
-        let itemsize = product(&full_shape)
-            .and_then(|p| p.checked_mul(elem_size))
-            .ok_or_else(|| overflow(st))?;
-        let layout = Layout {
-            shape: full_shape,
-            element,
-            element_size: elem_size,
-            itemsize,
-            order,
-        };
+        let itemsize = product(&full_shape).and_then(|p| p.checked_mul(elem_size)).ok_or_else(|| overflow(st))?;
+        let layout = Layout { shape: full_shape, element, element_size: elem_size, itemsize, order };
         // Field name.
         let mut name = None;
         if st.eat(b':') {
             let rest = &st.s[st.pos..];
-            let end = rest
-                .iter()
-                .position(|&c| c == b':')
-                .ok_or_else(|| st.err("field name without closing ':'"))?;
-            let text =
-                std::str::from_utf8(&rest[..end]).map_err(|_| st.err("field name is not UTF-8"))?;
+            let end = rest.iter().position(|&c| c == b':').ok_or_else(|| st.err("field name without closing ':'"))?;
+            let text = std::str::from_utf8(&rest[..end]).map_err(|_| st.err("field name is not UTF-8"))?;
             st.pos += end + 1;
             name = Some(text.to_owned());
         }
@@ -666,11 +557,7 @@ fn parse_struct(
             }
             fields.push(Pending {
                 unnamed: name.is_none(),
-                field: Field {
-                    name: name.unwrap_or_default(),
-                    offset,
-                    layout: layout.clone(),
-                },
+                field: Field { name: name.unwrap_or_default(), offset, layout: layout.clone() },
             });
         }
         offset = offset
@@ -681,9 +568,7 @@ fn parse_struct(
     }
     let mut size = offset;
     if st.order == ByteOrder::Native {
-        size = size
-            .checked_add((common_align - offset % common_align) % common_align)
-            .ok_or_else(|| overflow(st))?;
+        size = size.checked_add((common_align - offset % common_align) % common_align).ok_or_else(|| overflow(st))?;
     }
     Ok((fields, size, common_align))
 }

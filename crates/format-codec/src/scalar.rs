@@ -52,23 +52,14 @@ pub(crate) fn write_uint(out: &mut [u8], at: usize, size: usize, bits: u64, litt
 }
 
 /// Reads one scalar at `at` (the caller has checked `at + s.size() <= bytes.len()`).
-pub(crate) fn read_scalar(
-    s: Scalar,
-    bytes: &[u8],
-    at: usize,
-    little: bool,
-) -> Result<Value, CodecError> {
+pub(crate) fn read_scalar(s: Scalar, bytes: &[u8], at: usize, little: bool) -> Result<Value, CodecError> {
     Ok(match s {
-        Scalar::Int { size, signed } => {
-            Value::Int(read_int(bytes, at, usize::from(size), signed, little))
-        }
+        Scalar::Int { size, signed } => Value::Int(read_int(bytes, at, usize::from(size), signed, little)),
         Scalar::Pointer => Value::Int(i128::from(read_uint(bytes, at, 8, little))),
         Scalar::Bool => Value::Bool(bytes[at] != 0),
         Scalar::Char => Value::Bytes(vec![bytes[at]]),
         Scalar::Half => Value::Float(half_to_f64(read_uint(bytes, at, 2, little) as u16)),
-        Scalar::Float => Value::Float(f64::from(f32::from_bits(
-            read_uint(bytes, at, 4, little) as u32
-        ))),
+        Scalar::Float => Value::Float(f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32))),
         Scalar::Double => Value::Float(f64::from_bits(read_uint(bytes, at, 8, little))),
         Scalar::ComplexFloat => Value::Complex(
             f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32)),
@@ -129,24 +120,14 @@ pub(crate) fn int_bits(code: u8, size: u8, signed: bool, v: &Value) -> Result<u6
     }
     let c = char::from(code);
     let ok = match (size, signed) {
-        (1, true) if !(-128..=127).contains(&i) => {
-            range("byte format requires -128 <= number <= 127".into())
+        (1, true) if !(-128..=127).contains(&i) => range("byte format requires -128 <= number <= 127".into()),
+        (1, false) if !(0..=255).contains(&i) => range("ubyte format requires 0 <= number <= 255".into()),
+        (2, true) if !(-32768..=32767).contains(&i) => range("short format requires -32768 <= number <= 32767".into()),
+        (2, false) if !(0..=65535).contains(&i) => range("ushort format requires 0 <= number <= 65535".into()),
+        (4, true) if !(-2147483648..=2147483647).contains(&i) => {
+            range(format!("'{c}' format requires -2147483648 <= number <= 2147483647"))
         }
-        (1, false) if !(0..=255).contains(&i) => {
-            range("ubyte format requires 0 <= number <= 255".into())
-        }
-        (2, true) if !(-32768..=32767).contains(&i) => {
-            range("short format requires -32768 <= number <= 32767".into())
-        }
-        (2, false) if !(0..=65535).contains(&i) => {
-            range("ushort format requires 0 <= number <= 65535".into())
-        }
-        (4, true) if !(-2147483648..=2147483647).contains(&i) => range(format!(
-            "'{c}' format requires -2147483648 <= number <= 2147483647"
-        )),
-        (4, false) if i > 4294967295 => {
-            range(format!("'{c}' format requires 0 <= number <= 4294967295"))
-        }
+        (4, false) if i > 4294967295 => range(format!("'{c}' format requires 0 <= number <= 4294967295")),
         _ => Ok(()),
     };
     ok.map(|()| i as u64)

@@ -131,49 +131,26 @@ impl Struct {
             if order.is_aligned() {
                 let align = native_align(c);
                 let extra = (align - size % align) % align;
-                size = size
-                    .checked_add(extra)
-                    .filter(|&s| s <= MAX)
-                    .ok_or(CodecError::SizeTooLong)?;
+                size = size.checked_add(extra).filter(|&s| s <= MAX).ok_or(CodecError::SizeTooLong)?;
             }
             if num > (MAX - size) / itemsize {
                 return Err(CodecError::SizeTooLong);
             }
             let offset = size;
             size += num * itemsize;
-            items.push(Item {
-                code: char::from(c),
-                count: num,
-                offset,
-                size: num * itemsize,
-            });
+            items.push(Item { code: char::from(c), count: num, offset, size: num * itemsize });
             match (c, scalar) {
-                (b's', _) => fields.push(Field {
-                    offset,
-                    kind: FieldKind::Bytes(num),
-                }),
-                (b'p', _) => fields.push(Field {
-                    offset,
-                    kind: FieldKind::Pascal(num),
-                }),
+                (b's', _) => fields.push(Field { offset, kind: FieldKind::Bytes(num) }),
+                (b'p', _) => fields.push(Field { offset, kind: FieldKind::Pascal(num) }),
                 (_, Some(s)) => {
                     for k in 0..num {
-                        fields.push(Field {
-                            offset: offset + k * itemsize,
-                            kind: FieldKind::Scalar(s, c),
-                        });
+                        fields.push(Field { offset: offset + k * itemsize, kind: FieldKind::Scalar(s, c) });
                     }
                 }
                 _ => {}
             }
         }
-        Ok(Struct {
-            format: format.to_owned(),
-            order,
-            size,
-            items,
-            fields,
-        })
+        Ok(Struct { format: format.to_owned(), order, size, items, fields })
     }
 
     /// The format string as given.
@@ -208,10 +185,7 @@ impl Struct {
     /// The single scalar code of a one-value format (e.g. `"<i"`, `"@d"`, `"3x?"`), if it is one.
     pub fn single_scalar(&self) -> Option<(Scalar, usize)> {
         match self.fields.as_slice() {
-            [Field {
-                offset,
-                kind: FieldKind::Scalar(s, _),
-            }] => Some((*s, *offset)),
+            [Field { offset, kind: FieldKind::Scalar(s, _) }] => Some((*s, *offset)),
             _ => None,
         }
     }
@@ -244,9 +218,7 @@ impl Struct {
                 FieldKind::Bytes(n) => Value::Bytes(bytes[f.offset..f.offset + n].to_vec()),
                 FieldKind::Pascal(n) => {
                     let data = &bytes[f.offset..f.offset + n];
-                    let len = data
-                        .first()
-                        .map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
+                    let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
                     Value::Bytes(data.get(1..1 + len).unwrap_or(&[]).to_vec())
                 }
             });
@@ -267,12 +239,7 @@ impl Struct {
     }
 
     /// Resolves an `unpack_from`/`pack_into` offset to a start index, with CPython's checks.
-    fn checked_window(
-        &self,
-        len: usize,
-        offset: isize,
-        op: &'static str,
-    ) -> Result<usize, CodecError> {
+    fn checked_window(&self, len: usize, offset: isize, op: &'static str) -> Result<usize, CodecError> {
         let size = self.size;
         let start = if offset < 0 {
             let back = offset.unsigned_abs();
@@ -291,19 +258,8 @@ impl Struct {
             offset.unsigned_abs()
         };
         if len.saturating_sub(start) < size || start > len {
-            let verb = if op == "pack_into" {
-                "packing"
-            } else {
-                "unpacking"
-            };
-            return Err(CodecError::BufferTooSmall {
-                op,
-                verb,
-                need: size.saturating_add(start),
-                size,
-                offset,
-                len,
-            });
+            let verb = if op == "pack_into" { "packing" } else { "unpacking" };
+            return Err(CodecError::BufferTooSmall { op, verb, need: size.saturating_add(start), size, offset, len });
         }
         Ok(start)
     }
@@ -319,13 +275,10 @@ impl Struct {
         if self.size == 0 {
             return Err(CodecError::IterZeroSize);
         }
-        if bytes.len() % self.size != 0 {
+        if !bytes.len().is_multiple_of(self.size) {
             return Err(CodecError::IterNotMultiple { size: self.size });
         }
-        Ok(IterUnpack {
-            codec: self,
-            chunks: bytes.chunks_exact(self.size),
-        })
+        Ok(IterUnpack { codec: self, chunks: bytes.chunks_exact(self.size) })
     }
 
     /// Packs values into a new buffer of [`size`](Self::size) bytes (`struct.pack`); padding is zero.
@@ -353,12 +306,7 @@ impl Struct {
     /// Struct::new("<h").unwrap().pack_into(&mut buf, -2, &[Value::Int(1)]).unwrap();
     /// assert_eq!(buf, [0xaa, 0xaa, 1, 0]);
     /// ```
-    pub fn pack_into(
-        &self,
-        buffer: &mut [u8],
-        offset: isize,
-        values: &[Value],
-    ) -> Result<(), CodecError> {
+    pub fn pack_into(&self, buffer: &mut [u8], offset: isize, values: &[Value]) -> Result<(), CodecError> {
         self.check_count(values, "pack_into")?;
         let start = self.checked_window(buffer.len(), offset, "pack_into")?;
         // Pack into a zeroed scratch record first so a failing value leaves the buffer untouched;
@@ -373,11 +321,7 @@ impl Struct {
 
     fn check_count(&self, values: &[Value], op: &'static str) -> Result<(), CodecError> {
         if values.len() != self.fields.len() {
-            return Err(CodecError::WrongValueCount {
-                op,
-                expected: self.fields.len(),
-                got: values.len(),
-            });
+            return Err(CodecError::WrongValueCount { op, expected: self.fields.len(), got: values.len() });
         }
         Ok(())
     }
@@ -388,9 +332,7 @@ impl Struct {
         let native_cast = self.order == ByteOrder::Native;
         for (f, v) in self.fields.iter().zip(values) {
             match f.kind {
-                FieldKind::Scalar(s, code) => {
-                    write_scalar(s, code, v, out, f.offset, little, native_cast)?
-                }
+                FieldKind::Scalar(s, code) => write_scalar(s, code, v, out, f.offset, little, native_cast)?,
                 FieldKind::Bytes(n) => {
                     let Value::Bytes(b) = v else {
                         return Err(CodecError::NotBytes { code: 's' });
@@ -488,12 +430,7 @@ pub fn unpack_from(format: &str, bytes: &[u8], offset: isize) -> Result<Vec<Valu
 /// pack_into("B", &mut buf, 1, &[Value::Int(9)]).unwrap();
 /// assert_eq!(buf, [0, 9, 0]);
 /// ```
-pub fn pack_into(
-    format: &str,
-    buffer: &mut [u8],
-    offset: isize,
-    values: &[Value],
-) -> Result<(), CodecError> {
+pub fn pack_into(format: &str, buffer: &mut [u8], offset: isize, values: &[Value]) -> Result<(), CodecError> {
     Struct::new(format)?.pack_into(buffer, offset, values)
 }
 

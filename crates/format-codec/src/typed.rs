@@ -185,20 +185,15 @@ impl<T: Record> TypedStruct<T> {
     /// let all: Vec<_> = t.iter(&[1, 2, 3, 4]).unwrap().collect();
     /// assert_eq!(all, vec![(1, 2), (3, 4)]);
     /// ```
-    pub fn iter<'a>(
-        &'a self,
-        bytes: &'a [u8],
-    ) -> Result<impl ExactSizeIterator<Item = T> + 'a, CodecError> {
+    pub fn iter<'a>(&'a self, bytes: &'a [u8]) -> Result<impl ExactSizeIterator<Item = T> + 'a, CodecError> {
         if self.size == 0 {
             return Err(CodecError::IterZeroSize);
         }
-        if bytes.len() % self.size != 0 {
+        if !bytes.len().is_multiple_of(self.size) {
             return Err(CodecError::IterNotMultiple { size: self.size });
         }
         let offsets = self.offsets;
         let swap = self.swap;
-        Ok(bytes
-            .chunks_exact(self.size)
-            .map(move |rec| T::read(rec, &offsets, swap)))
+        Ok(bytes.chunks_exact(self.size).map(move |rec| T::read(rec, &offsets, swap)))
     }
 }

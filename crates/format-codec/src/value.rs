@@ -188,18 +188,8 @@ impl fmt::Display for Value {
                 f.write_str("'")
             }
             Value::Complex(r, i) => {
-                let sign = if i.is_sign_negative() && !i.is_nan() {
-                    "-"
-                } else {
-                    "+"
-                };
-                write!(
-                    f,
-                    "({}{}{}j)",
-                    py_float_repr(*r),
-                    sign,
-                    py_float_repr(i.abs())
-                )
+                let sign = if i.is_sign_negative() && !i.is_nan() { "-" } else { "+" };
+                write!(f, "({}{}{}j)", py_float_repr(*r), sign, py_float_repr(i.abs()))
             }
             Value::List(items) => {
                 f.write_str("[")?;

@@ -61,10 +61,7 @@ fn native(format: &str) -> Option<u8> {
 impl PartialEq for MemoryView<'_> {
     fn eq(&self, other: &MemoryView<'_>) -> bool {
         let (Ok(a), Ok(b)) = (self.live(), other.live()) else {
-            return std::ptr::eq(
-                self as *const _ as *const u8,
-                other as *const _ as *const u8,
-            );
+            return std::ptr::eq(self as *const _ as *const u8, other as *const _ as *const u8);
         };
         if !equiv_shape(a.layout.shape(), b.layout.shape()) {
             return false;
@@ -96,9 +93,7 @@ impl PartialEq for MemoryView<'_> {
             return xa == xb;
         }
         let (sa, sb) = (a.layout.itemsize(), b.layout.itemsize());
-        xa.chunks_exact(sa)
-            .zip(xb.chunks_exact(sb))
-            .all(|(p, q)| unpackers.0.unpack(p) == unpackers.1.unpack(q))
+        xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| unpackers.0.unpack(p) == unpackers.1.unpack(q))
     }
 }
 
@@ -115,17 +110,10 @@ impl MemoryView<'_> {
     pub fn try_hash(&self) -> Result<u64, ViewError> {
         let live = self.live()?;
         if !live.readonly {
-            return Err(ViewError::NotHashable(
-                "cannot hash writable memoryview object",
-            ));
+            return Err(ViewError::NotHashable("cannot hash writable memoryview object"));
         }
-        if !matches!(
-            format_codec::Format::native_single_code(&live.format),
-            Some(b'B' | b'b' | b'c')
-        ) {
-            return Err(ViewError::NotHashable(
-                "memoryview: hashing is restricted to formats 'B', 'b' or 'c'",
-            ));
+        if !matches!(format_codec::Format::native_single_code(&live.format), Some(b'B' | b'b' | b'c')) {
+            return Err(ViewError::NotHashable("memoryview: hashing is restricted to formats 'B', 'b' or 'c'"));
         }
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.to_bytes()?.hash(&mut h);

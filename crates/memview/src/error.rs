@@ -83,18 +83,12 @@ impl ViewError {
     pub fn python_exception(&self) -> PyExc {
         match self {
             ViewError::Released | ViewError::CastFormat | ViewError::BadOrder => PyExc::ValueError,
-            ViewError::BadSeparator(_) | ViewError::NotHashable(_) | ViewError::InvalidValue(_) => {
-                PyExc::ValueError
-            }
+            ViewError::BadSeparator(_) | ViewError::NotHashable(_) | ViewError::InvalidValue(_) => PyExc::ValueError,
             ViewError::DifferentStructures => PyExc::ValueError,
             ViewError::Exported(_) => PyExc::BufferError,
-            ViewError::ReadOnly | ViewError::InvalidKey(_) | ViewError::InvalidType(_) => {
-                PyExc::TypeError
-            }
+            ViewError::ReadOnly | ViewError::InvalidKey(_) | ViewError::InvalidType(_) => PyExc::TypeError,
             ViewError::NotABuffer(_) | ViewError::TypeMismatch { .. } => PyExc::TypeError,
-            ViewError::UnsupportedFormat(_) | ViewError::NotImplemented(_) => {
-                PyExc::NotImplementedError
-            }
+            ViewError::UnsupportedFormat(_) | ViewError::NotImplemented(_) => PyExc::NotImplementedError,
             ViewError::Buffer(e) => e.python_exception(),
             ViewError::Layout(e) => e.python_exception(),
             ViewError::Codec(e) => e.python_exception(),

@@ -44,12 +44,7 @@ impl ItemCodec {
     }
 
     /// Encodes one item into `out` (exactly one item long).
-    pub(crate) fn pack(
-        &self,
-        format: &str,
-        value: &Value,
-        out: &mut [u8],
-    ) -> Result<(), ViewError> {
+    pub(crate) fn pack(&self, format: &str, value: &Value, out: &mut [u8]) -> Result<(), ViewError> {
         match self {
             ItemCodec::Native(c) => pack_native(*c, format, value, out),
             ItemCodec::Codec(f) => Ok(f.pack_item(value, out)?),
@@ -123,16 +118,12 @@ fn pack_native(code: u8, format: &str, value: &Value, out: &mut [u8]) -> Result<
         b'B' => out[0] = in_range(int()?, 0, 255)? as u8,
         b'h' => out.copy_from_slice(&(in_range(int()?, -32768, 32767)? as i16).to_ne_bytes()),
         b'H' => out.copy_from_slice(&(in_range(int()?, 0, 65535)? as u16).to_ne_bytes()),
-        b'i' => out.copy_from_slice(
-            &(in_range(int()?, i32::MIN.into(), i32::MAX.into())? as i32).to_ne_bytes(),
-        ),
+        b'i' => out.copy_from_slice(&(in_range(int()?, i32::MIN.into(), i32::MAX.into())? as i32).to_ne_bytes()),
         b'I' => out.copy_from_slice(&(in_range(int()?, 0, u32::MAX.into())? as u32).to_ne_bytes()),
-        b'l' | b'q' | b'n' => out.copy_from_slice(
-            &(in_range(int()?, i64::MIN.into(), i64::MAX.into())? as i64).to_ne_bytes(),
-        ),
-        b'L' | b'Q' | b'N' => {
-            out.copy_from_slice(&(in_range(int()?, 0, u64::MAX.into())? as u64).to_ne_bytes())
+        b'l' | b'q' | b'n' => {
+            out.copy_from_slice(&(in_range(int()?, i64::MIN.into(), i64::MAX.into())? as i64).to_ne_bytes())
         }
+        b'L' | b'Q' | b'N' => out.copy_from_slice(&(in_range(int()?, 0, u64::MAX.into())? as u64).to_ne_bytes()),
         b'P' => {
             // `PyLong_AsVoidPtr`: negative values wrap.
             let i = in_range(int()?, i64::MIN.into(), u64::MAX.into())?;
@@ -143,11 +134,7 @@ fn pack_native(code: u8, format: &str, value: &Value, out: &mut [u8]) -> Result<
                 Value::Float(f) => *f,
                 Value::Int(i) => *i as f64,
                 Value::Bool(b) => f64::from(u8::from(*b)),
-                Value::BigInt(s) => s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .ok_or_else(bad_value)?,
+                Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(bad_value)?,
                 _ => return Err(bad_type()),
             };
             if code == b'f' {

@@ -19,7 +19,7 @@
 //! assert_eq!(v.to_bytes().unwrap(), b"Jython");
 //! let grid = v.cast_shape("B", &[2, 3]).unwrap();
 //! let column = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::At(1)])).unwrap();
-//! assert_eq!(column.to_bytes().unwrap(), b"yh");
+//! assert_eq!(column.to_bytes().unwrap(), b"yo");
 //! ```
 //!
 //! See the guide, [`guide`], for the feature-by-feature comparison with Python.
@@ -37,9 +37,7 @@ pub use crate::error::ViewError;
 pub use crate::key::Key;
 pub use crate::typed::TypedView;
 pub use crate::view::{MemoryView, Subscript};
-pub use buffer_protocol::{
-    Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory,
-};
+pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory};
 pub use format_codec::Value;
 pub use strided::{Index, Order, Slice};
 

@@ -68,11 +68,7 @@ impl MemoryView<'_> {
         if l.is_indirect() {
             let size = l.itemsize();
             let mut k = 0usize;
-            let order = if order == Order::F {
-                Order::F
-            } else {
-                Order::C
-            };
+            let order = if order == Order::F { Order::F } else { Order::C };
             for_each_index(l.shape(), order, |idx| {
                 let addr = self.addr_of(idx)?;
                 // SAFETY: an in-range item address of a live view (see `MemoryView::read_at`).
@@ -109,9 +105,7 @@ impl MemoryView<'_> {
         let size = l.itemsize();
         let mut items = Vec::with_capacity(l.len());
         match &*live.codec {
-            ItemCodec::Native(c) => {
-                items.extend(bytes.chunks_exact(size).map(|b| unpack_native(*c, b)))
-            }
+            ItemCodec::Native(c) => items.extend(bytes.chunks_exact(size).map(|b| unpack_native(*c, b))),
             codec => {
                 for b in bytes.chunks_exact(size) {
                     items.push(codec.unpack(&live.format, b)?);
@@ -170,11 +164,7 @@ pub(crate) fn hex_string(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) ->
     let mut out = Vec::with_capacity(n * 2 + (n - 1) / group);
     for (i, &b) in bytes.iter().enumerate() {
         // Separator before byte i, counting groups from the left or from the right.
-        let boundary = if bytes_per_sep < 0 {
-            i > 0 && i % group == 0
-        } else {
-            i > 0 && (n - i) % group == 0
-        };
+        let boundary = i > 0 && if bytes_per_sep < 0 { i.is_multiple_of(group) } else { (n - i).is_multiple_of(group) };
         if boundary {
             out.push(sep);
         }
@@ -225,18 +215,8 @@ impl fmt::Display for MemoryView<'_> {
         };
         let l = &live.layout;
         let dims: Vec<String> = l.shape().iter().map(usize::to_string).collect();
-        let shape = if dims.len() == 1 {
-            format!("({},)", dims[0])
-        } else {
-            format!("({})", dims.join(", "))
-        };
-        write!(
-            f,
-            "<memory format='{}' shape={}{}>",
-            live.format,
-            shape,
-            if live.readonly { " readonly" } else { "" }
-        )?;
+        let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+        write!(f, "<memory format='{}' shape={}{}>", live.format, shape, if live.readonly { " readonly" } else { "" })?;
         match self.to_list() {
             Ok(list) => write!(f, " {list}"),
             Err(_) => write!(f, " hex {}", self.hex().unwrap_or_default()),

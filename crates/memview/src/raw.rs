@@ -23,10 +23,7 @@ pub(crate) struct Region {
 impl Region {
     /// The region of an exported descriptor.
     pub(crate) fn of(info: &BufferInfo) -> Region {
-        Region {
-            base: info.region_ptr().as_ptr(),
-            len: info.region_len(),
-        }
+        Region { base: info.region_ptr().as_ptr(), len: info.region_len() }
     }
 
     /// The length of the block.

@@ -52,25 +52,15 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn typed<T: Element>(&self) -> Result<TypedView<'_, 'a, T>, ViewError> {
         let live = self.live()?;
-        let mismatch = || ViewError::TypeMismatch {
-            format: live.format.to_string(),
-            rust_type: std::any::type_name::<T>(),
-        };
-        if !format_matches::<T>(&live.format) || live.layout.itemsize() != std::mem::size_of::<T>()
-        {
+        let mismatch =
+            || ViewError::TypeMismatch { format: live.format.to_string(), rust_type: std::any::type_name::<T>() };
+        if !format_matches::<T>(&live.format) || live.layout.itemsize() != std::mem::size_of::<T>() {
             return Err(mismatch());
         }
         if live.layout.is_indirect() {
-            return Err(ViewError::NotImplemented(
-                "typed views of indirect (suboffset) layouts are not supported",
-            ));
+            return Err(ViewError::NotImplemented("typed views of indirect (suboffset) layouts are not supported"));
         }
-        Ok(TypedView {
-            view: self,
-            layout: live.layout.clone(),
-            region: self.region()?,
-            _item: PhantomData,
-        })
+        Ok(TypedView { view: self, layout: live.layout.clone(), region: self.region()?, _item: PhantomData })
     }
 }
 
@@ -78,11 +68,7 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// The item at an index tuple (one index per dimension, negative from the end).
     pub fn get(&self, index: &[isize]) -> Result<T, ViewError> {
         if index.len() != self.layout.ndim() {
-            return Err(strided::LayoutError::TooManyIndices {
-                ndim: self.layout.ndim(),
-                n: index.len(),
-            }
-            .into());
+            return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
         }
         let off = self.layout.item_offset(index)?;
         // SAFETY: `item_offset` checked every index against the shape, and the layout was
@@ -98,11 +84,7 @@ impl<T: Element> TypedView<'_, '_, T> {
             return Err(ViewError::ReadOnly);
         }
         if index.len() != self.layout.ndim() {
-            return Err(strided::LayoutError::TooManyIndices {
-                ndim: self.layout.ndim(),
-                n: index.len(),
-            }
-            .into());
+            return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
         }
         let off = self.layout.item_offset(index)?;
         // SAFETY: as in `get`, and the view is writable, so the memory is (promise 1).

@@ -40,8 +40,8 @@ pub(crate) struct Live<'a> {
 pub enum Subscript<'a> {
     /// The item's value.
     Item(Value),
-    /// A view of part of the memory (no copy).
-    View(MemoryView<'a>),
+    /// A view of part of the memory (no copy), boxed to keep the enum small.
+    View(Box<MemoryView<'a>>),
 }
 
 /// Python's `memoryview`, in Rust: a typed, N-dimensional, strided view of memory an
@@ -77,12 +77,7 @@ impl std::fmt::Debug for MemoryView<'_> {
 impl Clone for MemoryView<'_> {
     /// `memoryview(m)`: a new view of the same layout on the same acquisition.
     fn clone(&self) -> Self {
-        MemoryView {
-            live: self.live.as_ref().map(|l| Live {
-                exports: Rc::new(Cell::new(0)),
-                ..l.clone()
-            }),
-        }
+        MemoryView { live: self.live.as_ref().map(|l| Live { exports: Rc::new(Cell::new(0)), ..l.clone() }) }
     }
 }
 
@@ -112,39 +107,23 @@ impl<'a> MemoryView<'a> {
     /// let v = MemoryView::with_flags(&data, Flags::SIMPLE).unwrap();
     /// assert_eq!((v.format().unwrap(), v.shape().unwrap()), ("B".into(), vec![12]));
     /// ```
-    pub fn with_flags(
-        exporter: impl Exporter + 'a,
-        flags: Flags,
-    ) -> Result<MemoryView<'a>, ViewError> {
+    pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
         let info = exporter.get_buffer(flags)?;
-        let mbuf = Rc::new(Managed {
-            exporter: Box::new(exporter),
-            info,
-        });
+        let mbuf = Rc::new(Managed { exporter: Box::new(exporter), info });
         let info = &mbuf.info;
         let full = info.layout();
-        let layout = if info.shape().is_some() {
+        let layout = if info.shape().is_some() && info.format().is_some() {
             full.clone()
         } else {
-            // No ND: one dimension of `len` bytes... of items of the exporter's item size.
-            let n = full.nbytes() / full.itemsize().max(1);
-            let mut l = StridedLayout::contiguous(full.itemsize(), &[n])?;
-            l = StridedLayout::new(l.itemsize(), l.shape(), l.strides(), full.offset())?;
-            l
+            // Without ND or FORMAT the consumer sees plain bytes: 1-D, `len` items of format
+            // "B" (CPython keeps the old itemsize here, so `calcsize(format) != itemsize`; we
+            // keep the two consistent instead).
+            StridedLayout::new(1, &[full.nbytes()], &[1], full.offset())?
         };
         let format: Rc<str> = Rc::from(info.format().unwrap_or("B"));
         let codec = Rc::new(ItemCodec::new(&format));
         let readonly = info.readonly();
-        Ok(MemoryView {
-            live: Some(Live {
-                mbuf,
-                layout,
-                format,
-                codec,
-                readonly,
-                exports: Rc::new(Cell::new(0)),
-            }),
-        })
+        Ok(MemoryView { live: Some(Live { mbuf, layout, format, codec, readonly, exports: Rc::new(Cell::new(0)) }) })
     }
 
     /// A read-only view of bytes (`memoryview(bytes)`).
@@ -259,8 +238,7 @@ impl<'a> MemoryView<'a> {
             return Err(buffer_protocol::BufferError::NotContiguous.into());
         }
         let bytes = view.to_bytes_in(order)?;
-        let layout =
-            StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
+        let layout = StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
         let nd = buffer_protocol::NdArray::new(
             bytes,
             &live.format,
@@ -294,13 +272,7 @@ impl<'a> MemoryView<'a> {
         if !layout.is_indirect() {
             layout.check_within(Region::of(&live.mbuf.info).len())?;
         }
-        Ok(MemoryView {
-            live: Some(Live {
-                layout,
-                exports: Rc::new(Cell::new(0)),
-                ..live.clone()
-            }),
-        })
+        Ok(MemoryView { live: Some(Live { layout, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
     }
 
     pub(crate) fn region(&self) -> Result<Region, ViewError> {
@@ -366,12 +338,7 @@ impl<'a> MemoryView<'a> {
 
     /// `suboffsets` (empty if the layout has none).
     pub fn suboffsets(&self) -> Result<Vec<isize>, ViewError> {
-        Ok(self
-            .live()?
-            .layout
-            .suboffsets()
-            .map(<[isize]>::to_vec)
-            .unwrap_or_default())
+        Ok(self.live()?.layout.suboffsets().map(<[isize]>::to_vec).unwrap_or_default())
     }
 
     /// `nbytes`: the bytes of the items (`product(shape) × itemsize`).
@@ -441,11 +408,7 @@ impl<'a> MemoryView<'a> {
     /// Resolves an index tuple (negative indices wrap once) with CPython's `IndexError`s.
     fn resolve(&self, index: &[isize]) -> Result<SmallVec<[usize; 8]>, ViewError> {
         let l = &self.live()?.layout;
-        index
-            .iter()
-            .enumerate()
-            .map(|(d, &i)| l.wrap_index(d, i).map_err(ViewError::from))
-            .collect()
+        index.iter().enumerate().map(|(d, &i)| l.wrap_index(d, i).map_err(ViewError::from)).collect()
     }
 
     pub(crate) fn read_at(&self, addr: *const u8) -> Result<Value, ViewError> {
@@ -489,18 +452,14 @@ impl<'a> MemoryView<'a> {
     /// ```
     /// use format_codec::Value;
     /// let data = [1u16, 2, 3, 4, 5, 6];
-    /// let v = memview::MemoryView::new(&data).unwrap().cast_shape("H", &[2, 3]).unwrap();
+    /// let v = memview::MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("H", &[2, 3]).unwrap();
     /// assert_eq!(v.get(&[1, -1]).unwrap(), Value::Int(6));
     /// ```
     pub fn get(&self, index: &[isize]) -> Result<Value, ViewError> {
         self.check_item_format()?;
         let ndim = self.ndim()?;
         if index.len() > ndim {
-            return Err(strided::LayoutError::TooManyIndices {
-                ndim,
-                n: index.len(),
-            }
-            .into());
+            return Err(strided::LayoutError::TooManyIndices { ndim, n: index.len() }.into());
         }
         if index.len() < ndim {
             return Err(ViewError::NotImplemented("sub-views are not implemented"));
@@ -518,7 +477,7 @@ impl<'a> MemoryView<'a> {
     /// let v = MemoryView::new(&data).unwrap().cast_shape("B", &[3, 4]).unwrap();
     /// // v[1:, ::2] — beyond CPython.
     /// let key = Key::tuple([Index::Slice(Slice::new(Some(1), None, None)), Index::Slice(Slice::new(None, None, Some(2)))]);
-    /// let Subscript::View(w) = v.subscript(&key).unwrap() else { panic!() };
+    /// let w = v.view(&key).unwrap();
     /// assert_eq!(w.to_bytes().unwrap(), [4, 6, 8, 10]);
     /// ```
     pub fn subscript(&self, key: &Key) -> Result<Subscript<'a>, ViewError> {
@@ -529,23 +488,15 @@ impl<'a> MemoryView<'a> {
         if ndim == 0 {
             return match key {
                 Key::Tuple(v) if v.is_empty() => Ok(Subscript::Item(self.get(&[])?)),
-                _ if entries
-                    .iter()
-                    .all(|e| matches!(e, Index::Ellipsis | Index::NewAxis)) =>
-                {
-                    self.view_for(entries).map(Subscript::View)
+                _ if entries.iter().all(|e| matches!(e, Index::Ellipsis | Index::NewAxis)) => {
+                    self.view_for(entries).map(|v| Subscript::View(Box::new(v)))
                 }
                 _ => Err(ViewError::InvalidKey("invalid indexing of 0-dim memory")),
             };
         }
-        let ints: Option<SmallVec<[isize; 8]>> = entries
-            .iter()
-            .map(|e| if let Index::At(i) = e { Some(*i) } else { None })
-            .collect();
-        let consuming = entries
-            .iter()
-            .filter(|e| matches!(e, Index::At(_) | Index::Slice(_)))
-            .count();
+        let ints: Option<SmallVec<[isize; 8]>> =
+            entries.iter().map(|e| if let Index::At(i) = e { Some(*i) } else { None }).collect();
+        let consuming = entries.iter().filter(|e| matches!(e, Index::At(_) | Index::Slice(_))).count();
         match (key, ints) {
             (Key::One(Index::At(i)), _) if ndim == 1 => {
                 self.check_item_format()?;
@@ -561,14 +512,12 @@ impl<'a> MemoryView<'a> {
             }
             _ if consuming > ndim => {
                 if entries.iter().all(|e| matches!(e, Index::Slice(_))) {
-                    Err(ViewError::NotImplemented(
-                        "multi-dimensional slicing is not implemented",
-                    ))
+                    Err(ViewError::NotImplemented("multi-dimensional slicing is not implemented"))
                 } else {
                     Err(ViewError::InvalidKey("memoryview: invalid slice key"))
                 }
             }
-            _ => self.view_for(entries).map(Subscript::View),
+            _ => self.view_for(entries).map(|v| Subscript::View(Box::new(v))),
         }
     }
 
@@ -582,7 +531,7 @@ impl<'a> MemoryView<'a> {
     /// selects one item.
     pub fn view(&self, key: &Key) -> Result<MemoryView<'a>, ViewError> {
         match self.subscript(key)? {
-            Subscript::View(v) => Ok(v),
+            Subscript::View(v) => Ok(*v),
             Subscript::Item(_) => Err(ViewError::InvalidKey("key selects an item, not a view")),
         }
     }
@@ -652,10 +601,8 @@ impl<'a> MemoryView<'a> {
             }
             return self.write_at(self.addr_of(&[])?, value);
         }
-        let ints: Option<SmallVec<[isize; 8]>> = entries
-            .iter()
-            .map(|e| if let Index::At(i) = e { Some(*i) } else { None })
-            .collect();
+        let ints: Option<SmallVec<[isize; 8]>> =
+            entries.iter().map(|e| if let Index::At(i) = e { Some(*i) } else { None }).collect();
         match (&key, ints) {
             (Key::One(Index::At(i)), _) if ndim == 1 => {
                 let idx = self.resolve(&[*i])?;
@@ -757,11 +704,7 @@ impl<'a> MemoryView<'a> {
         }
         if all_ints && entries.len() >= ndim && !(matches!(key, Key::One(_)) && ndim > 1) {
             if entries.len() > ndim {
-                return Err(strided::LayoutError::TooManyIndices {
-                    ndim,
-                    n: entries.len(),
-                }
-                .into());
+                return Err(strided::LayoutError::TooManyIndices { ndim, n: entries.len() }.into());
             }
             return Ok(None);
         }
@@ -829,11 +772,7 @@ impl<'a> MemoryView<'a> {
     }
 
     /// `cast` with the shape as Python values (which may be zero or negative, as errors).
-    pub fn cast_impl(
-        &self,
-        format: &str,
-        shape: Option<&[i128]>,
-    ) -> Result<MemoryView<'a>, ViewError> {
+    pub fn cast_impl(&self, format: &str, shape: Option<&[i128]>) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
         let l = &live.layout;
         // memoryview's own contiguity flag (an empty strided 1-D slice is not contiguous).
@@ -901,10 +840,7 @@ pub(crate) fn value_type_name(v: &Value) -> &'static str {
 // the view's layout, already checked against the region, and its read-only flag.
 unsafe impl Exporter for MemoryView<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
-        let live = self
-            .live
-            .as_ref()
-            .ok_or(buffer_protocol::BufferError::Released)?;
+        let live = self.live.as_ref().ok_or(buffer_protocol::BufferError::Released)?;
         let info = &live.mbuf.info;
         // SAFETY: see the impl's argument: the same region and promises as the acquisition.
         let out = unsafe {

@@ -40,30 +40,16 @@ fn plan(shape: &[usize], src: &[isize], dst: &[isize], itemsize: usize) -> Plan 
         merged.push((n, s, t));
     }
     merged.reverse();
-    Plan {
-        dims: merged,
-        itemsize,
-    }
+    Plan { dims: merged, itemsize }
 }
 
 impl Plan {
     /// Calls `inner(src_offset, dst_offset, n, src_stride, dst_stride)` for each run of the
     /// innermost dimension, with the offsets of the run's first item.
-    fn for_each_run(
-        &self,
-        src0: isize,
-        dst0: isize,
-        mut inner: impl FnMut(isize, isize, usize, isize, isize),
-    ) {
+    fn for_each_run(&self, src0: isize, dst0: isize, mut inner: impl FnMut(isize, isize, usize, isize, isize)) {
         let nd = self.dims.len();
         if nd == 0 {
-            inner(
-                src0,
-                dst0,
-                1,
-                self.itemsize as isize,
-                self.itemsize as isize,
-            );
+            inner(src0, dst0, 1, self.itemsize as isize, self.itemsize as isize);
             return;
         }
         let (n, ss, ds) = self.dims[nd - 1];
@@ -95,16 +81,7 @@ impl Plan {
 
 /// Copies `n` items of `size` bytes from `src` at `s` (stride `ss`) to `dst` at `t` (stride `ts`).
 #[inline]
-fn run_copy(
-    src: &[u8],
-    dst: &mut [u8],
-    s: isize,
-    t: isize,
-    n: usize,
-    ss: isize,
-    ts: isize,
-    size: usize,
-) {
+fn run_copy(src: &[u8], dst: &mut [u8], (s, t): (isize, isize), n: usize, (ss, ts): (isize, isize), size: usize) {
     let (s, t) = (s as usize, t as usize);
     if ss == size as isize && ts == size as isize {
         let len = n * size;
@@ -167,16 +144,12 @@ pub fn resolve_order(layout: &StridedLayout, order: Order) -> Order {
 
 /// Strides of `layout` and of a contiguous destination, permuted so that a C-order walk of the
 /// result visits items in `order`.
-fn oriented(
-    layout: &StridedLayout,
-    order: Order,
-) -> Result<(Vec<usize>, Vec<isize>, Vec<isize>), LayoutError> {
+/// A shape with the strides of a layout and of its contiguous copy.
+type Oriented = (Vec<usize>, Vec<isize>, Vec<isize>);
+
+fn oriented(layout: &StridedLayout, order: Order) -> Result<Oriented, LayoutError> {
     let contiguous = StridedLayout::contiguous_in(layout.itemsize(), layout.shape(), order)?;
-    let (mut shape, mut a, mut b) = (
-        layout.shape().to_vec(),
-        layout.strides().to_vec(),
-        contiguous.strides().to_vec(),
-    );
+    let (mut shape, mut a, mut b) = (layout.shape().to_vec(), layout.strides().to_vec(), contiguous.strides().to_vec());
     if order == Order::F {
         shape.reverse();
         a.reverse();
@@ -196,19 +169,10 @@ fn oriented(
 /// copy_to_contiguous(&mem, &l, Order::F, &mut out).unwrap();
 /// assert_eq!(out, [0, 3, 1, 4, 2, 5]);
 /// ```
-pub fn copy_to_contiguous(
-    src: &[u8],
-    layout: &StridedLayout,
-    order: Order,
-    dst: &mut [u8],
-) -> Result<(), LayoutError> {
+pub fn copy_to_contiguous(src: &[u8], layout: &StridedLayout, order: Order, dst: &mut [u8]) -> Result<(), LayoutError> {
     check(layout, src.len())?;
     if dst.len() != layout.nbytes() {
-        return Err(LayoutError::OutOfBounds {
-            low: 0,
-            high: layout.nbytes() as isize,
-            len: dst.len(),
-        });
+        return Err(LayoutError::OutOfBounds { low: 0, high: layout.nbytes() as isize, len: dst.len() });
     }
     if layout.is_empty() {
         return Ok(());
@@ -219,9 +183,7 @@ pub fn copy_to_contiguous(
     if transpose_like(&p) {
         return blocked_copy(src, dst, &p, layout.offset(), 0);
     }
-    p.for_each_run(layout.offset(), 0, |s, t, n, ss, ts| {
-        run_copy(src, dst, s, t, n, ss, ts, p.itemsize)
-    });
+    p.for_each_run(layout.offset(), 0, |s, t, n, ss, ts| run_copy(src, dst, (s, t), n, (ss, ts), p.itemsize));
     Ok(())
 }
 
@@ -243,11 +205,7 @@ pub fn copy_from_contiguous(
 ) -> Result<(), LayoutError> {
     check(layout, dst.len())?;
     if src.len() != layout.nbytes() {
-        return Err(LayoutError::OutOfBounds {
-            low: 0,
-            high: layout.nbytes() as isize,
-            len: src.len(),
-        });
+        return Err(LayoutError::OutOfBounds { low: 0, high: layout.nbytes() as isize, len: src.len() });
     }
     if layout.is_empty() {
         return Ok(());
@@ -255,9 +213,7 @@ pub fn copy_from_contiguous(
     let order = resolve_order(layout, order);
     let (shape, s, t) = oriented(layout, order)?;
     let p = plan(&shape, &t, &s, layout.itemsize());
-    p.for_each_run(0, layout.offset(), |s, t, n, ss, ts| {
-        run_copy(src, dst, s, t, n, ss, ts, p.itemsize)
-    });
+    p.for_each_run(0, layout.offset(), |s, t, n, ss, ts| run_copy(src, dst, (s, t), n, (ss, ts), p.itemsize));
     Ok(())
 }
 
@@ -289,17 +245,10 @@ pub fn copy_strided(
     if src_layout.is_empty() {
         return Ok(());
     }
-    let p = plan(
-        src_layout.shape(),
-        src_layout.strides(),
-        dst_layout.strides(),
-        src_layout.itemsize(),
-    );
-    p.for_each_run(
-        src_layout.offset(),
-        dst_layout.offset(),
-        |s, t, n, ss, ts| run_copy(src, dst, s, t, n, ss, ts, p.itemsize),
-    );
+    let p = plan(src_layout.shape(), src_layout.strides(), dst_layout.strides(), src_layout.itemsize());
+    p.for_each_run(src_layout.offset(), dst_layout.offset(), |s, t, n, ss, ts| {
+        run_copy(src, dst, (s, t), n, (ss, ts), p.itemsize)
+    });
     Ok(())
 }
 
@@ -314,11 +263,7 @@ pub fn copy_strided(
 /// copy_within(&mut mem, &head, &tail).unwrap(); // m[1:] = m[:-1]
 /// assert_eq!(mem, [1, 1, 2, 3]);
 /// ```
-pub fn copy_within(
-    mem: &mut [u8],
-    src_layout: &StridedLayout,
-    dst_layout: &StridedLayout,
-) -> Result<(), LayoutError> {
+pub fn copy_within(mem: &mut [u8], src_layout: &StridedLayout, dst_layout: &StridedLayout) -> Result<(), LayoutError> {
     check(src_layout, mem.len())?;
     check(dst_layout, mem.len())?;
     let mut tmp = vec![0u8; src_layout.nbytes()];
@@ -335,27 +280,16 @@ fn transpose_like(p: &Plan) -> bool {
     }
     let (_, s_in, t_in) = p.dims[nd - 1];
     let (_, s_out, _) = p.dims[nd - 2];
-    t_in == p.itemsize as isize
-        && s_in.unsigned_abs() > 4096
-        && s_out.unsigned_abs() < s_in.unsigned_abs()
+    t_in == p.itemsize as isize && s_in.unsigned_abs() > 4096 && s_out.unsigned_abs() < s_in.unsigned_abs()
 }
 
 /// A cache-blocked copy of the two innermost dimensions, in tiles of `TILE × TILE` items.
-fn blocked_copy(
-    src: &[u8],
-    dst: &mut [u8],
-    p: &Plan,
-    src0: isize,
-    dst0: isize,
-) -> Result<(), LayoutError> {
+fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) -> Result<(), LayoutError> {
     const TILE: usize = 32;
     let nd = p.dims.len();
     let (n_in, s_in, t_in) = p.dims[nd - 1];
     let (n_out, s_out, t_out) = p.dims[nd - 2];
-    let outer = Plan {
-        dims: p.dims[..nd - 2].iter().copied().collect(),
-        itemsize: p.itemsize,
-    };
+    let outer = Plan { dims: p.dims[..nd - 2].iter().copied().collect(), itemsize: p.itemsize };
     let size = p.itemsize;
     // Each call of the outer plan hands one 2-D block's origin.
     let mut origins = Vec::new();
@@ -374,7 +308,7 @@ fn blocked_copy(
                 for i in ib..(ib + TILE).min(n_out) {
                     let s = s0 + i as isize * s_out + jb as isize * s_in;
                     let t = t0 + i as isize * t_out + jb as isize * t_in;
-                    run_copy(src, dst, s, t, (jb + TILE).min(n_in) - jb, s_in, t_in, size);
+                    run_copy(src, dst, (s, t), (jb + TILE).min(n_in) - jb, (s_in, t_in), size);
                 }
             }
         }
@@ -392,11 +326,7 @@ fn blocked_copy(
 /// for_each_offset(&l, Order::C, |o| seen.push(o)).unwrap();
 /// assert_eq!(seen, [0, 2, 1, 3]);
 /// ```
-pub fn for_each_offset(
-    layout: &StridedLayout,
-    order: Order,
-    mut f: impl FnMut(isize),
-) -> Result<(), LayoutError> {
+pub fn for_each_offset(layout: &StridedLayout, order: Order, mut f: impl FnMut(isize)) -> Result<(), LayoutError> {
     if layout.is_indirect() {
         return Err(LayoutError::Indirect("offset iteration"));
     }

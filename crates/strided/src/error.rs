@@ -112,20 +112,13 @@ impl LayoutError {
     pub fn python_exception(&self) -> PyExc {
         use LayoutError::*;
         match self {
-            Overflow(_)
-            | TooManyDims
-            | ZeroStep
-            | CastShapeElement
-            | CastShapeOverflow
-            | OutOfBounds { .. } => PyExc::ValueError,
-            DimMismatch { .. } | ZeroItemsize | ReshapeNeedsCopy(_) | BadAxes(_) => {
+            Overflow(_) | TooManyDims | ZeroStep | CastShapeElement | CastShapeOverflow | OutOfBounds { .. } => {
                 PyExc::ValueError
             }
+            DimMismatch { .. } | ZeroItemsize | ReshapeNeedsCopy(_) | BadAxes(_) => PyExc::ValueError,
             IndexOutOfBounds { .. } | MultipleEllipsis => PyExc::IndexError,
             TooManyIndices { .. } | ZeroDimIndex => PyExc::TypeError,
-            CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => {
-                PyExc::TypeError
-            }
+            CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => PyExc::TypeError,
             Indirect(_) => PyExc::NotImplementedError,
         }
     }

@@ -75,10 +75,7 @@ fn to_isize(x: usize, what: &'static str) -> Result<isize, LayoutError> {
 /// assert_eq!(strided::checked_len(&[1 << 62, 4]), None);
 /// ```
 pub fn checked_len(shape: &[usize]) -> Option<usize> {
-    shape
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .filter(|&n| n <= isize::MAX as usize)
+    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= isize::MAX as usize)
 }
 
 /// C-order (row-major) byte strides for a shape, checked for overflow.
@@ -91,9 +88,7 @@ pub fn c_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutErro
     let mut sd = to_isize(itemsize, "itemsize")?;
     for d in (0..shape.len()).rev() {
         strides[d] = sd;
-        sd = sd
-            .checked_mul(to_isize(shape[d].max(1), "shape")?)
-            .ok_or(LayoutError::Overflow("strides"))?;
+        sd = sd.checked_mul(to_isize(shape[d].max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
     }
     Ok(strides)
 }
@@ -108,9 +103,7 @@ pub fn f_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutErro
     let mut sd = to_isize(itemsize, "itemsize")?;
     for d in 0..shape.len() {
         strides[d] = sd;
-        sd = sd
-            .checked_mul(to_isize(shape[d].max(1), "shape")?)
-            .ok_or(LayoutError::Overflow("strides"))?;
+        sd = sd.checked_mul(to_isize(shape[d].max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
     }
     Ok(strides)
 }
@@ -148,11 +141,7 @@ impl StridedLayout {
     }
 
     /// A contiguous layout of a shape in the given order (`A` means C) at offset 0.
-    pub fn contiguous_in(
-        itemsize: usize,
-        shape: &[usize],
-        order: Order,
-    ) -> Result<StridedLayout, LayoutError> {
+    pub fn contiguous_in(itemsize: usize, shape: &[usize], order: Order) -> Result<StridedLayout, LayoutError> {
         let strides = match order {
             Order::F => f_strides(itemsize, shape)?,
             _ => c_strides(itemsize, shape)?,
@@ -169,11 +158,7 @@ impl StridedLayout {
     /// ```
     pub fn with_suboffsets(mut self, suboffsets: &[isize]) -> Result<StridedLayout, LayoutError> {
         if suboffsets.len() != self.ndim() {
-            return Err(LayoutError::DimMismatch {
-                shape: self.ndim(),
-                what: "suboffsets",
-                other: suboffsets.len(),
-            });
+            return Err(LayoutError::DimMismatch { shape: self.ndim(), what: "suboffsets", other: suboffsets.len() });
         }
         self.suboffsets = Some(SmallVec::from_slice(suboffsets));
         Ok(self)
@@ -263,39 +248,24 @@ impl StridedLayout {
             return Ok(None);
         }
         let (mut low, mut high) = (self.offset, self.offset);
-        let last = self
-            .suboffsets
-            .as_ref()
-            .and_then(|s| s.iter().position(|&x| x >= 0));
+        let last = self.suboffsets.as_ref().and_then(|s| s.iter().position(|&x| x >= 0));
         for d in 0..self.ndim() {
             let span = to_isize(self.shape[d] - 1, "shape")?
                 .checked_mul(self.strides[d])
                 .ok_or(LayoutError::Overflow("shape × stride"))?;
             if span < 0 {
-                low = low
-                    .checked_add(span)
-                    .ok_or(LayoutError::Overflow("offset"))?;
+                low = low.checked_add(span).ok_or(LayoutError::Overflow("offset"))?;
             } else {
-                high = high
-                    .checked_add(span)
-                    .ok_or(LayoutError::Overflow("offset"))?;
+                high = high.checked_add(span).ok_or(LayoutError::Overflow("offset"))?;
             }
             if last == Some(d) {
                 // Past an indirect dimension, bytes live wherever the pointers say.
                 let ptr = std::mem::size_of::<usize>() as isize;
-                return Ok(Some((
-                    low,
-                    high.checked_add(ptr)
-                        .ok_or(LayoutError::Overflow("offset"))?,
-                )));
+                return Ok(Some((low, high.checked_add(ptr).ok_or(LayoutError::Overflow("offset"))?)));
             }
         }
         let item = to_isize(self.itemsize, "itemsize")?;
-        Ok(Some((
-            low,
-            high.checked_add(item)
-                .ok_or(LayoutError::Overflow("offset"))?,
-        )))
+        Ok(Some((low, high.checked_add(item).ok_or(LayoutError::Overflow("offset"))?)))
     }
 
     /// Checks that every byte the layout touches lies within a memory block of `len` bytes.
@@ -369,16 +339,9 @@ impl StridedLayout {
     /// ```
     pub fn item_offset(&self, index: &[isize]) -> Result<isize, LayoutError> {
         if index.len() > self.ndim() {
-            return Err(LayoutError::TooManyIndices {
-                ndim: self.ndim(),
-                n: index.len(),
-            });
+            return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: index.len() });
         }
-        if self
-            .suboffsets
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|&x| x >= 0))
-        {
+        if self.suboffsets.as_ref().is_some_and(|s| s.iter().any(|&x| x >= 0)) {
             return Err(LayoutError::Indirect("item_offset"));
         }
         let mut off = self.offset;
@@ -404,16 +367,11 @@ impl StridedLayout {
     fn shift(&mut self, dim: usize, delta: isize) -> Result<(), LayoutError> {
         if let Some(subs) = self.suboffsets.as_mut() {
             if let Some(n) = (0..dim).rev().find(|&n| subs[n] >= 0) {
-                subs[n] = subs[n]
-                    .checked_add(delta)
-                    .ok_or(LayoutError::Overflow("suboffset"))?;
+                subs[n] = subs[n].checked_add(delta).ok_or(LayoutError::Overflow("suboffset"))?;
                 return Ok(());
             }
         }
-        self.offset = self
-            .offset
-            .checked_add(delta)
-            .ok_or(LayoutError::Overflow("offset"))?;
+        self.offset = self.offset.checked_add(delta).ok_or(LayoutError::Overflow("offset"))?;
         Ok(())
     }
 
@@ -428,9 +386,7 @@ impl StridedLayout {
     pub fn slice_dim(&self, dim: usize, slice: crate::Slice) -> Result<StridedLayout, LayoutError> {
         let (start, _stop, step, n) = slice.indices(self.shape[dim])?;
         let mut out = self.clone();
-        let delta = start
-            .checked_mul(self.strides[dim])
-            .ok_or(LayoutError::Overflow("offset"))?;
+        let delta = start.checked_mul(self.strides[dim]).ok_or(LayoutError::Overflow("offset"))?;
         if n > 0 {
             out.shift(dim, delta)?;
         } else {
@@ -438,9 +394,7 @@ impl StridedLayout {
             out.shift(dim, delta)?;
         }
         out.shape[dim] = n;
-        out.strides[dim] = self.strides[dim]
-            .checked_mul(step)
-            .ok_or(LayoutError::Overflow("stride"))?;
+        out.strides[dim] = self.strides[dim].checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
         Ok(out)
     }
 
@@ -497,15 +451,9 @@ impl StridedLayout {
         if ellipses > 1 {
             return Err(LayoutError::MultipleEllipsis);
         }
-        let consuming = key
-            .iter()
-            .filter(|k| matches!(k, Index::At(_) | Index::Slice(_)))
-            .count();
+        let consuming = key.iter().filter(|k| matches!(k, Index::At(_) | Index::Slice(_))).count();
         if consuming > self.ndim() {
-            return Err(LayoutError::TooManyIndices {
-                ndim: self.ndim(),
-                n: consuming,
-            });
+            return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: consuming });
         }
         let mut out = self.clone();
         let mut dim = 0usize; // the dimension of `out` the next key entry applies to
@@ -547,11 +495,7 @@ impl StridedLayout {
     pub fn permute(&self, axes: &[usize]) -> Result<StridedLayout, LayoutError> {
         let n = self.ndim();
         let mut seen = [false; MAX_NDIM];
-        if axes.len() != n
-            || axes
-                .iter()
-                .any(|&a| a >= n || std::mem::replace(&mut seen[a], true))
-        {
+        if axes.len() != n || axes.iter().any(|&a| a >= n || std::mem::replace(&mut seen[a], true)) {
             return Err(LayoutError::BadAxes(axes.to_vec()));
         }
         let mut out = self.clone();
@@ -589,13 +533,8 @@ impl StridedLayout {
         }
         // Walk both shapes from the innermost dimension; each group of old dimensions that
         // maps to a group of new ones must be contiguous within itself.
-        let old: Vec<(usize, isize)> = self
-            .shape
-            .iter()
-            .zip(&self.strides)
-            .filter(|(&n, _)| n != 1)
-            .map(|(&n, &s)| (n, s))
-            .collect();
+        let old: Vec<(usize, isize)> =
+            self.shape.iter().zip(&self.strides).filter(|(&n, _)| n != 1).map(|(&n, &s)| (n, s)).collect();
         let mut new_strides: Strides = SmallVec::from_elem(0, shape.len());
         let (mut oi, mut ni) = (old.len(), shape.len());
         while ni > 0 || oi > 0 {
@@ -654,7 +593,7 @@ impl StridedLayout {
         if !self.is_c_contiguous() {
             return Err(LayoutError::CastNotContiguous);
         }
-        if itemsize == 0 || self.nbytes() % itemsize != 0 {
+        if itemsize == 0 || !self.nbytes().is_multiple_of(itemsize) {
             return Err(LayoutError::CastLength);
         }
         let n = self.nbytes() / itemsize;
@@ -708,10 +647,7 @@ impl StridedLayout {
                 return Err(LayoutError::CastShapeElement);
             }
             let x = usize::try_from(x).map_err(|_| LayoutError::CastShapeOverflow)?;
-            len = len
-                .checked_mul(x)
-                .filter(|&n| n <= isize::MAX as usize)
-                .ok_or(LayoutError::CastShapeOverflow)?;
+            len = len.checked_mul(x).filter(|&n| n <= isize::MAX as usize).ok_or(LayoutError::CastShapeOverflow)?;
             dims.push(x);
         }
         let nbytes = len.checked_mul(itemsize).ok_or(LayoutError::CastSize)?;

@@ -10,9 +10,7 @@ fn field<'a>(case: &'a Json, key: &str) -> Result<&'a Json, String> {
 }
 
 fn str_field<'a>(case: &'a Json, key: &str) -> Result<&'a str, String> {
-    field(case, key)?
-        .as_str()
-        .ok_or_else(|| format!("{key:?} is not a string"))
+    field(case, key)?.as_str().ok_or_else(|| format!("{key:?} is not a string"))
 }
 
 fn values(case: &Json) -> Result<Vec<Value>, String> {
@@ -40,9 +38,7 @@ pub(crate) fn run_struct(case: &Json) -> Result<Outcome, String> {
     };
     let r: Result<Json, CodecError> = match op {
         "calcsize" => Ok(json!(s.size())),
-        "pack" => s
-            .pack(&values(case)?)
-            .map(|b| json!({ "bytes": super::json::hex(&b) })),
+        "pack" => s.pack(&values(case)?).map(|b| json!({ "bytes": super::json::hex(&b) })),
         "unpack" => s.unpack(&unhex(str_field(case, "bytes")?)?).map(tuple),
         "iter_unpack" => {
             let bytes = unhex(str_field(case, "bytes")?)?;
@@ -58,8 +54,7 @@ pub(crate) fn run_struct(case: &Json) -> Result<Outcome, String> {
         "pack_into" => {
             let mut buf = unhex(str_field(case, "buffer")?)?;
             let offset = case.get("offset").and_then(Json::as_i64).unwrap_or(0);
-            s.pack_into(&mut buf, offset as isize, &values(case)?)
-                .map(|()| json!({ "bytes": super::json::hex(&buf) }))
+            s.pack_into(&mut buf, offset as isize, &values(case)?).map(|()| json!({ "bytes": super::json::hex(&buf) }))
         }
         other => return Err(format!("unknown struct op {other:?}")),
     };
@@ -99,9 +94,7 @@ pub(crate) fn run_pep3118(case: &Json) -> Result<Outcome, String> {
     };
     let r = match op {
         "layout" => Ok(layout_json(&l)),
-        "unpack" => l
-            .unpack(&unhex(str_field(case, "bytes")?)?)
-            .map(|v| from_value(&v)),
+        "unpack" => l.unpack(&unhex(str_field(case, "bytes")?)?).map(|v| from_value(&v)),
         "pack" => {
             let v = to_value(field(case, "values")?)?;
             l.pack(&v).map(|b| json!({ "bytes": super::json::hex(&b) }))

@@ -6,12 +6,10 @@ use serde_json::{json, Value as Json};
 
 /// Decodes lower-case hex.
 pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("odd hex length in {s:?}"));
     }
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
+    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())).collect()
 }
 
 /// Encodes lower-case hex.
@@ -92,13 +90,10 @@ fn as_float(j: &Json) -> Option<f64> {
 /// Whether an actual result equals the expected one.
 pub(crate) fn same(expected: &Json, actual: &Json) -> bool {
     if let (Some(a), Some(b)) = (as_float(expected), as_float(actual)) {
-        return (a.is_nan() && b.is_nan())
-            || (a == b && a.is_sign_negative() == b.is_sign_negative());
+        return (a.is_nan() && b.is_nan()) || (a == b && a.is_sign_negative() == b.is_sign_negative());
     }
     match (expected, actual) {
-        (Json::Array(a), Json::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
-        }
+        (Json::Array(a), Json::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
         (Json::Object(a), Json::Object(b)) => {
             a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| same(x, y)))
         }

@@ -91,11 +91,7 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Runs every case of the given files, keeping only the listed groups (all if `None`).
-pub(crate) fn run(
-    paths: &[PathBuf],
-    groups: Option<&[String]>,
-    report: Option<&Path>,
-) -> Result<bool, String> {
+pub(crate) fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&Path>) -> Result<bool, String> {
     let files = collect_files(paths)?;
     let mut t = Totals::default();
     std::panic::set_hook(Box::new(|_| {}));
@@ -105,21 +101,13 @@ pub(crate) fn run(
             if line.trim().is_empty() {
                 continue;
             }
-            let case: Json = serde_json::from_str(line)
-                .map_err(|e| format!("{}:{}: {e}", file.display(), lineno + 1))?;
-            let group = case
-                .get("group")
-                .and_then(Json::as_str)
-                .unwrap_or("?")
-                .to_string();
-            if groups.is_some_and(|g| !g.iter().any(|x| *x == group)) {
+            let case: Json =
+                serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", file.display(), lineno + 1))?;
+            let group = case.get("group").and_then(Json::as_str).unwrap_or("?").to_string();
+            if groups.is_some_and(|g| !g.contains(&group)) {
                 continue;
             }
-            let id = case
-                .get("id")
-                .and_then(Json::as_str)
-                .unwrap_or("?")
-                .to_string();
+            let id = case.get("id").and_then(Json::as_str).unwrap_or("?").to_string();
             let outcome = catch_unwind(AssertUnwindSafe(|| run_case(&case)));
             let verdict = match outcome {
                 Err(_) => Err("panicked".to_string()),
@@ -155,11 +143,7 @@ pub(crate) fn run(
     }
     let _ = std::panic::take_hook();
     for (g, (p, e, f)) in &t.per_group {
-        let note = if SUPPORTED.contains(&g.as_str()) {
-            ""
-        } else {
-            " (group not implemented)"
-        };
+        let note = if SUPPORTED.contains(&g.as_str()) { "" } else { " (group not implemented)" };
         println!("  {g:<8} {p:>6} passed ({e} via expect_extended), {f} failed{note}");
     }
     if let Some(path) = report {

@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 
 /// An exporter built from a case's `source`.
 enum Source {
-    Nd(NdArray),
+    Nd(Box<NdArray>),
     Bytes(ByteArray),
     ReadOnly(Vec<u8>),
 }
@@ -18,37 +18,24 @@ fn build_source(j: &Json) -> Result<Source, String> {
     if let Some(b) = j.get("bytes").and_then(Json::as_str) {
         let bytes = unhex(b)?;
         let readonly = j.get("readonly").and_then(Json::as_bool).unwrap_or(false);
-        return Ok(if readonly {
-            Source::ReadOnly(bytes)
-        } else {
-            Source::Bytes(ByteArray::from(bytes))
-        });
+        return Ok(if readonly { Source::ReadOnly(bytes) } else { Source::Bytes(ByteArray::from(bytes)) });
     }
     let get = |k: &str| j.get(k).ok_or_else(|| format!("source has no {k:?}"));
     let memory = unhex(get("memory")?.as_str().ok_or("memory is not a string")?)?;
     let format = get("format")?.as_str().ok_or("format is not a string")?;
-    let itemsize = get("itemsize")?
-        .as_u64()
-        .ok_or("itemsize is not an integer")? as usize;
-    let shape: Vec<usize> =
-        serde_json::from_value(get("shape")?.clone()).map_err(|e| e.to_string())?;
-    let strides: Vec<isize> =
-        serde_json::from_value(get("strides")?.clone()).map_err(|e| e.to_string())?;
+    let itemsize = get("itemsize")?.as_u64().ok_or("itemsize is not an integer")? as usize;
+    let shape: Vec<usize> = serde_json::from_value(get("shape")?.clone()).map_err(|e| e.to_string())?;
+    let strides: Vec<isize> = serde_json::from_value(get("strides")?.clone()).map_err(|e| e.to_string())?;
     let offset = get("offset")?.as_i64().ok_or("offset is not an integer")? as isize;
     let readonly = j.get("readonly").and_then(Json::as_bool).unwrap_or(false);
-    let nd = NdArray::new(memory, format, itemsize, &shape, &strides, offset, readonly)
-        .map_err(|e| e.to_string())?;
+    let nd = NdArray::new(memory, format, itemsize, &shape, &strides, offset, readonly).map_err(|e| e.to_string())?;
     let pil = j.get("pil").and_then(Json::as_bool).unwrap_or(false);
-    Ok(Source::Nd(if pil {
-        nd.into_pil().map_err(|e| e.to_string())?
-    } else {
-        nd
-    }))
+    Ok(Source::Nd(Box::new(if pil { nd.into_pil().map_err(|e| e.to_string())? } else { nd })))
 }
 
 fn view_of(src: &Source) -> Result<MemoryView<'_>, ViewError> {
     match src {
-        Source::Nd(nd) => MemoryView::new(nd),
+        Source::Nd(nd) => MemoryView::new(&**nd),
         Source::Bytes(b) => MemoryView::new(b),
         Source::ReadOnly(v) => MemoryView::new(v.as_slice()),
     }
@@ -83,11 +70,7 @@ fn index_of(j: &Json) -> Result<Index, &'static str> {
                     Some(Json::Object(o)) => {
                         // A big integer as a decimal string: PySlice_Unpack clamps it.
                         let s = o.get("int").and_then(Json::as_str).ok_or("TypeError")?;
-                        Ok(Some(if s.starts_with('-') {
-                            isize::MIN
-                        } else {
-                            isize::MAX
-                        }))
+                        Ok(Some(if s.starts_with('-') { isize::MIN } else { isize::MAX }))
                     }
                     _ => Err("TypeError"),
                 }
@@ -149,10 +132,8 @@ fn step<'a>(v: MemoryView<'a>, op: &Json) -> Result<MemoryView<'a>, String> {
         "getitem" => {
             let key = key_of(op.get(1).unwrap_or(&Json::Null))?;
             match v.subscript(&key) {
-                Ok(memview::Subscript::View(w)) => Ok(w),
-                Ok(memview::Subscript::Item(_)) => {
-                    return Err("runner: getitem gave an item".into())
-                }
+                Ok(memview::Subscript::View(w)) => Ok(*w),
+                Ok(memview::Subscript::Item(_)) => return Err("runner: getitem gave an item".into()),
                 Err(e) => Err(e),
             }
         }
@@ -210,26 +191,17 @@ fn observe(v: &MemoryView<'_>, src: &Source, name: &str) -> Result<Json, ViewErr
         _ if name.starts_with("hex:") => {
             let rest = &name[4..];
             let mut chars = rest.chars();
-            let sep = chars
-                .next()
-                .ok_or(ViewError::NotImplemented("bad hex observation"))?;
-            let n: isize = chars
-                .as_str()
-                .strip_prefix(':')
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(1);
+            let sep = chars.next().ok_or(ViewError::NotImplemented("bad hex observation"))?;
+            let n: isize = chars.as_str().strip_prefix(':').and_then(|s| s.parse().ok()).unwrap_or(1);
             json!(v.hex_with(Some(sep), n)?)
         }
         _ if name.starts_with("item:") => {
-            let key_json: Json = serde_json::from_str(&name[5..])
-                .map_err(|_| ViewError::NotImplemented("bad item observation"))?;
-            let key = key_of(&key_json)
-                .map_err(|_| ViewError::InvalidKey("memoryview: invalid slice key"))?;
+            let key_json: Json =
+                serde_json::from_str(&name[5..]).map_err(|_| ViewError::NotImplemented("bad item observation"))?;
+            let key = key_of(&key_json).map_err(|_| ViewError::InvalidKey("memoryview: invalid slice key"))?;
             match v.subscript(&key)? {
                 memview::Subscript::Item(x) => from_value(&x),
-                memview::Subscript::View(_) => {
-                    return Err(ViewError::NotImplemented("item observation gave a view"))
-                }
+                memview::Subscript::View(_) => return Err(ViewError::NotImplemented("item observation gave a view")),
             }
         }
         _ => return Err(ViewError::NotImplemented("unknown observation")),
@@ -253,11 +225,7 @@ pub(crate) fn run_view(case: &Json) -> Result<Outcome, String> {
         Ok(v) => v,
         Err(e) => return Ok(Outcome::ErrorAt(kind(&e), 0)),
     };
-    let ops = case
-        .get("ops")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let ops = case.get("ops").and_then(Json::as_array).cloned().unwrap_or_default();
     for (i, op) in ops.iter().enumerate() {
         match step(v, op) {
             Ok(w) => v = w,
@@ -266,20 +234,14 @@ pub(crate) fn run_view(case: &Json) -> Result<Outcome, String> {
         }
     }
     let mut out = serde_json::Map::new();
-    let names = case
-        .get("observe")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let names = case.get("observe").and_then(Json::as_array).cloned().unwrap_or_default();
     for (k, name) in names.iter().enumerate() {
         let name = name.as_str().unwrap_or("");
         match observe(&v, &source, name) {
             Ok(j) => {
                 out.insert(name.to_string(), j);
             }
-            Err(ViewError::NotImplemented(m)) if m.contains("observation") => {
-                return Err(format!("runner: {m}"))
-            }
+            Err(ViewError::NotImplemented(m)) if m.contains("observation") => return Err(format!("runner: {m}")),
             Err(e) => return Ok(Outcome::ErrorAt(kind(&e), ops.len() + k)),
         }
     }
@@ -297,12 +259,7 @@ pub(crate) fn run_eq(case: &Json) -> Result<Outcome, String> {
             Ok(v) => v,
             Err(e) => return Ok(Err(kind(&e))),
         };
-        for op in spec
-            .get("ops")
-            .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
+        for op in spec.get("ops").and_then(Json::as_array).cloned().unwrap_or_default() {
             match step(v, &op) {
                 Ok(w) => v = w,
                 Err(k) if k.starts_with("runner:") => return Err(k),
