@@ -64,4 +64,3 @@ fn main() -> Result<(), memview::ViewError> {
     println!("sum(m[::2]) via typed view          -> {}", every_other.typed::<f64>()?.sum());
     Ok(())
 }
-

@@ -22,7 +22,8 @@
 //! assert_eq!(column.to_bytes().unwrap(), b"yo");
 //! ```
 //!
-//! See the guide, [`guide`], for the feature-by-feature comparison with Python.
+//! See [`guide::python_users`] for the feature-by-feature comparison with Python, and
+//! [`guide::buffers`] for the model (flags, layouts, strides, suboffsets, contiguity).
 
 mod compare;
 mod error;
@@ -41,7 +42,12 @@ pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flag
 pub use format_codec::Value;
 pub use strided::{Index, Order, Slice};
 
+/// The user guides, compiled in so their examples run as tests.
 pub mod guide {
-    //! The user guide, compiled in so its examples run as tests.
-    #![doc = include_str!("../../../docs/python-users.md")]
+    /// memview for Python users: every `memoryview` feature and its Rust spelling.
+    #[doc = include_str!("../../../docs/python-users.md")]
+    pub mod python_users {}
+    /// Buffers for newcomers: flags, layouts, byte strides, suboffsets, contiguity.
+    #[doc = include_str!("../../../docs/buffers.md")]
+    pub mod buffers {}
 }
