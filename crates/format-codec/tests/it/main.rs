@@ -1,0 +1,7 @@
+//! Integration tests of format-codec: one binary, one module per topic.
+
+mod codes;
+mod errors;
+mod pep3118;
+mod props;
+mod typed;

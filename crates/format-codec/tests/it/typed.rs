@@ -1,0 +1,24 @@
+//! The typed decoding path agrees with the `Value` path.
+
+use format_codec::{Struct, Value};
+
+#[test]
+fn typed_and_value_paths_agree() {
+    let s = Struct::new("<IhdQ").unwrap();
+    let rec = s.pack(&[Value::Int(7), Value::Int(-3), Value::Float(2.5), Value::Int(1 << 40)]).unwrap();
+    let t = s.typed::<(u32, i16, f64, u64)>().unwrap();
+    assert_eq!(t.decode(&rec).unwrap(), (7, -3, 2.5, 1 << 40));
+    let be = Struct::new(">IhdQ").unwrap();
+    let rec = be.pack(&[Value::Int(7), Value::Int(-3), Value::Float(2.5), Value::Int(1 << 40)]).unwrap();
+    assert_eq!(be.typed::<(u32, i16, f64, u64)>().unwrap().decode(&rec).unwrap(), (7, -3, 2.5, 1 << 40));
+}
+
+#[test]
+fn typed_refuses_mismatches() {
+    let s = Struct::new("<Ih").unwrap();
+    assert!(s.typed::<(u32,)>().is_err());
+    assert!(s.typed::<(i32, i16)>().is_err());
+    let t = s.typed::<(u32, i16)>().unwrap();
+    assert!(t.decode(&[0; 5]).is_err());
+    assert!(t.iter(&[0; 7]).is_err());
+}
