@@ -1,0 +1,212 @@
+//! The layout math against brute force: every index enumerated, every byte copied by hand.
+
+use proptest::prelude::*;
+use strided::{copy_from_contiguous, copy_to_contiguous, copy_within, Index, Order, Slice, StridedLayout};
+
+/// A random direct layout that lies within a memory block, and the block's length.
+fn layout() -> impl Strategy<Value = (StridedLayout, usize)> {
+    (prop::sample::select(vec![1usize, 2, 4, 8]), prop::collection::vec((0usize..5, -24isize..25), 0..4), 0usize..8)
+        .prop_map(|(itemsize, dims, extra)| {
+            let shape: Vec<usize> = dims.iter().map(|d| d.0).collect();
+            let strides: Vec<isize> = dims.iter().map(|d| d.1).collect();
+            let mut low = 0isize;
+            let mut high = 0isize;
+            for (&n, &s) in shape.iter().zip(&strides) {
+                let span = (n.max(1) as isize - 1) * s;
+                if span < 0 {
+                    low += span
+                } else {
+                    high += span
+                }
+            }
+            let offset = -low + extra as isize / 2;
+            let len = (high - low) as usize + itemsize + extra;
+            (StridedLayout::new(itemsize, &shape, &strides, offset).unwrap(), len)
+        })
+}
+
+/// Every index of a shape, in C order.
+fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    for &n in shape {
+        out = out.into_iter().flat_map(|p| (0..n).map(move |i| [p.clone(), vec![i]].concat())).collect();
+    }
+    out
+}
+
+fn naive_offset(l: &StridedLayout, idx: &[usize]) -> isize {
+    l.offset() + idx.iter().zip(l.strides()).map(|(&i, &s)| i as isize * s).sum::<isize>()
+}
+
+fn naive_gather(mem: &[u8], l: &StridedLayout, order: Order) -> Vec<u8> {
+    let mut idx = indices(l.shape());
+    if order == Order::F {
+        idx.sort_by(|a, b| a.iter().rev().cmp(b.iter().rev()));
+    }
+    let mut out = Vec::new();
+    for i in idx {
+        let o = naive_offset(l, &i) as usize;
+        out.extend_from_slice(&mem[o..o + l.itemsize()]);
+    }
+    out
+}
+
+fn memory(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn offsets_match_brute_force((l, len) in layout()) {
+        prop_assert!(l.check_within(len).is_ok());
+        for idx in indices(l.shape()) {
+            let signed: Vec<isize> = idx.iter().map(|&i| i as isize).collect();
+            prop_assert_eq!(l.item_offset(&signed).unwrap(), naive_offset(&l, &idx));
+            let negative: Vec<isize> = idx.iter().zip(l.shape()).map(|(&i, &n)| i as isize - n as isize).collect();
+            prop_assert_eq!(l.item_offset(&negative).unwrap(), naive_offset(&l, &idx));
+        }
+    }
+
+    #[test]
+    fn contiguity_matches_brute_force((l, _len) in layout()) {
+        let c = indices(l.shape());
+        let mut f = c.clone();
+        f.sort_by(|a, b| a.iter().rev().cmp(b.iter().rev()));
+        let dense = |order: &Vec<Vec<usize>>| {
+            order.iter().enumerate().all(|(k, i)| naive_offset(&l, i) == l.offset() + (k * l.itemsize()) as isize)
+        };
+        prop_assert_eq!(l.is_c_contiguous(), dense(&c));
+        prop_assert_eq!(l.is_f_contiguous(), dense(&f));
+    }
+
+    #[test]
+    fn gathers_match_brute_force((l, len) in layout(), order in prop::sample::select(vec![Order::C, Order::F, Order::A])) {
+        let mem = memory(len);
+        let mut out = vec![0u8; l.nbytes()];
+        copy_to_contiguous(&mem, &l, order, &mut out).unwrap();
+        let resolved = strided::resolve_order(&l, order);
+        prop_assert_eq!(out, naive_gather(&mem, &l, resolved));
+    }
+
+    #[test]
+    fn scatters_match_brute_force((l, len) in layout()) {
+        // Zero strides make several indices share bytes; the last write wins in C order.
+        let src: Vec<u8> = (0..l.nbytes()).map(|i| (i * 13 + 1) as u8).collect();
+        let mut mem = memory(len);
+        copy_from_contiguous(&src, &mut mem, &l, Order::C).unwrap();
+        let mut want = memory(len);
+        for (k, idx) in indices(l.shape()).iter().enumerate() {
+            let o = naive_offset(&l, idx) as usize;
+            want[o..o + l.itemsize()].copy_from_slice(&src[k * l.itemsize()..(k + 1) * l.itemsize()]);
+        }
+        prop_assert_eq!(mem, want);
+    }
+
+    #[test]
+    fn overlapping_copies_read_before_writing((l, len) in layout(), shift in 0isize..4) {
+        let mut mem = memory(len + 4);
+        let dst = StridedLayout::new(l.itemsize(), l.shape(), l.strides(), l.offset() + shift).unwrap();
+        let before = mem.clone();
+        copy_within(&mut mem, &l, &dst).unwrap();
+        let data = naive_gather(&before, &l, Order::C);
+        let mut want = before.clone();
+        for (k, idx) in indices(l.shape()).iter().enumerate() {
+            let o = naive_offset(&dst, idx) as usize;
+            want[o..o + l.itemsize()].copy_from_slice(&data[k * l.itemsize()..(k + 1) * l.itemsize()]);
+        }
+        prop_assert_eq!(mem, want);
+    }
+
+    #[test]
+    fn slices_match_python((l, _len) in layout(), dim in 0usize..4, start in prop::option::of(-7isize..8),
+                           stop in prop::option::of(-7isize..8), step in prop::option::of(prop::sample::select(vec![-3isize, -2, -1, 1, 2, 3]))) {
+        if l.ndim() == 0 {
+            return Ok(());
+        }
+        let dim = dim % l.ndim();
+        let s = l.slice_dim(dim, Slice::new(start, stop, step)).unwrap();
+        // Python's definition, written independently: walk the range and keep what is in it.
+        let n = l.shape()[dim] as isize;
+        let step = step.unwrap_or(1);
+        let norm = |v: isize| if v < 0 { v + n } else { v };
+        let picked: Vec<isize> = if step > 0 {
+            let lo = start.map(norm).unwrap_or(0).clamp(0, n);
+            let hi = stop.map(norm).unwrap_or(n).clamp(0, n);
+            (lo..hi).step_by(step as usize).collect()
+        } else {
+            let hi = start.map(norm).unwrap_or(n - 1).clamp(-1, n - 1);
+            let lo = stop.map(norm).unwrap_or(-1).clamp(-1, n - 1);
+            let mut v = vec![];
+            let mut i = hi;
+            while i > lo { v.push(i); i += step; }
+            v
+        };
+        prop_assert_eq!(s.shape()[dim], picked.len());
+        for idx in indices(s.shape()) {
+            let mut orig: Vec<usize> = idx.clone();
+            orig[dim] = picked[idx[dim]] as usize;
+            prop_assert_eq!(naive_offset(&s, &idx), naive_offset(&l, &orig));
+        }
+    }
+
+    #[test]
+    fn integer_subviews_match((l, _len) in layout(), dim in 0usize..4, i in 0usize..5) {
+        if l.ndim() == 0 || l.shape()[dim % l.ndim()] == 0 {
+            return Ok(());
+        }
+        let dim = dim % l.ndim();
+        let i = i % l.shape()[dim];
+        let s = l.apply(&[vec![Index::Slice(Slice::full()); dim], vec![Index::At(i as isize)]].concat()).unwrap();
+        for idx in indices(s.shape()) {
+            let mut orig = idx.clone();
+            orig.insert(dim, i);
+            prop_assert_eq!(naive_offset(&s, &idx), naive_offset(&l, &orig));
+        }
+    }
+
+    #[test]
+    fn reshapes_keep_c_order((l, len) in layout(), pick in 0usize..8) {
+        let n = l.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let divisors: Vec<usize> = (1..=n).filter(|d| n % d == 0).collect();
+        let split = divisors[pick % divisors.len()];
+        if let Ok(r) = l.reshape(&[split, n / split]) {
+            let mem = memory(len);
+            prop_assert_eq!(naive_gather(&mem, &r, Order::C), naive_gather(&mem, &l, Order::C));
+        }
+        if l.is_c_contiguous() {
+            prop_assert!(l.reshape(&[split, n / split]).is_ok());
+        }
+    }
+}
+
+#[test]
+fn overflowing_layouts_are_errors() {
+    assert!(StridedLayout::contiguous(1, &[1 << 62, 4]).is_err());
+    assert!(StridedLayout::new(8, &[2, 1 << 61], &[8, 16], 0).is_err());
+    assert!(StridedLayout::new(1, &[3], &[isize::MAX], 0).is_err());
+    assert!(StridedLayout::new(1, &[0; 65], &[0; 65], 0).is_err());
+    assert!(StridedLayout::new(0, &[1], &[1], 0).is_err());
+    assert!(Slice::new(None, None, Some(0)).indices(3).is_err());
+    assert_eq!(Slice::new(Some(isize::MIN), Some(isize::MAX), Some(isize::MIN)).indices(3).unwrap().3, 0);
+}
+
+#[test]
+fn cast_rules_in_cpython_order() {
+    let l = StridedLayout::contiguous(1, &[2, 3]).unwrap();
+    assert!(l.check_cast_source(None).is_ok());
+    assert_eq!(l.check_cast_source(Some(2)).unwrap_err(), strided::LayoutError::CastNdToNd);
+    let empty = StridedLayout::contiguous(1, &[0, 3]).unwrap();
+    assert_eq!(empty.check_cast_source(None).unwrap_err(), strided::LayoutError::CastZeros);
+    let strided = StridedLayout::new(1, &[3], &[2], 0).unwrap();
+    assert_eq!(strided.cast_1d(1).unwrap_err(), strided::LayoutError::CastNotContiguous);
+    let one = StridedLayout::contiguous(1, &[8]).unwrap();
+    assert_eq!(one.cast_nd(4, &[0]).unwrap_err(), strided::LayoutError::CastShapeElement);
+    assert_eq!(one.cast_nd(4, &[3]).unwrap_err(), strided::LayoutError::CastSize);
+    assert_eq!(one.cast_nd(1, &[i128::from(i64::MAX), 4]).unwrap_err(), strided::LayoutError::CastShapeOverflow);
+    assert_eq!(one.cast_nd(8, &[]).unwrap().ndim(), 0);
+}
