@@ -38,6 +38,11 @@ pub use crate::error::ViewError;
 pub use crate::key::Key;
 pub use crate::typed::TypedView;
 pub use crate::view::{MemoryView, Subscript};
+/// The buffer protocol's error type, re-exported for exporter implementations.
+pub mod buffer_error {
+    pub use buffer_protocol::BufferError;
+}
+
 pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory};
 pub use format_codec::Value;
 pub use strided::{Index, Order, Slice};
@@ -51,3 +56,27 @@ pub mod guide {
     #[doc = include_str!("../../../docs/buffers.md")]
     pub mod buffers {}
 }
+
+/// Thread safety, checked by the compiler.
+///
+/// A `MemoryView` shares its memory and its acquisition with the views derived from it, and
+/// any of them may write, so none may cross to another thread:
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// send(memview::MemoryView::from_bytes(b"abc"));
+/// ```
+///
+/// ```compile_fail
+/// fn sync<T: Sync>(_: &T) {}
+/// sync(&memview::MemoryView::from_bytes(b"abc"));
+/// ```
+///
+/// Typed views borrow a view and are not `Send` either:
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let v = memview::MemoryView::from_bytes(b"abc");
+/// send(v.typed::<u8>().unwrap());
+/// ```
+pub mod thread_safety {}

@@ -1,0 +1,90 @@
+//! Hard question 3: one acquisition shared by derived views, released exactly once; release,
+//! exports and resizing.
+
+use memview::{BufferInfo, ByteArray, Exporter, Flags, MemoryView, Slice, ViewError};
+use std::cell::Cell;
+
+/// An exporter that counts its acquisitions and releases.
+struct Counting<'a> {
+    data: Vec<u8>,
+    gets: &'a Cell<usize>,
+    releases: &'a Cell<usize>,
+}
+
+// SAFETY: forwards to the read-only `Vec` export; `data` is never changed.
+unsafe impl Exporter for Counting<'_> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, memview::buffer_error::BufferError> {
+        self.gets.set(self.gets.get() + 1);
+        self.data.get_buffer(flags)
+    }
+    fn release_buffer(&self, _info: &BufferInfo) {
+        self.releases.set(self.releases.get() + 1);
+    }
+}
+
+#[test]
+fn one_acquisition_released_once_by_the_last_view() {
+    let (gets, releases) = (Cell::new(0), Cell::new(0));
+    let m = MemoryView::new(Counting { data: (0..8).collect(), gets: &gets, releases: &releases }).unwrap();
+    let a = m.slice(Slice::new(Some(2), None, None)).unwrap();
+    let b = a.cast("B").unwrap().to_readonly().unwrap();
+    let c = b.clone();
+    drop(m);
+    drop(a);
+    let mut b = b;
+    b.release().unwrap();
+    assert_eq!((gets.get(), releases.get()), (1, 0), "c still holds the acquisition");
+    assert_eq!(c.to_bytes().unwrap(), [2, 3, 4, 5, 6, 7]);
+    drop(c);
+    assert_eq!((gets.get(), releases.get()), (1, 1));
+}
+
+#[test]
+fn release_refuses_while_exported_and_then_everything_fails() {
+    let mut m = MemoryView::from_bytes(b"abc");
+    {
+        let info = m.get_buffer(Flags::SIMPLE).unwrap();
+        let mut probe = m.clone();
+        probe.release().unwrap(); // another view: not exported
+        assert_eq!(m.release_check(), Err(ViewError::Exported(1)));
+        m.release_buffer(&info);
+    }
+    m.release().unwrap();
+    assert!(m.released());
+    assert_eq!(m.to_bytes().unwrap_err(), ViewError::Released);
+    assert_eq!(m.slice(Slice::full()).unwrap_err(), ViewError::Released);
+    assert_eq!(m.hex().unwrap_err().python_exception(), format_codec::PyExc::ValueError);
+    m.release().unwrap();
+}
+
+#[test]
+fn released_views_equal_only_themselves() {
+    let mut a = MemoryView::from_bytes(b"x");
+    let b = MemoryView::from_bytes(b"x");
+    assert_eq!(a, b);
+    a.release().unwrap();
+    assert!(a == a);
+    assert!(a != b);
+}
+
+#[test]
+fn byte_array_cannot_resize_under_a_view() {
+    let ba = ByteArray::from(vec![0; 4]);
+    let m = MemoryView::new(&ba).unwrap();
+    let s = m.slice(Slice::new(Some(1), None, None)).unwrap();
+    drop(m);
+    assert!(ba.resize(100, 0).is_err(), "a derived view keeps the export alive");
+    drop(s);
+    ba.resize(100, 0).unwrap();
+}
+
+trait ReleaseCheck {
+    fn release_check(&mut self) -> Result<(), ViewError>;
+}
+
+impl ReleaseCheck for MemoryView<'_> {
+    /// `release()` on a clone, so the view under test is not released by the check.
+    fn release_check(&mut self) -> Result<(), ViewError> {
+        self.release().inspect(|()| panic!("release succeeded while exported"))
+    }
+}

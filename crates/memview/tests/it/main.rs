@@ -1,0 +1,6 @@
+//! Integration tests of memview: one binary, one module per topic.
+
+mod aliasing;
+mod lifecycle;
+mod snapshots;
+mod threads;
