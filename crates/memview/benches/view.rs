@@ -1,2 +1,154 @@
-//! Benchmarks.
-fn main() {}
+//! MemoryView benchmarks, each group with its practical limit.
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use memview::{Index, Key, MemoryView, Slice};
+
+fn step(k: isize) -> Index {
+    Index::Slice(Slice::new(None, None, Some(k)))
+}
+
+fn to_bytes(c: &mut Criterion) {
+    let n = 4096;
+    let mem: Vec<u8> = (0..n * n).map(|i| i as u8).collect();
+    let m = MemoryView::new(&mem).unwrap().cast_shape("B", &[n, n]).unwrap();
+    let v = m.view(&Key::tuple([step(2), step(2)])).unwrap();
+    let out_len = v.nbytes().unwrap();
+    let mut sink = vec![0u8; out_len];
+    let mut g = c.benchmark_group("memview/to_bytes_4096x4096[::2,::2]");
+    g.throughput(Throughput::Bytes(out_len as u64));
+    g.sample_size(20);
+    g.bench_function("to_bytes", |b| b.iter(|| black_box(v.to_bytes().unwrap())));
+    let layout = v.layout().unwrap().clone();
+    g.bench_function("strided_kernel", |b| {
+        b.iter(|| {
+            let mut out = vec![0u8; out_len];
+            strided::copy_to_contiguous(&mem, &layout, strided::Order::C, &mut out).unwrap();
+            black_box(out)
+        })
+    });
+    g.bench_function("memcpy_of_output_size", |b| b.iter(|| sink.copy_from_slice(black_box(&mem[..out_len]))));
+    g.finish();
+}
+
+fn to_list(c: &mut Criterion) {
+    let n = 4_000_000;
+    let data: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let m = MemoryView::new(&data).unwrap();
+    let bytes: Vec<u8> = data.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let mut g = c.benchmark_group("memview/to_list_4M_d");
+    g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
+    g.bench_function("to_list", |b| b.iter(|| black_box(m.to_list().unwrap())));
+    g.bench_function("collect_vec_f64", |b| {
+        b.iter(|| {
+            black_box(&bytes)
+                .chunks_exact(8)
+                .map(|c| f64::from_ne_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect::<Vec<f64>>()
+        })
+    });
+    g.finish();
+}
+
+fn typed_sum(c: &mut Criterion) {
+    let n = 2048;
+    let data: Vec<f64> = (0..n * n).map(|i| (i % 1000) as f64).collect();
+    let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("d", &[n, n]).unwrap();
+    let v = m.view(&Key::tuple([Index::Slice(Slice::full()), step(3)])).unwrap();
+    let nd = ndarray::Array2::from_shape_vec((n, n), data.clone()).unwrap();
+    let cols = n.div_ceil(3);
+    let mut g = c.benchmark_group("memview/typed_sum_2048x2048_d[:, ::3]");
+    g.throughput(Throughput::Elements((n * cols) as u64));
+    g.sample_size(20);
+    let t = v.typed::<f64>().unwrap();
+    g.bench_function("typed_view", |b| b.iter(|| black_box(t.sum())));
+    g.bench_function("hand_loop", |b| {
+        b.iter(|| {
+            let d = black_box(&data);
+            let mut acc = 0.0;
+            for i in 0..n {
+                let row = &d[i * n..(i + 1) * n];
+                let mut j = 0;
+                while j < n {
+                    acc += row[j];
+                    j += 3;
+                }
+            }
+            acc
+        })
+    });
+    g.bench_function("ndarray_sum", |b| b.iter(|| black_box(nd.slice(ndarray::s![.., ..;3]).sum())));
+    g.finish();
+}
+
+fn hex(c: &mut Criterion) {
+    let n = 16 << 20;
+    let mem: Vec<u8> = (0..n).map(|i| (i * 31) as u8).collect();
+    let m = MemoryView::new(&mem).unwrap();
+    let mut g = c.benchmark_group("memview/hex_16MiB");
+    g.throughput(Throughput::Bytes(n as u64));
+    g.sample_size(10);
+    g.bench_function("hex", |b| b.iter(|| black_box(m.hex().unwrap())));
+    let table: Vec<[u8; 2]> = (0..256u16)
+        .map(|b| {
+            let h = b"0123456789abcdef";
+            [h[usize::from(b >> 4)], h[usize::from(b & 15)]]
+        })
+        .collect();
+    let mut out = vec![0u8; 2 * n];
+    g.bench_function("lookup_table_prealloc", |b| {
+        b.iter(|| {
+            for (o, &x) in out.chunks_exact_mut(2).zip(black_box(&mem)) {
+                o.copy_from_slice(&table[usize::from(x)]);
+            }
+        })
+    });
+    g.finish();
+}
+
+fn equality(c: &mut Criterion) {
+    let n = 16 << 20;
+    let a: Vec<u8> = (0..n).map(|i| i as u8).collect();
+    let b2 = a.clone();
+    let (ma, mb) = (MemoryView::new(&a).unwrap(), MemoryView::new(&b2).unwrap());
+    let mut g = c.benchmark_group("memview/eq_16MiB_bytes");
+    g.throughput(Throughput::Bytes(n as u64));
+    g.sample_size(10);
+    g.bench_function("view_eq", |b| b.iter(|| black_box(ma == mb)));
+    g.bench_function("memcmp", |b| b.iter(|| black_box(black_box(&a) == black_box(&b2))));
+    g.finish();
+
+    let k = 4 << 20;
+    let ints: Vec<i32> = (0..k).collect();
+    let longs: Vec<i64> = (0..k).map(i64::from).collect();
+    let (mi, ml) = (MemoryView::new(&ints).unwrap(), MemoryView::new(&longs).unwrap());
+    let mut g = c.benchmark_group("memview/eq_4M_i_vs_q");
+    g.throughput(Throughput::Elements(k as u64));
+    g.sample_size(10);
+    g.bench_function("view_eq", |b| b.iter(|| black_box(mi == ml)));
+    g.bench_function("hand_loop", |b| {
+        b.iter(|| black_box(&ints).iter().zip(black_box(&longs)).all(|(&x, &y)| i64::from(x) == y))
+    });
+    g.finish();
+}
+
+fn random_get(c: &mut Criterion) {
+    let n = 1 << 20;
+    let data: Vec<i32> = (0..n).collect();
+    let m = MemoryView::new(&data).unwrap();
+    let idx: Vec<isize> = (0..1000u64).map(|i| ((i * 2654435761) % n as u64) as isize).collect();
+    let mut g = c.benchmark_group("memview/random_get_1M_i");
+    g.throughput(Throughput::Elements(idx.len() as u64));
+    g.bench_function("get", |b| b.iter(|| idx.iter().map(|&i| m.get(&[i]).map(|_| 1).unwrap_or(0)).sum::<usize>()));
+    let t = m.typed::<i32>().unwrap();
+    g.bench_function("typed_get", |b| b.iter(|| idx.iter().map(|&i| i64::from(t.get(&[i]).unwrap_or(0))).sum::<i64>()));
+    g.bench_function("slice_index", |b| {
+        b.iter(|| idx.iter().map(|&i| i64::from(black_box(&data)[i as usize])).sum::<i64>())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, to_bytes, to_list, typed_sum, hex, equality, random_get);
+criterion_main!(benches);

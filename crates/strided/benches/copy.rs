@@ -1,2 +1,77 @@
-//! Benchmarks.
-fn main() {}
+//! Copy-kernel benchmarks, each group with its peers: `ndarray`'s `as_standard_layout()` of
+//! the same view, and `copy_from_slice` of the source bytes the gather reads (the memory
+//! bandwidth limit).
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use ndarray::{s, Array1, Array2};
+use strided::{copy_to_contiguous, Index, Order, Slice, StridedLayout};
+
+fn every_other() -> Index {
+    Index::Slice(Slice::new(None, None, Some(2)))
+}
+
+fn gather_2d(c: &mut Criterion) {
+    let n = 4096;
+    let mem: Vec<u8> = (0..n * n).map(|i| i as u8).collect();
+    let layout = StridedLayout::contiguous(1, &[n, n]).unwrap().apply(&[every_other(), every_other()]).unwrap();
+    let nd = Array2::from_shape_vec((n, n), mem.clone()).unwrap();
+    let mut out = vec![0u8; layout.nbytes()];
+    // The gather reads every other row in full: n/2 rows of n bytes.
+    let read = n / 2 * n;
+    let mut sink = vec![0u8; read];
+    let mut g = c.benchmark_group("strided/gather_4096x4096_u8[::2,::2]");
+    g.throughput(Throughput::Bytes(layout.nbytes() as u64));
+    g.sample_size(20);
+    g.bench_function("strided", |b| {
+        b.iter(|| copy_to_contiguous(black_box(&mem), &layout, Order::C, &mut out).unwrap())
+    });
+    g.bench_function("ndarray_as_standard_layout", |b| {
+        b.iter(|| black_box(nd.slice(s![..;2, ..;2]).as_standard_layout().into_owned()))
+    });
+    g.bench_function("memcpy_of_bytes_read", |b| b.iter(|| sink.copy_from_slice(black_box(&mem[..read]))));
+    g.finish();
+}
+
+fn transpose(c: &mut Criterion) {
+    let n = 2048;
+    let data: Vec<f64> = (0..n * n).map(|i| i as f64).collect();
+    let mem: Vec<u8> = data.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let layout = StridedLayout::contiguous(8, &[n, n]).unwrap().transpose();
+    let nd = Array2::from_shape_vec((n, n), data).unwrap();
+    let mut out = vec![0u8; layout.nbytes()];
+    let mut sink = vec![0u8; mem.len()];
+    let mut g = c.benchmark_group("strided/transpose_2048x2048_f64");
+    g.throughput(Throughput::Bytes(layout.nbytes() as u64));
+    g.sample_size(10);
+    g.bench_function("strided", |b| {
+        b.iter(|| copy_to_contiguous(black_box(&mem), &layout, Order::C, &mut out).unwrap())
+    });
+    g.bench_function("ndarray_as_standard_layout", |b| b.iter(|| black_box(nd.t().as_standard_layout().into_owned())));
+    g.bench_function("memcpy_of_bytes_read", |b| b.iter(|| sink.copy_from_slice(black_box(&mem))));
+    g.finish();
+}
+
+fn gather_1d(c: &mut Criterion) {
+    let n = 16 << 20;
+    let mem: Vec<u8> = (0..n).map(|i| i as u8).collect();
+    let layout = StridedLayout::contiguous(1, &[n]).unwrap().apply(&[every_other()]).unwrap();
+    let nd = Array1::from_vec(mem.clone());
+    let mut out = vec![0u8; layout.nbytes()];
+    let mut sink = vec![0u8; n];
+    let mut g = c.benchmark_group("strided/gather_16MiB_u8[::2]");
+    g.throughput(Throughput::Bytes(layout.nbytes() as u64));
+    g.sample_size(10);
+    g.bench_function("strided", |b| {
+        b.iter(|| copy_to_contiguous(black_box(&mem), &layout, Order::C, &mut out).unwrap())
+    });
+    g.bench_function("ndarray_as_standard_layout", |b| {
+        b.iter(|| black_box(nd.slice(s![..;2]).as_standard_layout().into_owned()))
+    });
+    g.bench_function("memcpy_of_bytes_read", |b| b.iter(|| sink.copy_from_slice(black_box(&mem))));
+    g.finish();
+}
+
+criterion_group!(benches, gather_2d, transpose, gather_1d);
+criterion_main!(benches);
