@@ -207,3 +207,30 @@ pub(crate) fn write_scalar(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_sign_extend_in_both_byte_orders() {
+        let b = [0xff, 0xfe];
+        assert_eq!(read_int(&b, 0, 2, true, true), -257);
+        assert_eq!(read_int(&b, 0, 2, true, false), -2);
+        assert_eq!(read_int(&b, 0, 2, false, false), 0xfffe);
+        let mut out = [0u8; 4];
+        write_uint(&mut out, 0, 4, 0x0102_0304, false);
+        assert_eq!(out, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn half_conversion_is_exact_and_rounds_to_even() {
+        assert_eq!(f64_to_half(1.0), Some(0x3c00));
+        assert_eq!(f64_to_half(-0.0), Some(0x8000));
+        assert_eq!(f64_to_half(f64::NEG_INFINITY), Some(0xfc00));
+        assert_eq!(f64_to_half(1e10), None);
+        assert_eq!(half_to_f64(0x0001), 2f64.powi(-24));
+        // 1 + 2^-11 lies halfway between 1 and the next half; it rounds to the even one.
+        assert_eq!(f64_to_half(1.0 + 2f64.powi(-11)), Some(0x3c00));
+    }
+}

@@ -147,3 +147,35 @@ fn pack_native(code: u8, format: &str, value: &Value, out: &mut [u8]) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_codes_round_trip_and_check_ranges() {
+        for (code, value) in
+            [(b'b', Value::Int(-5)), (b'Q', Value::Int(1 << 63)), (b'?', Value::Bool(true)), (b'd', Value::Float(0.25))]
+        {
+            let mut buf = vec![0u8; native_size(code)];
+            let fmt = char::from(code).to_string();
+            pack_native(code, &fmt, &value, &mut buf).unwrap();
+            assert_eq!(unpack_native(code, &buf), value);
+        }
+        let mut b = [0u8; 1];
+        assert!(matches!(pack_native(b'B', "B", &Value::Int(256), &mut b), Err(ViewError::InvalidValue(_))));
+        assert!(matches!(pack_native(b'B', "B", &Value::Float(1.0), &mut b), Err(ViewError::InvalidType(_))));
+        assert!(matches!(pack_native(b'c', "c", &Value::Bytes(vec![]), &mut b), Err(ViewError::InvalidValue(_))));
+        let mut f = [0u8; 4];
+        pack_native(b'f', "f", &Value::Float(1e300), &mut f).unwrap();
+        assert_eq!(f32::from_ne_bytes(f), f32::INFINITY, "memoryview stores out-of-range floats as inf");
+    }
+
+    #[test]
+    fn codecs_are_chosen_by_format() {
+        assert!(ItemCodec::new("@i").is_native());
+        assert!(!ItemCodec::new("<i").is_native());
+        assert!(matches!(ItemCodec::new("T{i:a:}"), ItemCodec::Codec(_)));
+        assert!(matches!(ItemCodec::new("&i"), ItemCodec::Unsupported));
+    }
+}

@@ -223,3 +223,50 @@ impl fmt::Display for MemoryView<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_groups_from_the_right_or_the_left() {
+        let b = [0xb9, 0x01, 0xef];
+        assert_eq!(hex_string(&b, Some(b':'), 2), "b9:01ef");
+        assert_eq!(hex_string(&b, Some(b':'), -2), "b901:ef");
+        assert_eq!(hex_string(&b, Some(b':'), 0), "b901ef");
+        assert_eq!(hex_string(&b, Some(b':'), 5), "b901ef");
+        assert_eq!(hex_string(&b, Some(b'-'), 1), "b9-01-ef");
+        assert_eq!(hex_string(&[], Some(b':'), 1), "");
+    }
+
+    #[test]
+    fn indices_run_in_c_and_f_order() {
+        let mut c = vec![];
+        for_each_index(&[2, 2], Order::C, |i| {
+            c.push(i.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(c, [[0, 0], [0, 1], [1, 0], [1, 1]]);
+        let mut f = vec![];
+        for_each_index(&[2, 2], Order::F, |i| {
+            f.push(i.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(f, [[0, 0], [1, 0], [0, 1], [1, 1]]);
+        let mut n = 0;
+        for_each_index(&[], Order::C, |_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 1, "a 0-dimensional shape has one index");
+    }
+
+    #[test]
+    fn nesting_follows_the_shape() {
+        let items: Vec<Value> = (0..6).map(Value::from).collect();
+        assert_eq!(nest(items, &[2, 3]).to_string(), "[[0, 1, 2], [3, 4, 5]]");
+    }
+}

@@ -92,3 +92,26 @@ pub enum Index {
     /// `None`/`newaxis`: inserts a dimension of extent 1.
     NewAxis,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_slice_indices() {
+        // Checked against Python's slice(...).indices(len) and len(range(...)).
+        let cases = [
+            ((None, None, None), 5, (0, 5, 1, 5)),
+            ((Some(-2), None, None), 5, (3, 5, 1, 2)),
+            ((Some(10), None, None), 5, (5, 5, 1, 0)),
+            ((None, None, Some(-1)), 5, (4, -1, -1, 5)),
+            ((Some(-10), Some(10), Some(3)), 5, (0, 5, 3, 2)),
+            ((Some(3), Some(0), Some(-2)), 5, (3, 0, -2, 2)),
+            ((Some(0), Some(3), Some(-1)), 5, (0, 3, -1, 0)),
+            ((None, None, Some(2)), 0, (0, 0, 2, 0)),
+        ];
+        for ((a, b, c), len, want) in cases {
+            assert_eq!(Slice::new(a, b, c).indices(len).unwrap(), want, "{a:?}:{b:?}:{c:?} of {len}");
+        }
+    }
+}

@@ -18,6 +18,8 @@ fn sources() -> Vec<(&'static str, NdArray)> {
 }
 
 #[test]
+// insta's terminal detection uses sockets Miri does not model; this test has no unsafe of its own.
+#[cfg_attr(miri, ignore)]
 fn renderings() {
     let mut out = String::new();
     for (name, nd) in sources() {
@@ -37,6 +39,8 @@ fn renderings() {
 }
 
 #[test]
+// insta's terminal detection uses sockets Miri does not model; this test has no unsafe of its own.
+#[cfg_attr(miri, ignore)]
 fn error_messages() {
     let nd = NdArray::new((0..24).collect(), "i", 4, &[2, 3], &[12, 4], 0, true).unwrap();
     let m = MemoryView::new(&nd).unwrap();
