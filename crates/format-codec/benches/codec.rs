@@ -59,6 +59,17 @@ fn decode(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function("value_path_reused_row", |b| {
+        b.iter(|| {
+            let mut row = Vec::with_capacity(4);
+            let mut n = 0usize;
+            for rec in black_box(&data).chunks_exact(s.size()) {
+                s.unpack_into(rec, &mut row).unwrap();
+                n += row.len();
+            }
+            n
+        })
+    });
     g.finish();
 }
 

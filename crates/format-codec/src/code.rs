@@ -92,27 +92,71 @@ pub enum Scalar {
     ComplexFloat,
     /// `Zd`: a complex of two binary64.
     ComplexDouble,
-    /// A code the buffer protocol carries but Rust cannot unpack (`g`, `Zg`, `O`, `u`, `w`, `&`).
-    Opaque {
-        /// The code as written.
-        code: &'static str,
-        /// Size in bytes.
-        size: u8,
-        /// Why it cannot be unpacked.
-        why: &'static str,
-    },
+    /// A code the buffer protocol carries but Rust cannot unpack (`g`, `Zg`, `O`, `w`).
+    Opaque(Opaque),
 }
 
 impl Scalar {
     /// Size in bytes.
     pub fn size(self) -> usize {
         match self {
-            Scalar::Int { size, .. } | Scalar::Opaque { size, .. } => usize::from(size),
+            Scalar::Int { size, .. } => usize::from(size),
+            Scalar::Opaque(o) => o.size(),
             Scalar::Bool | Scalar::Char => 1,
             Scalar::Half => 2,
             Scalar::Float => 4,
             Scalar::Double | Scalar::Pointer | Scalar::ComplexFloat => 8,
             Scalar::ComplexDouble => 16,
+        }
+    }
+}
+
+/// A PEP 3118 code with a layout but no Rust value.
+///
+/// ```
+/// use format_codec::Opaque;
+/// assert_eq!((Opaque::LongDouble.code(), Opaque::LongDouble.size()), ("g", 16));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Opaque {
+    /// `g`: x87 extended precision, stored in 16 bytes on x86-64.
+    LongDouble,
+    /// `Zg`: a complex of two long doubles.
+    ComplexLongDouble,
+    /// `O`: a `PyObject*`.
+    Object,
+    /// `w`: one UCS-4 character.
+    Ucs4,
+}
+
+impl Opaque {
+    /// The code as written.
+    pub fn code(self) -> &'static str {
+        match self {
+            Opaque::LongDouble => "g",
+            Opaque::ComplexLongDouble => "Zg",
+            Opaque::Object => "O",
+            Opaque::Ucs4 => "w",
+        }
+    }
+
+    /// Size in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            Opaque::LongDouble => 16,
+            Opaque::ComplexLongDouble => 32,
+            Opaque::Object => 8,
+            Opaque::Ucs4 => 4,
+        }
+    }
+
+    /// Why it cannot be unpacked.
+    pub fn why(self) -> &'static str {
+        match self {
+            Opaque::LongDouble => "x87 long double has no Rust type; read its bytes",
+            Opaque::ComplexLongDouble => "complex long double has no Rust type; read its bytes",
+            Opaque::Object => "a Python object pointer means nothing outside Python",
+            Opaque::Ucs4 => "UCS-4 text has no byte-level value here; read its bytes",
         }
     }
 }

@@ -37,7 +37,7 @@ mod structfmt;
 mod typed;
 mod value;
 
-pub use crate::code::{ByteOrder, Scalar};
+pub use crate::code::{ByteOrder, Opaque, Scalar};
 pub use crate::error::{CodecError, PyExc};
 pub use crate::format::Format;
 pub use crate::pep3118::{Element, Field, Layout};

@@ -10,7 +10,7 @@
 //!    in `@` mode; it is rounded up to that only if the setting is `@` at its closing `}`.
 //! 4. Unnamed fields are named `fK`, the lowest K not already taken in the same struct.
 
-use crate::code::{ByteOrder, Scalar};
+use crate::code::{ByteOrder, Opaque, Scalar};
 use crate::scalar::{read_scalar, write_scalar};
 use crate::{CodecError, Value};
 
@@ -127,23 +127,15 @@ fn pep_scalar(s: &[u8], order: ByteOrder) -> Option<(Scalar, usize, &'static str
         (b'd', _) => (Scalar::Double, "d", 1),
         (b'Z', Some(b'f')) => (Scalar::ComplexFloat, "Zf", 2),
         (b'Z', Some(b'd')) => (Scalar::ComplexDouble, "Zd", 2),
-        (b'g', _) if native => {
-            (Scalar::Opaque { code: "g", size: 16, why: "x87 long double has no Rust type; read its bytes" }, "g", 1)
-        }
-        (b'Z', Some(b'g')) if native => (
-            Scalar::Opaque { code: "Zg", size: 32, why: "complex long double has no Rust type; read its bytes" },
-            "Zg",
-            2,
-        ),
-        (b'O', _) => {
-            (Scalar::Opaque { code: "O", size: 8, why: "a Python object pointer means nothing outside Python" }, "O", 1)
-        }
+        (b'g', _) if native => (Scalar::Opaque(Opaque::LongDouble), "g", 1),
+        (b'Z', Some(b'g')) if native => (Scalar::Opaque(Opaque::ComplexLongDouble), "Zg", 2),
+        (b'O', _) => (Scalar::Opaque(Opaque::Object), "O", 1),
         _ => return None,
     };
     let align = match sc {
         Scalar::ComplexFloat => 4,
         Scalar::ComplexDouble => 8,
-        Scalar::Opaque { size, .. } => usize::from(size).min(16),
+        Scalar::Opaque(o) => o.size().min(16),
         other => other.size(),
     };
     Some((sc, align, code, len))
@@ -499,8 +491,7 @@ fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usiz
                     st.pos += 1;
                     let n = count.unwrap_or(1);
                     let size = n.checked_mul(4).ok_or_else(|| overflow(st))?;
-                    let why = "UCS-4 text has no byte-level value here; read its bytes";
-                    let sc = Scalar::Opaque { code: "w", size: 4, why };
+                    let sc = Scalar::Opaque(Opaque::Ucs4);
                     (Element::Scalar { scalar: sc, code: "w", little: order.is_little_endian() }, size, 4, false)
                 }
                 Some(b'u' | b'&' | b't' | b'X') => return Err(st.err("format code not supported by NumPy's reader")),

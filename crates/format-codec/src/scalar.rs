@@ -15,7 +15,7 @@ fn take<const N: usize>(bytes: &[u8], at: usize, little: bool) -> [u8; N] {
 }
 
 /// Reads the unsigned bits of an integer of `size` bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_uint(bytes: &[u8], at: usize, size: usize, little: bool) -> u64 {
     match size {
         1 => u64::from(bytes[at]),
@@ -26,7 +26,7 @@ pub(crate) fn read_uint(bytes: &[u8], at: usize, size: usize, little: bool) -> u
 }
 
 /// Reads an integer of `size` bytes, sign-extending it when `signed`.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_int(bytes: &[u8], at: usize, size: usize, signed: bool, little: bool) -> i128 {
     let raw = read_uint(bytes, at, size, little);
     if signed {
@@ -52,6 +52,7 @@ pub(crate) fn write_uint(out: &mut [u8], at: usize, size: usize, bits: u64, litt
 }
 
 /// Reads one scalar at `at` (the caller has checked `at + s.size() <= bytes.len()`).
+#[inline(always)]
 pub(crate) fn read_scalar(s: Scalar, bytes: &[u8], at: usize, little: bool) -> Result<Value, CodecError> {
     Ok(match s {
         Scalar::Int { size, signed } => Value::Int(read_int(bytes, at, usize::from(size), signed, little)),
@@ -69,7 +70,7 @@ pub(crate) fn read_scalar(s: Scalar, bytes: &[u8], at: usize, little: bool) -> R
             f64::from_bits(read_uint(bytes, at, 8, little)),
             f64::from_bits(read_uint(bytes, at + 8, 8, little)),
         ),
-        Scalar::Opaque { code, why, .. } => return Err(CodecError::Unsupported { code, why }),
+        Scalar::Opaque(o) => return Err(CodecError::Unsupported { code: o.code(), why: o.why() }),
     })
 }
 
@@ -203,7 +204,7 @@ pub(crate) fn write_scalar(
                 write_uint(out, at + 8, 8, im.to_bits(), little);
             }
         }
-        Scalar::Opaque { code, why, .. } => return Err(CodecError::Unsupported { code, why }),
+        Scalar::Opaque(o) => return Err(CodecError::Unsupported { code: o.code(), why: o.why() }),
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The struct-module grammar and the compiled [`Struct`] codec.
 
 use crate::code::{native_align, struct_scalar, ByteOrder, Scalar};
-use crate::scalar::{read_scalar, write_scalar};
+use crate::scalar::{read_int, read_scalar, read_uint, write_scalar};
 use crate::{CodecError, Value};
+use smallvec::SmallVec;
 
 /// One item of a parsed format: a code with its repeat count, where it starts, and its size.
 ///
@@ -56,11 +57,12 @@ pub(crate) struct Field {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Struct {
-    format: String,
+    // Held inline: an ordinary format is parsed without touching the heap.
+    format: SmallVec<[u8; 24]>,
     order: ByteOrder,
     size: usize,
-    items: Vec<Item>,
-    fields: Vec<Field>,
+    items: SmallVec<[Item; 4]>,
+    fields: SmallVec<[Field; 8]>,
 }
 
 /// `Py_ISSPACE`: the whitespace the struct parser skips between items.
@@ -95,8 +97,8 @@ impl Struct {
             Some(o) => (o, 1),
         };
         let mut size = 0usize;
-        let mut items = Vec::new();
-        let mut fields = Vec::new();
+        let mut items = SmallVec::new();
+        let mut fields = SmallVec::new();
         const MAX: usize = isize::MAX as usize;
         while pos < b.len() {
             let mut c = b[pos];
@@ -150,12 +152,13 @@ impl Struct {
                 _ => {}
             }
         }
-        Ok(Struct { format: format.to_owned(), order, size, items, fields })
+        Ok(Struct { format: SmallVec::from_slice(b), order, size, items, fields })
     }
 
     /// The format string as given.
     pub fn format(&self) -> &str {
-        &self.format
+        // The format was checked to be ASCII when parsed.
+        std::str::from_utf8(&self.format).unwrap_or_default()
     }
 
     /// The byte-order setting of the whole format.
@@ -208,22 +211,37 @@ impl Struct {
         self.unpack_record(bytes)
     }
 
-    /// Unpacks the record starting at byte `at` (the caller has checked the length).
-    pub(crate) fn unpack_record(&self, bytes: &[u8]) -> Result<Vec<Value>, CodecError> {
-        let little = self.order.is_little_endian();
-        let mut out = Vec::with_capacity(self.fields.len());
-        for f in &self.fields {
-            out.push(match f.kind {
-                FieldKind::Scalar(s, _) => read_scalar(s, bytes, f.offset, little)?,
-                FieldKind::Bytes(n) => Value::Bytes(bytes[f.offset..f.offset + n].to_vec()),
-                FieldKind::Pascal(n) => {
-                    let data = &bytes[f.offset..f.offset + n];
-                    let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
-                    Value::Bytes(data.get(1..1 + len).unwrap_or(&[]).to_vec())
-                }
-            });
+    /// Unpacks one record (exactly [`size`](Self::size) bytes) into `out`, replacing its
+    /// contents: the `Value` path without an allocation per record.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<hh").unwrap();
+    /// let mut row = Vec::new();
+    /// for rec in [[1, 0, 2, 0], [3, 0, 4, 0]] {
+    ///     s.unpack_into(&rec, &mut row).unwrap();
+    /// }
+    /// assert_eq!(row, vec![3.into(), 4.into()]);
+    /// ```
+    pub fn unpack_into(&self, bytes: &[u8], out: &mut Vec<Value>) -> Result<(), CodecError> {
+        if bytes.len() != self.size {
+            return Err(CodecError::UnpackSize { size: self.size });
         }
+        out.clear();
+        self.unpack_fields(bytes, out)
+    }
+
+    /// Unpacks one record (the caller has checked the length).
+    pub(crate) fn unpack_record(&self, bytes: &[u8]) -> Result<Vec<Value>, CodecError> {
+        let mut out = Vec::with_capacity(self.fields.len());
+        self.unpack_fields(bytes, &mut out)?;
         Ok(out)
+    }
+
+    fn unpack_fields(&self, bytes: &[u8], out: &mut Vec<Value>) -> Result<(), CodecError> {
+        let little = self.order.is_little_endian();
+        // `extend` over a slice iterator reserves once and writes each value in place.
+        out.extend(self.fields.iter().map(|f| field_value(f, bytes, little)));
+        Ok(())
     }
 
     /// Unpacks one record at `offset` of a longer buffer (`struct.unpack_from`); a negative
@@ -359,6 +377,28 @@ impl Struct {
             }
         }
         Ok(())
+    }
+}
+
+/// The value of one field of a record (the caller has checked the record's length). Struct
+/// formats hold only codes with Rust values, so this cannot fail.
+#[inline(always)]
+fn field_value(f: &Field, bytes: &[u8], little: bool) -> Value {
+    let at = f.offset;
+    match f.kind {
+        FieldKind::Scalar(Scalar::Int { size, signed }, _) => {
+            Value::Int(read_int(bytes, at, usize::from(size), signed, little))
+        }
+        FieldKind::Scalar(Scalar::Double, _) => Value::Float(f64::from_bits(read_uint(bytes, at, 8, little))),
+        FieldKind::Scalar(s, _) => {
+            read_scalar(s, bytes, at, little).unwrap_or_else(|_| Value::Bytes(bytes[at..at + s.size()].to_vec()))
+        }
+        FieldKind::Bytes(n) => Value::Bytes(bytes[at..at + n].to_vec()),
+        FieldKind::Pascal(n) => {
+            let data = &bytes[at..at + n];
+            let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
+            Value::Bytes(data.get(1..1 + len).unwrap_or(&[]).to_vec())
+        }
     }
 }
 
