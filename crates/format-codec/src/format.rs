@@ -20,8 +20,8 @@ use crate::{CodecError, Layout, Struct, Value};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
-    /// A format of the struct module.
-    Struct(Struct),
+    /// A format of the struct module (boxed: a parsed `Struct` keeps its items inline).
+    Struct(Box<Struct>),
     /// A PEP 3118 format beyond the struct module.
     Pep3118(Layout),
 }
@@ -30,7 +30,7 @@ impl Format {
     /// Parses a buffer format; the error is the struct module's when both readers refuse it.
     pub fn parse(format: &str) -> Result<Format, CodecError> {
         match Struct::new(format) {
-            Ok(s) => Ok(Format::Struct(s)),
+            Ok(s) => Ok(Format::Struct(Box::new(s))),
             Err(e) => Layout::parse(format).map(Format::Pep3118).map_err(|_| e),
         }
     }
