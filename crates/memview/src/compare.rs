@@ -24,7 +24,7 @@ pub(crate) fn equiv_shape(a: &[usize], b: &[usize]) -> bool {
 /// How the items of one side are unpacked for comparison.
 enum Unpacker {
     Native(u8),
-    Struct(Struct),
+    Struct(Box<Struct>),
 }
 
 impl Unpacker {
@@ -39,6 +39,36 @@ impl Unpacker {
             },
         }
     }
+}
+
+fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(&b[..N]);
+    a
+}
+
+/// A widening reader of a native integer code (`P` included).
+fn int_reader(code: u8) -> Option<fn(&[u8]) -> i128> {
+    Some(match code {
+        b'b' => |b| i128::from(b[0] as i8),
+        b'B' => |b| i128::from(b[0]),
+        b'h' => |b| i128::from(i16::from_ne_bytes(arr(b))),
+        b'H' => |b| i128::from(u16::from_ne_bytes(arr(b))),
+        b'i' => |b| i128::from(i32::from_ne_bytes(arr(b))),
+        b'I' => |b| i128::from(u32::from_ne_bytes(arr(b))),
+        b'l' | b'q' | b'n' => |b| i128::from(i64::from_ne_bytes(arr(b))),
+        b'L' | b'Q' | b'N' | b'P' => |b| i128::from(u64::from_ne_bytes(arr(b))),
+        _ => return None,
+    })
+}
+
+/// A widening reader of a native float code.
+fn float_reader(code: u8) -> Option<fn(&[u8]) -> f64> {
+    Some(match code {
+        b'f' => |b| f64::from(f32::from_ne_bytes(arr(b))),
+        b'd' => |b| f64::from_ne_bytes(arr(b)),
+        _ => return None,
+    })
 }
 
 fn native(format: &str) -> Option<u8> {
@@ -72,7 +102,7 @@ impl PartialEq for MemoryView<'_> {
             _ => {
                 let side = |fmt: &str, n: Option<u8>| match n {
                     Some(c) => Some(Unpacker::Native(c)),
-                    None => Struct::new(fmt).ok().map(Unpacker::Struct),
+                    None => Struct::new(fmt).ok().map(|s| Unpacker::Struct(Box::new(s))),
                 };
                 match (side(&a.format, fa), side(&b.format, fb)) {
                     (Some(x), Some(y)) => (x, y),
@@ -93,6 +123,13 @@ impl PartialEq for MemoryView<'_> {
             return xa == xb;
         }
         let (sa, sb) = (a.layout.itemsize(), b.layout.itemsize());
+        // Typed loops for native numbers of different widths: no `Value` per item.
+        if let (Some(ra), Some(rb)) = (fa.and_then(int_reader), fb.and_then(int_reader)) {
+            return xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| ra(p) == rb(q));
+        }
+        if let (Some(ra), Some(rb)) = (fa.and_then(float_reader), fb.and_then(float_reader)) {
+            return xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| ra(p) == rb(q));
+        }
         xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| unpackers.0.unpack(p) == unpackers.1.unpack(q))
     }
 }
