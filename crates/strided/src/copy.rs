@@ -82,45 +82,102 @@ impl Plan {
 /// Copies `n` items of `size` bytes from `src` at `s` (stride `ss`) to `dst` at `t` (stride `ts`).
 #[inline]
 fn run_copy(src: &[u8], dst: &mut [u8], (s, t): (isize, isize), n: usize, (ss, ts): (isize, isize), size: usize) {
-    let (s, t) = (s as usize, t as usize);
-    if ss == size as isize && ts == size as isize {
-        let len = n * size;
-        dst[t..t + len].copy_from_slice(&src[s..s + len]);
+    if n == 0 {
         return;
     }
-    macro_rules! strided_loop {
-        ($w:literal) => {{
-            let (mut s, mut t) = (s as isize, t as isize);
-            for _ in 0..n {
-                let (a, b) = (s as usize, t as usize);
-                let chunk: [u8; $w] = src[a..a + $w].try_into().unwrap_or([0; $w]);
-                dst[b..b + $w].copy_from_slice(&chunk);
-                s += ss;
-                t += ts;
-            }
-        }};
+    let (su, tu) = (s as usize, t as usize);
+    if ss == size as isize && ts == size as isize {
+        let len = n * size;
+        dst[tu..tu + len].copy_from_slice(&src[su..su + len]);
+        return;
     }
-    match size {
-        1 => {
-            let (mut s, mut t) = (s as isize, t as isize);
-            for _ in 0..n {
-                dst[t as usize] = src[s as usize];
-                s += ss;
-                t += ts;
+    // The bytes a run touches, as one slice per side, so the loops below index nothing.
+    let span = |start: isize, stride: isize| -> (usize, usize) {
+        let last = start + (n as isize - 1) * stride;
+        (start.min(last) as usize, (start.max(last) as usize) + size)
+    };
+    let (slo, shi) = span(s, ss);
+    let (tlo, thi) = span(t, ts);
+    // The chunked loops need items that do not overlap (|stride| >= size).
+    let wide = |x: isize| x.unsigned_abs() >= size;
+    if ts == size as isize && ss > 0 && wide(ss) {
+        gather(&src[slo..shi], &mut dst[tlo..thi], ss as usize, size);
+        return;
+    }
+    if ss == size as isize && ts > 0 && wide(ts) {
+        scatter(&src[slo..shi], &mut dst[tlo..thi], ts as usize, size);
+        return;
+    }
+    if ts == size as isize && ss < 0 && wide(ss) {
+        // Walk the source backwards: each item is the tail of a chunk counted from the end.
+        let stride = ss.unsigned_abs();
+        let (src_run, dst_run) = (&src[slo..shi], &mut dst[tlo..thi]);
+        for (d, c) in dst_run.chunks_exact_mut(size).zip(src_run.rchunks(stride)) {
+            d.copy_from_slice(&c[c.len() - size..]);
+        }
+        return;
+    }
+    let (mut s, mut t) = (s, t);
+    for _ in 0..n {
+        let (a, b) = (s as usize, t as usize);
+        dst[b..b + size].copy_from_slice(&src[a..a + size]);
+        s += ss;
+        t += ts;
+    }
+}
+
+/// Gathers items at a positive stride into a contiguous run.
+#[inline]
+fn gather(src: &[u8], dst: &mut [u8], stride: usize, size: usize) {
+    match (size, stride) {
+        (1, 2) => gather_fixed::<1, 2>(src, dst),
+        (1, 3) => gather_fixed::<1, 3>(src, dst),
+        (1, 4) => gather_fixed::<1, 4>(src, dst),
+        (2, 4) => gather_fixed::<2, 4>(src, dst),
+        (4, 8) => gather_fixed::<4, 8>(src, dst),
+        (8, 16) => gather_fixed::<8, 16>(src, dst),
+        (1, _) => {
+            for (d, x) in dst.iter_mut().zip(src.iter().step_by(stride)) {
+                *d = *x;
             }
         }
-        2 => strided_loop!(2),
-        4 => strided_loop!(4),
-        8 => strided_loop!(8),
-        16 => strided_loop!(16),
         _ => {
-            let (mut s, mut t) = (s as isize, t as isize);
-            for _ in 0..n {
-                let (a, b) = (s as usize, t as usize);
-                dst[b..b + size].copy_from_slice(&src[a..a + size]);
-                s += ss;
-                t += ts;
+            for (d, c) in dst.chunks_exact_mut(size).zip(src.chunks(stride)) {
+                d.copy_from_slice(&c[..size]);
             }
+        }
+    }
+}
+
+/// Gathers with a stride known at compile time, in blocks the compiler can vectorise.
+#[inline]
+fn gather_fixed<const SIZE: usize, const STRIDE: usize>(src: &[u8], dst: &mut [u8]) {
+    const BLOCK: usize = 16;
+    let n = dst.len() / SIZE;
+    // Full blocks whose source bytes lie wholly inside `src` (the last item of a run is
+    // only `SIZE` bytes long, not `STRIDE`).
+    let full = (n / BLOCK).min(src.len() / (BLOCK * STRIDE));
+    for (db, sb) in dst.chunks_exact_mut(BLOCK * SIZE).zip(src.chunks_exact(BLOCK * STRIDE)).take(full) {
+        for k in 0..BLOCK {
+            db[k * SIZE..(k + 1) * SIZE].copy_from_slice(&sb[k * STRIDE..k * STRIDE + SIZE]);
+        }
+    }
+    let done = full * BLOCK;
+    for (db, sb) in dst[done * SIZE..].chunks_exact_mut(SIZE).zip(src[done * STRIDE..].chunks(STRIDE)) {
+        db.copy_from_slice(&sb[..SIZE]);
+    }
+}
+
+/// Scatters a contiguous run to items at a positive stride.
+#[inline]
+fn scatter(src: &[u8], dst: &mut [u8], stride: usize, size: usize) {
+    if size == 1 {
+        for (d, x) in dst.iter_mut().step_by(stride).zip(src) {
+            *d = *x;
+        }
+    } else {
+        for (d, c) in dst.chunks_mut(stride).zip(src.chunks_exact(size)) {
+            d[..size].copy_from_slice(c);
         }
     }
 }
