@@ -41,36 +41,6 @@ impl Unpacker {
     }
 }
 
-fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
-    let mut a = [0u8; N];
-    a.copy_from_slice(&b[..N]);
-    a
-}
-
-/// A widening reader of a native integer code (`P` included).
-fn int_reader(code: u8) -> Option<fn(&[u8]) -> i128> {
-    Some(match code {
-        b'b' => |b| i128::from(b[0] as i8),
-        b'B' => |b| i128::from(b[0]),
-        b'h' => |b| i128::from(i16::from_ne_bytes(arr(b))),
-        b'H' => |b| i128::from(u16::from_ne_bytes(arr(b))),
-        b'i' => |b| i128::from(i32::from_ne_bytes(arr(b))),
-        b'I' => |b| i128::from(u32::from_ne_bytes(arr(b))),
-        b'l' | b'q' | b'n' => |b| i128::from(i64::from_ne_bytes(arr(b))),
-        b'L' | b'Q' | b'N' | b'P' => |b| i128::from(u64::from_ne_bytes(arr(b))),
-        _ => return None,
-    })
-}
-
-/// A widening reader of a native float code.
-fn float_reader(code: u8) -> Option<fn(&[u8]) -> f64> {
-    Some(match code {
-        b'f' => |b| f64::from(f32::from_ne_bytes(arr(b))),
-        b'd' => |b| f64::from_ne_bytes(arr(b)),
-        _ => return None,
-    })
-}
-
 fn native(format: &str) -> Option<u8> {
     format_codec::Format::native_single_code(format).filter(|c| NATIVE_ITEM_CODES.contains(c))
 }
@@ -113,25 +83,121 @@ impl PartialEq for MemoryView<'_> {
         if a.layout.is_empty() || b.layout.is_empty() {
             return true;
         }
-        // Fast path: identical byte formats compare their bytes.
-        let bytes_equal_means_equal =
-            matches!((fa, fb), (Some(x), Some(y)) if x == y && matches!(x, b'b' | b'B' | b'c'));
-        let (Ok(xa), Ok(xb)) = (self.to_bytes(), other.to_bytes()) else {
-            return false;
-        };
-        if bytes_equal_means_equal {
-            return xa == xb;
-        }
+        // Identical byte formats compare their bytes (memcmp); native numbers of any widths
+        // compare in typed loops; everything else item by item through `Value`s.
+        let same_bytes = matches!((fa, fb), (Some(x), Some(y)) if x == y && matches!(x, b'b' | b'B' | b'c'));
         let (sa, sb) = (a.layout.itemsize(), b.layout.itemsize());
-        // Typed loops for native numbers of different widths: no `Value` per item.
-        if let (Some(ra), Some(rb)) = (fa.and_then(int_reader), fb.and_then(int_reader)) {
-            return xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| ra(p) == rb(q));
-        }
-        if let (Some(ra), Some(rb)) = (fa.and_then(float_reader), fb.and_then(float_reader)) {
-            return xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| ra(p) == rb(q));
-        }
-        xa.chunks_exact(sa).zip(xb.chunks_exact(sb)).all(|(p, q)| unpackers.0.unpack(p) == unpackers.1.unpack(q))
+        let r = self.with_c_bytes(|xa| {
+            other.with_c_bytes(|xb| {
+                if same_bytes {
+                    return xa == xb;
+                }
+                if let (Some(ca), Some(cb)) = (fa, fb) {
+                    if let Some(eq) = typed_eq(ca, cb, xa, xb) {
+                        return eq;
+                    }
+                }
+                xa.chunks_exact(sa)
+                    .zip(xb.chunks_exact(sb))
+                    .all(|(p, q)| unpackers.0.unpack(p) == unpackers.1.unpack(q))
+            })
+        });
+        matches!(r, Ok(Ok(true)))
     }
+}
+
+/// A native number type, read from its bytes and widened for comparison.
+trait Num: Copy {
+    const SIZE: usize;
+    type Wide: PartialEq + Copy;
+    fn read(b: &[u8]) -> Self::Wide;
+}
+
+macro_rules! num {
+    ($($t:ty => $wide:ty),*) => {$(
+        impl Num for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            type Wide = $wide;
+            #[inline(always)]
+            fn read(b: &[u8]) -> $wide {
+                let mut a = [0u8; std::mem::size_of::<$t>()];
+                a.copy_from_slice(&b[..Self::SIZE]);
+                <$wide>::from(<$t>::from_ne_bytes(a))
+            }
+        }
+    )*};
+}
+num!(i8 => i128, u8 => i128, i16 => i128, u16 => i128, i32 => i128, u32 => i128, i64 => i128, u64 => i128,
+     f32 => f64, f64 => f64);
+
+#[inline(never)]
+fn eq_loop<A: Num, B: Num<Wide = A::Wide>>(xa: &[u8], xb: &[u8]) -> bool {
+    xa.chunks_exact(A::SIZE).zip(xb.chunks_exact(B::SIZE)).all(|(p, q)| A::read(p) == B::read(q))
+}
+
+/// Runs `$body` with `$T` bound to the Rust type of an integer (`$ints`) or float code.
+macro_rules! with_int {
+    ($code:expr, $T:ident => $body:expr) => {
+        match $code {
+            b'b' => {
+                type $T = i8;
+                Some($body)
+            }
+            b'B' => {
+                type $T = u8;
+                Some($body)
+            }
+            b'h' => {
+                type $T = i16;
+                Some($body)
+            }
+            b'H' => {
+                type $T = u16;
+                Some($body)
+            }
+            b'i' => {
+                type $T = i32;
+                Some($body)
+            }
+            b'I' => {
+                type $T = u32;
+                Some($body)
+            }
+            b'l' | b'q' | b'n' => {
+                type $T = i64;
+                Some($body)
+            }
+            b'L' | b'Q' | b'N' | b'P' => {
+                type $T = u64;
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}
+
+macro_rules! with_float {
+    ($code:expr, $T:ident => $body:expr) => {
+        match $code {
+            b'f' => {
+                type $T = f32;
+                Some($body)
+            }
+            b'd' => {
+                type $T = f64;
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}
+
+/// `==` of two native numeric formats in a monomorphic loop, or `None` if the pair is not
+/// two integer codes or two float codes (Python compares those exactly through `Value`s).
+fn typed_eq(ca: u8, cb: u8, xa: &[u8], xb: &[u8]) -> Option<bool> {
+    with_int!(ca, A => with_int!(cb, B => eq_loop::<A, B>(xa, xb)))
+        .flatten()
+        .or_else(|| with_float!(ca, A => with_float!(cb, B => eq_loop::<A, B>(xa, xb))).flatten())
 }
 
 impl MemoryView<'_> {

@@ -83,6 +83,21 @@ impl MemoryView<'_> {
         Ok(out)
     }
 
+    /// Runs `f` over the view's items as C-order bytes: in place for a C-contiguous direct
+    /// view, through a gathered copy otherwise. `f` must not run other views' code.
+    pub(crate) fn with_c_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, ViewError> {
+        let l = &self.live()?.layout;
+        if !l.is_indirect() && l.is_c_contiguous() {
+            let (start, len) = (l.offset().max(0) as usize, l.nbytes());
+            if len == 0 {
+                return Ok(f(&[]));
+            }
+            return Ok(self.region()?.with_slice(|mem| f(&mem[start..start + len])));
+        }
+        let bytes = self.to_bytes()?;
+        Ok(f(&bytes))
+    }
+
     /// `tolist()`: the items as nested lists of values (the item itself for a 0-dim view).
     ///
     /// ```
@@ -101,17 +116,19 @@ impl MemoryView<'_> {
         if l.ndim() == 0 {
             return self.get(&[]);
         }
-        let bytes = self.to_bytes()?;
         let size = l.itemsize();
-        let mut items = Vec::with_capacity(l.len());
-        match &*live.codec {
-            ItemCodec::Native(c) => items.extend(bytes.chunks_exact(size).map(|b| unpack_native(*c, b))),
-            codec => {
-                for b in bytes.chunks_exact(size) {
-                    items.push(codec.unpack(&live.format, b)?);
+        let items = self.with_c_bytes(|bytes| -> Result<Vec<Value>, ViewError> {
+            let mut items = Vec::with_capacity(l.len());
+            match &*live.codec {
+                ItemCodec::Native(c) => items.extend(bytes.chunks_exact(size).map(|b| unpack_native(*c, b))),
+                codec => {
+                    for b in bytes.chunks_exact(size) {
+                        items.push(codec.unpack(&live.format, b)?);
+                    }
                 }
             }
-        }
+            Ok(items)
+        })??;
         Ok(nest(items, l.shape()))
     }
 
@@ -141,36 +158,54 @@ impl MemoryView<'_> {
             Some(c) => Some(c as u8),
             None => None,
         };
-        let bytes = self.to_bytes()?;
-        Ok(hex_string(&bytes, sep, bytes_per_sep))
+        self.with_c_bytes(|bytes| hex_string(bytes, sep, bytes_per_sep))
     }
 }
 
+/// The two hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 15]];
+        i += 1;
+    }
+    t
+};
+
 /// Hex with separators, as CPython's `_Py_strhex_impl`.
 pub(crate) fn hex_string(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) -> String {
-    let group = bytes_per_sep.unsigned_abs();
-    let (sep, group) = match sep {
-        Some(s) if group > 0 && !bytes.is_empty() => (s, group),
-        _ => {
-            let mut out = Vec::with_capacity(bytes.len() * 2);
-            for &b in bytes {
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 15)]);
-            }
-            return String::from_utf8(out).unwrap_or_default();
-        }
-    };
     let n = bytes.len();
-    let mut out = Vec::with_capacity(n * 2 + (n - 1) / group);
-    for (i, &b) in bytes.iter().enumerate() {
-        // Separator before byte i, counting groups from the left or from the right.
-        let boundary = i > 0 && if bytes_per_sep < 0 { i.is_multiple_of(group) } else { (n - i).is_multiple_of(group) };
-        if boundary {
-            out.push(sep);
+    let group = bytes_per_sep.unsigned_abs();
+    let sep = sep.filter(|_| group > 0 && n > 0);
+    let seps = sep.map_or(0, |_| (n - 1) / group);
+    let mut out = vec![0u8; 2 * n + seps];
+    match sep {
+        None => {
+            for (o, &b) in out.chunks_exact_mut(2).zip(bytes) {
+                o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+            }
         }
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 15)]);
+        Some(sep) => {
+            // Groups of `group` bytes, the short one first (from the right) or last (from the left).
+            let first = if bytes_per_sep < 0 { group.min(n) } else { n - (n - 1) / group * group };
+            let mut at = 0usize;
+            let mut k = 0usize;
+            while k < n {
+                let len = if k == 0 { first } else { group.min(n - k) };
+                if k > 0 {
+                    out[at] = sep;
+                    at += 1;
+                }
+                for (o, &b) in out[at..at + 2 * len].chunks_exact_mut(2).zip(&bytes[k..k + len]) {
+                    o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+                }
+                at += 2 * len;
+                k += len;
+            }
+        }
     }
+    // Every byte written is an ASCII hex digit or the ASCII separator.
     String::from_utf8(out).unwrap_or_default()
 }
 
