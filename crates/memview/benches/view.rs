@@ -91,6 +91,8 @@ fn hex(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(n as u64));
     g.sample_size(10);
     g.bench_function("hex", |b| b.iter(|| black_box(m.hex().unwrap())));
+    let mut reused = String::new();
+    g.bench_function("hex_into_reused", |b| b.iter(|| m.hex_into(black_box(&mut reused), None, 1).unwrap()));
     let table: Vec<[u8; 2]> = (0..256u16)
         .map(|b| {
             let h = b"0123456789abcdef";

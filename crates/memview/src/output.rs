@@ -141,6 +141,29 @@ impl MemoryView<'_> {
         self.hex_with(None, 1)
     }
 
+    /// `hex(sep, bytes_per_sep)` into a caller's buffer, reusing its allocation (for hot loops).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[1, 2]);
+    /// let mut s = String::from("old");
+    /// v.hex_into(&mut s, None, 1).unwrap();
+    /// assert_eq!(s, "0102");
+    /// ```
+    pub fn hex_into(&self, out: &mut String, sep: Option<char>, bytes_per_sep: isize) -> Result<(), ViewError> {
+        self.live()?;
+        let sep = match sep {
+            Some(c) if !c.is_ascii() => return Err(ViewError::BadSeparator("sep must be ASCII.")),
+            Some(c) => Some(c as u8),
+            None => None,
+        };
+        let mut buf = std::mem::take(out).into_bytes();
+        buf.clear();
+        self.with_c_bytes(|bytes| hex_bytes(bytes, sep, bytes_per_sep, &mut buf))?;
+        // Every byte written is an ASCII hex digit or the ASCII separator.
+        *out = String::from_utf8(buf).unwrap_or_default();
+        Ok(())
+    }
+
     /// `hex(sep, bytes_per_sep)`: hex with a one-character ASCII separator between groups of
     /// `|bytes_per_sep|` bytes, counted from the right when positive and from the left when
     /// negative (0 means no separator).
@@ -175,38 +198,31 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
 
 /// Hex with separators, as CPython's `_Py_strhex_impl`.
 pub(crate) fn hex_string(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) -> String {
+    let mut out = Vec::new();
+    hex_bytes(bytes, sep, bytes_per_sep, &mut out);
+    // Every byte written is an ASCII hex digit or the ASCII separator.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the hex of `bytes` to `out` (see [`hex_string`]).
+pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out: &mut Vec<u8>) {
     let n = bytes.len();
     let group = bytes_per_sep.unsigned_abs();
     let sep = sep.filter(|_| group > 0 && n > 0);
-    let seps = sep.map_or(0, |_| (n - 1) / group);
-    let mut out = vec![0u8; 2 * n + seps];
+    out.reserve(2 * n + sep.map_or(0, |_| (n - 1) / group));
+    let pairs = |chunk: &[u8], out: &mut Vec<u8>| out.extend(chunk.iter().flat_map(|&b| HEX_PAIRS[usize::from(b)]));
     match sep {
-        None => {
-            for (o, &b) in out.chunks_exact_mut(2).zip(bytes) {
-                o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
-            }
-        }
+        None => pairs(bytes, out),
         Some(sep) => {
             // Groups of `group` bytes, the short one first (from the right) or last (from the left).
             let first = if bytes_per_sep < 0 { group.min(n) } else { n - (n - 1) / group * group };
-            let mut at = 0usize;
-            let mut k = 0usize;
-            while k < n {
-                let len = if k == 0 { first } else { group.min(n - k) };
-                if k > 0 {
-                    out[at] = sep;
-                    at += 1;
-                }
-                for (o, &b) in out[at..at + 2 * len].chunks_exact_mut(2).zip(&bytes[k..k + len]) {
-                    o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
-                }
-                at += 2 * len;
-                k += len;
+            pairs(&bytes[..first], out);
+            for chunk in bytes[first..].chunks(group) {
+                out.push(sep);
+                pairs(chunk, out);
             }
         }
     }
-    // Every byte written is an ASCII hex digit or the ASCII separator.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Nests a flat C-order list of items into lists of lists by shape.

@@ -464,6 +464,12 @@ impl<'a> MemoryView<'a> {
         if index.len() < ndim {
             return Err(ViewError::NotImplemented("sub-views are not implemented"));
         }
+        let live = self.live()?;
+        if !live.layout.is_indirect() {
+            // Direct layouts: one checked offset computation, no pointer walk.
+            let off = live.layout.item_offset(index)?;
+            return self.read_at(Region::of(&live.mbuf.info).addr(off));
+        }
         let idx = self.resolve(index)?;
         self.read_at(self.addr_of(&idx)?)
     }
