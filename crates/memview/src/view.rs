@@ -804,6 +804,53 @@ impl<'a> MemoryView<'a> {
         Ok(v)
     }
 
+    /// A column view of one named field of a record format (`"T{...}"`): same shape and
+    /// strides, the field's format and item size, no copy (NumPy's `arr['name']`).
+    ///
+    /// ```
+    /// use memview::{MemoryView, NdArray, Value};
+    /// // Three records of (id: <i, price: <d), 12 bytes each.
+    /// let mut mem = Vec::new();
+    /// for (id, price) in [(1i32, 0.5f64), (2, 1.5), (3, 2.5)] {
+    ///     mem.extend(id.to_le_bytes());
+    ///     mem.extend(price.to_le_bytes());
+    /// }
+    /// let nd = NdArray::new(mem, "T{<i:id:<d:price:}", 12, &[3], &[12], 0, true).unwrap();
+    /// let records = MemoryView::new(&nd).unwrap();
+    /// let prices = records.field("price").unwrap();
+    /// assert_eq!(prices.format().unwrap(), "<d");
+    /// assert_eq!(prices.to_list().unwrap(), Value::List(vec![0.5.into(), 1.5.into(), 2.5.into()]));
+    /// ```
+    pub fn field(&self, name: &str) -> Result<MemoryView<'a>, ViewError> {
+        let live = self.live()?;
+        let ItemCodec::Codec(f) = &*live.codec else {
+            return Err(ViewError::NotImplemented("field access needs a record (T{...}) format"));
+        };
+        let format_codec::Format::Pep3118(record) = &**f else {
+            return Err(ViewError::NotImplemented("field access needs a record (T{...}) format"));
+        };
+        if !record.shape().is_empty() {
+            return Err(ViewError::NotImplemented("field access of a sub-array item"));
+        }
+        let field = record.field(name).ok_or(ViewError::InvalidKey("no field of that name"))?;
+        let l = &live.layout;
+        let offset = l.offset().checked_add(field.offset as isize).ok_or(strided::LayoutError::Overflow("offset"))?;
+        let mut layout = StridedLayout::new(field.layout.itemsize(), l.shape(), l.strides(), offset)?;
+        if let Some(subs) = l.suboffsets() {
+            layout = layout.with_suboffsets(subs)?;
+        }
+        if layout.is_indirect() {
+            return Err(ViewError::NotImplemented("field views of indirect layouts"));
+        }
+        let format = field.layout.to_format();
+        let mut v = self.derived(layout)?;
+        if let Some(nl) = v.live.as_mut() {
+            nl.codec = Rc::new(ItemCodec::new(&format));
+            nl.format = Rc::from(format.as_str());
+        }
+        Ok(v)
+    }
+
     /// A copy of the items as C-order bytes in a new owned view (`m.tobytes()` kept as a view).
     pub fn to_owned_view(&self) -> Result<MemoryView<'static>, ViewError> {
         let live = self.live()?;
