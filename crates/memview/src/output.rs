@@ -151,11 +151,7 @@ impl MemoryView<'_> {
     /// ```
     pub fn hex_into(&self, out: &mut String, sep: Option<char>, bytes_per_sep: isize) -> Result<(), ViewError> {
         self.live()?;
-        let sep = match sep {
-            Some(c) if !c.is_ascii() => return Err(ViewError::BadSeparator("sep must be ASCII.")),
-            Some(c) => Some(c as u8),
-            None => None,
-        };
+        let sep = ascii_sep(sep)?;
         let mut buf = std::mem::take(out).into_bytes();
         buf.clear();
         self.with_c_bytes(|bytes| hex_bytes(bytes, sep, bytes_per_sep, &mut buf))?;
@@ -176,12 +172,17 @@ impl MemoryView<'_> {
     /// ```
     pub fn hex_with(&self, sep: Option<char>, bytes_per_sep: isize) -> Result<String, ViewError> {
         self.live()?;
-        let sep = match sep {
-            Some(c) if !c.is_ascii() => return Err(ViewError::BadSeparator("sep must be ASCII.")),
-            Some(c) => Some(c as u8),
-            None => None,
-        };
+        let sep = ascii_sep(sep)?;
         self.with_c_bytes(|bytes| hex_string(bytes, sep, bytes_per_sep))
+    }
+}
+
+/// A `hex` separator as a byte: it must be ASCII, as CPython requires.
+fn ascii_sep(sep: Option<char>) -> Result<Option<u8>, ViewError> {
+    match sep {
+        Some(c) if !c.is_ascii() => Err(ViewError::BadSeparator("sep must be ASCII.")),
+        Some(c) => Ok(Some(c as u8)),
+        None => Ok(None),
     }
 }
 

@@ -237,18 +237,7 @@ impl<'a> MemoryView<'a> {
         if access.is_writable() {
             return Err(buffer_protocol::BufferError::NotContiguous.into());
         }
-        let bytes = view.to_bytes_in(order)?;
-        let layout = StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
-        let nd = buffer_protocol::NdArray::new(
-            bytes,
-            &live.format,
-            layout.itemsize(),
-            layout.shape(),
-            layout.strides(),
-            0,
-            true,
-        )?;
-        MemoryView::new(nd)
+        view.owned_copy(order, true)
     }
 
     /// An owned, writable view of a byte array (the view owns the array).
@@ -852,19 +841,23 @@ impl<'a> MemoryView<'a> {
     }
 
     /// A copy of the items as C-order bytes in a new owned view (`m.tobytes()` kept as a view).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abc");
+    /// let copy = v.to_owned_view().unwrap();
+    /// assert!(!copy.readonly().unwrap());
+    /// assert_eq!(copy, v);
+    /// ```
     pub fn to_owned_view(&self) -> Result<MemoryView<'static>, ViewError> {
+        self.owned_copy(Order::C, false)
+    }
+
+    /// A contiguous copy of the items in `order`, in memory the new view owns.
+    fn owned_copy(&self, order: Order, readonly: bool) -> Result<MemoryView<'static>, ViewError> {
         let live = self.live()?;
-        let bytes = self.to_bytes()?;
-        let layout = StridedLayout::contiguous(live.layout.itemsize(), live.layout.shape())?;
-        let nd = buffer_protocol::NdArray::new(
-            bytes,
-            &live.format,
-            layout.itemsize(),
-            layout.shape(),
-            layout.strides(),
-            0,
-            false,
-        )?;
+        let bytes = self.to_bytes_in(order)?;
+        let l = StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
+        let nd = buffer_protocol::NdArray::new(bytes, &live.format, l.itemsize(), l.shape(), l.strides(), 0, readonly)?;
         MemoryView::new(nd)
     }
 }
