@@ -386,13 +386,9 @@ impl StridedLayout {
     pub fn slice_dim(&self, dim: usize, slice: crate::Slice) -> Result<StridedLayout, LayoutError> {
         let (start, _stop, step, n) = slice.indices(self.shape[dim])?;
         let mut out = self.clone();
+        // The start moves even for an empty result, as CPython's `init_slice` does.
         let delta = start.checked_mul(self.strides[dim]).ok_or(LayoutError::Overflow("offset"))?;
-        if n > 0 {
-            out.shift(dim, delta)?;
-        } else {
-            // An empty result still moves its start, as CPython's `init_slice` does.
-            out.shift(dim, delta)?;
-        }
+        out.shift(dim, delta)?;
         out.shape[dim] = n;
         out.strides[dim] = self.strides[dim].checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
         Ok(out)
