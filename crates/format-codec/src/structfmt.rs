@@ -1,7 +1,7 @@
 //! The struct-module grammar and the compiled [`Struct`] codec.
 
 use crate::code::{native_align, struct_scalar, ByteOrder, Scalar};
-use crate::scalar::{read_int, read_scalar, read_uint, write_scalar};
+use crate::scalar::{read_scalar, write_scalar};
 use crate::{CodecError, Value};
 use smallvec::SmallVec;
 
@@ -386,10 +386,11 @@ impl Struct {
 fn field_value(f: &Field, bytes: &[u8], little: bool) -> Value {
     let at = f.offset;
     match f.kind {
-        FieldKind::Scalar(Scalar::Int { size, signed }, _) => {
-            Value::Int(read_int(bytes, at, usize::from(size), signed, little))
+        FieldKind::Scalar(Scalar::Int { size, signed }, _) => Value::Int(int_at(bytes, at, size, signed, little)),
+        FieldKind::Scalar(Scalar::Double, _) => {
+            let b = arr::<8>(bytes, at);
+            Value::Float(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
         }
-        FieldKind::Scalar(Scalar::Double, _) => Value::Float(f64::from_bits(read_uint(bytes, at, 8, little))),
         FieldKind::Scalar(s, _) => {
             read_scalar(s, bytes, at, little).unwrap_or_else(|_| Value::Bytes(bytes[at..at + s.size()].to_vec()))
         }
@@ -399,6 +400,35 @@ fn field_value(f: &Field, bytes: &[u8], little: bool) -> Value {
             let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
             Value::Bytes(data.get(1..1 + len).unwrap_or(&[]).to_vec())
         }
+    }
+}
+
+#[inline(always)]
+fn arr<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(&bytes[at..at + N]);
+    a
+}
+
+/// An integer field, decoded with one branch per (size, sign, order) instead of generic
+/// shifts: the hot path of reading records into `Value`s.
+#[inline(always)]
+fn int_at(bytes: &[u8], at: usize, size: u8, signed: bool, little: bool) -> i128 {
+    macro_rules! rd {
+        ($t:ty, $n:literal) => {{
+            let b = arr::<$n>(bytes, at);
+            i128::from(if little { <$t>::from_le_bytes(b) } else { <$t>::from_be_bytes(b) })
+        }};
+    }
+    match (size, signed) {
+        (1, true) => i128::from(bytes[at] as i8),
+        (1, false) => i128::from(bytes[at]),
+        (2, true) => rd!(i16, 2),
+        (2, false) => rd!(u16, 2),
+        (4, true) => rd!(i32, 4),
+        (4, false) => rd!(u32, 4),
+        (_, true) => rd!(i64, 8),
+        (_, false) => rd!(u64, 8),
     }
 }
 
