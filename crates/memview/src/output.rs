@@ -155,8 +155,7 @@ impl MemoryView<'_> {
         let mut buf = std::mem::take(out).into_bytes();
         buf.clear();
         self.with_c_bytes(|bytes| hex_bytes(bytes, sep, bytes_per_sep, &mut buf))?;
-        // Every byte written is an ASCII hex digit or the ASCII separator.
-        *out = String::from_utf8(buf).unwrap_or_default();
+        *out = ascii_string(buf);
         Ok(())
     }
 
@@ -201,8 +200,15 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
 pub(crate) fn hex_string(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) -> String {
     let mut out = Vec::new();
     hex_bytes(bytes, sep, bytes_per_sep, &mut out);
-    // Every byte written is an ASCII hex digit or the ASCII separator.
-    String::from_utf8(out).unwrap_or_default()
+    ascii_string(out)
+}
+
+/// A `String` of bytes `hex_bytes` wrote, without a second pass to validate them.
+fn ascii_string(bytes: Vec<u8>) -> String {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: every byte comes from `HEX_PAIRS` (ASCII hex digits) or is a separator that
+    // `ascii_sep` checked to be ASCII, and an ASCII byte string is valid UTF-8.
+    unsafe { String::from_utf8_unchecked(bytes) }
 }
 
 /// Appends the hex of `bytes` to `out` (see [`hex_string`]).

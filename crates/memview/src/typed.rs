@@ -96,13 +96,16 @@ impl<T: Element> TypedView<'_, '_, T> {
     pub fn for_each(&self, mut f: impl FnMut(T)) {
         let base = self.region.addr(0);
         // Direct layouts only (checked by `typed`), so the iteration cannot fail.
-        let _ = strided::for_each_offset(&self.layout, Order::C, |off| {
-            // SAFETY: `for_each_offset` yields offsets of in-range items of a layout checked
-            // against the live region; see `get`.
-            f(unsafe { std::ptr::read_unaligned(base.wrapping_offset(off).cast::<T>()) })
+        let _ = strided::for_each_run(&self.layout, Order::C, |first, n, stride| {
+            let mut p = base.wrapping_offset(first);
+            for _ in 0..n {
+                // SAFETY: `first + k × stride` for `k < n` are offsets of in-range items of a
+                // layout checked against the live region (see `get`).
+                f(unsafe { std::ptr::read_unaligned(p.cast::<T>()) });
+                p = p.wrapping_offset(stride);
+            }
         });
     }
-
     /// The items in C order.
     pub fn iter(&self) -> std::vec::IntoIter<T> {
         self.to_vec().into_iter()
@@ -115,13 +118,34 @@ impl<T: Element> TypedView<'_, '_, T> {
         out
     }
 
-    /// The sum of the items (for numbers), in C order.
+    /// The sum of the items (for numbers). Each run of items is summed with four partial
+    /// sums, as NumPy and ndarray do, so float results may differ from a strictly sequential
+    /// sum in the last bits.
     pub fn sum(&self) -> T
     where
         T: std::ops::Add<Output = T> + Default,
     {
-        let mut acc = T::default();
-        self.for_each(|x| acc = acc + x);
-        acc
+        let base = self.region.addr(0);
+        let mut total = T::default();
+        let _ = strided::for_each_run(&self.layout, Order::C, |first, n, stride| {
+            let at = |k: usize| base.wrapping_offset(first + k as isize * stride).cast::<T>();
+            let mut acc = [T::default(); 4];
+            let mut k = 0;
+            while k + 4 <= n {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    // SAFETY: `k + j < n`: an in-range item of a layout checked against the live
+                    // region (see `get`).
+                    *a = *a + unsafe { std::ptr::read_unaligned(at(k + j)) };
+                }
+                k += 4;
+            }
+            while k < n {
+                // SAFETY: as above, `k < n`.
+                acc[0] = acc[0] + unsafe { std::ptr::read_unaligned(at(k)) };
+                k += 1;
+            }
+            total = total + ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+        });
+        total
     }
 }

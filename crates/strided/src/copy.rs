@@ -373,6 +373,35 @@ fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) 
     Ok(())
 }
 
+/// Calls `f(first, n, stride)` for each run of items along the innermost merged dimension,
+/// in C order (or F order): the item offsets are `first + k × stride` for `k < n`. The
+/// building block of fast loops over strided items.
+///
+/// ```
+/// use strided::{for_each_run, Order, StridedLayout};
+/// let l = StridedLayout::new(1, &[2, 3], &[10, 2], 0).unwrap();
+/// let mut runs = vec![];
+/// for_each_run(&l, Order::C, |first, n, stride| runs.push((first, n, stride))).unwrap();
+/// assert_eq!(runs, [(0, 3, 2), (10, 3, 2)]);
+/// ```
+pub fn for_each_run(
+    layout: &StridedLayout,
+    order: Order,
+    mut f: impl FnMut(isize, usize, isize),
+) -> Result<(), LayoutError> {
+    if layout.is_indirect() {
+        return Err(LayoutError::Indirect("run iteration"));
+    }
+    if layout.is_empty() {
+        return Ok(());
+    }
+    let order = resolve_order(layout, order);
+    let (shape, s, t) = oriented(layout, order)?;
+    let p = plan(&shape, &s, &t, layout.itemsize());
+    p.for_each_run(layout.offset(), 0, |s, _, n, ss, _| f(s, n, ss));
+    Ok(())
+}
+
 /// Calls `f` with the byte offset of every item, in C order (or F order), merging
 /// dimensions as the copy kernels do.
 ///

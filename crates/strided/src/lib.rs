@@ -32,7 +32,7 @@ mod layout;
 mod slice;
 
 pub use crate::copy::{
-    copy_from_contiguous, copy_strided, copy_to_contiguous, copy_within, for_each_offset, resolve_order,
+    copy_from_contiguous, copy_strided, copy_to_contiguous, copy_within, for_each_offset, for_each_run, resolve_order,
 };
 pub use crate::error::LayoutError;
 pub use crate::layout::{c_strides, checked_len, f_strides, Order, StridedLayout};
