@@ -1,5 +1,6 @@
 //! Integration tests of memview: one binary, one module per topic.
 
+mod access;
 mod aliasing;
 mod lifecycle;
 mod snapshots;

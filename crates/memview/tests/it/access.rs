@@ -1,0 +1,50 @@
+//! The unsafe access paths on small layouts, so Miri checks each of them: typed loads over
+//! strided runs, pointer-following (PIL) reads and writes, in-place byte views.
+
+use memview::{Index, Key, MemoryView, NdArray, Slice, Value};
+
+#[test]
+fn typed_sums_and_iteration_over_strided_views() {
+    let data: Vec<f64> = (0..30).map(f64::from).collect();
+    let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("d", &[5, 6]).unwrap();
+    let key =
+        Key::tuple([Index::Slice(Slice::new(None, None, Some(-2))), Index::Slice(Slice::new(Some(1), None, Some(3)))]);
+    let v = m.view(&key).unwrap();
+    let t = v.typed::<f64>().unwrap();
+    // Rows 4, 2, 0; columns 1, 4.
+    let want: Vec<f64> = [4.0, 2.0, 0.0].iter().flat_map(|r| [r * 6.0 + 1.0, r * 6.0 + 4.0]).collect();
+    assert_eq!(t.to_vec(), want);
+    assert_eq!(t.sum(), want.iter().sum::<f64>());
+    let long: Vec<i32> = (0..11).collect();
+    let lv = MemoryView::new(&long).unwrap();
+    assert_eq!(lv.typed::<i32>().unwrap().sum(), 55, "runs longer than the unroll width");
+}
+
+#[test]
+fn indirect_layouts_read_and_write_through_pointers() {
+    let nd = NdArray::new((0..12).collect(), "B", 1, &[3, 4], &[-4, 1], 8, false).unwrap().into_pil().unwrap();
+    {
+        let m = MemoryView::new(&nd).unwrap();
+        assert_eq!(m.get(&[0, 0]).unwrap(), Value::Int(8));
+        m.set([1, 2], &99.into()).unwrap();
+        let rows = m.slice(Slice::new(Some(1), None, None)).unwrap();
+        assert_eq!(rows.to_bytes().unwrap(), [4, 5, 99, 7, 0, 1, 2, 3]);
+        assert_eq!(m.to_list().unwrap().to_string(), "[[8, 9, 10, 11], [4, 5, 99, 7], [0, 1, 2, 3]]");
+        let copy = MemoryView::from_vec(vec![1; 12]).cast_shape("B", &[3, 4]).unwrap();
+        m.assign(&Key::ellipsis(), &copy).unwrap();
+    }
+    assert_eq!(nd.memory(), vec![1; 12]);
+}
+
+#[test]
+fn in_place_bytes_for_contiguous_views() {
+    let data: Vec<u8> = (0..16).collect();
+    let m = MemoryView::new(&data).unwrap();
+    let tail = m.slice(Slice::new(Some(8), None, None)).unwrap();
+    assert_eq!(tail.hex().unwrap(), "08090a0b0c0d0e0f");
+    let mut s = String::new();
+    tail.hex_into(&mut s, Some(':'), 4).unwrap();
+    assert_eq!(s, "08090a0b:0c0d0e0f");
+    assert_eq!(tail, MemoryView::new(&data[8..]).unwrap());
+    assert_eq!(tail.try_hash().unwrap(), MemoryView::from_bytes(&data[8..]).try_hash().unwrap());
+}
