@@ -67,6 +67,9 @@ pub enum ViewError {
     /// An operation CPython's memoryview leaves unimplemented and memview cannot do either.
     #[error("{0}")]
     NotImplemented(&'static str),
+    /// `index(value)` of a value no item equals.
+    #[error("memoryview.index(x): x not found")]
+    NotFound,
     /// A refusal of the buffer protocol.
     #[error(transparent)]
     Buffer(#[from] BufferError),
@@ -84,7 +87,7 @@ impl ViewError {
         match self {
             ViewError::Released | ViewError::CastFormat | ViewError::BadOrder => PyExc::ValueError,
             ViewError::BadSeparator(_) | ViewError::NotHashable(_) | ViewError::InvalidValue(_) => PyExc::ValueError,
-            ViewError::DifferentStructures => PyExc::ValueError,
+            ViewError::DifferentStructures | ViewError::NotFound => PyExc::ValueError,
             ViewError::Exported(_) => PyExc::BufferError,
             ViewError::ReadOnly | ViewError::InvalidKey(_) | ViewError::InvalidType(_) => PyExc::TypeError,
             ViewError::NotABuffer(_) | ViewError::TypeMismatch { .. } => PyExc::TypeError,

@@ -268,6 +268,90 @@ impl<'a> MemoryView<'a> {
         Ok(Region::of(&self.live()?.mbuf.info))
     }
 
+    /// `obj`: the exporter this view's acquisition came from.
+    ///
+    /// ```
+    /// use memview::{Exporter, Flags, MemoryView};
+    /// let data = [7u8; 3];
+    /// let v = MemoryView::new(&data[..]).unwrap();
+    /// let again = v.exporter().unwrap().get_buffer(Flags::SIMPLE).unwrap();
+    /// assert_eq!(again.len(), 3);
+    /// ```
+    #[doc(alias = "obj")]
+    pub fn exporter(&self) -> Result<&(dyn Exporter + 'a), ViewError> {
+        Ok(&*self.live()?.mbuf.exporter)
+    }
+
+    /// `PyMemoryView_GET_BUFFER`: a descriptor of this view (its layout, format and
+    /// read-only flag, as a `PyBUF_FULL_RO` request would see them). It describes memory the
+    /// view keeps alive: use it while the view lives.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd").cast_shape("B", &[2, 2]).unwrap();
+    /// let info = v.buffer_info().unwrap();
+    /// assert_eq!((info.ndim(), info.shape(), info.format()), (2, Some(&[2, 2][..]), Some("B")));
+    /// ```
+    pub fn buffer_info(&self) -> Result<BufferInfo, ViewError> {
+        let live = self.live()?;
+        let info = &live.mbuf.info;
+        // SAFETY: the descriptor repeats the acquisition's own region and promises with this
+        // view's layout, which was checked against that region when the view was made.
+        let out = unsafe {
+            BufferInfo::new(
+                info.region_ptr(),
+                info.region_len(),
+                live.layout.clone(),
+                live.format.to_string(),
+                live.readonly,
+                Flags::FULL_RO,
+            )?
+        };
+        Ok(out)
+    }
+
+    /// `iter(m)`: the items of a 1-D view, with CPython's errors for other views (the format
+    /// is checked when the iterator is made).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[3, 1, 3]);
+    /// let items: Vec<_> = v.iter().unwrap().collect::<Result<_, _>>().unwrap();
+    /// assert_eq!(items, vec![3.into(), 1.into(), 3.into()]);
+    /// assert_eq!(v.count(&3.into()).unwrap(), 2);
+    /// assert_eq!(v.index(&1.into()).unwrap(), 1);
+    /// assert!(v.index(&9.into()).is_err());
+    /// ```
+    pub fn iter(&self) -> Result<impl Iterator<Item = Result<Value, ViewError>> + '_, ViewError> {
+        let l = &self.live()?.layout;
+        match l.ndim() {
+            0 => return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory")),
+            1 => {}
+            _ => return Err(ViewError::NotImplemented("multi-dimensional sub-views are not implemented")),
+        }
+        self.check_item_format()?;
+        let n = l.shape()[0];
+        Ok((0..n).map(move |i| self.get(&[i as isize])))
+    }
+
+    /// `m.count(value)`: how many items equal `value` (1-D views).
+    pub fn count(&self, value: &Value) -> Result<usize, ViewError> {
+        let mut n = 0;
+        for item in self.iter()? {
+            n += usize::from(item? == *value);
+        }
+        Ok(n)
+    }
+
+    /// `m.index(value)`: the position of the first item equal to `value` (1-D views), or
+    /// CPython's `ValueError`.
+    pub fn index(&self, value: &Value) -> Result<usize, ViewError> {
+        for (i, item) in self.iter()?.enumerate() {
+            if item? == *value {
+                return Ok(i);
+            }
+        }
+        Err(ViewError::NotFound)
+    }
+
     /// `release()`: lets go of the acquisition (the exporter is released when the last view
     /// of it goes). Idempotent. Refused while buffers exported from this view are alive.
     ///
