@@ -226,6 +226,18 @@ impl Struct {
         if bytes.len() != self.size {
             return Err(CodecError::UnpackSize { size: self.size });
         }
+        if out.len() == self.fields.len() {
+            // Reusing a row of the right length: overwrite the values in place.
+            let little = self.order.is_little_endian();
+            for (slot, f) in out.iter_mut().zip(&self.fields) {
+                let old = std::mem::replace(slot, field_value(f, bytes, little));
+                // Numbers own no heap memory: skip the out-of-line drop glue for them.
+                if matches!(old, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Complex(..)) {
+                    std::mem::forget(old);
+                }
+            }
+            return Ok(());
+        }
         out.clear();
         self.unpack_fields(bytes, out)
     }
