@@ -155,3 +155,14 @@ fn values_serialize_with_serde() {
     let back: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(back, v);
 }
+
+#[test]
+fn unpack_into_reuses_rows_with_any_values() {
+    let s = Struct::new("<h2s?").unwrap();
+    let mut row = vec![Value::Bytes(b"stale".to_vec())];
+    s.unpack_into(b"\x01\x00ab\x01", &mut row).unwrap();
+    assert_eq!(row, vec![Value::Int(1), Value::Bytes(b"ab".to_vec()), Value::Bool(true)]);
+    s.unpack_into(b"\xff\xffcd\x00", &mut row).unwrap();
+    assert_eq!(row, vec![Value::Int(-1), Value::Bytes(b"cd".to_vec()), Value::Bool(false)]);
+    assert!(s.unpack_into(b"\x00", &mut row).is_err());
+}
