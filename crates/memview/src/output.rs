@@ -12,13 +12,13 @@ use strided::Order;
 pub(crate) fn for_each_index(
     shape: &[usize],
     order: Order,
-    mut f: impl FnMut(&[usize]) -> Result<(), ViewError>,
+    mut f: impl FnMut(&[isize]) -> Result<(), ViewError>,
 ) -> Result<(), ViewError> {
     if shape.contains(&0) {
         return Ok(());
     }
     let n = shape.len();
-    let mut idx: SmallVec<[usize; 8]> = SmallVec::from_elem(0, n);
+    let mut idx: SmallVec<[isize; 8]> = SmallVec::from_elem(0, n);
     loop {
         f(&idx)?;
         // Advance the fastest-varying index first.
@@ -29,7 +29,7 @@ pub(crate) fn for_each_index(
             }
             let d = if order == Order::F { k } else { n - 1 - k };
             idx[d] += 1;
-            if idx[d] < shape[d] {
+            if idx[d] < shape[d] as isize {
                 break;
             }
             idx[d] = 0;

@@ -460,28 +460,21 @@ impl<'a> MemoryView<'a> {
 
     // ----- addressing ----------------------------------------------------------------------
 
-    /// The address of the item at resolved indices (one per dimension, in range).
-    pub(crate) fn addr_of(&self, idx: &[usize]) -> Result<*mut u8, ViewError> {
+    /// The address of the item at an index (one per dimension; negative from the end),
+    /// following suboffsets, with CPython's `IndexError`s.
+    pub(crate) fn addr_of(&self, index: &[isize]) -> Result<*mut u8, ViewError> {
         let live = self.live()?;
-        let l = &live.layout;
         let region = Region::of(&live.mbuf.info);
-        let mut p = region.addr(l.offset());
-        let subs = l.suboffsets();
-        for (d, &i) in idx.iter().enumerate() {
-            p = p.wrapping_offset(i as isize * l.strides()[d]);
-            if let Some(s) = subs.and_then(|s| s.get(d)).filter(|s| **s >= 0) {
+        let mut p = region.addr(0);
+        for step in live.layout.address_steps(index)? {
+            p = p.wrapping_offset(step.offset);
+            if let Some(s) = step.deref {
                 // SAFETY: `p` is a pointer slot of an indirect layout reached from a live
                 // acquisition with in-range indices (exporter promise 2).
-                p = unsafe { raw::follow(p, *s) };
+                p = unsafe { raw::follow(p, s) };
             }
         }
         Ok(p)
-    }
-
-    /// Resolves an index tuple (negative indices wrap once) with CPython's `IndexError`s.
-    fn resolve(&self, index: &[isize]) -> Result<SmallVec<[usize; 8]>, ViewError> {
-        let l = &self.live()?.layout;
-        index.iter().enumerate().map(|(d, &i)| l.wrap_index(d, i).map_err(ViewError::from)).collect()
     }
 
     pub(crate) fn read_at(&self, addr: *const u8) -> Result<Value, ViewError> {
@@ -543,8 +536,7 @@ impl<'a> MemoryView<'a> {
             let off = live.layout.item_offset(index)?;
             return self.read_at(Region::of(&live.mbuf.info).addr(off));
         }
-        let idx = self.resolve(index)?;
-        self.read_at(self.addr_of(&idx)?)
+        self.read_at(self.addr_of(index)?)
     }
 
     /// `m[key]`: an item or a view, with CPython's dispatch, and NumPy's basic indexing where
@@ -579,8 +571,7 @@ impl<'a> MemoryView<'a> {
         match (key, ints) {
             (Key::One(Index::At(i)), _) if ndim == 1 => {
                 self.check_item_format()?;
-                let idx = self.resolve(&[*i])?;
-                Ok(Subscript::Item(self.read_at(self.addr_of(&idx)?)?))
+                Ok(Subscript::Item(self.read_at(self.addr_of(&[*i])?)?))
             }
             (Key::Tuple(_), Some(ix)) if ix.len() >= ndim => {
                 self.check_item_format()?;
@@ -683,16 +674,12 @@ impl<'a> MemoryView<'a> {
         let ints: Option<SmallVec<[isize; 8]>> =
             entries.iter().map(|e| if let Index::At(i) = e { Some(*i) } else { None }).collect();
         match (&key, ints) {
-            (Key::One(Index::At(i)), _) if ndim == 1 => {
-                let idx = self.resolve(&[*i])?;
-                self.write_at(self.addr_of(&idx)?, value)
-            }
+            (Key::One(Index::At(i)), _) if ndim == 1 => self.write_at(self.addr_of(&[*i])?, value),
             (Key::Tuple(_), Some(ix)) if ix.len() >= ndim => {
                 if ix.len() > ndim {
                     return Err(strided::LayoutError::TooManyIndices { ndim, n: ix.len() }.into());
                 }
-                let idx = self.resolve(&ix)?;
-                self.write_at(self.addr_of(&idx)?, value)
+                self.write_at(self.addr_of(&ix)?, value)
             }
             (Key::One(Index::Slice(_)), _) if ndim == 1 => {
                 // CPython's 1-D slice assignment wants a buffer on the right.
@@ -730,6 +717,21 @@ impl<'a> MemoryView<'a> {
             bytes.extend_from_slice(&item);
         }
         self.write_bytes(&bytes)
+    }
+
+    /// `m[key] = exporter`: [`assign`](Self::assign) from any exporter (requested with
+    /// `PyBUF_FULL_RO`, as CPython does).
+    ///
+    /// ```
+    /// let mut data = *b"abcd";
+    /// let v = memview::MemoryView::from_mut(&mut data);
+    /// v.assign_from(&memview::Slice::new(Some(2), None, None).into(), &b"XY"[..]).unwrap();
+    /// drop(v);
+    /// assert_eq!(&data, b"abXY");
+    /// ```
+    pub fn assign_from<E: Exporter + ?Sized>(&self, key: &Key, source: &E) -> Result<(), ViewError> {
+        let view = MemoryView::new(source)?;
+        self.assign(key, &view)
     }
 
     /// `m[key] = other`: copies a view of equal format, item size and shape into the part of

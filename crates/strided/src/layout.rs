@@ -68,6 +68,16 @@ fn to_isize(x: usize, what: &'static str) -> Result<isize, LayoutError> {
     isize::try_from(x).map_err(|_| LayoutError::Overflow(what))
 }
 
+/// One step of an item's address: add `offset` bytes, then optionally follow a pointer (see
+/// [`StridedLayout::address_steps`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AddressStep {
+    /// Bytes to add to the current address.
+    pub offset: isize,
+    /// If `Some(s)`: the bytes there are a pointer; load it and add `s`.
+    pub deref: Option<isize>,
+}
+
 /// The number of items of a shape, checked.
 ///
 /// ```
@@ -350,6 +360,36 @@ impl StridedLayout {
             off += i as isize * self.strides[d];
         }
         Ok(off)
+    }
+
+    /// How to find the item at an index in a layout with suboffsets: a list of steps, each
+    /// "add `offset` bytes, then, if `deref` is `Some(s)`, load the pointer stored there and
+    /// add `s`". The first step starts at the memory block; later steps start at the
+    /// pointer the previous one loaded. Direct layouts give one step without `deref`.
+    ///
+    /// ```
+    /// use strided::{AddressStep, StridedLayout};
+    /// // PIL: a table of row pointers (stride 8), rows of 4-byte items.
+    /// let l = StridedLayout::new(4, &[2, 3], &[8, 4], 0).unwrap().with_suboffsets(&[0, -1]).unwrap();
+    /// let steps = l.address_steps(&[1, 2]).unwrap();
+    /// assert_eq!(steps.as_slice(), &[AddressStep { offset: 8, deref: Some(0) }, AddressStep { offset: 8, deref: None }]);
+    /// ```
+    pub fn address_steps(&self, index: &[isize]) -> Result<SmallVec<[AddressStep; 4]>, LayoutError> {
+        if index.len() > self.ndim() {
+            return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: index.len() });
+        }
+        let mut steps: SmallVec<[AddressStep; 4]> = SmallVec::new();
+        let mut off = self.offset;
+        for (d, &i) in index.iter().enumerate() {
+            let i = self.wrap_index(d, i)?;
+            off += i as isize * self.strides[d];
+            if let Some(s) = self.suboffsets.as_ref().map(|s| s[d]).filter(|&s| s >= 0) {
+                steps.push(AddressStep { offset: off, deref: Some(s) });
+                off = 0;
+            }
+        }
+        steps.push(AddressStep { offset: off, deref: None });
+        Ok(steps)
     }
 
     /// Resolves a possibly negative index of a dimension to `0..shape[d]`.

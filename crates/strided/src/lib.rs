@@ -35,7 +35,7 @@ pub use crate::copy::{
     copy_from_contiguous, copy_strided, copy_to_contiguous, copy_within, for_each_offset, for_each_run, resolve_order,
 };
 pub use crate::error::LayoutError;
-pub use crate::layout::{c_strides, checked_len, f_strides, Order, StridedLayout};
+pub use crate::layout::{c_strides, checked_len, f_strides, AddressStep, Order, StridedLayout};
 pub use crate::slice::{Index, Slice};
 
 /// The most dimensions a layout may have, as CPython's `PyBUF_MAX_NDIM`.
