@@ -55,6 +55,9 @@ pub mod guide {
     /// Buffers for newcomers: flags, layouts, byte strides, suboffsets, contiguity.
     #[doc = include_str!("../../../docs/buffers.md")]
     pub mod buffers {}
+    /// The project README, whose example runs as a test here.
+    #[doc = include_str!("../../../README.md")]
+    pub mod readme {}
 }
 
 /// Thread safety, checked by the compiler.
