@@ -3,5 +3,6 @@
 mod access;
 mod aliasing;
 mod lifecycle;
+mod props;
 mod snapshots;
 mod threads;

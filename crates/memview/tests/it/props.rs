@@ -1,0 +1,59 @@
+//! Differential property tests: the same logical array presented directly and in the PIL
+//! (suboffset) layout must read, slice and write identically.
+
+use memview::{MemoryView, NdArray, Order, Slice};
+use proptest::prelude::*;
+
+/// A random direct layout over a block of bytes: (memory, shape, strides, offset).
+fn layout() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, Vec<isize>, isize)> {
+    (prop::collection::vec((1usize..4, -6isize..7), 1..4), 0usize..4).prop_map(|(dims, extra)| {
+        let shape: Vec<usize> = dims.iter().map(|d| d.0).collect();
+        let mut strides: Vec<isize> = dims.iter().map(|d| d.1).collect();
+        // PIL sources need non-negative strides after the first dimension.
+        for s in strides.iter_mut().skip(1) {
+            *s = s.abs();
+        }
+        let (mut low, mut high) = (0isize, 0isize);
+        for (&n, &s) in shape.iter().zip(&strides) {
+            let span = (n as isize - 1) * s;
+            if span < 0 {
+                low += span;
+            } else {
+                high += span;
+            }
+        }
+        let len = (high - low) as usize + 1 + extra;
+        ((0..len).map(|i| (i * 37 + 11) as u8).collect(), shape, strides, -low)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 6 } else { 300 }))]
+
+    #[test]
+    fn pil_and_direct_agree((mem, shape, strides, offset) in layout(),
+                            start in prop::option::of(-3isize..4), step in prop::sample::select(vec![-2isize, -1, 1, 2]),
+                            value in any::<u8>()) {
+        let direct = NdArray::new(mem.clone(), "B", 1, &shape, &strides, offset, false).unwrap();
+        let pil = NdArray::new(mem, "B", 1, &shape, &strides, offset, false).unwrap().into_pil().unwrap();
+        {
+            let (a, b) = (MemoryView::new(&direct).unwrap(), MemoryView::new(&pil).unwrap());
+            prop_assert_eq!(a.to_list().unwrap(), b.to_list().unwrap());
+            for order in [Order::C, Order::F] {
+                prop_assert_eq!(a.to_bytes_in(order).unwrap(), b.to_bytes_in(order).unwrap());
+            }
+            // 'A' keeps the memory order of a contiguous view; a PIL view is never contiguous.
+            prop_assert_eq!(b.to_bytes_in(Order::A).unwrap(), b.to_bytes_in(Order::C).unwrap());
+            prop_assert!(a == b);
+            let s = Slice::new(start, None, Some(step));
+            let (sa, sb) = (a.slice(s).unwrap(), b.slice(s).unwrap());
+            prop_assert_eq!(sa.to_bytes().unwrap(), sb.to_bytes().unwrap());
+            if sa.nbytes().unwrap() > 0 {
+                let last: Vec<isize> = vec![-1; sa.ndim().unwrap()];
+                sa.set(memview::Key::Tuple(last.iter().map(|&i| memview::Index::At(i)).collect()), &value.into()).unwrap();
+                sb.set(memview::Key::Tuple(last.iter().map(|&i| memview::Index::At(i)).collect()), &value.into()).unwrap();
+            }
+        }
+        prop_assert_eq!(direct.memory(), pil.memory());
+    }
+}
