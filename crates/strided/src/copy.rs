@@ -141,11 +141,25 @@ fn gather(src: &[u8], dst: &mut [u8], stride: usize, size: usize) {
                 *d = *x;
             }
         }
+        (2, _) => gather_sized::<2>(src, dst, stride),
+        (4, _) => gather_sized::<4>(src, dst, stride),
+        (8, _) => gather_sized::<8>(src, dst, stride),
+        (16, _) => gather_sized::<16>(src, dst, stride),
         _ => {
             for (d, c) in dst.chunks_exact_mut(size).zip(src.chunks(stride)) {
                 d.copy_from_slice(&c[..size]);
             }
         }
+    }
+}
+
+/// Gathers items of a size known at compile time (the copy is a load and a store, not a
+/// `memcpy` call).
+#[inline]
+fn gather_sized<const SIZE: usize>(src: &[u8], dst: &mut [u8], stride: usize) {
+    for (k, d) in dst.chunks_exact_mut(SIZE).enumerate() {
+        let at = k * stride;
+        d.copy_from_slice(&src[at..at + SIZE]);
     }
 }
 
