@@ -94,6 +94,10 @@ fn test() -> bool {
     let mut t = cargo();
     t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
+    // Our own CPython-computed regression cases first, then the shared cases, whose totals
+    // close the output.
+    let generated = root().join("conformance/generated");
+    ok &= conformance(&[generated.to_string_lossy().into_owned()]);
     ok &= conformance(&[]);
     if ok {
         println!("xtask test: all steps passed");

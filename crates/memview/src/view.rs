@@ -681,15 +681,16 @@ impl<'a> MemoryView<'a> {
                 }
                 self.write_at(self.addr_of(&ix)?, value)
             }
-            (Key::One(Index::Slice(_)), _) if ndim == 1 => {
-                // CPython's 1-D slice assignment wants a buffer on the right.
-                self.view_for(entries)?;
-                Err(ViewError::NotABuffer(value_type_name(value)))
-            }
-            _ => {
-                // Beyond CPython: NumPy assigns a scalar to every item of the selected view.
-                self.view_for(entries)?.fill(value)
-            }
+            // On CPython's own path a byte string is a buffer (format "B"): `m[0:2] = b"ab"`.
+            (Key::One(Index::Slice(_)), _) if ndim == 1 => match value {
+                Value::Bytes(b) => self.assign(&key, &MemoryView::from_bytes(b)),
+                // CPython's 1-D slice assignment wants a buffer on the right, and asks for
+                // it before it looks at the slice.
+                _ => Err(ViewError::NotABuffer(value_type_name(value))),
+            },
+            // Beyond CPython: NumPy assigns a scalar (a byte string too, for `s` formats) to
+            // every item of the selected view.
+            _ => self.view_for(entries)?.fill(value),
         }
     }
 
