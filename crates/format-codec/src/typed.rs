@@ -17,6 +17,10 @@ pub trait Primitive: Copy {
     /// Whether a field of this scalar kind decodes into `Self` exactly.
     fn accepts(s: Scalar) -> bool;
     /// Reads the value at `at` of `bytes`; `swap` means the field's byte order is not native.
+    ///
+    /// # Panics
+    ///
+    /// If `bytes` is too short; the checked entry points are [`TypedStruct`]'s methods.
     fn read(bytes: &[u8], at: usize, swap: bool) -> Self;
 }
 
@@ -91,7 +95,12 @@ pub trait Record: Sized {
     type Offsets: Copy + std::fmt::Debug;
     /// Checks the format's fields against the tuple's types and returns their offsets.
     fn offsets(s: &Struct) -> Result<Self::Offsets, CodecError>;
-    /// Decodes one record from `bytes` (at least the record's size long).
+    /// Decodes one record from `bytes` with the offsets `offsets` returned.
+    ///
+    /// # Panics
+    ///
+    /// If `bytes` is shorter than the record; [`TypedStruct`]'s methods check the length
+    /// first and return errors instead.
     fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> Self;
 }
 

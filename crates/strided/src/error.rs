@@ -48,6 +48,14 @@ pub enum LayoutError {
         /// The dimension, counting from 1.
         dim: usize,
     },
+    /// A dimension number past the last dimension.
+    #[error("dimension {dim} does not exist in a {ndim}-dimensional layout")]
+    NoSuchDim {
+        /// The dimension asked for (from 0).
+        dim: usize,
+        /// Dimensions of the layout.
+        ndim: usize,
+    },
     /// More indices than dimensions.
     #[error("cannot index {ndim}-dimension view with {n}-element tuple")]
     TooManyIndices {
@@ -116,7 +124,7 @@ impl LayoutError {
                 PyExc::ValueError
             }
             DimMismatch { .. } | ZeroItemsize | ReshapeNeedsCopy(_) | BadAxes(_) => PyExc::ValueError,
-            IndexOutOfBounds { .. } | MultipleEllipsis => PyExc::IndexError,
+            IndexOutOfBounds { .. } | MultipleEllipsis | NoSuchDim { .. } => PyExc::IndexError,
             TooManyIndices { .. } | ZeroDimIndex => PyExc::TypeError,
             CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => PyExc::TypeError,
             Indirect(_) => PyExc::NotImplementedError,

@@ -394,7 +394,7 @@ impl StridedLayout {
 
     /// Resolves a possibly negative index of a dimension to `0..shape[d]`.
     pub fn wrap_index(&self, dim: usize, index: isize) -> Result<usize, LayoutError> {
-        let n = self.shape[dim] as isize;
+        let n = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })? as isize;
         let i = if index < 0 { index + n } else { index };
         if i < 0 || i >= n {
             return Err(LayoutError::IndexOutOfBounds { dim: dim + 1 });
@@ -424,7 +424,8 @@ impl StridedLayout {
     /// assert_eq!((s.shape(), s.strides(), s.offset()), (&[4][..], &[-3][..], 9));
     /// ```
     pub fn slice_dim(&self, dim: usize, slice: crate::Slice) -> Result<StridedLayout, LayoutError> {
-        let (start, _stop, step, n) = slice.indices(self.shape[dim])?;
+        let len = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })?;
+        let (start, _stop, step, n) = slice.indices(len)?;
         let mut out = self.clone();
         // The start moves even for an empty result, as CPython's `init_slice` does.
         let delta = start.checked_mul(self.strides[dim]).ok_or(LayoutError::Overflow("offset"))?;
@@ -458,6 +459,9 @@ impl StridedLayout {
 
     /// Inserts a new dimension of extent 1 at `dim` (NumPy's `newaxis`).
     pub fn new_axis(&self, dim: usize) -> Result<StridedLayout, LayoutError> {
+        if dim > self.ndim() {
+            return Err(LayoutError::NoSuchDim { dim, ndim: self.ndim() });
+        }
         if self.ndim() >= MAX_NDIM {
             return Err(LayoutError::TooManyDims);
         }

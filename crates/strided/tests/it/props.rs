@@ -210,3 +210,13 @@ fn cast_rules_in_cpython_order() {
     assert_eq!(one.cast_nd(1, &[i128::from(i64::MAX), 4]).unwrap_err(), strided::LayoutError::CastShapeOverflow);
     assert_eq!(one.cast_nd(8, &[]).unwrap().ndim(), 0);
 }
+
+#[test]
+fn bad_dimension_numbers_are_errors() {
+    let l = StridedLayout::contiguous(1, &[2, 3]).unwrap();
+    assert!(l.slice_dim(2, Slice::full()).is_err());
+    assert!(l.index_dim(5, 0).is_err());
+    assert!(l.wrap_index(2, 0).is_err());
+    assert!(l.new_axis(3).is_err());
+    assert!(l.new_axis(2).is_ok());
+}
