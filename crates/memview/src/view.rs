@@ -258,9 +258,8 @@ impl<'a> MemoryView<'a> {
 
     pub(crate) fn derived(&self, layout: StridedLayout) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
-        if !layout.is_indirect() {
-            layout.check_within(Region::of(&live.mbuf.info).len())?;
-        }
+        // For indirect layouts this checks the pointer-table part (see `StridedLayout::extent`).
+        layout.check_within(Region::of(&live.mbuf.info).len())?;
         Ok(MemoryView { live: Some(Live { layout, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
     }
 
@@ -623,7 +622,7 @@ impl<'a> MemoryView<'a> {
 
     /// The view with its dimensions reversed (NumPy's `.T`).
     pub fn transpose(&self) -> Result<MemoryView<'a>, ViewError> {
-        let layout = self.live()?.layout.transpose();
+        let layout = self.live()?.layout.transpose()?;
         self.derived(layout)
     }
 

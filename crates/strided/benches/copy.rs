@@ -38,7 +38,7 @@ fn transpose(c: &mut Criterion) {
     let n = 2048;
     let data: Vec<f64> = (0..n * n).map(|i| i as f64).collect();
     let mem: Vec<u8> = data.iter().flat_map(|x| x.to_ne_bytes()).collect();
-    let layout = StridedLayout::contiguous(8, &[n, n]).unwrap().transpose();
+    let layout = StridedLayout::contiguous(8, &[n, n]).unwrap().transpose().unwrap();
     let nd = Array2::from_shape_vec((n, n), data).unwrap();
     let mut out = vec![0u8; layout.nbytes()];
     let mut sink = vec![0u8; mem.len()];

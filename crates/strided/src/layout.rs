@@ -50,7 +50,7 @@ impl Order {
 /// let l = StridedLayout::contiguous(4, &[2, 3]).unwrap();
 /// assert_eq!(l.strides(), &[12, 4]);
 /// assert!(l.is_c_contiguous());
-/// let t = l.transpose();
+/// let t = l.transpose().unwrap();
 /// assert_eq!((t.shape(), t.strides()), (&[3, 2][..], &[4, 12][..]));
 /// assert!(t.is_f_contiguous() && !t.is_c_contiguous());
 /// ```
@@ -514,15 +514,16 @@ impl StridedLayout {
         Ok(out)
     }
 
-    /// Reverses the order of the dimensions (a view).
-    pub fn transpose(&self) -> StridedLayout {
-        let mut out = self.clone();
-        out.shape.reverse();
-        out.strides.reverse();
-        if let Some(s) = out.suboffsets.as_mut() {
-            s.reverse();
-        }
-        out
+    /// Reverses the order of the dimensions (a view). Indirect layouts keep their pointer
+    /// dimensions first, so they cannot be transposed (see [`permute`](Self::permute)).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[2, 3]).unwrap();
+    /// assert_eq!(l.transpose().unwrap().shape(), &[3, 2]);
+    /// ```
+    pub fn transpose(&self) -> Result<StridedLayout, LayoutError> {
+        let axes: Vec<usize> = (0..self.ndim()).rev().collect();
+        self.permute(&axes)
     }
 
     /// Reorders the dimensions: dimension `k` of the result is dimension `axes[k]` of this one.
@@ -537,6 +538,14 @@ impl StridedLayout {
         let mut seen = [false; MAX_NDIM];
         if axes.len() != n || axes.iter().any(|&a| a >= n || std::mem::replace(&mut seen[a], true)) {
             return Err(LayoutError::BadAxes(axes.to_vec()));
+        }
+        // A pointer dimension is followed where it stands: moving it, or moving a direct
+        // dimension in front of it, would step through the pointer table with a row's stride.
+        let last_indirect = self.suboffsets.as_ref().and_then(|s| s.iter().rposition(|&x| x >= 0));
+        if let Some(last) = last_indirect {
+            if axes.iter().take(last + 1).enumerate().any(|(k, &a)| k != a) {
+                return Err(LayoutError::Indirect("moving a dimension across a pointer dimension"));
+            }
         }
         let mut out = self.clone();
         for (k, &a) in axes.iter().enumerate() {
@@ -556,7 +565,7 @@ impl StridedLayout {
     /// let l = strided::StridedLayout::contiguous(4, &[6]).unwrap();
     /// let r = l.reshape(&[2, 3]).unwrap();
     /// assert_eq!(r.strides(), &[12, 4]);
-    /// let t = strided::StridedLayout::contiguous(4, &[2, 3]).unwrap().transpose();
+    /// let t = strided::StridedLayout::contiguous(4, &[2, 3]).unwrap().transpose().unwrap();
     /// assert!(t.reshape(&[6]).is_err());
     /// ```
     pub fn reshape(&self, shape: &[usize]) -> Result<StridedLayout, LayoutError> {

@@ -4,5 +4,6 @@ mod access;
 mod aliasing;
 mod lifecycle;
 mod props;
+mod robustness;
 mod snapshots;
 mod threads;
