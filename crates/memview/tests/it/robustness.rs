@@ -94,7 +94,8 @@ fn run(v: MemoryView<'_>, ops: &[Op]) {
             v = w;
         }
         let _ = (v.to_list(), v.to_bytes_in(Order::F), v.hex_with(Some('-'), -2), v.get(&[0, 0]));
-        let _ = (v.c_contiguous(), v.len(), v.try_hash(), v == v);
+        let same = v.clone();
+        let _ = (v.c_contiguous(), v.len(), v.try_hash(), v == same);
     }
 }
 
