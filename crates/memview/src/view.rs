@@ -843,17 +843,25 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(ints.to_list().unwrap(), format_codec::Value::List(vec![1.into(), 2.into()]));
     /// ```
     pub fn cast(&self, format: &str) -> Result<MemoryView<'a>, ViewError> {
-        self.cast_impl(format, None)
+        self.cast_with(format, None)
     }
 
     /// `cast(format, shape)`: the same with a new shape (1-D → N-D, or N-D → 1-D).
     pub fn cast_shape(&self, format: &str, shape: &[usize]) -> Result<MemoryView<'a>, ViewError> {
         let dims: SmallVec<[i128; 8]> = shape.iter().map(|&d| d as i128).collect();
-        self.cast_impl(format, Some(&dims))
+        self.cast_with(format, Some(&dims))
     }
 
-    /// `cast` with the shape as Python values (which may be zero or negative, as errors).
-    pub fn cast_impl(&self, format: &str, shape: Option<&[i128]>) -> Result<MemoryView<'a>, ViewError> {
+    /// `cast(format, shape)` with the shape as Python would pass it: any integers, so that a
+    /// zero or negative element gets CPython's `ValueError` rather than being unrepresentable.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0; 8]);
+    /// assert_eq!(v.cast_with("i", Some(&[2, 1])).unwrap().shape().unwrap(), vec![2, 1]);
+    /// let err = v.cast_with("i", Some(&[-2])).unwrap_err();
+    /// assert_eq!(err.python_exception(), format_codec::PyExc::ValueError);
+    /// ```
+    pub fn cast_with(&self, format: &str, shape: Option<&[i128]>) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
         let l = &live.layout;
         // memoryview's own contiguity flag (an empty strided 1-D slice is not contiguous).

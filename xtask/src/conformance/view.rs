@@ -119,7 +119,7 @@ fn step<'a>(v: MemoryView<'a>, op: &Json) -> Result<MemoryView<'a>, String> {
                             None => return Err("TypeError".into()),
                         }
                     }
-                    v.cast_impl(fmt, Some(&shape))
+                    v.cast_with(fmt, Some(&shape))
                 }
                 Some(_) => return Err("TypeError".into()),
             }

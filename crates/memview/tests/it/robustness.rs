@@ -80,7 +80,7 @@ fn run(v: MemoryView<'_>, ops: &[Op]) {
                 let _ = v.set(k.clone(), x);
                 None
             }
-            Op::Cast(f, s) => v.cast_impl(f, s.as_deref()).ok(),
+            Op::Cast(f, s) => v.cast_with(f, s.as_deref()).ok(),
             Op::Readonly => v.to_readonly().ok(),
             Op::Release => {
                 let _ = v.release();
