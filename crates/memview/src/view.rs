@@ -291,21 +291,26 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!((info.ndim(), info.shape(), info.format()), (2, Some(&[2, 2][..]), Some("B")));
     /// ```
     pub fn buffer_info(&self) -> Result<BufferInfo, ViewError> {
-        let live = self.live()?;
+        Ok(self.descriptor(Flags::FULL_RO)?)
+    }
+
+    /// A descriptor of this view answering `flags` (the checks of `memory_getbuf`).
+    fn descriptor(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
+        let live = self.live.as_ref().ok_or(buffer_protocol::BufferError::Released)?;
         let info = &live.mbuf.info;
-        // SAFETY: the descriptor repeats the acquisition's own region and promises with this
-        // view's layout, which was checked against that region when the view was made.
-        let out = unsafe {
+        // SAFETY: the descriptor repeats the acquisition's own region and promises (the view
+        // holds the acquisition) with this view's layout, which was checked against that
+        // region when the view was made, and its read-only flag.
+        unsafe {
             BufferInfo::new(
                 info.region_ptr(),
                 info.region_len(),
                 live.layout.clone(),
                 live.format.to_string(),
                 live.readonly,
-                Flags::FULL_RO,
-            )?
-        };
-        Ok(out)
+                flags,
+            )
+        }
     }
 
     /// `iter(m)`: the items of a 1-D view, with CPython's errors for other views (the format
@@ -980,20 +985,10 @@ pub(crate) fn value_type_name(v: &Value) -> &'static str {
 // the view's layout, already checked against the region, and its read-only flag.
 unsafe impl Exporter for MemoryView<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
-        let live = self.live.as_ref().ok_or(buffer_protocol::BufferError::Released)?;
-        let info = &live.mbuf.info;
-        // SAFETY: see the impl's argument: the same region and promises as the acquisition.
-        let out = unsafe {
-            BufferInfo::new(
-                info.region_ptr(),
-                info.region_len(),
-                live.layout.clone(),
-                live.format.to_string(),
-                live.readonly,
-                flags,
-            )?
-        };
-        live.exports.set(live.exports.get() + 1);
+        let out = self.descriptor(flags)?;
+        if let Some(live) = &self.live {
+            live.exports.set(live.exports.get() + 1);
+        }
         Ok(out)
     }
 
