@@ -88,62 +88,146 @@ impl BufferInfo {
     }
 
     /// The flags the descriptor answers.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.requested(), Flags::FULL_RO);
+    /// ```
     pub fn requested(&self) -> Flags {
         self.requested
     }
 
     /// The start of the memory block.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.region_ptr().as_ptr().cast_const(), data.as_ptr().cast::<u8>());
+    /// ```
     pub fn region_ptr(&self) -> NonNull<u8> {
         self.region
     }
 
     /// The length of the memory block.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.region_len(), 6);
+    /// ```
     pub fn region_len(&self) -> usize {
         self.region_len
     }
 
     /// The address of the item whose indices are all 0 (`Py_buffer.buf`); for indirect
     /// layouts, of its first pointer.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.buf().cast_const(), data.as_ptr().cast::<u8>());
+    /// ```
     pub fn buf(&self) -> *mut u8 {
         self.region.as_ptr().wrapping_offset(self.layout.offset())
     }
 
     /// The whole layout, whatever the request: for consumers that check it against the region.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.layout().strides(), &[2]);
+    /// ```
     pub fn layout(&self) -> &StridedLayout {
         &self.layout
     }
 
     /// `len`: the number of bytes of the items.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.len(), 6);
+    /// ```
     pub fn len(&self) -> usize {
         self.layout.nbytes()
     }
 
     /// Whether the buffer holds no byte.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert!(!info.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The size of one item.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.itemsize(), 2);
+    /// ```
     pub fn itemsize(&self) -> usize {
         self.layout.itemsize()
     }
 
     /// Whether the memory must not be written.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert!(info.readonly());
+    /// ```
     pub fn readonly(&self) -> bool {
         self.readonly
     }
 
     /// The format, if `FORMAT` was requested (else the consumer reads `"B"`).
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.format(), Some("H"));
+    /// ```
     pub fn format(&self) -> Option<&str> {
         self.requested.has(Flags::FORMAT).then_some(self.format.as_str())
     }
 
     /// The exporter's format, whether requested or not (for building views that keep it).
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.exporter_format(), "H");
+    /// ```
     pub fn exporter_format(&self) -> &str {
         &self.format
     }
 
     /// The number of dimensions: the layout's with `ND`, else 1.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.ndim(), 1);
+    /// ```
     pub fn ndim(&self) -> usize {
         if self.requested.has(Flags::ND) {
             self.layout.ndim()
@@ -153,16 +237,37 @@ impl BufferInfo {
     }
 
     /// The shape, if `ND` was requested.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.shape(), Some(&[3][..]));
+    /// ```
     pub fn shape(&self) -> Option<&[usize]> {
         self.requested.has(Flags::ND).then(|| self.layout.shape())
     }
 
     /// The strides in bytes, if `STRIDES` was requested.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.strides(), Some(&[2][..]));
+    /// ```
     pub fn strides(&self) -> Option<&[isize]> {
         self.requested.has(Flags::STRIDES).then(|| self.layout.strides())
     }
 
     /// The suboffsets, if the layout has any (only served with `INDIRECT`).
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2, 3];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.suboffsets(), None);
+    /// ```
     pub fn suboffsets(&self) -> Option<&[isize]> {
         self.layout.suboffsets()
     }

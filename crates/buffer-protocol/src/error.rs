@@ -58,6 +58,11 @@ pub enum BufferError {
 
 impl BufferError {
     /// The CPython exception this error corresponds to.
+    ///
+    /// ```
+    /// use buffer_protocol::BufferError;
+    /// assert_eq!(BufferError::Released.python_exception(), format_codec::PyExc::ValueError);
+    /// ```
     pub fn python_exception(&self) -> PyExc {
         match self {
             BufferError::Released => PyExc::ValueError,

@@ -127,6 +127,12 @@ pub struct MutSlice<'a, T: Element> {
 
 impl<'a, T: Element> MutSlice<'a, T> {
     /// Takes the unique borrow of `data` for as long as the exporter lives.
+    ///
+    /// ```
+    /// let mut data = [1u16, 2];
+    /// let e = buffer_protocol::MutSlice::new(&mut data);
+    /// drop(e);
+    /// ```
     pub fn new(data: &'a mut [T]) -> MutSlice<'a, T> {
         MutSlice { len: data.len(), ptr: NonNull::from(data).cast::<T>(), _borrow: PhantomData }
     }
@@ -213,16 +219,33 @@ impl From<Vec<u8>> for ByteArray {
 
 impl ByteArray {
     /// An empty byte array.
+    ///
+    /// ```
+    /// assert!(buffer_protocol::ByteArray::new().is_empty());
+    /// ```
     pub fn new() -> ByteArray {
         ByteArray::default()
     }
 
     /// The number of live exports.
+    ///
+    /// ```
+    /// use buffer_protocol::{get_buffer, ByteArray, Flags};
+    /// let ba = ByteArray::from(vec![0]);
+    /// let held = get_buffer(&ba, Flags::SIMPLE).unwrap();
+    /// assert_eq!(ba.exports(), 1);
+    /// drop(held);
+    /// assert_eq!(ba.exports(), 0);
+    /// ```
     pub fn exports(&self) -> usize {
         self.exports.get()
     }
 
     /// The length in bytes.
+    ///
+    /// ```
+    /// assert_eq!(buffer_protocol::ByteArray::from(vec![1, 2]).len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         // SAFETY: reading the Vec's length field; views only ever write the heap bytes, never
         // the Vec itself, and `resize` (the only writer of the Vec) cannot run concurrently
@@ -231,16 +254,30 @@ impl ByteArray {
     }
 
     /// Whether it holds no byte.
+    ///
+    /// ```
+    /// assert!(!buffer_protocol::ByteArray::from(vec![1]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// A copy of the bytes.
+    ///
+    /// ```
+    /// assert_eq!(buffer_protocol::ByteArray::from(vec![1, 2]).to_vec(), [1, 2]);
+    /// ```
     pub fn to_vec(&self) -> Vec<u8> {
         copy_heap(&self.data)
     }
 
     /// Resizes to `len` bytes, filling with `value`; refused while exported.
+    ///
+    /// ```
+    /// let ba = buffer_protocol::ByteArray::new();
+    /// ba.resize(3, 7).unwrap();
+    /// assert_eq!(ba.to_vec(), [7, 7, 7]);
+    /// ```
     pub fn resize(&self, len: usize, value: u8) -> Result<(), BufferError> {
         if self.exports.get() > 0 {
             return Err(BufferError::Exported);
@@ -312,6 +349,12 @@ pub struct Buffer<'a, E: Exporter + ?Sized> {
 
 impl<E: Exporter + ?Sized> Buffer<'_, E> {
     /// The descriptor.
+    ///
+    /// ```
+    /// let data = [1u8, 2];
+    /// let held = buffer_protocol::get_buffer(&data[..], buffer_protocol::Flags::ND).unwrap();
+    /// assert_eq!(held.info().shape(), Some(&[2][..]));
+    /// ```
     pub fn info(&self) -> &BufferInfo {
         &self.info
     }
@@ -324,6 +367,12 @@ impl<E: Exporter + ?Sized> Drop for Buffer<'_, E> {
 }
 
 /// Requests a buffer from an exporter (`PyObject_GetBuffer`); the hold releases it on drop.
+///
+/// ```
+/// let data = vec![0.5f32];
+/// let held = buffer_protocol::get_buffer(&data, buffer_protocol::Flags::FORMAT | buffer_protocol::Flags::ND).unwrap();
+/// assert_eq!(held.info().format(), Some("f"));
+/// ```
 pub fn get_buffer<E: Exporter + ?Sized>(exporter: &E, flags: Flags) -> Result<Buffer<'_, E>, BufferError> {
     let info = exporter.get_buffer(flags)?;
     Ok(Buffer { exporter, info })

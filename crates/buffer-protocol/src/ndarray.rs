@@ -32,6 +32,12 @@ pub struct NdArray {
 impl NdArray {
     /// An exporter of `memory` with the given layout (`offset` is the byte offset of the item
     /// at index 0); the layout must lie within the memory.
+    ///
+    /// ```
+    /// let nd = buffer_protocol::NdArray::new(vec![0; 8], "<i", 4, &[2], &[4], 0, true).unwrap();
+    /// assert_eq!(nd.layout().shape(), &[2]);
+    /// assert!(buffer_protocol::NdArray::new(vec![0; 7], "<i", 4, &[2], &[4], 0, true).is_err());
+    /// ```
     pub fn new(
         memory: Vec<u8>,
         format: &str,
@@ -94,16 +100,34 @@ impl NdArray {
     }
 
     /// The number of live exports.
+    ///
+    /// ```
+    /// use buffer_protocol::{get_buffer, Flags, NdArray};
+    /// let nd = NdArray::new(vec![0; 2], "B", 1, &[2], &[1], 0, true).unwrap();
+    /// let held = get_buffer(&nd, Flags::SIMPLE).unwrap();
+    /// assert_eq!(nd.exports(), 1);
+    /// drop(held);
+    /// ```
     pub fn exports(&self) -> usize {
         self.exports.get()
     }
 
     /// A copy of the whole memory block (the direct data, not the pointer table).
+    ///
+    /// ```
+    /// let nd = buffer_protocol::NdArray::new(vec![1, 2, 3], "B", 1, &[2], &[-1], 2, true).unwrap();
+    /// assert_eq!(nd.memory(), [1, 2, 3]);
+    /// ```
     pub fn memory(&self) -> Vec<u8> {
         crate::exporter::copy_heap(&self.memory)
     }
 
     /// The exported layout.
+    ///
+    /// ```
+    /// let nd = buffer_protocol::NdArray::new(vec![0; 4], "B", 1, &[2, 2], &[2, 1], 0, true).unwrap();
+    /// assert!(nd.layout().is_c_contiguous());
+    /// ```
     pub fn layout(&self) -> &StridedLayout {
         &self.layout
     }

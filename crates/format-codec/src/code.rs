@@ -29,6 +29,10 @@ impl ByteOrder {
     /// The setting a prefix character selects, or `None` for any other byte.
     ///
     /// `^` is recognised here; the struct-module parser rejects it as CPython does.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::ByteOrder::from_prefix(b'<'), Some(format_codec::ByteOrder::Little));
+    /// ```
     pub fn from_prefix(c: u8) -> Option<ByteOrder> {
         Some(match c {
             b'@' => ByteOrder::Native,
@@ -56,17 +60,30 @@ impl ByteOrder {
     }
 
     /// Whether codes have their native sizes (`l` is 8 bytes) rather than standard ones (4).
+    ///
+    /// ```
+    /// assert!(format_codec::ByteOrder::NativeUnaligned.native_sizes());
+    /// ```
     pub fn native_sizes(self) -> bool {
         matches!(self, ByteOrder::Native | ByteOrder::NativeUnaligned)
     }
 
     /// Whether items are padded to their native alignment.
+    ///
+    /// ```
+    /// assert!(!format_codec::ByteOrder::NativeStandard.is_aligned());
+    /// ```
     pub fn is_aligned(self) -> bool {
         self == ByteOrder::Native
     }
 }
 
 /// What one format code stores, once its size is known.
+///
+/// ```
+/// use format_codec::Scalar;
+/// assert_eq!(Scalar::Int { size: 4, signed: true }.size(), 4);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scalar {
     /// An integer of 1, 2, 4 or 8 bytes.
@@ -98,6 +115,10 @@ pub enum Scalar {
 
 impl Scalar {
     /// Size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Scalar::ComplexDouble.size(), 16);
+    /// ```
     pub fn size(self) -> usize {
         match self {
             Scalar::Int { size, .. } => usize::from(size),
@@ -131,6 +152,10 @@ pub enum Opaque {
 
 impl Opaque {
     /// The code as written.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Opaque::Ucs4.code(), "w");
+    /// ```
     pub fn code(self) -> &'static str {
         match self {
             Opaque::LongDouble => "g",
@@ -141,6 +166,10 @@ impl Opaque {
     }
 
     /// Size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Opaque::Object.size(), 8);
+    /// ```
     pub fn size(self) -> usize {
         match self {
             Opaque::LongDouble => 16,
@@ -151,6 +180,10 @@ impl Opaque {
     }
 
     /// Why it cannot be unpacked.
+    ///
+    /// ```
+    /// assert!(!format_codec::Opaque::LongDouble.why().is_empty());
+    /// ```
     pub fn why(self) -> &'static str {
         match self {
             Opaque::LongDouble => "x87 long double has no Rust type; read its bytes",

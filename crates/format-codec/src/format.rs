@@ -28,6 +28,13 @@ pub enum Format {
 
 impl Format {
     /// Parses a buffer format; the error is the struct module's when both readers refuse it.
+    ///
+    /// ```
+    /// use format_codec::Format;
+    /// assert!(matches!(Format::parse("<i").unwrap(), Format::Struct(_)));
+    /// assert!(matches!(Format::parse("T{i:a:}").unwrap(), Format::Pep3118(_)));
+    /// assert!(Format::parse("T{").is_err());
+    /// ```
     pub fn parse(format: &str) -> Result<Format, CodecError> {
         match Struct::new(format) {
             Ok(s) => Ok(Format::Struct(Box::new(s))),
@@ -36,6 +43,10 @@ impl Format {
     }
 
     /// The size in bytes of one item.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Format::parse("(2)d").unwrap().itemsize(), 16);
+    /// ```
     pub fn itemsize(&self) -> usize {
         match self {
             Format::Struct(s) => s.size(),
@@ -60,6 +71,11 @@ impl Format {
     }
 
     /// The single scalar this format holds and its offset, if the item is one value.
+    ///
+    /// ```
+    /// let f = format_codec::Format::parse(">h").unwrap();
+    /// assert_eq!(f.single_scalar(), Some((format_codec::Scalar::Int { size: 2, signed: true }, 0, false)));
+    /// ```
     pub fn single_scalar(&self) -> Option<(Scalar, usize, bool)> {
         match self {
             Format::Struct(s) => s.single_scalar().map(|(sc, off)| (sc, off, s.byte_order().is_little_endian())),
@@ -69,6 +85,11 @@ impl Format {
 
     /// Unpacks one item: a scalar when the format holds one value, a list when it holds several
     /// (as `struct.unpack` would give a 1-tuple or a tuple).
+    ///
+    /// ```
+    /// let f = format_codec::Format::parse(">h").unwrap();
+    /// assert_eq!(f.unpack_item(&[1, 0]).unwrap(), format_codec::Value::Int(256));
+    /// ```
     pub fn unpack_item(&self, bytes: &[u8]) -> Result<Value, CodecError> {
         match self {
             Format::Struct(s) => {
@@ -85,6 +106,13 @@ impl Format {
 
     /// Packs one item into `out` (exactly [`itemsize`](Self::itemsize) bytes), taking the same
     /// shape of value [`unpack_item`](Self::unpack_item) gives.
+    ///
+    /// ```
+    /// let f = format_codec::Format::parse("<2h").unwrap();
+    /// let mut out = [0u8; 4];
+    /// f.pack_item(&format_codec::Value::List(vec![1.into(), 2.into()]), &mut out).unwrap();
+    /// assert_eq!(out, [1, 0, 2, 0]);
+    /// ```
     pub fn pack_item(&self, value: &Value, out: &mut [u8]) -> Result<(), CodecError> {
         match self {
             Format::Struct(s) => {

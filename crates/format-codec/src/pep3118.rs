@@ -15,6 +15,11 @@ use crate::scalar::{read_scalar, write_scalar};
 use crate::{CodecError, Value};
 
 /// The element type of one layout node.
+///
+/// ```
+/// use format_codec::{Element, Layout};
+/// assert!(matches!(Layout::parse("4s").unwrap().element(), Element::Bytes(4)));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
     /// A scalar stored in the given byte order.
@@ -50,6 +55,12 @@ pub struct Layout {
 }
 
 /// One named field of a struct layout.
+///
+/// ```
+/// let l = format_codec::Layout::parse("T{b:a:i:b:}").unwrap();
+/// let f = &l.fields().unwrap()[1];
+/// assert_eq!((f.name.as_str(), f.offset), ("b", 4));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// The field's name (`fK` if the format gave none).
@@ -169,21 +180,38 @@ impl Layout {
     }
 
     /// The total size in bytes, sub-array included.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Layout::parse("^T{bq}").unwrap().itemsize(), 9);
+    /// ```
     pub fn itemsize(&self) -> usize {
         self.itemsize
     }
 
     /// The sub-array shape (`[]` if the item is not a sub-array).
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Layout::parse("(3)Zf").unwrap().shape(), &[3]);
+    /// ```
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
     /// The size of one element of the sub-array (the stride between its elements).
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Layout::parse("(3)Zf").unwrap().element_size(), 8);
+    /// ```
     pub fn element_size(&self) -> usize {
         self.element_size
     }
 
     /// The element type.
+    ///
+    /// ```
+    /// use format_codec::{Element, Layout};
+    /// assert!(matches!(Layout::parse("T{i}").unwrap().element(), Element::Struct(_)));
+    /// ```
     pub fn element(&self) -> &Element {
         &self.element
     }
@@ -327,6 +355,13 @@ impl Layout {
 
     /// Packs one item into `out` (at least [`itemsize`](Self::itemsize) long); padding bytes
     /// inside the item are left as they are.
+    ///
+    /// ```
+    /// let l = format_codec::Layout::parse("<h").unwrap();
+    /// let mut out = [0u8; 3];
+    /// l.pack_into(&format_codec::Value::Int(-1), &mut out).unwrap();
+    /// assert_eq!(out, [0xff, 0xff, 0]);
+    /// ```
     pub fn pack_into(&self, value: &Value, out: &mut [u8]) -> Result<(), CodecError> {
         if out.len() < self.itemsize {
             return Err(CodecError::UnpackSize { size: self.itemsize });

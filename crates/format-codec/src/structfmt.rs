@@ -156,22 +156,39 @@ impl Struct {
     }
 
     /// The format string as given.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Struct::new("<i").unwrap().format(), "<i");
+    /// ```
     pub fn format(&self) -> &str {
         // The format was checked to be ASCII when parsed.
         std::str::from_utf8(&self.format).unwrap_or_default()
     }
 
     /// The byte-order setting of the whole format.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Struct::new("!i").unwrap().byte_order(), format_codec::ByteOrder::Network);
+    /// ```
     pub fn byte_order(&self) -> ByteOrder {
         self.order
     }
 
     /// The size in bytes of one record (`struct.calcsize`).
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Struct::new("@bi").unwrap().size(), 8);
+    /// ```
     pub fn size(&self) -> usize {
         self.size
     }
 
     /// The items of the format, in order, with their offsets (padding `x` items included).
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<2s h").unwrap();
+    /// assert_eq!(s.items().len(), 2);
+    /// ```
     pub fn items(&self) -> &[Item] {
         &self.items
     }
@@ -186,6 +203,11 @@ impl Struct {
     }
 
     /// The single scalar code of a one-value format (e.g. `"<i"`, `"@d"`, `"3x?"`), if it is one.
+    ///
+    /// ```
+    /// assert!(format_codec::Struct::new("x?").unwrap().single_scalar().is_some());
+    /// assert!(format_codec::Struct::new("2?").unwrap().single_scalar().is_none());
+    /// ```
     pub fn single_scalar(&self) -> Option<(Scalar, usize)> {
         match self.fields.as_slice() {
             [Field { offset, kind: FieldKind::Scalar(s, _) }] => Some((*s, *offset)),
@@ -445,6 +467,12 @@ fn int_at(bytes: &[u8], at: usize, size: u8, signed: bool, little: bool) -> i128
 }
 
 /// The iterator of [`Struct::iter_unpack`]: one `Vec<Value>` per record.
+///
+/// ```
+/// let s = format_codec::Struct::new("B").unwrap();
+/// let mut it = s.iter_unpack(b"ab").unwrap();
+/// assert_eq!(it.next().unwrap().unwrap(), vec![97.into()]);
+/// ```
 #[derive(Debug)]
 pub struct IterUnpack<'a> {
     codec: &'a Struct,

@@ -142,6 +142,12 @@ tuple_record!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_record!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 /// A decoder of one format into one Rust record type, checked once by [`Struct::typed`].
+///
+/// ```
+/// let s = format_codec::Struct::new("<hh").unwrap();
+/// let t = s.typed::<(i16, i16)>().unwrap();
+/// assert_eq!(t.decode(&[1, 0, 2, 0]).unwrap(), (1, 2));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct TypedStruct<T: Record> {
     offsets: T::Offsets,
@@ -169,6 +175,11 @@ impl Struct {
 
 impl<T: Record> TypedStruct<T> {
     /// The record size in bytes.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<hh").unwrap();
+    /// assert_eq!(s.typed::<(i16, i16)>().unwrap().size(), 4);
+    /// ```
     pub fn size(&self) -> usize {
         self.size
     }

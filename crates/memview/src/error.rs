@@ -83,6 +83,10 @@ pub enum ViewError {
 
 impl ViewError {
     /// The CPython exception this error corresponds to.
+    ///
+    /// ```
+    /// assert_eq!(memview::ViewError::ReadOnly.python_exception(), format_codec::PyExc::TypeError);
+    /// ```
     pub fn python_exception(&self) -> PyExc {
         match self {
             ViewError::Released | ViewError::CastFormat | ViewError::BadOrder => PyExc::ValueError,

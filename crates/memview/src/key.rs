@@ -22,11 +22,20 @@ pub enum Key {
 
 impl Key {
     /// A tuple key from its entries.
+    ///
+    /// ```
+    /// use memview::{Index, Key};
+    /// assert_eq!(Key::tuple([Index::At(1)]), Key::from([1isize]));
+    /// ```
     pub fn tuple(items: impl IntoIterator<Item = Index>) -> Key {
         Key::Tuple(items.into_iter().collect())
     }
 
     /// The key `...`.
+    ///
+    /// ```
+    /// assert_eq!(memview::Key::ellipsis(), memview::Key::One(memview::Index::Ellipsis));
+    /// ```
     pub fn ellipsis() -> Key {
         Key::One(Index::Ellipsis)
     }

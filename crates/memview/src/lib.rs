@@ -39,6 +39,11 @@ pub use crate::key::Key;
 pub use crate::typed::TypedView;
 pub use crate::view::{MemoryView, Subscript};
 /// The buffer protocol's error type, re-exported for exporter implementations.
+///
+/// ```
+/// let e = memview::buffer_error::BufferError::NotWritable;
+/// assert_eq!(e.to_string(), "underlying buffer is not writable");
+/// ```
 pub mod buffer_error {
     pub use buffer_protocol::BufferError;
 }

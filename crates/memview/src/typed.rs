@@ -66,6 +66,12 @@ impl<'a> MemoryView<'a> {
 
 impl<T: Element> TypedView<'_, '_, T> {
     /// The item at an index tuple (one index per dimension, negative from the end).
+    ///
+    /// ```
+    /// let data = [5u16, 6];
+    /// let v = memview::MemoryView::new(&data[..]).unwrap();
+    /// assert_eq!(v.typed::<u16>().unwrap().get(&[-1]).unwrap(), 6);
+    /// ```
     pub fn get(&self, index: &[isize]) -> Result<T, ViewError> {
         if index.len() != self.layout.ndim() {
             return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
@@ -79,6 +85,14 @@ impl<T: Element> TypedView<'_, '_, T> {
     }
 
     /// Writes the item at an index tuple.
+    ///
+    /// ```
+    /// let mut data = [0u32; 2];
+    /// let v = memview::MemoryView::from_mut_slice(&mut data);
+    /// v.typed::<u32>().unwrap().set(&[1], 9).unwrap();
+    /// drop(v);
+    /// assert_eq!(data, [0, 9]);
+    /// ```
     pub fn set(&self, index: &[isize], value: T) -> Result<(), ViewError> {
         if self.view.readonly()? {
             return Err(ViewError::ReadOnly);
@@ -93,6 +107,14 @@ impl<T: Element> TypedView<'_, '_, T> {
     }
 
     /// Calls `f` with every item in C order.
+    ///
+    /// ```
+    /// let data = [1i64, 2, 3];
+    /// let v = memview::MemoryView::new(&data[..]).unwrap();
+    /// let mut seen = vec![];
+    /// v.typed::<i64>().unwrap().for_each(|x| seen.push(x));
+    /// assert_eq!(seen, [1, 2, 3]);
+    /// ```
     pub fn for_each(&self, mut f: impl FnMut(T)) {
         let base = self.region.addr(0);
         // Direct layouts only (checked by `typed`), so the iteration cannot fail.
@@ -107,11 +129,23 @@ impl<T: Element> TypedView<'_, '_, T> {
         });
     }
     /// The items in C order.
+    ///
+    /// ```
+    /// let data = [1u8, 2, 3];
+    /// let v = memview::MemoryView::new(&data[..]).unwrap();
+    /// assert_eq!(v.typed::<u8>().unwrap().iter().max(), Some(3));
+    /// ```
     pub fn iter(&self) -> std::vec::IntoIter<T> {
         self.to_vec().into_iter()
     }
 
     /// The items in C order, collected.
+    ///
+    /// ```
+    /// let data = [1.5f32, 2.5];
+    /// let v = memview::MemoryView::new(&data[..]).unwrap();
+    /// assert_eq!(v.typed::<f32>().unwrap().to_vec(), [1.5, 2.5]);
+    /// ```
     pub fn to_vec(&self) -> Vec<T> {
         let mut out = Vec::with_capacity(self.layout.len());
         self.for_each(|x| out.push(x));
@@ -121,6 +155,12 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// The sum of the items (for numbers). Each run of items is summed with four partial
     /// sums, as NumPy and ndarray do, so float results may differ from a strictly sequential
     /// sum in the last bits.
+    ///
+    /// ```
+    /// let data: Vec<i32> = (1..=10).collect();
+    /// let v = memview::MemoryView::new(&data).unwrap();
+    /// assert_eq!(v.typed::<i32>().unwrap().sum(), 55);
+    /// ```
     pub fn sum(&self) -> T
     where
         T: std::ops::Add<Output = T> + Default,

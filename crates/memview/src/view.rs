@@ -36,6 +36,13 @@ pub(crate) struct Live<'a> {
 }
 
 /// What a subscript gives: one item or a new view.
+///
+/// ```
+/// use memview::{MemoryView, Subscript};
+/// let v = MemoryView::from_bytes(b"ab");
+/// assert!(matches!(v.subscript(&1.into()).unwrap(), Subscript::Item(_)));
+/// assert!(matches!(v.subscript(&(0..1).into()).unwrap(), Subscript::View(_)));
+/// ```
 #[derive(Debug)]
 pub enum Subscript<'a> {
     /// The item's value.
@@ -337,6 +344,10 @@ impl<'a> MemoryView<'a> {
     }
 
     /// `m.count(value)`: how many items equal `value` (1-D views).
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(b"aba").count(&97.into()).unwrap(), 2);
+    /// ```
     pub fn count(&self, value: &Value) -> Result<usize, ViewError> {
         let mut n = 0;
         for item in self.iter()? {
@@ -347,6 +358,10 @@ impl<'a> MemoryView<'a> {
 
     /// `m.index(value)`: the position of the first item equal to `value` (1-D views), or
     /// CPython's `ValueError`.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(b"aba").index(&98.into()).unwrap(), 1);
+    /// ```
     pub fn index(&self, value: &Value) -> Result<usize, ViewError> {
         for (i, item) in self.iter()?.enumerate() {
             if item? == *value {
@@ -377,6 +392,13 @@ impl<'a> MemoryView<'a> {
     }
 
     /// Whether the view has been released.
+    ///
+    /// ```
+    /// let mut v = memview::MemoryView::from_bytes(b"a");
+    /// assert!(!v.released());
+    /// v.release().unwrap();
+    /// assert!(v.released());
+    /// ```
     pub fn released(&self) -> bool {
         self.live.is_none()
     }
@@ -384,67 +406,126 @@ impl<'a> MemoryView<'a> {
     // ----- attributes ----------------------------------------------------------------------
 
     /// The layout of the view (shape, byte strides, offset within the exporter's memory block).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd");
+    /// assert_eq!(v.layout().unwrap().strides(), &[1]);
+    /// ```
     pub fn layout(&self) -> Result<&StridedLayout, ViewError> {
         Ok(&self.live()?.layout)
     }
 
     /// `format`: the item format, exactly as the exporter or `cast` gave it.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(b"ab").cast("c").unwrap().format().unwrap(), "c");
+    /// ```
     pub fn format(&self) -> Result<String, ViewError> {
         Ok(self.live()?.format.to_string())
     }
 
     /// `itemsize`.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::new(&[1.0f64][..]).unwrap().itemsize().unwrap(), 8);
+    /// ```
     pub fn itemsize(&self) -> Result<usize, ViewError> {
         Ok(self.live()?.layout.itemsize())
     }
 
     /// `ndim`.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(b"abcd").cast_shape("B", &[2, 2]).unwrap().ndim().unwrap(), 2);
+    /// ```
     pub fn ndim(&self) -> Result<usize, ViewError> {
         Ok(self.live()?.layout.ndim())
     }
 
     /// `shape`.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(b"abcd").cast_shape("B", &[2, 2]).unwrap().shape().unwrap(), vec![2, 2]);
+    /// ```
     pub fn shape(&self) -> Result<Vec<usize>, ViewError> {
         Ok(self.live()?.layout.shape().to_vec())
     }
 
     /// `strides`, in bytes.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd").slice(memview::Slice::new(None, None, Some(-2))).unwrap();
+    /// assert_eq!(v.strides().unwrap(), vec![-2]);
+    /// ```
     pub fn strides(&self) -> Result<Vec<isize>, ViewError> {
         Ok(self.live()?.layout.strides().to_vec())
     }
 
     /// `suboffsets` (empty if the layout has none).
+    ///
+    /// ```
+    /// assert!(memview::MemoryView::from_bytes(b"a").suboffsets().unwrap().is_empty());
+    /// ```
     pub fn suboffsets(&self) -> Result<Vec<isize>, ViewError> {
         Ok(self.live()?.layout.suboffsets().map(<[isize]>::to_vec).unwrap_or_default())
     }
 
     /// `nbytes`: the bytes of the items (`product(shape) × itemsize`).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0; 12]).slice(memview::Slice::new(None, None, Some(2))).unwrap();
+    /// assert_eq!(v.nbytes().unwrap(), 6);
+    /// ```
     pub fn nbytes(&self) -> Result<usize, ViewError> {
         Ok(self.live()?.layout.nbytes())
     }
 
     /// `readonly`.
+    ///
+    /// ```
+    /// assert!(memview::MemoryView::from_bytes(b"a").readonly().unwrap());
+    /// ```
     pub fn readonly(&self) -> Result<bool, ViewError> {
         Ok(self.live()?.readonly)
     }
 
     /// `len(m)`: the extent of the first dimension, 1 for a 0-dimensional view (CPython 3.11).
+    ///
+    /// ```
+    /// let scalar = memview::MemoryView::from_bytes(&[0; 4]).cast_shape("i", &[]).unwrap();
+    /// assert_eq!(scalar.len().unwrap(), 1);
+    /// ```
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> Result<usize, ViewError> {
         Ok(self.live()?.layout.shape().first().copied().unwrap_or(1))
     }
 
     /// `c_contiguous`, as memoryview computes it.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd");
+    /// assert!(v.c_contiguous().unwrap());
+    /// assert!(!v.slice(memview::Slice::new(None, None, Some(2))).unwrap().c_contiguous().unwrap());
+    /// ```
     pub fn c_contiguous(&self) -> Result<bool, ViewError> {
         self.is_contiguous_in(Order::C)
     }
 
     /// `f_contiguous`, as memoryview computes it.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd").cast_shape("B", &[2, 2]).unwrap();
+    /// assert!(v.transpose().unwrap().f_contiguous().unwrap());
+    /// ```
     pub fn f_contiguous(&self) -> Result<bool, ViewError> {
         self.is_contiguous_in(Order::F)
     }
 
     /// `contiguous` (C or Fortran), as memoryview computes it.
+    ///
+    /// ```
+    /// assert!(memview::MemoryView::from_bytes(b"ab").contiguous().unwrap());
+    /// ```
     pub fn contiguous(&self) -> Result<bool, ViewError> {
         self.is_contiguous_in(Order::A)
     }
@@ -603,6 +684,12 @@ impl<'a> MemoryView<'a> {
 
     /// `m[key]` where the key must select a view (a slice, a sub-view); an error if it
     /// selects one item.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcd");
+    /// assert_eq!(v.view(&(1..3).into()).unwrap().to_bytes().unwrap(), b"bc");
+    /// assert!(v.view(&0.into()).is_err());
+    /// ```
     pub fn view(&self, key: &Key) -> Result<MemoryView<'a>, ViewError> {
         match self.subscript(key)? {
             Subscript::View(v) => Ok(*v),
@@ -626,12 +713,22 @@ impl<'a> MemoryView<'a> {
     }
 
     /// The view with its dimensions reversed (NumPy's `.T`).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcdef").cast_shape("B", &[2, 3]).unwrap();
+    /// assert_eq!(v.transpose().unwrap().to_bytes().unwrap(), b"adbecf");
+    /// ```
     pub fn transpose(&self) -> Result<MemoryView<'a>, ViewError> {
         let layout = self.live()?.layout.transpose()?;
         self.derived(layout)
     }
 
     /// The view with its dimensions reordered.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0; 6]).cast_shape("B", &[1, 2, 3]).unwrap();
+    /// assert_eq!(v.permute(&[2, 0, 1]).unwrap().shape().unwrap(), vec![3, 1, 2]);
+    /// ```
     pub fn permute(&self, axes: &[usize]) -> Result<MemoryView<'a>, ViewError> {
         let layout = self.live()?.layout.permute(axes)?;
         self.derived(layout)
@@ -639,6 +736,11 @@ impl<'a> MemoryView<'a> {
 
     /// A view of the same items with another shape, where no copy is needed (beyond
     /// `cast`, which needs C-contiguity).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(b"abcdef").slice(memview::Slice::new(None, None, Some(-1))).unwrap();
+    /// assert_eq!(v.reshape(&[2, 3]).unwrap().to_bytes().unwrap(), b"fedcba");
+    /// ```
     pub fn reshape(&self, shape: &[usize]) -> Result<MemoryView<'a>, ViewError> {
         let layout = self.live()?.layout.reshape(shape)?;
         self.derived(layout)
@@ -852,6 +954,11 @@ impl<'a> MemoryView<'a> {
     }
 
     /// `cast(format, shape)`: the same with a new shape (1-D → N-D, or N-D → 1-D).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0; 8]).cast_shape("h", &[2, 2]).unwrap();
+    /// assert_eq!((v.format().unwrap(), v.strides().unwrap()), ("h".to_string(), vec![4, 2]));
+    /// ```
     pub fn cast_shape(&self, format: &str, shape: &[usize]) -> Result<MemoryView<'a>, ViewError> {
         let dims: SmallVec<[i128; 8]> = shape.iter().map(|&d| d as i128).collect();
         self.cast_with(format, Some(&dims))

@@ -205,6 +205,12 @@ fn check(layout: &StridedLayout, len: usize) -> Result<(), LayoutError> {
 
 /// Resolves `A` to C or F as `tobytes`/`PyBuffer_ToContiguous` do: F only if the layout is
 /// F-contiguous and not C-contiguous.
+///
+/// ```
+/// use strided::{resolve_order, Order, StridedLayout};
+/// let f = StridedLayout::new(1, &[2, 3], &[1, 2], 0).unwrap();
+/// assert_eq!(resolve_order(&f, Order::A), Order::F);
+/// ```
 pub fn resolve_order(layout: &StridedLayout, order: Order) -> Order {
     match order {
         Order::A if layout.is_f_contiguous() && !layout.is_c_contiguous() => Order::F,

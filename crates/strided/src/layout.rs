@@ -20,6 +20,11 @@ pub enum Order {
 
 impl Order {
     /// The order a character names (`'C'`, `'F'`, `'A'`), as `tobytes(order=...)` takes it.
+    ///
+    /// ```
+    /// assert_eq!(strided::Order::from_char('C'), Some(strided::Order::C));
+    /// assert_eq!(strided::Order::from_char('x'), None);
+    /// ```
     pub fn from_char(c: char) -> Option<Order> {
         match c {
             'C' => Some(Order::C),
@@ -70,6 +75,11 @@ fn to_isize(x: usize, what: &'static str) -> Result<isize, LayoutError> {
 
 /// One step of an item's address: add `offset` bytes, then optionally follow a pointer (see
 /// [`StridedLayout::address_steps`]).
+///
+/// ```
+/// let step = strided::AddressStep { offset: 8, deref: None };
+/// assert_eq!(step.offset, 8);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AddressStep {
     /// Bytes to add to the current address.
@@ -145,12 +155,23 @@ impl StridedLayout {
     }
 
     /// A C-contiguous layout of a shape at offset 0.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(2, &[3, 4]).unwrap();
+    /// assert_eq!((l.strides(), l.offset()), (&[8, 2][..], 0));
+    /// ```
     pub fn contiguous(itemsize: usize, shape: &[usize]) -> Result<StridedLayout, LayoutError> {
         let strides = c_strides(itemsize, shape)?;
         StridedLayout::new(itemsize, shape, &strides, 0)
     }
 
     /// A contiguous layout of a shape in the given order (`A` means C) at offset 0.
+    ///
+    /// ```
+    /// use strided::{Order, StridedLayout};
+    /// let l = StridedLayout::contiguous_in(2, &[3, 4], Order::F).unwrap();
+    /// assert_eq!(l.strides(), &[2, 6]);
+    /// ```
     pub fn contiguous_in(itemsize: usize, shape: &[usize], order: Order) -> Result<StridedLayout, LayoutError> {
         let strides = match order {
             Order::F => f_strides(itemsize, shape)?,
@@ -197,51 +218,93 @@ impl StridedLayout {
     }
 
     /// The size of one item in bytes.
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::contiguous(8, &[2]).unwrap().itemsize(), 8);
+    /// ```
     pub fn itemsize(&self) -> usize {
         self.itemsize
     }
 
     /// The number of dimensions.
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::contiguous(1, &[2, 3]).unwrap().ndim(), 2);
+    /// ```
     pub fn ndim(&self) -> usize {
         self.shape.len()
     }
 
     /// The extent of each dimension.
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::contiguous(1, &[2, 3]).unwrap().shape(), &[2, 3]);
+    /// ```
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
     /// The byte stride of each dimension.
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::contiguous(4, &[2, 3]).unwrap().strides(), &[12, 4]);
+    /// ```
     pub fn strides(&self) -> &[isize] {
         &self.strides
     }
 
     /// The byte offset of the item at index 0 within the memory block.
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::new(1, &[3], &[-1], 2).unwrap().offset(), 2);
+    /// ```
     pub fn offset(&self) -> isize {
         self.offset
     }
 
     /// The suboffsets, if the layout has any.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[2]).unwrap();
+    /// assert_eq!(l.suboffsets(), None);
+    /// ```
     pub fn suboffsets(&self) -> Option<&[isize]> {
         self.suboffsets.as_deref()
     }
 
     /// Whether any dimension is indirect (has suboffsets at all, as CPython counts it).
+    ///
+    /// ```
+    /// assert!(!strided::StridedLayout::contiguous(1, &[2]).unwrap().is_indirect());
+    /// ```
     pub fn is_indirect(&self) -> bool {
         self.suboffsets.is_some()
     }
 
     /// The number of items (1 for a 0-dimensional layout).
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::contiguous(1, &[2, 3]).unwrap().len(), 6);
+    /// assert_eq!(strided::StridedLayout::contiguous(1, &[]).unwrap().len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }
 
     /// Whether the layout holds no item.
+    ///
+    /// ```
+    /// assert!(strided::StridedLayout::contiguous(1, &[2, 0]).unwrap().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shape.contains(&0)
     }
 
     /// The number of bytes of the items (`len × itemsize`), as `memoryview.nbytes`.
+    ///
+    /// ```
+    /// assert_eq!(strided::StridedLayout::contiguous(4, &[2, 3]).unwrap().nbytes(), 24);
+    /// ```
     pub fn nbytes(&self) -> usize {
         self.len() * self.itemsize
     }
@@ -295,6 +358,12 @@ impl StridedLayout {
 
     /// C-contiguity as `PyBuffer_IsContiguous(view, 'C')` decides it: empty layouts are
     /// contiguous, dimensions of extent 1 are ignored, suboffsets never are.
+    ///
+    /// ```
+    /// use strided::StridedLayout;
+    /// assert!(StridedLayout::new(4, &[2, 1], &[4, 99], 0).unwrap().is_c_contiguous()); // extent 1 ignored
+    /// assert!(!StridedLayout::new(4, &[2], &[8], 0).unwrap().is_c_contiguous());
+    /// ```
     pub fn is_c_contiguous(&self) -> bool {
         if self.suboffsets.is_some() {
             return false;
@@ -313,6 +382,10 @@ impl StridedLayout {
     }
 
     /// Fortran-contiguity as `PyBuffer_IsContiguous(view, 'F')` decides it.
+    ///
+    /// ```
+    /// assert!(strided::StridedLayout::new(1, &[2, 3], &[1, 2], 0).unwrap().is_f_contiguous());
+    /// ```
     pub fn is_f_contiguous(&self) -> bool {
         if self.suboffsets.is_some() {
             return false;
@@ -331,6 +404,12 @@ impl StridedLayout {
     }
 
     /// Contiguity in an order (`A`: either).
+    ///
+    /// ```
+    /// use strided::{Order, StridedLayout};
+    /// let f = StridedLayout::new(1, &[2, 3], &[1, 2], 0).unwrap();
+    /// assert!(f.is_contiguous(Order::A) && !f.is_contiguous(Order::C));
+    /// ```
     pub fn is_contiguous(&self, order: Order) -> bool {
         match order {
             Order::C => self.is_c_contiguous(),
@@ -393,6 +472,12 @@ impl StridedLayout {
     }
 
     /// Resolves a possibly negative index of a dimension to `0..shape[d]`.
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[4]).unwrap();
+    /// assert_eq!(l.wrap_index(0, -1).unwrap(), 3);
+    /// assert!(l.wrap_index(0, 4).is_err());
+    /// ```
     pub fn wrap_index(&self, dim: usize, index: isize) -> Result<usize, LayoutError> {
         let n = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })? as isize;
         let i = if index < 0 { index + n } else { index };
@@ -458,6 +543,11 @@ impl StridedLayout {
     }
 
     /// Inserts a new dimension of extent 1 at `dim` (NumPy's `newaxis`).
+    ///
+    /// ```
+    /// let l = strided::StridedLayout::contiguous(1, &[3]).unwrap();
+    /// assert_eq!(l.new_axis(0).unwrap().shape(), &[1, 3]);
+    /// ```
     pub fn new_axis(&self, dim: usize) -> Result<StridedLayout, LayoutError> {
         if dim > self.ndim() {
             return Err(LayoutError::NoSuchDim { dim, ndim: self.ndim() });

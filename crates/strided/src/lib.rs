@@ -39,10 +39,24 @@ pub use crate::layout::{c_strides, checked_len, f_strides, AddressStep, Order, S
 pub use crate::slice::{Index, Slice};
 
 /// The most dimensions a layout may have, as CPython's `PyBUF_MAX_NDIM`.
+///
+/// ```
+/// assert!(strided::StridedLayout::contiguous(1, &[1; strided::MAX_NDIM + 1]).is_err());
+/// ```
 pub const MAX_NDIM: usize = 64;
 
 /// A shape: held inline for up to 8 dimensions.
+///
+/// ```
+/// let s: strided::Shape = smallvec::smallvec![2, 3];
+/// assert!(!s.spilled());
+/// ```
 pub type Shape = smallvec::SmallVec<[usize; 8]>;
 
 /// Byte strides or suboffsets: held inline for up to 8 dimensions.
+///
+/// ```
+/// let s: strided::Strides = smallvec::smallvec![-8, 1];
+/// assert_eq!(s[0], -8);
+/// ```
 pub type Strides = smallvec::SmallVec<[isize; 8]>;

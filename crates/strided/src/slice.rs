@@ -22,11 +22,20 @@ pub struct Slice {
 
 impl Slice {
     /// A slice from its three parts.
+    ///
+    /// ```
+    /// let s = strided::Slice::new(Some(1), None, Some(2));
+    /// assert_eq!(s.indices(6).unwrap(), (1, 6, 2, 3));
+    /// ```
     pub fn new(start: Option<isize>, stop: Option<isize>, step: Option<isize>) -> Slice {
         Slice { start, stop, step }
     }
 
     /// The full slice `:`.
+    ///
+    /// ```
+    /// assert_eq!(strided::Slice::full().indices(4).unwrap().3, 4);
+    /// ```
     pub fn full() -> Slice {
         Slice::default()
     }
@@ -34,6 +43,10 @@ impl Slice {
     /// `slice.indices(len)` plus the slice length: `(start, stop, step, slicelength)`, with
     /// `PySlice_Unpack` and `PySlice_AdjustIndices` semantics (clamping, negative steps,
     /// empty results). A step of zero is a `ValueError`.
+    ///
+    /// ```
+    /// assert_eq!(strided::Slice::new(None, Some(-1), None).indices(4).unwrap(), (0, 3, 1, 3));
+    /// ```
     pub fn indices(&self, len: usize) -> Result<(isize, isize, isize, usize), LayoutError> {
         let len = len as isize;
         let step = self.step.unwrap_or(1);
