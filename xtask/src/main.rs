@@ -137,12 +137,14 @@ fn miri() -> bool {
         }
     }
     let mut ok = true;
-    for krate in ["buffer-protocol", "memview"] {
+    // Stacked Borrows (Miri's default) and Tree Borrows: the aliasing rules of both models.
+    for model in ["", " -Zmiri-tree-borrows"] {
+        let flags = format!("-Zmiri-disable-isolation -Zmiri-permissive-provenance{model}");
         let mut c = Command::new("cargo");
         c.current_dir(root())
-            .args(["+nightly", "miri", "test", "-p", krate, "--lib", "--tests"])
-            .env("MIRIFLAGS", "-Zmiri-disable-isolation -Zmiri-permissive-provenance");
-        ok &= run(&format!("cargo +nightly miri test -p {krate}"), c);
+            .args(["+nightly", "miri", "test", "-p", "buffer-protocol", "-p", "memview", "--lib", "--tests"])
+            .env("MIRIFLAGS", &flags);
+        ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memview"), c);
     }
     ok
 }
