@@ -265,8 +265,18 @@ pub(crate) fn debug(v: &MemoryView<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Resu
     }
 }
 
+/// Views with more items than this print only their first and last few.
+const DISPLAY_ITEMS: usize = 64;
+
 impl fmt::Display for MemoryView<'_> {
-    /// `<memory format='i' shape=(2, 3) readonly>` followed by the items, as a user reads them.
+    /// `<memory format='i' shape=(2, 3) readonly>` followed by the items, as a user reads them;
+    /// a long view shows its first and last three items in C order, as NumPy abbreviates.
+    ///
+    /// ```
+    /// let data: Vec<u8> = (0..100).collect();
+    /// let v = memview::MemoryView::new(&data).unwrap();
+    /// assert_eq!(v.to_string(), "<memory format='B' shape=(100,) readonly> [0, 1, 2, ..., 97, 98, 99]");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Ok(live) = self.live() else {
             return f.write_str("<released memory>");
@@ -275,6 +285,22 @@ impl fmt::Display for MemoryView<'_> {
         let dims: Vec<String> = l.shape().iter().map(usize::to_string).collect();
         let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
         write!(f, "<memory format='{}' shape={}{}>", live.format, shape, if live.readonly { " readonly" } else { "" })?;
+        if l.len() > DISPLAY_ITEMS {
+            let n = l.len();
+            let item = |k: usize| -> String {
+                // Unravel the C-order position `k` into an index.
+                let mut rest = k;
+                let mut index: SmallVec<[isize; 8]> = SmallVec::from_elem(0, l.ndim());
+                for d in (0..l.ndim()).rev() {
+                    index[d] = (rest % l.shape()[d]) as isize;
+                    rest /= l.shape()[d];
+                }
+                self.get(&index).map_or_else(|_| "?".into(), |v| v.to_string())
+            };
+            let head: Vec<String> = (0..3).map(item).collect();
+            let tail: Vec<String> = (n - 3..n).map(item).collect();
+            return write!(f, " [{}, ..., {}]", head.join(", "), tail.join(", "));
+        }
         match self.to_list() {
             Ok(list) => write!(f, " {list}"),
             Err(_) => write!(f, " hex {}", self.hex().unwrap_or_default()),
