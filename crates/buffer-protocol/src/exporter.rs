@@ -17,6 +17,10 @@ use strided::StridedLayout;
 /// particular the memory must not move, shrink or be freed in that time (count exports and
 /// refuse, as [`ByteArray`] does, if it could).
 ///
+/// Implemented for `[T]`, `[T; N]`, `Vec<T>`, `Box<[T]>`, `Arc<[T]>` and `Rc<[T]>` of
+/// numbers (read-only), [`MutSlice`], [`RawMemory`], [`ByteArray`], [`NdArray`](crate::NdArray),
+/// references to any exporter, and memview's `MemoryView`.
+///
 /// ```
 /// use buffer_protocol::{Exporter, Flags};
 /// let data = vec![1u8, 2, 3];
@@ -105,6 +109,21 @@ unsafe impl<T: Element> Exporter for Vec<T> {
 
 // SAFETY: a boxed slice borrowed immutably cannot change; exported read-only.
 unsafe impl<T: Element> Exporter for Box<[T]> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        (**self).get_buffer(flags)
+    }
+}
+
+// SAFETY: the slice behind an `Arc` is immutable and lives while the `Arc` does (the consumer
+// owns or borrows it); exported read-only.
+unsafe impl<T: Element> Exporter for std::sync::Arc<[T]> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        (**self).get_buffer(flags)
+    }
+}
+
+// SAFETY: as for `Arc<[T]>`: shared ownership of an immutable slice, exported read-only.
+unsafe impl<T: Element> Exporter for std::rc::Rc<[T]> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         (**self).get_buffer(flags)
     }

@@ -85,3 +85,13 @@ fn descriptors_hide_what_was_not_requested() {
     let info = data.get_buffer(Flags::ND).unwrap();
     assert_eq!((info.shape(), info.strides()), (Some(&[2][..]), None));
 }
+
+#[test]
+fn shared_owners_export_read_only() {
+    let arc: std::sync::Arc<[f64]> = vec![1.0, 2.0].into();
+    let info = arc.get_buffer(Flags::RECORDS_RO).unwrap();
+    assert_eq!((info.format(), info.len()), (Some("d"), 16));
+    assert!(arc.get_buffer(Flags::WRITABLE).is_err());
+    let rc: std::rc::Rc<[u8]> = vec![1].into();
+    assert_eq!(rc.get_buffer(Flags::SIMPLE).unwrap().len(), 1);
+}
