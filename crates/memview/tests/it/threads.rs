@@ -32,3 +32,21 @@ fn a_struct_codec_is_shared_across_threads() {
         assert_eq!(h.join().unwrap(), vec![format_codec::Value::Int(i as i128)]);
     }
 }
+
+#[test]
+fn read_only_memory_is_shared_by_sharing_the_exporter() {
+    // Views stay on their thread; immutable memory crosses threads as its exporter.
+    let data: std::sync::Arc<[u8]> = (0..=255).collect::<Vec<u8>>().into();
+    let sums: Vec<u64> = (0..2)
+        .map(|half| {
+            let data = data.clone();
+            std::thread::spawn(move || {
+                let v = memview::MemoryView::new(data).unwrap();
+                let part = v.slice(memview::Slice::new(Some(half * 128), Some(half * 128 + 128), None)).unwrap();
+                part.typed::<u8>().unwrap().to_vec().iter().map(|&x| u64::from(x)).sum::<u64>()
+            })
+        })
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(sums.iter().sum::<u64>(), (0..=255u64).sum());
+}
