@@ -57,6 +57,8 @@ fn index_of(j: &Json) -> Result<Index, &'static str> {
             None => Err("IndexError"),
         },
         Json::String(s) if s == "..." => Ok(Index::Ellipsis),
+        // An integer beyond isize cannot index anything (`PyNumber_AsSsize_t(key, IndexError)`).
+        Json::Object(o) if o.contains_key("int") => Err("IndexError"),
         Json::Object(o) => {
             let parts = o.get("slice").and_then(Json::as_array).ok_or("TypeError")?;
             let part = |k: usize| -> Result<Option<isize>, &'static str> {
