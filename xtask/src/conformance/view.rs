@@ -85,6 +85,20 @@ fn index_of(j: &Json) -> Result<Index, &'static str> {
 
 fn key_of(j: &Json) -> Result<Key, &'static str> {
     match j {
+        // A bool is an int to CPython (`m[True]` is `m[1]`), but no basic index to NumPy: it
+        // counts as an integer only where every entry is one.
+        Json::Bool(b) => Ok(Key::One(Index::At(isize::from(*b)))),
+        Json::Array(items) if items.iter().any(Json::is_boolean) => {
+            if !items.iter().all(|x| x.is_boolean() || x.is_i64()) {
+                return Err("TypeError");
+            }
+            Ok(Key::Tuple(
+                items
+                    .iter()
+                    .map(|x| Index::At(x.as_bool().map_or_else(|| x.as_i64().unwrap_or(0) as isize, isize::from)))
+                    .collect(),
+            ))
+        }
         Json::Array(items) => {
             let mut entries = Vec::new();
             for it in items {
