@@ -38,6 +38,7 @@ def rand_key(ndim):
     r = random.random()
     def sl():
         return {"slice": [random.choice([None, -3, -1, 0, 1, 2, 5]), random.choice([None, -1, 0, 2, 4, 9]), random.choice([None, 1, 2, -1, -2, 0])]}
+    if r < 0.05: return random.choice([True, False, [True, 0], [1, False], [True, {"slice": [None, None, None]}]])
     if r < 0.4: return random.randint(-5, 5)
     if r < 0.7: return sl()
     return [random.randint(-3, 3) for _ in range(random.choice([ndim, ndim, ndim + 1]))]

@@ -141,6 +141,8 @@ fn step<'a>(v: MemoryView<'a>, op: &Json) -> Result<MemoryView<'a>, String> {
             }
         }
         "getitem" => {
+            // A released view fails before its key is looked at.
+            v.nbytes().map_err(|e| kind(&e))?;
             let key = key_of(op.get(1).unwrap_or(&Json::Null))?;
             match v.subscript(&key) {
                 Ok(memview::Subscript::View(w)) => Ok(*w),
