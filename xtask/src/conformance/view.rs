@@ -179,6 +179,8 @@ fn observe(v: &MemoryView<'_>, src: &Source, name: &str) -> Result<Json, ViewErr
     if name == "released" {
         return Ok(json!(v.released()));
     }
+    // Every other observation of a released view fails, before anything else is read.
+    v.nbytes()?;
     let bytes = |b: Vec<u8>| json!({ "bytes": hex(&b) });
     Ok(match name {
         "format" => json!(v.format()?),
@@ -198,10 +200,7 @@ fn observe(v: &MemoryView<'_>, src: &Source, name: &str) -> Result<Json, ViewErr
         "tobytes:F" => bytes(v.to_bytes_in(Order::F)?),
         "tobytes:A" => bytes(v.to_bytes_in(Order::A)?),
         "hex" => json!(v.hex()?),
-        "memory" => {
-            v.nbytes()?;
-            bytes(memory_of(src))
-        }
+        "memory" => bytes(memory_of(src)),
         _ if name.starts_with("hex:") => {
             let rest = &name[4..];
             let mut chars = rest.chars();
