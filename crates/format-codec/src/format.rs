@@ -2,6 +2,7 @@
 //! PEP 3118 reader where it does not.
 
 use crate::code::Scalar;
+use crate::scalar::read_scalar;
 use crate::{CodecError, Layout, Struct, Value};
 
 /// The format of one item of a buffer.
@@ -93,7 +94,12 @@ impl Format {
     pub fn unpack_item(&self, bytes: &[u8]) -> Result<Value, CodecError> {
         match self {
             Format::Struct(s) => {
-                let mut values = s.unpack(bytes.get(..s.size()).ok_or(CodecError::UnpackSize { size: s.size() })?)?;
+                let record = bytes.get(..s.size()).ok_or(CodecError::UnpackSize { size: s.size() })?;
+                // One scalar (`"<d"`, `"@i"`): no vector for a one-value record.
+                if let Some((scalar, offset)) = s.single_scalar() {
+                    return read_scalar(scalar, record, offset, s.byte_order().is_little_endian());
+                }
+                let mut values = s.unpack(record)?;
                 if values.len() == 1 {
                     Ok(values.remove(0))
                 } else {
