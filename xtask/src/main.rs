@@ -118,8 +118,8 @@ fn bench(args: &[String]) -> bool {
 
 fn docs() -> bool {
     let mut c = cargo();
-    c.args(["doc", "--workspace", "--no-deps"]);
-    let ok = run("cargo doc --workspace --no-deps", c);
+    c.args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings");
+    let ok = run("cargo doc --workspace --no-deps (RUSTDOCFLAGS=-D warnings)", c);
     if ok {
         println!("documentation: {}", root().join("target/doc/memview/index.html").display());
     }
