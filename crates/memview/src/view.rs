@@ -564,7 +564,17 @@ impl<'a> MemoryView<'a> {
 
     pub(crate) fn read_at(&self, addr: *const u8) -> Result<Value, ViewError> {
         let live = self.live()?;
-        let mut buf: SmallVec<[u8; 16]> = SmallVec::from_elem(0, live.layout.itemsize());
+        let size = live.layout.itemsize();
+        if let ItemCodec::Native(code) = *live.codec {
+            if size <= 8 {
+                // Native items are at most 8 bytes: a fixed-size copy, no `memcpy` call.
+                let mut buf = [0u8; 8];
+                // SAFETY: as below, for the item's `size` bytes.
+                unsafe { raw::read(addr, &mut buf[..size]) };
+                return Ok(crate::items::unpack_native(code, &buf[..size]));
+            }
+        }
+        let mut buf: SmallVec<[u8; 16]> = SmallVec::from_elem(0, size);
         // SAFETY: `addr` is an item address computed by `addr_of` with in-range indices of a
         // live view: within the checked region for direct layouts, or behind the exporter's
         // promise 2 for indirect ones; an item is `itemsize` bytes.
