@@ -13,7 +13,10 @@ use strided::{Index, Order, StridedLayout};
 /// One acquisition of an exporter, shared by every view derived from it (CPython's managed
 /// buffer). The exporter's release runs exactly once, when the last view lets go.
 pub(crate) struct Managed<'a> {
-    exporter: Box<dyn Exporter + 'a>,
+    /// Shared, not boxed: the exporter is put in place before it exports and never moves
+    /// again (an owned array exporter moved after `get_buffer` would leave the descriptor
+    /// pointing at its old place).
+    exporter: Rc<dyn Exporter + 'a>,
     info: BufferInfo,
 }
 
@@ -115,8 +118,9 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!((v.format().unwrap(), v.shape().unwrap()), ("B".into(), vec![12]));
     /// ```
     pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
+        let exporter: Rc<dyn Exporter + 'a> = Rc::new(exporter);
         let info = exporter.get_buffer(flags)?;
-        let mbuf = Rc::new(Managed { exporter: Box::new(exporter), info });
+        let mbuf = Rc::new(Managed { exporter, info });
         let info = &mbuf.info;
         let full = info.layout();
         let layout = if info.shape().is_some() && info.format().is_some() {

@@ -78,3 +78,15 @@ fn byte_array_cannot_resize_under_a_view() {
     drop(s);
     ba.resize(100, 0).unwrap();
 }
+
+#[test]
+fn owned_exporters_do_not_move_after_exporting() {
+    // An array moved into the view must be put in place before its buffer is taken.
+    let v = MemoryView::new([1u8, 2, 3]).unwrap();
+    let w = v.slice(Slice::new(Some(1), None, None)).unwrap();
+    drop(v);
+    assert_eq!(w.to_bytes().unwrap(), [2, 3]);
+    let b: Box<[u16]> = vec![7, 8].into_boxed_slice();
+    let v = MemoryView::new(b).unwrap();
+    assert_eq!(v.to_list().unwrap().to_string(), "[7, 8]");
+}
