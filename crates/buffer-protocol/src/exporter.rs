@@ -26,15 +26,25 @@ use strided::StridedLayout;
 /// let data = vec![1u8, 2, 3];
 /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
 /// assert_eq!(info.len(), 3);
-/// data.release_buffer(&info);
+/// // SAFETY: `info` came from `data.get_buffer` and is released once.
+/// unsafe { data.release_buffer(&info) };
 /// ```
 pub unsafe trait Exporter {
     /// Answers a request: a descriptor holding what `flags` asked for, or the `BufferError`
     /// CPython's exporters give where they refuse.
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError>;
 
-    /// Called exactly once for each descriptor a consumer is done with.
-    fn release_buffer(&self, _info: &BufferInfo) {}
+    /// Ends one export (`bf_releasebuffer`). Exporters that count their exports (to refuse
+    /// resizing, as [`ByteArray`] does) count them down here.
+    ///
+    /// # Safety
+    ///
+    /// 1. `info` was returned by `self.get_buffer`, and is released only once.
+    /// 2. Nothing uses the memory through `info` (or anything derived from it) afterwards.
+    ///
+    /// An extra release would let a counting exporter free or move memory that another
+    /// consumer still uses; [`get_buffer`] and memview's views keep these promises for you.
+    unsafe fn release_buffer(&self, _info: &BufferInfo) {}
 }
 
 // SAFETY: a reference exports what its referent exports; the referent is borrowed for as long
@@ -43,8 +53,9 @@ unsafe impl<E: Exporter + ?Sized> Exporter for &E {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         (**self).get_buffer(flags)
     }
-    fn release_buffer(&self, info: &BufferInfo) {
-        (**self).release_buffer(info)
+    unsafe fn release_buffer(&self, info: &BufferInfo) {
+        // SAFETY: forwarded: the caller's promises are the referent's.
+        unsafe { (**self).release_buffer(info) }
     }
 }
 
@@ -220,7 +231,8 @@ unsafe impl Exporter for RawMemory {
 /// let ba = ByteArray::from(b"abc".to_vec());
 /// let info = ba.get_buffer(Flags::WRITABLE).unwrap();
 /// assert_eq!(ba.resize(10, 0), Err(BufferError::Exported));
-/// ba.release_buffer(&info);
+/// // SAFETY: `info` came from `ba.get_buffer` and is released once.
+/// unsafe { ba.release_buffer(&info) };
 /// assert!(ba.resize(10, 0).is_ok());
 /// assert_eq!(ba.len(), 10);
 /// ```
@@ -321,7 +333,7 @@ unsafe impl Exporter for ByteArray {
         Ok(info)
     }
 
-    fn release_buffer(&self, _info: &BufferInfo) {
+    unsafe fn release_buffer(&self, _info: &BufferInfo) {
         self.exports.set(self.exports.get().saturating_sub(1));
     }
 }
@@ -381,7 +393,9 @@ impl<E: Exporter + ?Sized> Buffer<'_, E> {
 
 impl<E: Exporter + ?Sized> Drop for Buffer<'_, E> {
     fn drop(&mut self) {
-        self.exporter.release_buffer(&self.info);
+        // SAFETY: `info` came from this exporter's `get_buffer` (in `get_buffer` below), the
+        // hold is dropped once, and the descriptor dies with it.
+        unsafe { self.exporter.release_buffer(&self.info) };
     }
 }
 

@@ -16,7 +16,8 @@ use strided::StridedLayout;
 /// let info = nd.get_buffer(Flags::STRIDED).unwrap();
 /// assert_eq!(info.strides(), Some(&[-3, 1][..]));
 /// assert!(nd.get_buffer(Flags::CONTIG).is_err()); // not C-contiguous
-/// nd.release_buffer(&info);
+/// // SAFETY: `info` came from `nd.get_buffer` and is released once.
+/// unsafe { nd.release_buffer(&info) };
 /// ```
 #[derive(Debug)]
 pub struct NdArray {
@@ -154,7 +155,7 @@ unsafe impl Exporter for NdArray {
         Ok(info)
     }
 
-    fn release_buffer(&self, _info: &BufferInfo) {
+    unsafe fn release_buffer(&self, _info: &BufferInfo) {
         self.exports.set(self.exports.get().saturating_sub(1));
     }
 }

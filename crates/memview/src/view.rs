@@ -22,7 +22,9 @@ pub(crate) struct Managed<'a> {
 
 impl Drop for Managed<'_> {
     fn drop(&mut self) {
-        self.exporter.release_buffer(&self.info);
+        // SAFETY: `info` came from this exporter's `get_buffer` (in `with_flags`); `Managed`
+        // is dropped once, when the last view sharing it goes, and the descriptor with it.
+        unsafe { self.exporter.release_buffer(&self.info) };
     }
 }
 
@@ -1113,7 +1115,7 @@ unsafe impl Exporter for MemoryView<'_> {
         Ok(out)
     }
 
-    fn release_buffer(&self, _info: &BufferInfo) {
+    unsafe fn release_buffer(&self, _info: &BufferInfo) {
         if let Some(live) = &self.live {
             live.exports.set(live.exports.get().saturating_sub(1));
         }

@@ -46,7 +46,8 @@ fn answer(nd: &NdArray, flags: Flags) -> String {
                 info.suboffsets(),
                 info.readonly()
             );
-            nd.release_buffer(&info);
+            // SAFETY: `info` came from `nd.get_buffer` and is not used again.
+            unsafe { nd.release_buffer(&info) };
             s
         }
         Err(e) => format!("{} {e}", e.python_exception()),
