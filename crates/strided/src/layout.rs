@@ -461,7 +461,11 @@ impl StridedLayout {
         let mut off = self.offset;
         for (d, &i) in index.iter().enumerate() {
             let i = self.wrap_index(d, i)?;
-            off += i as isize * self.strides[d];
+            // Checked: past a pointer dimension the layout's spans are not bounded by a block.
+            off = (i as isize)
+                .checked_mul(self.strides[d])
+                .and_then(|step| off.checked_add(step))
+                .ok_or(LayoutError::Overflow("address"))?;
             if let Some(s) = self.suboffsets.as_ref().map(|s| s[d]).filter(|&s| s >= 0) {
                 steps.push(AddressStep { offset: off, deref: Some(s) });
                 off = 0;
