@@ -4,31 +4,10 @@ import random
 import struct
 import numpy as np
 from _testbuffer import ndarray, ND_WRITABLE
+from common import enc, pykey
 
 random.seed(31337)
 FMTS = {"B": "u1", "b": "i1", "h": "i2", "H": "u2", "i": "i4", "q": "i8", "d": "f8", "f": "f4", "?": "?", "<i": "<i4", ">h": ">i2"}
-
-
-def enc(v):
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return {"float": repr(float(v))}
-    if isinstance(v, (list, tuple)):
-        return [enc(x) for x in v]
-    raise TypeError(type(v))
-
-
-def pykey(k):
-    if isinstance(k, dict):
-        return slice(*k["slice"])
-    if isinstance(k, list):
-        return tuple(pykey(x) for x in k)
-    if k == "...":
-        return Ellipsis
-    return k
 
 
 def rand_key(ndim):

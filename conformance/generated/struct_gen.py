@@ -1,4 +1,5 @@
 import struct, random, json
+from common import enc, pykey
 random.seed(12345)
 codes = "xcbB?hHiIlLqQnNefdspP"
 def rand_fmt():
@@ -21,15 +22,6 @@ def rand_val(c):
     if c == "?": return random.choice([True, False, 0, 2, b"", b"a", 0.0, [], [1]])
     if c == "c": return random.choice([b"a", b"", b"ab", 1])
     return random.choice([b"", b"abc", b"a"*300, 1, bytearray(b"zz")])
-def enc(v):
-    if isinstance(v, bool): return v
-    if isinstance(v, int):
-        if -2**63 <= v < 2**64: return v
-        return {"int": str(v)}
-    if isinstance(v, float): return {"float": repr(v)}
-    if isinstance(v, (bytes, bytearray)): return {"bytes": bytes(v).hex()}
-    if isinstance(v, (list, tuple)): return [enc(x) for x in v]
-    raise TypeError(v)
 def kind(e):
     if isinstance(e, struct.error): return "StructError"
     return type(e).__name__

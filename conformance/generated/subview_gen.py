@@ -4,24 +4,11 @@ import random
 import struct
 import numpy as np
 from _testbuffer import ndarray, ND_WRITABLE
+from common import enc, pykey
 
 random.seed(9001)
 FMTS = {"B": "u1", "b": "i1", "h": "i2", "H": "u2", "i": "i4", "I": "u4", "q": "i8", "Q": "u8",
         "f": "f4", "d": "f8", "?": "?", "<i": "<i4", ">h": ">i2", "e": "f2", ">d": ">f8"}
-
-
-def enc(v):
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return {"float": repr(float(v))}
-    if isinstance(v, bytes):
-        return {"bytes": v.hex()}
-    if isinstance(v, (list, tuple)):
-        return [enc(x) for x in v]
-    raise TypeError(type(v))
 
 
 def rand_key(ndim):
@@ -39,16 +26,6 @@ def rand_key(ndim):
     if parts.count("...") > 1:
         parts = [p for p in parts if p != "..."] + ["..."]
     return parts if random.random() < 0.9 else parts[0]
-
-
-def pykey(k):
-    if isinstance(k, dict):
-        return slice(*k["slice"])
-    if isinstance(k, list):
-        return tuple(pykey(x) for x in k)
-    if k == "...":
-        return Ellipsis
-    return k
 
 
 def observe_np(a):

@@ -1,5 +1,6 @@
 import random, json, struct
 from _testbuffer import ndarray, ND_WRITABLE, ND_PIL
+from common import enc, pykey
 random.seed(777)
 FMTS = ["B", "b", "c", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "f", "d", "?", "P", "@i", "<i", ">h", "2h"]
 def val_for(fmt):
@@ -8,15 +9,6 @@ def val_for(fmt):
     if c == "?": return random.choice([True, False, 0, 3])
     if c in "fd": return random.choice([1.5, -0.0, 1e300, float("inf"), 2, b"x"])
     return random.choice([0, 1, -1, 127, 255, 256, -129, 2**31, 2**63, 2**64, 1.5, b"a", True])
-def enc(v):
-    if isinstance(v, bool): return v
-    if isinstance(v, int):
-        if -2**63 <= v < 2**64: return v
-        return {"int": str(v)}
-    if isinstance(v, float): return {"float": repr(v)}
-    if isinstance(v, bytes): return {"bytes": v.hex()}
-    if isinstance(v, (list, tuple)): return [enc(x) for x in v]
-    raise TypeError(v)
 def rand_layout(itemsize):
     ndim = random.choice([0, 1, 1, 2, 2, 3])
     shape = [random.randint(0, 4) for _ in range(ndim)]
@@ -42,10 +34,6 @@ def rand_key(ndim):
     if r < 0.4: return random.randint(-5, 5)
     if r < 0.7: return sl()
     return [random.randint(-3, 3) for _ in range(random.choice([ndim, ndim, ndim + 1]))]
-def pykey(k):
-    if isinstance(k, dict): return slice(*k["slice"])
-    if isinstance(k, list): return tuple(pykey(x) for x in k)
-    return k
 def observe(m, name, mem_obj):
     if name == "released": return m.obj is None if False else None
     if name in ("format","itemsize","ndim","nbytes","readonly","c_contiguous","f_contiguous","contiguous"):

@@ -194,7 +194,7 @@ impl Opaque {
     }
 }
 
-/// The native (`@`) alignment of a code, and 1 for the byte codes; `None` for an unknown code.
+/// The native (`@`) alignment of a code: 1 for the byte codes, `x s p` and unknown bytes.
 pub(crate) fn native_align(code: u8) -> usize {
     match code {
         b'h' | b'H' | b'e' => 2,

@@ -1,7 +1,6 @@
 //! [`Format`]: any buffer format, read by the struct grammar where it applies and by the
 //! PEP 3118 reader where it does not.
 
-use crate::code::Scalar;
 use crate::scalar::read_scalar;
 use crate::{CodecError, Layout, Struct, Value};
 
@@ -68,19 +67,6 @@ impl Format {
         match b {
             [c] => Some(*c),
             _ => None,
-        }
-    }
-
-    /// The single scalar this format holds and its offset, if the item is one value.
-    ///
-    /// ```
-    /// let f = format_codec::Format::parse(">h").unwrap();
-    /// assert_eq!(f.single_scalar(), Some((format_codec::Scalar::Int { size: 2, signed: true }, 0, false)));
-    /// ```
-    pub fn single_scalar(&self) -> Option<(Scalar, usize, bool)> {
-        match self {
-            Format::Struct(s) => s.single_scalar().map(|(sc, off)| (sc, off, s.byte_order().is_little_endian())),
-            Format::Pep3118(_) => None,
         }
     }
 

@@ -365,20 +365,7 @@ impl StridedLayout {
     /// assert!(!StridedLayout::new(4, &[2], &[8], 0).unwrap().is_c_contiguous());
     /// ```
     pub fn is_c_contiguous(&self) -> bool {
-        if self.suboffsets.is_some() {
-            return false;
-        }
-        if self.is_empty() {
-            return true;
-        }
-        let mut sd = self.itemsize as isize;
-        for d in (0..self.ndim()).rev() {
-            if self.shape[d] > 1 && self.strides[d] != sd {
-                return false;
-            }
-            sd = sd.saturating_mul(self.shape[d] as isize);
-        }
-        true
+        self.dense_along((0..self.ndim()).rev())
     }
 
     /// Fortran-contiguity as `PyBuffer_IsContiguous(view, 'F')` decides it.
@@ -387,6 +374,12 @@ impl StridedLayout {
     /// assert!(strided::StridedLayout::new(1, &[2, 3], &[1, 2], 0).unwrap().is_f_contiguous());
     /// ```
     pub fn is_f_contiguous(&self) -> bool {
+        self.dense_along(0..self.ndim())
+    }
+
+    /// Whether the items lie back to back when the dimensions are walked fastest-first in
+    /// `dims` order (the walk of `PyBuffer_IsContiguous`).
+    fn dense_along(&self, dims: impl Iterator<Item = usize>) -> bool {
         if self.suboffsets.is_some() {
             return false;
         }
@@ -394,7 +387,7 @@ impl StridedLayout {
             return true;
         }
         let mut sd = self.itemsize as isize;
-        for d in 0..self.ndim() {
+        for d in dims {
             if self.shape[d] > 1 && self.strides[d] != sd {
                 return false;
             }
@@ -740,9 +733,7 @@ impl StridedLayout {
             return Err(LayoutError::CastLength);
         }
         let n = self.nbytes() / itemsize;
-        let mut out = StridedLayout::new(itemsize, &[n], &[itemsize as isize], self.offset)?;
-        out.offset = self.offset;
-        Ok(out)
+        StridedLayout::new(itemsize, &[n], &[itemsize as isize], self.offset)
     }
 
     /// The checks `memoryview.cast` makes of the source view before it looks at the format:
