@@ -79,17 +79,36 @@ pub(crate) fn half_to_f64(bits: u16) -> f64 {
     half::f16::from_bits(bits).to_f64()
 }
 
-/// Rounds a double to binary16 as `PyFloat_Pack2` does: round half to even, overflow at 65520,
+/// Rounds a double to binary16 as `PyFloat_Pack2` does: once, to nearest with ties to even
+/// (never through `f32`, which would round twice), overflow from 65520 on, infinities kept,
 /// NaN kept as a quiet NaN with its sign.
 pub(crate) fn f64_to_half(x: f64) -> Option<u16> {
-    if x.is_nan() {
-        return Some(if x.is_sign_negative() { 0xfe00 } else { 0x7e00 });
+    let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
+    let a = x.abs();
+    if a.is_nan() {
+        return Some(sign | 0x7e00);
     }
-    let h = half::f16::from_f64(x);
-    if h.is_infinite() && x.is_finite() {
+    if a.is_infinite() {
+        return Some(sign | 0x7c00);
+    }
+    if a >= 65520.0 {
         return None;
     }
-    Some(h.to_bits())
+    // Multiplying by a power of two is exact, so each `round_ties_even` below is the only
+    // rounding step.
+    if a < 2f64.powi(-14) {
+        // Subnormal range: units of 2^-24; a result of 1024 is the smallest normal, 0x0400.
+        let m = (a * 2f64.powi(24)).round_ties_even();
+        return Some(sign | m as u16);
+    }
+    // `a` is a normal double in [2^-14, 65520): its unbiased exponent is in -14..=15.
+    let mut e = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    let mut m = (a * 2f64.powi(10 - e)).round_ties_even();
+    if m >= 2048.0 {
+        m = 1024.0;
+        e += 1;
+    }
+    Some(sign | (((e + 15) as u16) << 10) | (m as u16 - 1024))
 }
 
 /// The integer a value holds for an integer code, or the error CPython gives for it.
@@ -233,5 +252,28 @@ mod tests {
         assert_eq!(half_to_f64(0x0001), 2f64.powi(-24));
         // 1 + 2^-11 lies halfway between 1 and the next half; it rounds to the even one.
         assert_eq!(f64_to_half(1.0 + 2f64.powi(-11)), Some(0x3c00));
+        // Just above the tie rounds up, once: through f32 it would round to the tie first.
+        assert_eq!(f64_to_half(6.100535392761228e-5), Some(0x03ff));
+        assert_eq!(f64_to_half(65504.0), Some(0x7bff));
+        assert_eq!(f64_to_half(65519.99), Some(0x7bff));
+        assert_eq!(f64_to_half(65520.0), None);
+        assert_eq!(f64_to_half(f64::NAN), Some(0x7e00));
+    }
+
+    #[test]
+    fn half_rounding_matches_an_exact_model_everywhere() {
+        // Every finite binary16 value, the midpoints between neighbours and one f64 ulp
+        // either side of them; past the largest finite half the midpoint is 65520.
+        for bits in 0u16..0x7c00 {
+            let lo = half_to_f64(bits);
+            let mid = if bits == 0x7bff { 65520.0 } else { (lo + half_to_f64(bits + 1)) / 2.0 };
+            let up = if bits == 0x7bff { None } else { Some(bits + 1) };
+            let even = if bits % 2 == 0 { Some(bits) } else { up };
+            assert_eq!(f64_to_half(lo), Some(bits));
+            assert_eq!(f64_to_half(-lo), Some(bits | 0x8000));
+            assert_eq!(f64_to_half(mid), even, "{bits:#x}");
+            assert_eq!(f64_to_half(f64::from_bits(mid.to_bits() - 1)), Some(bits), "{bits:#x}");
+            assert_eq!(f64_to_half(f64::from_bits(mid.to_bits() + 1)), up, "{bits:#x}");
+        }
     }
 }
