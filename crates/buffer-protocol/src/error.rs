@@ -44,7 +44,8 @@ pub enum BufferError {
     /// A format string that cannot be read.
     #[error("invalid format: {0}")]
     Format(#[from] format_codec::CodecError),
-    /// An item size that differs from the format's size.
+    /// An item size that differs from the format's size: a lying exporter, refused when a
+    /// view acquires it (CPython would read past the items).
     #[error("itemsize {itemsize} does not match format {format:?} of size {size}")]
     ItemsizeMismatch {
         /// The format string.
@@ -68,7 +69,6 @@ impl BufferError {
             BufferError::Released => PyExc::ValueError,
             BufferError::Layout(e) => e.python_exception(),
             BufferError::Format(e) => e.python_exception(),
-            BufferError::ItemsizeMismatch { .. } => PyExc::ValueError,
             _ => PyExc::BufferError,
         }
     }

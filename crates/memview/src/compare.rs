@@ -1,6 +1,6 @@
 //! Equality with CPython's value semantics, and hashing where CPython allows it.
 
-use crate::items::{unpack_native, NATIVE_ITEM_CODES};
+use crate::items::NativeCode;
 use crate::{MemoryView, ViewError};
 use format_codec::{Struct, Value};
 use std::hash::{Hash, Hasher};
@@ -23,14 +23,15 @@ pub(crate) fn equiv_shape(a: &[usize], b: &[usize]) -> bool {
 
 /// How the items of one side are unpacked for comparison.
 enum Unpacker {
-    Native(u8),
+    Native(NativeCode),
     Struct(Box<Struct>),
 }
 
 impl Unpacker {
     fn unpack(&self, b: &[u8]) -> Value {
         match self {
-            Unpacker::Native(c) => unpack_native(*c, b),
+            // An item of the wrong size (not reachable: acquisition checks sizes) is unequal.
+            Unpacker::Native(c) => c.unpack(b).unwrap_or(Value::Float(f64::NAN)),
             Unpacker::Struct(s) => match s.unpack(b.get(..s.size()).unwrap_or(b)) {
                 Ok(mut v) if v.len() == 1 => v.remove(0),
                 Ok(v) => Value::List(v),
@@ -41,8 +42,8 @@ impl Unpacker {
     }
 }
 
-fn native(format: &str) -> Option<u8> {
-    format_codec::Format::native_single_code(format).filter(|c| NATIVE_ITEM_CODES.contains(c))
+fn native(format: &str) -> Option<NativeCode> {
+    NativeCode::of_format(format)
 }
 
 /// `memoryview.__eq__`: equal shapes (ignoring what follows a 0 extent) and equal items,
@@ -63,14 +64,14 @@ impl PartialEq for MemoryView<'_> {
         let (Ok(a), Ok(b)) = (self.live(), other.live()) else {
             return std::ptr::eq(self as *const _ as *const u8, other as *const _ as *const u8);
         };
-        if !equiv_shape(a.layout.shape(), b.layout.shape()) {
+        if !equiv_shape(a.layout().shape(), b.layout().shape()) {
             return false;
         }
         let (fa, fb) = (native(&a.format), native(&b.format));
         let unpackers = match (fa, fb) {
             (Some(x), Some(y)) if x == y => (Unpacker::Native(x), Unpacker::Native(y)),
             _ => {
-                let side = |fmt: &str, n: Option<u8>| match n {
+                let side = |fmt: &str, n: Option<NativeCode>| match n {
                     Some(c) => Some(Unpacker::Native(c)),
                     None => Struct::new(fmt).ok().map(|s| Unpacker::Struct(Box::new(s))),
                 };
@@ -80,20 +81,20 @@ impl PartialEq for MemoryView<'_> {
                 }
             }
         };
-        if a.layout.is_empty() || b.layout.is_empty() {
+        if a.layout().is_empty() || b.layout().is_empty() {
             return true;
         }
         // Identical byte formats compare their bytes (memcmp); native numbers of any widths
         // compare in typed loops; everything else item by item through `Value`s.
-        let same_bytes = matches!((fa, fb), (Some(x), Some(y)) if x == y && matches!(x, b'b' | b'B' | b'c'));
-        let (sa, sb) = (a.layout.itemsize(), b.layout.itemsize());
+        let same_bytes = matches!((fa, fb), (Some(x), Some(y)) if x == y && x.is_byte());
+        let (sa, sb) = (a.layout().itemsize(), b.layout().itemsize());
         let r = self.with_c_bytes(|xa| {
             other.with_c_bytes(|xb| {
                 if same_bytes {
                     return xa == xb;
                 }
                 if let (Some(ca), Some(cb)) = (fa, fb) {
-                    if let Some(eq) = typed_eq(ca, cb, xa, xb) {
+                    if let Some(eq) = typed_eq(ca.char(), cb.char(), xa, xb) {
                         return eq;
                     }
                 }
@@ -233,7 +234,7 @@ impl Hash for MemoryView<'_> {
             (self as *const Self).hash(state);
             return;
         };
-        let shape = live.layout.shape();
+        let shape = live.layout().shape();
         shape.len().hash(state);
         for &d in shape {
             d.hash(state);

@@ -70,6 +70,10 @@ pub enum ViewError {
     /// `index(value)` of a value no item equals.
     #[error("memoryview.index(x): x not found")]
     NotFound,
+    /// An allocation sized by the input (a copy of a huge or stride-0 view) that cannot be
+    /// had: CPython's `MemoryError`, never an abort.
+    #[error("cannot allocate {0} bytes")]
+    NoMemory(usize),
     /// A refusal of the buffer protocol.
     #[error(transparent)]
     Buffer(#[from] BufferError),
@@ -93,6 +97,7 @@ impl ViewError {
             ViewError::BadSeparator(_) | ViewError::NotHashable(_) | ViewError::InvalidValue(_) => PyExc::ValueError,
             ViewError::DifferentStructures | ViewError::NotFound => PyExc::ValueError,
             ViewError::Exported(_) => PyExc::BufferError,
+            ViewError::NoMemory(_) => PyExc::MemoryError,
             ViewError::ReadOnly | ViewError::InvalidKey(_) | ViewError::InvalidType(_) => PyExc::TypeError,
             ViewError::NotABuffer(_) | ViewError::TypeMismatch { .. } => PyExc::TypeError,
             ViewError::UnsupportedFormat(_) | ViewError::NotImplemented(_) => PyExc::NotImplementedError,

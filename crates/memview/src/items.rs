@@ -2,16 +2,144 @@
 //! format codec for everything else (non-native byte orders, multi-item and PEP 3118 formats).
 
 use crate::ViewError;
+use buffer_protocol::BufferError;
 use format_codec::{Format, Value};
 
-/// The native single-character codes CPython 3.11's memoryview unpacks and packs.
-pub(crate) const NATIVE_ITEM_CODES: &[u8] = b"cbB?hHiIlLqQnNfdP";
+/// The native single-character codes CPython 3.11's memoryview unpacks and packs: one table
+/// that decides each code's size, decoder and encoder (exhaustive matches, no fallbacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NativeCode {
+    /// `c`: a byte string of length 1.
+    Char,
+    /// `?`: a C `_Bool`.
+    Bool,
+    /// `b`.
+    I8,
+    /// `B`.
+    U8,
+    /// `h`.
+    I16,
+    /// `H`.
+    U16,
+    /// `i`.
+    I32,
+    /// `I`.
+    U32,
+    /// `l`, `q`, `n` (64-bit on the platforms memview supports).
+    I64(u8),
+    /// `L`, `Q`, `N`.
+    U64(u8),
+    /// `P`: a pointer, read as an unsigned integer.
+    Pointer,
+    /// `f`.
+    F32,
+    /// `d`.
+    F64,
+}
+
+/// The codes of [`NativeCode`].
+#[cfg(test)]
+const NATIVE_ITEM_CODES: &[u8] = b"cbB?hHiIlLqQnNfdP";
+
+impl NativeCode {
+    /// The code of a format character, if memoryview reads it natively.
+    pub(crate) fn from_char(c: u8) -> Option<NativeCode> {
+        Some(match c {
+            b'c' => NativeCode::Char,
+            b'?' => NativeCode::Bool,
+            b'b' => NativeCode::I8,
+            b'B' => NativeCode::U8,
+            b'h' => NativeCode::I16,
+            b'H' => NativeCode::U16,
+            b'i' => NativeCode::I32,
+            b'I' => NativeCode::U32,
+            b'l' | b'q' | b'n' => NativeCode::I64(c),
+            b'L' | b'Q' | b'N' => NativeCode::U64(c),
+            b'P' => NativeCode::Pointer,
+            b'f' => NativeCode::F32,
+            b'd' => NativeCode::F64,
+            _ => return None,
+        })
+    }
+
+    /// The code of a format (`"i"`, `"@d"`), if it is one native single code.
+    pub(crate) fn of_format(format: &str) -> Option<NativeCode> {
+        Format::native_single_code(format).and_then(NativeCode::from_char)
+    }
+
+    /// The format character.
+    pub(crate) fn char(self) -> u8 {
+        match self {
+            NativeCode::Char => b'c',
+            NativeCode::Bool => b'?',
+            NativeCode::I8 => b'b',
+            NativeCode::U8 => b'B',
+            NativeCode::I16 => b'h',
+            NativeCode::U16 => b'H',
+            NativeCode::I32 => b'i',
+            NativeCode::U32 => b'I',
+            NativeCode::I64(c) | NativeCode::U64(c) => c,
+            NativeCode::Pointer => b'P',
+            NativeCode::F32 => b'f',
+            NativeCode::F64 => b'd',
+        }
+    }
+
+    /// The size of an item.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            NativeCode::Char | NativeCode::Bool | NativeCode::I8 | NativeCode::U8 => 1,
+            NativeCode::I16 | NativeCode::U16 => 2,
+            NativeCode::I32 | NativeCode::U32 | NativeCode::F32 => 4,
+            NativeCode::I64(_) | NativeCode::U64(_) | NativeCode::Pointer | NativeCode::F64 => 8,
+        }
+    }
+
+    /// Whether this is one of the byte formats `cast` needs on one side.
+    pub(crate) fn is_byte(self) -> bool {
+        matches!(self, NativeCode::Char | NativeCode::I8 | NativeCode::U8)
+    }
+
+    /// Decodes an item from exactly `size()` bytes (`None` for any other length).
+    #[inline]
+    pub(crate) fn unpack(self, b: &[u8]) -> Option<Value> {
+        Some(match self {
+            NativeCode::Char => Value::Bytes(vec![*one(b)?]),
+            NativeCode::Bool => Value::Bool(*one(b)? != 0),
+            NativeCode::I8 => Value::Int(i128::from(*one(b)? as i8)),
+            NativeCode::U8 => Value::Int(i128::from(*one(b)?)),
+            NativeCode::I16 => Value::Int(i128::from(i16::from_ne_bytes(ne(b)?))),
+            NativeCode::U16 => Value::Int(i128::from(u16::from_ne_bytes(ne(b)?))),
+            NativeCode::I32 => Value::Int(i128::from(i32::from_ne_bytes(ne(b)?))),
+            NativeCode::U32 => Value::Int(i128::from(u32::from_ne_bytes(ne(b)?))),
+            NativeCode::I64(_) => Value::Int(i128::from(i64::from_ne_bytes(ne(b)?))),
+            NativeCode::U64(_) | NativeCode::Pointer => Value::Int(i128::from(u64::from_ne_bytes(ne(b)?))),
+            NativeCode::F32 => Value::Float(f64::from(f32::from_ne_bytes(ne(b)?))),
+            NativeCode::F64 => Value::Float(f64::from_ne_bytes(ne(b)?)),
+        })
+    }
+}
+
+/// The one byte of a one-byte item.
+#[inline(always)]
+fn one(b: &[u8]) -> Option<&u8> {
+    match b {
+        [x] => Some(x),
+        _ => None,
+    }
+}
+
+/// The bytes of an `N`-byte item.
+#[inline(always)]
+fn ne<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+    b.try_into().ok()
+}
 
 /// How the items of one format are read and written.
 #[derive(Debug, Clone)]
 pub(crate) enum ItemCodec {
     /// A native single code (`"i"`, `"@d"`): memoryview's own conversions and errors.
-    Native(u8),
+    Native(NativeCode),
     /// Any other format the codec reads: struct-module semantics per item.
     Codec(Box<Format>),
     /// A format nothing can read; item access fails with `NotImplementedError`.
@@ -20,13 +148,28 @@ pub(crate) enum ItemCodec {
 
 impl ItemCodec {
     pub(crate) fn new(format: &str) -> ItemCodec {
-        match Format::native_single_code(format) {
-            Some(c) if NATIVE_ITEM_CODES.contains(&c) => ItemCodec::Native(c),
-            _ => match Format::parse(format) {
+        match NativeCode::of_format(format) {
+            Some(c) => ItemCodec::Native(c),
+            None => match Format::parse(format) {
                 Ok(f) if f.itemsize() > 0 => ItemCodec::Codec(Box::new(f)),
                 _ => ItemCodec::Unsupported,
             },
         }
+    }
+
+    /// Refuses an item size that differs from the format's size (a lying exporter): every
+    /// reader can then rely on items of the format's size. Unreadable formats have no size
+    /// to check; their items are only ever handled as bytes.
+    pub(crate) fn check_itemsize(&self, format: &str, itemsize: usize) -> Result<(), BufferError> {
+        let size = match self {
+            ItemCodec::Native(c) => c.size(),
+            ItemCodec::Codec(f) => f.itemsize(),
+            ItemCodec::Unsupported => return Ok(()),
+        };
+        if size != itemsize {
+            return Err(BufferError::ItemsizeMismatch { format: format.to_owned(), size, itemsize });
+        }
+        Ok(())
     }
 
     /// Whether CPython's memoryview itself can unpack this format.
@@ -37,7 +180,7 @@ impl ItemCodec {
     /// Decodes one item from its bytes.
     pub(crate) fn unpack(&self, format: &str, bytes: &[u8]) -> Result<Value, ViewError> {
         match self {
-            ItemCodec::Native(c) => Ok(unpack_native(*c, bytes)),
+            ItemCodec::Native(c) => c.unpack(bytes).ok_or_else(|| ViewError::UnsupportedFormat(format.to_owned())),
             ItemCodec::Codec(f) => Ok(f.unpack_item(bytes)?),
             ItemCodec::Unsupported => Err(ViewError::UnsupportedFormat(format.to_owned())),
         }
@@ -53,43 +196,9 @@ impl ItemCodec {
     }
 }
 
-fn ne<const N: usize>(b: &[u8]) -> [u8; N] {
-    let mut a = [0u8; N];
-    a.copy_from_slice(&b[..N]);
-    a
-}
-
-/// Reads a native item (`bytes` holds exactly its size).
-pub(crate) fn unpack_native(code: u8, b: &[u8]) -> Value {
-    match code {
-        b'c' => Value::Bytes(vec![b[0]]),
-        b'?' => Value::Bool(b[0] != 0),
-        b'b' => Value::Int(i128::from(b[0] as i8)),
-        b'B' => Value::Int(i128::from(b[0])),
-        b'h' => Value::Int(i128::from(i16::from_ne_bytes(ne(b)))),
-        b'H' => Value::Int(i128::from(u16::from_ne_bytes(ne(b)))),
-        b'i' => Value::Int(i128::from(i32::from_ne_bytes(ne(b)))),
-        b'I' => Value::Int(i128::from(u32::from_ne_bytes(ne(b)))),
-        b'l' | b'q' | b'n' => Value::Int(i128::from(i64::from_ne_bytes(ne(b)))),
-        b'L' | b'Q' | b'N' | b'P' => Value::Int(i128::from(u64::from_ne_bytes(ne(b)))),
-        b'f' => Value::Float(f64::from(f32::from_ne_bytes(ne(b)))),
-        _ => Value::Float(f64::from_ne_bytes(ne(b))),
-    }
-}
-
-/// The size of a native item code.
-pub(crate) fn native_size(code: u8) -> usize {
-    match code {
-        b'c' | b'b' | b'B' | b'?' => 1,
-        b'h' | b'H' | b'e' => 2,
-        b'i' | b'I' | b'f' => 4,
-        _ => 8,
-    }
-}
-
 /// Writes a native item with memoryview's conversions: `TypeError` for a value of the wrong
 /// type, `ValueError` for one out of range; `f` stores out-of-range floats as infinities.
-fn pack_native(code: u8, format: &str, value: &Value, out: &mut [u8]) -> Result<(), ViewError> {
+fn pack_native(code: NativeCode, format: &str, value: &Value, out: &mut [u8]) -> Result<(), ViewError> {
     let bad_type = || ViewError::InvalidType(format.to_owned());
     let bad_value = || ViewError::InvalidValue(format.to_owned());
     let int = || -> Result<i128, ViewError> {
@@ -107,45 +216,56 @@ fn pack_native(code: u8, format: &str, value: &Value, out: &mut [u8]) -> Result<
             Err(bad_value())
         }
     };
-    match code {
-        b'c' => match value {
-            Value::Bytes(b) if b.len() == 1 => out[0] = b[0],
+    let float = || -> Result<f64, ViewError> {
+        match value {
+            Value::Float(f) => Ok(*f),
+            Value::Int(i) => Ok(*i as f64),
+            Value::Bool(b) => Ok(f64::from(u8::from(*b))),
+            Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(bad_value),
+            _ => Err(bad_type()),
+        }
+    };
+    let mut buf = [0u8; 8];
+    let bytes: &[u8] = match code {
+        NativeCode::Char => match value {
+            Value::Bytes(b) if b.len() == 1 => b,
             Value::Bytes(_) => return Err(bad_value()),
             _ => return Err(bad_type()),
         },
-        b'?' => out[0] = u8::from(value.truthy()),
-        b'b' => out[0] = in_range(int()?, -128, 127)? as i8 as u8,
-        b'B' => out[0] = in_range(int()?, 0, 255)? as u8,
-        b'h' => out.copy_from_slice(&(in_range(int()?, -32768, 32767)? as i16).to_ne_bytes()),
-        b'H' => out.copy_from_slice(&(in_range(int()?, 0, 65535)? as u16).to_ne_bytes()),
-        b'i' => out.copy_from_slice(&(in_range(int()?, i32::MIN.into(), i32::MAX.into())? as i32).to_ne_bytes()),
-        b'I' => out.copy_from_slice(&(in_range(int()?, 0, u32::MAX.into())? as u32).to_ne_bytes()),
-        b'l' | b'q' | b'n' => {
-            out.copy_from_slice(&(in_range(int()?, i64::MIN.into(), i64::MAX.into())? as i64).to_ne_bytes())
+        NativeCode::Bool => {
+            buf[0] = u8::from(value.truthy());
+            &buf[..1]
         }
-        b'L' | b'Q' | b'N' => out.copy_from_slice(&(in_range(int()?, 0, u64::MAX.into())? as u64).to_ne_bytes()),
-        b'P' => {
-            // `PyLong_AsVoidPtr`: negative values wrap.
-            let i = in_range(int()?, i64::MIN.into(), u64::MAX.into())?;
-            out.copy_from_slice(&(i as u64).to_ne_bytes())
+        NativeCode::I8 => put(&mut buf, &(in_range(int()?, -128, 127)? as i8).to_ne_bytes()),
+        NativeCode::U8 => put(&mut buf, &(in_range(int()?, 0, 255)? as u8).to_ne_bytes()),
+        NativeCode::I16 => put(&mut buf, &(in_range(int()?, -32768, 32767)? as i16).to_ne_bytes()),
+        NativeCode::U16 => put(&mut buf, &(in_range(int()?, 0, 65535)? as u16).to_ne_bytes()),
+        NativeCode::I32 => put(&mut buf, &(in_range(int()?, i32::MIN.into(), i32::MAX.into())? as i32).to_ne_bytes()),
+        NativeCode::U32 => put(&mut buf, &(in_range(int()?, 0, u32::MAX.into())? as u32).to_ne_bytes()),
+        NativeCode::I64(_) => {
+            put(&mut buf, &(in_range(int()?, i64::MIN.into(), i64::MAX.into())? as i64).to_ne_bytes())
         }
-        b'f' | b'd' => {
-            let x = match value {
-                Value::Float(f) => *f,
-                Value::Int(i) => *i as f64,
-                Value::Bool(b) => f64::from(u8::from(*b)),
-                Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(bad_value)?,
-                _ => return Err(bad_type()),
-            };
-            if code == b'f' {
-                out.copy_from_slice(&(x as f32).to_ne_bytes());
-            } else {
-                out.copy_from_slice(&x.to_ne_bytes());
-            }
+        NativeCode::U64(_) => put(&mut buf, &(in_range(int()?, 0, u64::MAX.into())? as u64).to_ne_bytes()),
+        // `PyLong_AsVoidPtr`: negative values wrap.
+        NativeCode::Pointer => {
+            put(&mut buf, &(in_range(int()?, i64::MIN.into(), u64::MAX.into())? as u64).to_ne_bytes())
         }
-        _ => return Err(ViewError::UnsupportedFormat(format.to_owned())),
+        // memoryview stores out-of-range floats as infinities (a plain C cast).
+        NativeCode::F32 => put(&mut buf, &(float()? as f32).to_ne_bytes()),
+        NativeCode::F64 => put(&mut buf, &float()?.to_ne_bytes()),
+    };
+    if out.len() != bytes.len() {
+        return Err(ViewError::UnsupportedFormat(format.to_owned()));
     }
+    out.copy_from_slice(bytes);
     Ok(())
+}
+
+/// Copies `src` to the start of `buf` and returns that part.
+fn put<'b>(buf: &'b mut [u8; 8], src: &[u8]) -> &'b [u8] {
+    let n = src.len().min(8);
+    buf[..n].copy_from_slice(&src[..n]);
+    &buf[..n]
 }
 
 #[cfg(test)]
@@ -154,20 +274,28 @@ mod tests {
 
     #[test]
     fn native_codes_round_trip_and_check_ranges() {
-        for (code, value) in
+        for (c, value) in
             [(b'b', Value::Int(-5)), (b'Q', Value::Int(1 << 63)), (b'?', Value::Bool(true)), (b'd', Value::Float(0.25))]
         {
-            let mut buf = vec![0u8; native_size(code)];
-            let fmt = char::from(code).to_string();
+            let code = NativeCode::from_char(c).unwrap();
+            let mut buf = vec![0u8; code.size()];
+            let fmt = char::from(c).to_string();
             pack_native(code, &fmt, &value, &mut buf).unwrap();
-            assert_eq!(unpack_native(code, &buf), value);
+            assert_eq!(code.unpack(&buf), Some(value));
+            assert_eq!(code.unpack(&[0; 9]), None, "a wrong length is refused, never a panic");
+        }
+        for &c in NATIVE_ITEM_CODES {
+            assert_eq!(NativeCode::from_char(c).map(NativeCode::char), Some(c));
         }
         let mut b = [0u8; 1];
-        assert!(matches!(pack_native(b'B', "B", &Value::Int(256), &mut b), Err(ViewError::InvalidValue(_))));
-        assert!(matches!(pack_native(b'B', "B", &Value::Float(1.0), &mut b), Err(ViewError::InvalidType(_))));
-        assert!(matches!(pack_native(b'c', "c", &Value::Bytes(vec![]), &mut b), Err(ViewError::InvalidValue(_))));
+        assert!(matches!(pack_native(NativeCode::U8, "B", &Value::Int(256), &mut b), Err(ViewError::InvalidValue(_))));
+        assert!(matches!(pack_native(NativeCode::U8, "B", &Value::Float(1.0), &mut b), Err(ViewError::InvalidType(_))));
+        assert!(matches!(
+            pack_native(NativeCode::Char, "c", &Value::Bytes(vec![]), &mut b),
+            Err(ViewError::InvalidValue(_))
+        ));
         let mut f = [0u8; 4];
-        pack_native(b'f', "f", &Value::Float(1e300), &mut f).unwrap();
+        pack_native(NativeCode::F32, "f", &Value::Float(1e300), &mut f).unwrap();
         assert_eq!(f32::from_ne_bytes(f), f32::INFINITY, "memoryview stores out-of-range floats as inf");
     }
 

@@ -25,18 +25,27 @@
 //! See [`guide::python_users`] for the feature-by-feature comparison with Python, and
 //! [`guide::buffers`] for the model (flags, layouts, strides, suboffsets, contiguity).
 
+#![deny(unsafe_code)]
+
 mod compare;
 mod error;
+// Unsafe code lives in three modules only (`#![deny(unsafe_code)]` everywhere else):
+// `raw` touches exporter memory through proven layouts, `typed` loads `T`s through the same
+// proof, and `exchange` makes and keeps the buffer protocol's promises at a view's edges.
+#[allow(unsafe_code)]
+mod exchange;
 mod items;
 mod key;
 mod output;
+#[allow(unsafe_code)]
 mod raw;
+#[allow(unsafe_code)]
 mod typed;
 mod view;
 
 pub use crate::error::ViewError;
 pub use crate::key::Key;
-pub use crate::typed::TypedView;
+pub use crate::typed::{Summable, TypedView};
 pub use crate::view::{MemoryView, Subscript};
 /// The buffer protocol's error type, re-exported for exporter implementations.
 ///

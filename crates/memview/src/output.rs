@@ -1,42 +1,12 @@
 //! Output: `tobytes`, `tolist`, `hex`, and the `Debug`/`Display` renderings.
 
-use crate::items::{unpack_native, ItemCodec};
-use crate::raw;
+use crate::items::ItemCodec;
+use crate::raw::alloc_bytes;
 use crate::{MemoryView, ViewError};
 use format_codec::Value;
 use smallvec::SmallVec;
 use std::fmt;
 use strided::Order;
-
-/// Calls `f` with every index of `shape` in C or F order (A means C).
-pub(crate) fn for_each_index(
-    shape: &[usize],
-    order: Order,
-    mut f: impl FnMut(&[isize]) -> Result<(), ViewError>,
-) -> Result<(), ViewError> {
-    if shape.contains(&0) {
-        return Ok(());
-    }
-    let n = shape.len();
-    let mut idx: SmallVec<[isize; 8]> = SmallVec::from_elem(0, n);
-    loop {
-        f(&idx)?;
-        // Advance the fastest-varying index first.
-        let mut k = 0;
-        loop {
-            if k == n {
-                return Ok(());
-            }
-            let d = if order == Order::F { k } else { n - 1 - k };
-            idx[d] += 1;
-            if idx[d] < shape[d] as isize {
-                break;
-            }
-            idx[d] = 0;
-            k += 1;
-        }
-    }
-}
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -63,39 +33,15 @@ impl MemoryView<'_> {
     /// ```
     pub fn to_bytes_in(&self, order: Order) -> Result<Vec<u8>, ViewError> {
         let live = self.live()?;
-        let l = &live.layout;
-        let mut out = vec![0u8; l.nbytes()];
-        if l.is_indirect() {
-            let size = l.itemsize();
-            let mut k = 0usize;
-            let order = if order == Order::F { Order::F } else { Order::C };
-            for_each_index(l.shape(), order, |idx| {
-                let addr = self.addr_of(idx)?;
-                // SAFETY: an in-range item address of a live view (see `MemoryView::read_at`).
-                unsafe { raw::read(addr, &mut out[k..k + size]) };
-                k += size;
-                Ok(())
-            })?;
-            return Ok(out);
-        }
-        let region = self.region()?;
-        region.with_slice(|mem| strided::copy_to_contiguous(mem, l, order, &mut out))?;
+        let mut out = alloc_bytes(live.layout().nbytes())?;
+        live.view.gather(order, &mut out)?;
         Ok(out)
     }
 
     /// Runs `f` over the view's items as C-order bytes: in place for a C-contiguous direct
     /// view, through a gathered copy otherwise. `f` must not run other views' code.
     pub(crate) fn with_c_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, ViewError> {
-        let l = &self.live()?.layout;
-        if !l.is_indirect() && l.is_c_contiguous() {
-            let (start, len) = (l.offset().max(0) as usize, l.nbytes());
-            if len == 0 {
-                return Ok(f(&[]));
-            }
-            return Ok(self.region()?.with_slice(|mem| f(&mem[start..start + len])));
-        }
-        let bytes = self.to_bytes()?;
-        Ok(f(&bytes))
+        self.live()?.view.with_c_bytes(f)
     }
 
     /// `tolist()`: the items as nested lists of values (the item itself for a 0-dim view).
@@ -112,15 +58,20 @@ impl MemoryView<'_> {
         if matches!(*live.codec, ItemCodec::Unsupported) {
             return Err(ViewError::UnsupportedFormat(live.format.to_string()));
         }
-        let l = &live.layout;
+        let l = live.layout();
         if l.ndim() == 0 {
             return self.get(&[]);
         }
         let size = l.itemsize();
         let items = self.with_c_bytes(|bytes| -> Result<Vec<Value>, ViewError> {
-            let mut items = Vec::with_capacity(l.len());
+            let mut items = Vec::new();
+            items.try_reserve_exact(l.len()).map_err(|_| ViewError::NoMemory(l.len()))?;
             match &*live.codec {
-                ItemCodec::Native(c) => items.extend(bytes.chunks_exact(size).map(|b| unpack_native(*c, b))),
+                ItemCodec::Native(c) => {
+                    for b in bytes.chunks_exact(size) {
+                        items.push(c.unpack(b).ok_or_else(|| ViewError::UnsupportedFormat(live.format.to_string()))?);
+                    }
+                }
                 codec => {
                     for b in bytes.chunks_exact(size) {
                         items.push(codec.unpack(&live.format, b)?);
@@ -203,12 +154,10 @@ pub(crate) fn hex_string(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) ->
     ascii_string(out)
 }
 
-/// A `String` of bytes `hex_bytes` wrote, without a second pass to validate them.
+/// A `String` of the bytes `hex_bytes` wrote: ASCII hex digits and an ASCII separator, so
+/// the (vectorised) UTF-8 check always passes.
 fn ascii_string(bytes: Vec<u8>) -> String {
-    debug_assert!(bytes.is_ascii());
-    // SAFETY: every byte comes from `HEX_PAIRS` (ASCII hex digits) or is a separator that
-    // `ascii_sep` checked to be ASCII, and an ASCII byte string is valid UTF-8.
-    unsafe { String::from_utf8_unchecked(bytes) }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Appends the hex of `bytes` to `out` (see [`hex_string`]).
@@ -251,7 +200,7 @@ pub(crate) fn debug(v: &MemoryView<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Resu
     match v.live() {
         Err(_) => f.write_str("MemoryView(released)"),
         Ok(live) => {
-            let l = &live.layout;
+            let l = live.layout();
             let mut s = f.debug_struct("MemoryView");
             s.field("format", &&*live.format)
                 .field("itemsize", &l.itemsize())
@@ -281,7 +230,7 @@ impl fmt::Display for MemoryView<'_> {
         let Ok(live) = self.live() else {
             return f.write_str("<released memory>");
         };
-        let l = &live.layout;
+        let l = live.layout();
         let dims: Vec<String> = l.shape().iter().map(usize::to_string).collect();
         let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
         write!(f, "<memory format='{}' shape={}{}>", live.format, shape, if live.readonly { " readonly" } else { "" })?;
@@ -311,6 +260,7 @@ impl fmt::Display for MemoryView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::for_each_index;
 
     #[test]
     fn hex_groups_from_the_right_or_the_left() {

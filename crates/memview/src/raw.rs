@@ -1,5 +1,28 @@
-//! The only module of this crate that touches memory: reads, writes and pointer loads at
-//! addresses a view computed, and short-lived byte slices over a view's memory block.
+//! The only module of this crate that turns layouts into memory accesses (with
+//! `memview::typed`, which reads `T`s through the same proof): one acquisition of an exporter,
+//! the [`Proven`] layouts over it, and every read, write, pointer load and short-lived byte
+//! slice of exporter memory.
+//!
+//! # The layout proof
+//!
+//! A [`Proven`] is a layout together with the acquisition it was proven against. Its fields
+//! are private to this module and it is made in three ways only, each of which proves that
+//! every byte the layout reaches is a byte the exporter promised:
+//!
+//! 1. [`Proven::acquire`]: the exporter's own layout (its direct part is checked against the
+//!    memory block here, the pointers of an indirect one are the exporter's promise 2), or,
+//!    for a request without `FORMAT` or `ND`, the same bytes seen as bytes: never a
+//!    flattening that walks past the items, never a pointer table as data.
+//! 2. [`Proven::select`]: a selection of the items of another `Proven` (a key, a slice, a
+//!    permutation). Every item of the result is an item of the source, so pointer dimensions
+//!    keep their meaning: they are never indexed away, moved, or given a suboffset below zero
+//!    (checked after the layout math, whatever the math did).
+//! 3. [`Proven::reinterpret`]: any other layout (casts, reshapes, field views, item bytes) over
+//!    a *direct* acquisition, checked against the memory block. Indirect acquisitions are
+//!    refused: their memory block is a pointer table.
+//!
+//! Every access below takes a `Proven` and in-range indices, so an unchecked layout cannot
+//! reach memory.
 //!
 //! # The aliasing rule (hard question 1)
 //!
@@ -11,9 +34,44 @@
 //! is the only one in use while it lives. Exporters promise (the `Exporter` safety contract)
 //! that nothing else writes the block while it is exported.
 
-use buffer_protocol::BufferInfo;
+use crate::ViewError;
+use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
+use smallvec::SmallVec;
+use std::rc::Rc;
+use strided::{Index, LayoutError, Order, Slice, StridedLayout};
 
-/// The memory block a descriptor lies in: its start and length, and whether it is writable.
+/// One acquisition of an exporter, shared by every view derived from it (CPython's managed
+/// buffer). The exporter's release runs exactly once, when the last view lets go.
+pub(crate) struct Acquisition<'a> {
+    /// Shared, not boxed: the exporter is put in place before it exports and never moves
+    /// again (an owned array exporter moved after `get_buffer` would leave the descriptor
+    /// pointing at its old place).
+    exporter: Rc<dyn Exporter + 'a>,
+    info: BufferInfo,
+}
+
+impl Drop for Acquisition<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `info` came from this exporter's `get_buffer` (in `Proven::acquire`); an
+        // `Acquisition` is dropped once, when the last view sharing it goes, and the
+        // descriptor with it.
+        unsafe { self.exporter.release_buffer(&self.info) };
+    }
+}
+
+impl Acquisition<'_> {
+    fn region(&self) -> Region {
+        Region { base: self.info.region_ptr().as_ptr(), len: self.info.region_len() }
+    }
+
+    /// Whether the exporter's own layout follows pointers: then its memory block is the
+    /// pointer table, and only selections of its items may be made.
+    fn indirect(&self) -> bool {
+        self.info.layout().is_indirect()
+    }
+}
+
+/// The memory block of an acquisition: its start and length.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Region {
     base: *mut u8,
@@ -21,26 +79,13 @@ pub(crate) struct Region {
 }
 
 impl Region {
-    /// The region of an exported descriptor.
-    pub(crate) fn of(info: &BufferInfo) -> Region {
-        Region { base: info.region_ptr().as_ptr(), len: info.region_len() }
-    }
-
-    /// The length of the block.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     /// The address `offset` bytes into the block (not dereferenced here).
     pub(crate) fn addr(&self, offset: isize) -> *mut u8 {
         self.base.wrapping_offset(offset)
     }
 
-    /// Runs `f` over the block as a shared byte slice.
-    ///
-    /// The caller (inside this crate) must hold a live acquisition of the exporter: the
-    /// `Managed` that owns the descriptor this region came from.
-    pub(crate) fn with_slice<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+    /// Runs `f` over the block as a shared byte slice. Callers hold the acquisition.
+    fn with_slice<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         // SAFETY: by the exporter's contract (`BufferInfo::new`, promise 1) the block is valid
         // for reads of `len` bytes while the acquisition the caller holds is alive, and nothing
         // writes it except views; per the module's aliasing rule no view writes during `f`,
@@ -49,15 +94,342 @@ impl Region {
         f(bytes)
     }
 
-    /// Runs `f` over the block as a mutable byte slice.
-    ///
-    /// The caller must hold a live acquisition of a *writable* descriptor of the block.
-    pub(crate) fn with_slice_mut<R>(&self, f: impl FnOnce(&mut [u8]) -> R) -> R {
-        // SAFETY: as in `with_slice`, and the descriptor is writable, so the block is valid for
-        // writes (promise 1); no other reference to the block exists during `f` (the module's
-        // aliasing rule), so this `&mut` is unique while it lives.
+    /// Runs `f` over the block as a mutable byte slice. Callers hold the acquisition of a
+    /// writable descriptor.
+    fn with_slice_mut<R>(&self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        // SAFETY: as in `with_slice`, and the descriptor is writable (checked by every caller
+        // through `Proven::writable`), so the block is valid for writes (promise 1); no other
+        // reference to the block exists during `f` (the aliasing rule), so it is unique.
         let bytes = unsafe { std::slice::from_raw_parts_mut(self.base, self.len) };
         f(bytes)
+    }
+}
+
+/// A selection of items: what [`Proven::select`] accepts on any acquisition.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Select<'k> {
+    /// NumPy basic indexing: integers (never of a pointer dimension), slices, `...`, new axes.
+    Key(&'k [Index]),
+    /// A slice of the first dimension.
+    Slice(Slice),
+    /// A reordering of the dimensions (never across a pointer dimension).
+    Permute(&'k [usize]),
+}
+
+/// A layout proven against the acquisition it holds (see the module documentation): every
+/// byte it reaches with in-range indices is memory the exporter lent.
+#[derive(Clone)]
+pub(crate) struct Proven<'a> {
+    acq: Rc<Acquisition<'a>>,
+    layout: StridedLayout,
+}
+
+/// How many dimensions of a layout follow a pointer.
+fn pointer_dims(l: &StridedLayout) -> usize {
+    l.suboffsets().map_or(0, |s| s.iter().filter(|&&x| x >= 0).count())
+}
+
+impl<'a> Proven<'a> {
+    /// Acquires `exporter` with the consumer's `flags`, and the layout the consumer sees:
+    /// the exporter's own with `FORMAT` and `ND`; without `FORMAT`, the same items seen as
+    /// bytes (a last dimension of `itemsize` bytes, stride 1, unless items are bytes);
+    /// without `ND` (C-contiguous, direct), one dimension of `len` bytes.
+    pub(crate) fn acquire(exporter: Rc<dyn Exporter + 'a>, flags: Flags) -> Result<Proven<'a>, ViewError> {
+        let info = exporter.get_buffer(flags)?;
+        let acq = Rc::new(Acquisition { exporter, info });
+        let full = acq.info.layout();
+        // Defence in depth: `BufferInfo::new` checked this already.
+        full.check_within(acq.info.region_len())?;
+        let layout = if acq.info.shape().is_none() {
+            // No ND: `BufferInfo::new` refused layouts that are not C-contiguous (and indirect
+            // ones, as INDIRECT implies ND), so the items are `nbytes` bytes from the offset.
+            if full.is_indirect() || !full.is_c_contiguous() {
+                return Err(BufferError::NotCContiguous.into());
+            }
+            StridedLayout::new(1, &[full.nbytes()], &[1], full.offset())?
+        } else if acq.info.format().is_none() && full.itemsize() != 1 {
+            item_bytes(full)?
+        } else {
+            full.clone()
+        };
+        Ok(Proven { acq, layout })
+    }
+
+    /// The layout.
+    pub(crate) fn layout(&self) -> &StridedLayout {
+        &self.layout
+    }
+
+    /// The acquisition's descriptor.
+    pub(crate) fn info(&self) -> &BufferInfo {
+        &self.acq.info
+    }
+
+    /// The exporter.
+    pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
+        &*self.acq.exporter
+    }
+
+    /// A selection of this layout's items (proof 2).
+    pub(crate) fn select(&self, sel: Select<'_>) -> Result<Proven<'a>, ViewError> {
+        let l = &self.layout;
+        let out = match sel {
+            Select::Key(key) => l.apply(key)?,
+            Select::Slice(s) => l.slice_dim(0, s)?,
+            Select::Permute(axes) => l.permute(axes)?,
+        };
+        // The proof does not rest on the layout math alone: a selection keeps every pointer
+        // dimension, with a suboffset that still means "follow the pointer".
+        if pointer_dims(&out) != pointer_dims(l) || out.itemsize() != l.itemsize() {
+            return Err(LayoutError::Indirect("a selection that changes pointer dimensions").into());
+        }
+        out.check_within(self.acq.info.region_len())?;
+        Ok(Proven { acq: Rc::clone(&self.acq), layout: out })
+    }
+
+    /// Any direct layout over the bytes of a direct acquisition (proof 3).
+    pub(crate) fn reinterpret(&self, layout: StridedLayout) -> Result<Proven<'a>, ViewError> {
+        if self.acq.indirect() || self.layout.is_indirect() || layout.is_indirect() {
+            return Err(LayoutError::Indirect("reinterpreting the memory").into());
+        }
+        layout.check_within(self.acq.info.region_len())?;
+        Ok(Proven { acq: Rc::clone(&self.acq), layout })
+    }
+
+    /// Whether the exporter lent the memory for writing.
+    fn writable(&self) -> Result<(), ViewError> {
+        if self.acq.info.readonly() {
+            return Err(ViewError::ReadOnly);
+        }
+        Ok(())
+    }
+
+    /// The address of the item at a full index (one per dimension, negative from the end),
+    /// following pointers.
+    fn item_addr(&self, index: &[isize]) -> Result<*mut u8, ViewError> {
+        let l = &self.layout;
+        if index.len() != l.ndim() {
+            return Err(LayoutError::TooManyIndices { ndim: l.ndim(), n: index.len() }.into());
+        }
+        let region = self.acq.region();
+        if !l.is_indirect() {
+            return Ok(region.addr(l.item_offset(index)?));
+        }
+        let mut p = region.addr(0);
+        for step in l.address_steps(index)? {
+            p = p.wrapping_offset(step.offset);
+            if let Some(s) = step.deref {
+                // SAFETY: `p` is the pointer slot of an in-range index of a layout proven
+                // against this live acquisition: a selection of the exporter's own items, so
+                // the slot is one the exporter's promise 2 covers (the first level lies in
+                // the region, checked by the proof).
+                p = unsafe { follow(p, s) };
+            }
+        }
+        Ok(p)
+    }
+
+    /// Checks a full index (one per dimension) against the shape, with CPython's errors.
+    pub(crate) fn check_index(&self, index: &[isize]) -> Result<(), ViewError> {
+        let l = &self.layout;
+        if index.len() != l.ndim() {
+            return Err(LayoutError::TooManyIndices { ndim: l.ndim(), n: index.len() }.into());
+        }
+        for (d, &i) in index.iter().enumerate() {
+            l.wrap_index(d, i)?;
+        }
+        Ok(())
+    }
+
+    /// Copies the item at a full index into `out` (exactly `itemsize` bytes).
+    pub(crate) fn read_item(&self, index: &[isize], out: &mut [u8]) -> Result<(), ViewError> {
+        self.item_len(out.len())?;
+        let addr = self.item_addr(index)?;
+        // SAFETY: `addr` is the item at an in-range index of a proven layout of a live
+        // acquisition, and an item is `itemsize` = `out.len()` bytes.
+        unsafe { read(addr, out) };
+        Ok(())
+    }
+
+    /// Writes `src` (exactly `itemsize` bytes) to the item at a full index.
+    pub(crate) fn write_item(&self, index: &[isize], src: &[u8]) -> Result<(), ViewError> {
+        self.writable()?;
+        self.item_len(src.len())?;
+        let addr = self.item_addr(index)?;
+        // SAFETY: as in `read_item`, and the exporter lent the memory writable (promise 1).
+        unsafe { write(addr, src) };
+        Ok(())
+    }
+
+    fn item_len(&self, n: usize) -> Result<(), ViewError> {
+        if n != self.layout.itemsize() {
+            return Err(LayoutError::OutOfBounds { low: 0, high: self.layout.itemsize() as isize, len: n }.into());
+        }
+        Ok(())
+    }
+
+    /// Gathers the items into `out` (exactly `nbytes` long) in `order`.
+    pub(crate) fn gather(&self, order: Order, out: &mut [u8]) -> Result<(), ViewError> {
+        let l = &self.layout;
+        if !l.is_indirect() {
+            self.acq.region().with_slice(|mem| strided::copy_to_contiguous(mem, l, order, out))?;
+            return Ok(());
+        }
+        if out.len() != l.nbytes() {
+            return Err(LayoutError::OutOfBounds { low: 0, high: l.nbytes() as isize, len: out.len() }.into());
+        }
+        let order = if order == Order::F { Order::F } else { Order::C };
+        let mut chunks = out.chunks_exact_mut(l.itemsize());
+        for_each_index(l.shape(), order, |idx| match chunks.next() {
+            Some(item) => self.read_item(idx, item),
+            None => Ok(()),
+        })
+    }
+
+    /// Scatters C-order bytes (exactly `nbytes`) into the items.
+    pub(crate) fn scatter(&self, bytes: &[u8]) -> Result<(), ViewError> {
+        self.writable()?;
+        let l = &self.layout;
+        if !l.is_indirect() {
+            self.acq.region().with_slice_mut(|mem| strided::copy_from_contiguous(bytes, mem, l, Order::C))?;
+            return Ok(());
+        }
+        if bytes.len() != l.nbytes() {
+            return Err(LayoutError::OutOfBounds { low: 0, high: l.nbytes() as isize, len: bytes.len() }.into());
+        }
+        let mut chunks = bytes.chunks_exact(l.itemsize());
+        for_each_index(l.shape(), Order::C, |idx| match chunks.next() {
+            Some(item) => self.write_item(idx, item),
+            None => Ok(()),
+        })
+    }
+
+    /// Writes one item's bytes (exactly `itemsize`) to every item, allocating nothing.
+    pub(crate) fn fill(&self, item: &[u8]) -> Result<(), ViewError> {
+        self.writable()?;
+        self.item_len(item.len())?;
+        let l = &self.layout;
+        if l.is_indirect() {
+            return for_each_index(l.shape(), Order::C, |idx| self.write_item(idx, item));
+        }
+        let size = item.len();
+        self.acq.region().with_slice_mut(|mem| -> Result<(), ViewError> {
+            let mut missed = false;
+            strided::for_each_offset(l, Order::C, |o| {
+                // In range by the proof; `get_mut` keeps even a broken proof from panicking.
+                match usize::try_from(o).ok().and_then(|o| mem.get_mut(o..o.checked_add(size)?)) {
+                    Some(dst) => dst.copy_from_slice(item),
+                    None => missed = true,
+                }
+            })?;
+            if missed {
+                return Err(LayoutError::OutOfBounds { low: l.offset(), high: l.offset(), len: mem.len() }.into());
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` over the items as C-order bytes: in place for a C-contiguous direct layout,
+    /// through a gathered copy otherwise. `f` runs no view code.
+    pub(crate) fn with_c_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, ViewError> {
+        let l = &self.layout;
+        if !l.is_indirect() && l.is_c_contiguous() {
+            let len = l.nbytes();
+            if len == 0 {
+                return Ok(f(&[]));
+            }
+            let start = usize::try_from(l.offset()).map_err(|_| LayoutError::Overflow("offset"))?;
+            return self.acq.region().with_slice(|mem| {
+                let bytes = start.checked_add(len).and_then(|end| mem.get(start..end));
+                bytes.map(f).ok_or_else(|| LayoutError::OutOfBounds { low: l.offset(), high: 0, len: mem.len() }.into())
+            });
+        }
+        let mut out = alloc_bytes(l.nbytes())?;
+        self.gather(Order::C, &mut out)?;
+        Ok(f(&out))
+    }
+
+    /// The region and layout of a direct proven layout, for typed loads (`memview::typed`),
+    /// which rely on this proof: every item at an in-range index lies within the region.
+    pub(crate) fn direct(&self) -> Option<(Region, &StridedLayout)> {
+        (!self.layout.is_indirect()).then(|| (self.acq.region(), &self.layout))
+    }
+
+    /// A descriptor of this layout for a consumer of a view (re-export), answering `flags`.
+    pub(crate) fn descriptor(&self, format: &str, readonly: bool, flags: Flags) -> Result<BufferInfo, BufferError> {
+        let info = &self.acq.info;
+        // SAFETY: the descriptor repeats this live acquisition's region and promises (the view
+        // holding this `Proven` keeps the acquisition alive while the export lasts) with a
+        // proven layout: its direct part lies in the region, and it reaches through pointers
+        // only items the exporter's own layout reaches (proof 2), with suboffsets that mean
+        // what PEP 3118 says. Read-only stays read-only: a writable flag is only given where
+        // the exporter lent the memory writable.
+        unsafe {
+            BufferInfo::new(
+                info.region_ptr(),
+                info.region_len(),
+                self.layout.clone(),
+                format,
+                readonly || info.readonly(),
+                flags,
+            )
+        }
+    }
+}
+
+/// The items of a layout seen as bytes: one more dimension of `itemsize` bytes, stride 1.
+fn item_bytes(l: &StridedLayout) -> Result<StridedLayout, ViewError> {
+    if l.itemsize() == 1 {
+        return Ok(l.clone());
+    }
+    let mut shape: SmallVec<[usize; 8]> = l.shape().into();
+    let mut strides: SmallVec<[isize; 8]> = l.strides().into();
+    shape.push(l.itemsize());
+    strides.push(1);
+    let mut out = StridedLayout::new(1, &shape, &strides, l.offset())?;
+    if let Some(subs) = l.suboffsets() {
+        let mut subs: SmallVec<[isize; 8]> = subs.into();
+        subs.push(-1);
+        out = out.with_suboffsets(&subs)?;
+    }
+    Ok(out)
+}
+
+/// A zeroed byte buffer of `n` bytes, or a `MemoryError`-kind error if it cannot be had.
+pub(crate) fn alloc_bytes(n: usize) -> Result<Vec<u8>, ViewError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| ViewError::NoMemory(n))?;
+    v.resize(n, 0);
+    Ok(v)
+}
+
+/// Calls `f` with every index of `shape` in C or F order (A means C).
+pub(crate) fn for_each_index(
+    shape: &[usize],
+    order: Order,
+    mut f: impl FnMut(&[isize]) -> Result<(), ViewError>,
+) -> Result<(), ViewError> {
+    if shape.contains(&0) {
+        return Ok(());
+    }
+    let n = shape.len();
+    let mut idx: SmallVec<[isize; 8]> = SmallVec::from_elem(0, n);
+    loop {
+        f(&idx)?;
+        // Advance the fastest-varying index first.
+        let mut k = 0;
+        loop {
+            if k == n {
+                return Ok(());
+            }
+            let d = if order == Order::F { k } else { n - 1 - k };
+            if idx[d] + 1 < shape[d] as isize {
+                idx[d] += 1;
+                break;
+            }
+            idx[d] = 0;
+            k += 1;
+        }
     }
 }
 
@@ -65,10 +437,8 @@ impl Region {
 ///
 /// # Safety
 ///
-/// `addr` must be valid for reads of `out.len()` bytes: an item address a view computed from
-/// a live acquisition (checked bounds for direct layouts, the exporter's promise 2 for
-/// indirect ones).
-pub(crate) unsafe fn read(addr: *const u8, out: &mut [u8]) {
+/// `addr` must be valid for reads of `out.len()` bytes.
+unsafe fn read(addr: *const u8, out: &mut [u8]) {
     // SAFETY: the caller guarantees `addr` is readable for `out.len()` bytes; `out` is a
     // distinct Rust allocation, so the two do not overlap; byte copies need no alignment.
     unsafe { std::ptr::copy_nonoverlapping(addr, out.as_mut_ptr(), out.len()) }
@@ -78,9 +448,8 @@ pub(crate) unsafe fn read(addr: *const u8, out: &mut [u8]) {
 ///
 /// # Safety
 ///
-/// `addr` must be valid for writes of `src.len()` bytes: an item address of a writable view
-/// computed from a live acquisition.
-pub(crate) unsafe fn write(addr: *mut u8, src: &[u8]) {
+/// `addr` must be valid for writes of `src.len()` bytes.
+unsafe fn write(addr: *mut u8, src: &[u8]) {
     // SAFETY: the caller guarantees `addr` is writable for `src.len()` bytes; `src` is a
     // distinct Rust allocation (a scratch buffer), so they do not overlap.
     unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), addr, src.len()) }
@@ -90,9 +459,8 @@ pub(crate) unsafe fn write(addr: *mut u8, src: &[u8]) {
 ///
 /// # Safety
 ///
-/// `addr` must be valid for reads of a pointer: a slot of an indirect layout reached from a
-/// live acquisition (the exporter's promise 2).
-pub(crate) unsafe fn follow(addr: *const u8, suboffset: isize) -> *mut u8 {
+/// `addr` must be valid for reads of a pointer.
+unsafe fn follow(addr: *const u8, suboffset: isize) -> *mut u8 {
     // SAFETY: the caller guarantees a readable pointer-sized slot; it may be unaligned.
     let stored = unsafe { std::ptr::read_unaligned(addr.cast::<usize>()) };
     // Exporters store exposed addresses (see `NdArray::into_pil`), so the provenance is

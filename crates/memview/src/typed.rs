@@ -54,13 +54,13 @@ impl<'a> MemoryView<'a> {
         let live = self.live()?;
         let mismatch =
             || ViewError::TypeMismatch { format: live.format.to_string(), rust_type: std::any::type_name::<T>() };
-        if !format_matches::<T>(&live.format) || live.layout.itemsize() != std::mem::size_of::<T>() {
+        if !format_matches::<T>(&live.format) || live.layout().itemsize() != std::mem::size_of::<T>() {
             return Err(mismatch());
         }
-        if live.layout.is_indirect() {
+        let Some((region, layout)) = live.view.direct() else {
             return Err(ViewError::NotImplemented("typed views of indirect (suboffset) layouts are not supported"));
-        }
-        Ok(TypedView { view: self, layout: live.layout.clone(), region: self.region()?, _item: PhantomData })
+        };
+        Ok(TypedView { view: self, layout: layout.clone(), region, _item: PhantomData })
     }
 }
 
@@ -152,40 +152,95 @@ impl<T: Element> TypedView<'_, '_, T> {
         out
     }
 
-    /// The sum of the items (for numbers). Each run of items is summed with four partial
-    /// sums, as NumPy and ndarray do, so float results may differ from a strictly sequential
-    /// sum in the last bits.
+    /// The sum of the items, as NumPy's `sum` computes it: integers add into a 64-bit
+    /// accumulator (`i64` for signed, `u64` for unsigned items) that wraps on overflow, never
+    /// panicking; floats add in their own type. Each run of items is summed with four
+    /// partial sums, as NumPy and ndarray do, so float results may differ from a strictly
+    /// sequential sum in the last bits.
     ///
     /// ```
     /// let data: Vec<i32> = (1..=10).collect();
     /// let v = memview::MemoryView::new(&data).unwrap();
-    /// assert_eq!(v.typed::<i32>().unwrap().sum(), 55);
+    /// assert_eq!(v.typed::<i32>().unwrap().sum(), 55i64);
+    /// let bytes = [200u8, 100];
+    /// assert_eq!(memview::MemoryView::new(&bytes[..]).unwrap().typed::<u8>().unwrap().sum(), 300u64);
     /// ```
-    pub fn sum(&self) -> T
+    pub fn sum(&self) -> T::Total
     where
-        T: std::ops::Add<Output = T> + Default,
+        T: Summable,
     {
         let base = self.region.addr(0);
-        let mut total = T::default();
+        let mut total = T::Total::default();
         let _ = strided::for_each_run(&self.layout, Order::C, |first, n, stride| {
             let at = |k: usize| base.wrapping_offset(first + k as isize * stride).cast::<T>();
-            let mut acc = [T::default(); 4];
+            let mut acc = [T::Total::default(); 4];
             let mut k = 0;
             while k + 4 <= n {
                 for (j, a) in acc.iter_mut().enumerate() {
                     // SAFETY: `k + j < n`: an in-range item of a layout checked against the live
                     // region (see `get`).
-                    *a = *a + unsafe { std::ptr::read_unaligned(at(k + j)) };
+                    *a = T::add(*a, unsafe { std::ptr::read_unaligned(at(k + j)) });
                 }
                 k += 4;
             }
             while k < n {
                 // SAFETY: as above, `k < n`.
-                acc[0] = acc[0] + unsafe { std::ptr::read_unaligned(at(k)) };
+                acc[0] = T::add(acc[0], unsafe { std::ptr::read_unaligned(at(k)) });
                 k += 1;
             }
-            total = total + ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+            total = T::merge(total, T::merge(T::merge(acc[0], acc[1]), T::merge(acc[2], acc[3])));
         });
         total
     }
 }
+
+/// Item types [`TypedView::sum`] can add up, and the accumulator NumPy would use.
+///
+/// ```
+/// use memview::Summable;
+/// assert_eq!(<i8 as Summable>::add(0i64, -3), -3i64);
+/// assert_eq!(<u8 as Summable>::merge(u64::MAX, 1), 0, "integer totals wrap");
+/// ```
+pub trait Summable: Element {
+    /// The accumulator: `i64`, `u64`, or the float type itself.
+    type Total: Copy + Default + PartialEq + std::fmt::Debug;
+    /// Adds one item to a total.
+    fn add(total: Self::Total, item: Self) -> Self::Total;
+    /// Adds two totals.
+    fn merge(a: Self::Total, b: Self::Total) -> Self::Total;
+}
+
+macro_rules! summable_int {
+    ($total:ty: $($t:ty),*) => {$(
+        impl Summable for $t {
+            type Total = $total;
+            #[inline(always)]
+            fn add(total: $total, item: $t) -> $total {
+                total.wrapping_add(item as $total)
+            }
+            #[inline(always)]
+            fn merge(a: $total, b: $total) -> $total {
+                a.wrapping_add(b)
+            }
+        }
+    )*};
+}
+summable_int!(i64: i8, i16, i32, i64, isize);
+summable_int!(u64: u8, u16, u32, u64, usize);
+
+macro_rules! summable_float {
+    ($($t:ty),*) => {$(
+        impl Summable for $t {
+            type Total = $t;
+            #[inline(always)]
+            fn add(total: $t, item: $t) -> $t {
+                total + item
+            }
+            #[inline(always)]
+            fn merge(a: $t, b: $t) -> $t {
+                a + b
+            }
+        }
+    )*};
+}
+summable_float!(f32, f64);

@@ -1,43 +1,31 @@
 //! The [`MemoryView`] type: construction, attributes, indexing, slicing, casting, writing.
 
-use crate::items::{native_size, ItemCodec};
-use crate::raw::{self, Region};
+use crate::items::{ItemCodec, NativeCode};
+use crate::raw::{Proven, Select};
 use crate::{Key, ViewError};
-use buffer_protocol::{Access, BufferInfo, ByteArray, Exporter, Flags, MutSlice, RawMemory};
+use buffer_protocol::{Access, BufferInfo, ByteArray, Exporter, Flags, MutSlice};
 use format_codec::Value;
 use smallvec::SmallVec;
 use std::cell::Cell;
 use std::rc::Rc;
 use strided::{Index, Order, StridedLayout};
 
-/// One acquisition of an exporter, shared by every view derived from it (CPython's managed
-/// buffer). The exporter's release runs exactly once, when the last view lets go.
-pub(crate) struct Managed<'a> {
-    /// Shared, not boxed: the exporter is put in place before it exports and never moves
-    /// again (an owned array exporter moved after `get_buffer` would leave the descriptor
-    /// pointing at its old place).
-    exporter: Rc<dyn Exporter + 'a>,
-    info: BufferInfo,
-}
-
-impl Drop for Managed<'_> {
-    fn drop(&mut self) {
-        // SAFETY: `info` came from this exporter's `get_buffer` (in `with_flags`); `Managed`
-        // is dropped once, when the last view sharing it goes, and the descriptor with it.
-        unsafe { self.exporter.release_buffer(&self.info) };
-    }
-}
-
-/// A live view: its acquisition, its own layout over the acquisition's memory block, its
-/// format, and the count of buffers exported from it.
+/// A live view: its proven layout (which holds the acquisition), its format, and the count
+/// of buffers exported from it.
 #[derive(Clone)]
 pub(crate) struct Live<'a> {
-    pub(crate) mbuf: Rc<Managed<'a>>,
-    pub(crate) layout: StridedLayout,
+    pub(crate) view: Proven<'a>,
     pub(crate) format: Rc<str>,
     pub(crate) codec: Rc<ItemCodec>,
     pub(crate) readonly: bool,
-    exports: Rc<Cell<usize>>,
+    pub(crate) exports: Rc<Cell<usize>>,
+}
+
+impl Live<'_> {
+    /// The view's layout.
+    pub(crate) fn layout(&self) -> &StridedLayout {
+        self.view.layout()
+    }
 }
 
 /// What a subscript gives: one item or a new view.
@@ -77,7 +65,7 @@ pub enum Subscript<'a> {
 /// assert_eq!(&data, b"Jython");
 /// ```
 pub struct MemoryView<'a> {
-    live: Option<Live<'a>>,
+    pub(crate) live: Option<Live<'a>>,
 }
 
 impl std::fmt::Debug for MemoryView<'_> {
@@ -121,22 +109,12 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
         let exporter: Rc<dyn Exporter + 'a> = Rc::new(exporter);
-        let info = exporter.get_buffer(flags)?;
-        let mbuf = Rc::new(Managed { exporter, info });
-        let info = &mbuf.info;
-        let full = info.layout();
-        let layout = if info.shape().is_some() && info.format().is_some() {
-            full.clone()
-        } else {
-            // Without ND or FORMAT the consumer sees plain bytes: 1-D, `len` items of format
-            // "B" (CPython keeps the old itemsize here, so `calcsize(format) != itemsize`; we
-            // keep the two consistent instead).
-            StridedLayout::new(1, &[full.nbytes()], &[1], full.offset())?
-        };
-        let format: Rc<str> = Rc::from(info.format().unwrap_or("B"));
+        let view = Proven::acquire(exporter, flags)?;
+        let format: Rc<str> = Rc::from(view.info().format().unwrap_or("B"));
         let codec = Rc::new(ItemCodec::new(&format));
-        let readonly = info.readonly();
-        Ok(MemoryView { live: Some(Live { mbuf, layout, format, codec, readonly, exports: Rc::new(Cell::new(0)) }) })
+        codec.check_itemsize(&format, view.layout().itemsize())?;
+        let readonly = view.info().readonly();
+        Ok(MemoryView { live: Some(Live { view, format, codec, readonly, exports: Rc::new(Cell::new(0)) }) })
     }
 
     /// A read-only view of bytes (`memoryview(bytes)`).
@@ -168,59 +146,6 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn from_mut_slice<T: buffer_protocol::Element>(data: &'a mut [T]) -> MemoryView<'a> {
         MemoryView::new(MutSlice::new(data)).unwrap_or(MemoryView { live: None })
-    }
-
-    /// A view of raw memory (`PyMemoryView_FromMemory`): format `"B"`, read-only for
-    /// [`Access::Read`].
-    ///
-    /// # Safety
-    ///
-    /// The promises of [`RawMemory::new`] for the lifetime `'a` of the view and of every view
-    /// derived from it: `ptr` valid for `len` bytes (writable with `Access::Write`), and no
-    /// other access to the memory meanwhile.
-    ///
-    /// ```
-    /// use memview::{Access, MemoryView};
-    /// let mut data = *b"abc";
-    /// // SAFETY: `data` outlives the view and is not used while the view lives.
-    /// let v = unsafe { MemoryView::from_memory(data.as_mut_ptr(), 3, Access::Read) };
-    /// assert!(v.readonly().unwrap());
-    /// assert!(v.set(0, &0.into()).is_err());
-    /// ```
-    pub unsafe fn from_memory(ptr: *mut u8, len: usize, access: Access) -> MemoryView<'a> {
-        // SAFETY: the caller's promises are those of `RawMemory::new`.
-        let raw = unsafe { RawMemory::new(ptr, len, access) };
-        MemoryView::new(raw).unwrap_or(MemoryView { live: None })
-    }
-
-    /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no
-    /// exporter to release.
-    ///
-    /// # Safety
-    ///
-    /// The memory the descriptor describes must stay valid, as [`BufferInfo::new`] requires,
-    /// for the lifetime `'a` of the view and of every view derived from it.
-    pub unsafe fn from_buffer(info: BufferInfo) -> Result<MemoryView<'a>, ViewError> {
-        struct Borrowed(BufferInfo);
-        // SAFETY: the caller promises the descriptor's memory stays valid for `'a`, which
-        // bounds the life of this exporter (it is owned by the view).
-        unsafe impl Exporter for Borrowed {
-            fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
-                let i = &self.0;
-                // SAFETY: the same memory under the same caller promise.
-                unsafe {
-                    BufferInfo::new(
-                        i.region_ptr(),
-                        i.region_len(),
-                        i.layout().clone(),
-                        i.exporter_format(),
-                        i.readonly(),
-                        flags,
-                    )
-                }
-            }
-        }
-        MemoryView::new(Borrowed(info))
     }
 
     /// A contiguous view of an exporter in `order`, or a contiguous copy if it is not
@@ -269,15 +194,19 @@ impl<'a> MemoryView<'a> {
         self.live.as_ref().ok_or(ViewError::Released)
     }
 
-    pub(crate) fn derived(&self, layout: StridedLayout) -> Result<MemoryView<'a>, ViewError> {
+    /// A view of a selection of this view's items (a key, a slice, a permutation).
+    pub(crate) fn selected(&self, sel: Select<'_>) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
-        // For indirect layouts this checks the pointer-table part (see `StridedLayout::extent`).
-        layout.check_within(Region::of(&live.mbuf.info).len())?;
-        Ok(MemoryView { live: Some(Live { layout, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
+        let view = live.view.select(sel)?;
+        Ok(MemoryView { live: Some(Live { view, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
     }
 
-    pub(crate) fn region(&self) -> Result<Region, ViewError> {
-        Ok(Region::of(&self.live()?.mbuf.info))
+    /// A view of another layout of this view's memory (casts, reshapes, fields): direct
+    /// acquisitions only, checked against the memory block.
+    pub(crate) fn reinterpreted(&self, layout: StridedLayout) -> Result<MemoryView<'a>, ViewError> {
+        let live = self.live()?;
+        let view = live.view.reinterpret(layout)?;
+        Ok(MemoryView { live: Some(Live { view, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
     }
 
     /// `obj`: the exporter this view's acquisition came from.
@@ -291,7 +220,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     #[doc(alias = "obj")]
     pub fn exporter(&self) -> Result<&(dyn Exporter + 'a), ViewError> {
-        Ok(&*self.live()?.mbuf.exporter)
+        Ok(self.live()?.view.exporter())
     }
 
     /// `PyMemoryView_GET_BUFFER`: a descriptor of this view (its layout, format and
@@ -308,22 +237,9 @@ impl<'a> MemoryView<'a> {
     }
 
     /// A descriptor of this view answering `flags` (the checks of `memory_getbuf`).
-    fn descriptor(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
+    pub(crate) fn descriptor(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
         let live = self.live.as_ref().ok_or(buffer_protocol::BufferError::Released)?;
-        let info = &live.mbuf.info;
-        // SAFETY: the descriptor repeats the acquisition's own region and promises (the view
-        // holds the acquisition) with this view's layout, which was checked against that
-        // region when the view was made, and its read-only flag.
-        unsafe {
-            BufferInfo::new(
-                info.region_ptr(),
-                info.region_len(),
-                live.layout.clone(),
-                live.format.to_string(),
-                live.readonly,
-                flags,
-            )
-        }
+        live.view.descriptor(&live.format, live.readonly, flags)
     }
 
     /// `iter(m)`: the items of a 1-D view, with CPython's errors for other views (the format
@@ -338,7 +254,7 @@ impl<'a> MemoryView<'a> {
     /// assert!(v.index(&9.into()).is_err());
     /// ```
     pub fn iter(&self) -> Result<impl Iterator<Item = Result<Value, ViewError>> + '_, ViewError> {
-        let l = &self.live()?.layout;
+        let l = self.live()?.layout();
         match l.ndim() {
             0 => return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory")),
             1 => {}
@@ -418,7 +334,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.layout().unwrap().strides(), &[1]);
     /// ```
     pub fn layout(&self) -> Result<&StridedLayout, ViewError> {
-        Ok(&self.live()?.layout)
+        Ok(self.live()?.layout())
     }
 
     /// `format`: the item format, exactly as the exporter or `cast` gave it.
@@ -436,7 +352,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(memview::MemoryView::new(&[1.0f64][..]).unwrap().itemsize().unwrap(), 8);
     /// ```
     pub fn itemsize(&self) -> Result<usize, ViewError> {
-        Ok(self.live()?.layout.itemsize())
+        Ok(self.live()?.layout().itemsize())
     }
 
     /// `ndim`.
@@ -445,7 +361,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(memview::MemoryView::from_bytes(b"abcd").cast_shape("B", &[2, 2]).unwrap().ndim().unwrap(), 2);
     /// ```
     pub fn ndim(&self) -> Result<usize, ViewError> {
-        Ok(self.live()?.layout.ndim())
+        Ok(self.live()?.layout().ndim())
     }
 
     /// `shape`.
@@ -454,7 +370,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(memview::MemoryView::from_bytes(b"abcd").cast_shape("B", &[2, 2]).unwrap().shape().unwrap(), vec![2, 2]);
     /// ```
     pub fn shape(&self) -> Result<Vec<usize>, ViewError> {
-        Ok(self.live()?.layout.shape().to_vec())
+        Ok(self.live()?.layout().shape().to_vec())
     }
 
     /// `strides`, in bytes.
@@ -464,7 +380,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.strides().unwrap(), vec![-2]);
     /// ```
     pub fn strides(&self) -> Result<Vec<isize>, ViewError> {
-        Ok(self.live()?.layout.strides().to_vec())
+        Ok(self.live()?.layout().strides().to_vec())
     }
 
     /// `suboffsets` (empty if the layout has none).
@@ -473,7 +389,7 @@ impl<'a> MemoryView<'a> {
     /// assert!(memview::MemoryView::from_bytes(b"a").suboffsets().unwrap().is_empty());
     /// ```
     pub fn suboffsets(&self) -> Result<Vec<isize>, ViewError> {
-        Ok(self.live()?.layout.suboffsets().map(<[isize]>::to_vec).unwrap_or_default())
+        Ok(self.live()?.layout().suboffsets().map(<[isize]>::to_vec).unwrap_or_default())
     }
 
     /// `nbytes`: the bytes of the items (`product(shape) × itemsize`).
@@ -483,7 +399,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.nbytes().unwrap(), 6);
     /// ```
     pub fn nbytes(&self) -> Result<usize, ViewError> {
-        Ok(self.live()?.layout.nbytes())
+        Ok(self.live()?.layout().nbytes())
     }
 
     /// `readonly`.
@@ -503,7 +419,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> Result<usize, ViewError> {
-        Ok(self.live()?.layout.shape().first().copied().unwrap_or(1))
+        Ok(self.live()?.layout().shape().first().copied().unwrap_or(1))
     }
 
     /// `c_contiguous`, as memoryview computes it.
@@ -537,7 +453,7 @@ impl<'a> MemoryView<'a> {
     }
 
     fn is_contiguous_in(&self, order: Order) -> Result<bool, ViewError> {
-        let l = &self.live()?.layout;
+        let l = self.live()?.layout();
         if l.is_indirect() {
             return Ok(false);
         }
@@ -551,56 +467,35 @@ impl<'a> MemoryView<'a> {
 
     // ----- addressing ----------------------------------------------------------------------
 
-    /// The address of the item at an index (one per dimension; negative from the end),
-    /// following suboffsets, with CPython's `IndexError`s.
-    pub(crate) fn addr_of(&self, index: &[isize]) -> Result<*mut u8, ViewError> {
+    /// Reads and decodes the item at a full index (one per dimension, negative from the end),
+    /// with CPython's `IndexError`s.
+    pub(crate) fn read_item(&self, index: &[isize]) -> Result<Value, ViewError> {
         let live = self.live()?;
-        let region = Region::of(&live.mbuf.info);
-        let mut p = region.addr(0);
-        for step in live.layout.address_steps(index)? {
-            p = p.wrapping_offset(step.offset);
-            if let Some(s) = step.deref {
-                // SAFETY: `p` is a pointer slot of an indirect layout reached from a live
-                // acquisition with in-range indices (exporter promise 2).
-                p = unsafe { raw::follow(p, s) };
-            }
-        }
-        Ok(p)
-    }
-
-    pub(crate) fn read_at(&self, addr: *const u8) -> Result<Value, ViewError> {
-        let live = self.live()?;
-        let size = live.layout.itemsize();
+        let size = live.layout().itemsize();
         if let ItemCodec::Native(code) = *live.codec {
-            if size <= 8 {
-                // Native items are at most 8 bytes: a fixed-size copy, no `memcpy` call.
-                let mut buf = [0u8; 8];
-                // SAFETY: as below, for the item's `size` bytes.
-                unsafe { raw::read(addr, &mut buf[..size]) };
-                return Ok(crate::items::unpack_native(code, &buf[..size]));
-            }
+            // Native items are at most 8 bytes: a fixed-size buffer, no allocation.
+            let mut buf = [0u8; 8];
+            let item = buf.get_mut(..size).ok_or(ViewError::UnsupportedFormat(live.format.to_string()))?;
+            live.view.read_item(index, item)?;
+            return code.unpack(item).ok_or_else(|| ViewError::UnsupportedFormat(live.format.to_string()));
         }
         let mut buf: SmallVec<[u8; 16]> = SmallVec::from_elem(0, size);
-        // SAFETY: `addr` is an item address computed by `addr_of` with in-range indices of a
-        // live view: within the checked region for direct layouts, or behind the exporter's
-        // promise 2 for indirect ones; an item is `itemsize` bytes.
-        unsafe { raw::read(addr, &mut buf) };
+        live.view.read_item(index, &mut buf)?;
         live.codec.unpack(&live.format, &buf)
     }
 
-    fn write_at(&self, addr: *mut u8, value: &Value) -> Result<(), ViewError> {
+    /// Encodes and writes `value` to the item at a full index; the index is checked before
+    /// the value, as CPython does.
+    fn write_item(&self, index: &[isize], value: &Value) -> Result<(), ViewError> {
         let live = self.live()?;
-        let mut buf: SmallVec<[u8; 16]> = SmallVec::from_elem(0, live.layout.itemsize());
+        live.view.check_index(index)?;
+        let mut buf: SmallVec<[u8; 16]> = SmallVec::from_elem(0, live.layout().itemsize());
         if !live.codec.is_native() {
             // Codec formats may have padding that packing leaves alone: start from the item.
-            // SAFETY: as in `read_at`.
-            unsafe { raw::read(addr, &mut buf) };
+            live.view.read_item(index, &mut buf)?;
         }
         live.codec.pack(&live.format, value, &mut buf)?;
-        // SAFETY: as in `read_at`, and the view is writable (checked by every caller), so the
-        // exporter's memory is writable there (promise 1).
-        unsafe { raw::write(addr, &buf) };
-        Ok(())
+        live.view.write_item(index, &buf)
     }
 
     fn check_item_format(&self) -> Result<(), ViewError> {
@@ -631,13 +526,7 @@ impl<'a> MemoryView<'a> {
         if index.len() < ndim {
             return Err(ViewError::NotImplemented("sub-views are not implemented"));
         }
-        let live = self.live()?;
-        if !live.layout.is_indirect() {
-            // Direct layouts: one checked offset computation, no pointer walk.
-            let off = live.layout.item_offset(index)?;
-            return self.read_at(Region::of(&live.mbuf.info).addr(off));
-        }
-        self.read_at(self.addr_of(index)?)
+        self.read_item(index)
     }
 
     /// `m[key]`: an item or a view, with CPython's dispatch, and NumPy's basic indexing where
@@ -654,7 +543,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn subscript(&self, key: &Key) -> Result<Subscript<'a>, ViewError> {
         let live = self.live()?;
-        let l = &live.layout;
+        let l = live.layout();
         let ndim = l.ndim();
         let entries = key.entries();
         if ndim == 0 {
@@ -672,7 +561,7 @@ impl<'a> MemoryView<'a> {
         match (key, ints) {
             (Key::One(Index::At(i)), _) if ndim == 1 => {
                 self.check_item_format()?;
-                Ok(Subscript::Item(self.read_at(self.addr_of(&[*i])?)?))
+                Ok(Subscript::Item(self.read_item(&[*i])?))
             }
             (Key::Tuple(_), Some(ix)) if ix.len() >= ndim => {
                 self.check_item_format()?;
@@ -694,8 +583,7 @@ impl<'a> MemoryView<'a> {
 
     /// The view a key selects (NumPy basic indexing).
     fn view_for(&self, entries: &[Index]) -> Result<MemoryView<'a>, ViewError> {
-        let layout = self.live()?.layout.apply(entries)?;
-        self.derived(layout)
+        self.selected(Select::Key(entries))
     }
 
     /// `m[key]` where the key must select a view (a slice, a sub-view); an error if it
@@ -724,8 +612,7 @@ impl<'a> MemoryView<'a> {
         if self.ndim()? == 0 {
             return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
         }
-        let layout = self.live()?.layout.slice_dim(0, slice)?;
-        self.derived(layout)
+        self.selected(Select::Slice(slice))
     }
 
     /// The view with its dimensions reversed (NumPy's `.T`).
@@ -735,8 +622,8 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.transpose().unwrap().to_bytes().unwrap(), b"adbecf");
     /// ```
     pub fn transpose(&self) -> Result<MemoryView<'a>, ViewError> {
-        let layout = self.live()?.layout.transpose()?;
-        self.derived(layout)
+        let axes: SmallVec<[usize; 8]> = (0..self.live()?.layout().ndim()).rev().collect();
+        self.selected(Select::Permute(&axes))
     }
 
     /// The view with its dimensions reordered.
@@ -746,8 +633,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.permute(&[2, 0, 1]).unwrap().shape().unwrap(), vec![3, 1, 2]);
     /// ```
     pub fn permute(&self, axes: &[usize]) -> Result<MemoryView<'a>, ViewError> {
-        let layout = self.live()?.layout.permute(axes)?;
-        self.derived(layout)
+        self.selected(Select::Permute(axes))
     }
 
     /// A view of the same items with another shape, where no copy is needed (beyond
@@ -758,8 +644,8 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.reshape(&[2, 3]).unwrap().to_bytes().unwrap(), b"fedcba");
     /// ```
     pub fn reshape(&self, shape: &[usize]) -> Result<MemoryView<'a>, ViewError> {
-        let layout = self.live()?.layout.reshape(shape)?;
-        self.derived(layout)
+        let layout = self.live()?.layout().reshape(shape)?;
+        self.reinterpreted(layout)
     }
 
     /// `m[key] = value` for a key that selects one item, with memoryview's conversions and
@@ -780,7 +666,7 @@ impl<'a> MemoryView<'a> {
         if live.readonly {
             return Err(ViewError::ReadOnly);
         }
-        let ndim = live.layout.ndim();
+        let ndim = live.layout().ndim();
         let entries = key.entries();
         if ndim == 0 {
             let ok = match &key {
@@ -791,17 +677,17 @@ impl<'a> MemoryView<'a> {
             if !ok {
                 return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
             }
-            return self.write_at(self.addr_of(&[])?, value);
+            return self.write_item(&[], value);
         }
         let ints: Option<SmallVec<[isize; 8]>> =
             entries.iter().map(|e| if let Index::At(i) = e { Some(*i) } else { None }).collect();
         match (&key, ints) {
-            (Key::One(Index::At(i)), _) if ndim == 1 => self.write_at(self.addr_of(&[*i])?, value),
+            (Key::One(Index::At(i)), _) if ndim == 1 => self.write_item(&[*i], value),
             (Key::Tuple(_), Some(ix)) if ix.len() >= ndim => {
                 if ix.len() > ndim {
                     return Err(strided::LayoutError::TooManyIndices { ndim, n: ix.len() }.into());
                 }
-                self.write_at(self.addr_of(&ix)?, value)
+                self.write_item(&ix, value)
             }
             // On CPython's own path a byte string is a buffer (format "B"): `m[0:2] = b"ab"`.
             (Key::One(Index::Slice(_)), _) if ndim == 1 => match value {
@@ -810,6 +696,10 @@ impl<'a> MemoryView<'a> {
                 // it before it looks at the slice.
                 _ => Err(ViewError::NotABuffer(value_type_name(value))),
             },
+            // CPython refuses slices of more than one dimension before anything else.
+            (Key::Tuple(_), _) if entries.iter().all(|e| matches!(e, Index::Slice(_))) && entries.len() > ndim => {
+                Err(ViewError::NotImplemented("memoryview slice assignments are currently restricted to ndim = 1"))
+            }
             // Beyond CPython: NumPy assigns a scalar (a byte string too, for `s` formats) to
             // every item of the selected view.
             _ => self.view_for(entries)?.fill(value),
@@ -831,15 +721,9 @@ impl<'a> MemoryView<'a> {
         if live.readonly {
             return Err(ViewError::ReadOnly);
         }
-        let l = &live.layout;
-        let size = l.itemsize();
-        let mut item: SmallVec<[u8; 16]> = SmallVec::from_elem(0, size);
+        let mut item: SmallVec<[u8; 16]> = SmallVec::from_elem(0, live.layout().itemsize());
         live.codec.pack(&live.format, value, &mut item)?;
-        let mut bytes = Vec::with_capacity(l.nbytes());
-        for _ in 0..l.len() {
-            bytes.extend_from_slice(&item);
-        }
-        self.write_bytes(&bytes)
+        live.view.fill(&item)
     }
 
     /// `m[key] = exporter`: [`assign`](Self::assign) from any exporter (requested with
@@ -874,8 +758,8 @@ impl<'a> MemoryView<'a> {
         if live.readonly {
             return Err(ViewError::ReadOnly);
         }
-        let target = match self.subscript_layout(key)? {
-            Some(layout) => self.derived(layout)?,
+        let target = match self.subscript_target(key)? {
+            Some(view) => view,
             None => {
                 // The key selects one item: a view is not a value of its format.
                 return Err(ViewError::InvalidType(live.format.to_string()));
@@ -883,7 +767,7 @@ impl<'a> MemoryView<'a> {
         };
         let src = source.live()?;
         let strip = |f: &str| f.strip_prefix('@').unwrap_or(f).to_owned();
-        let (tl, sl) = (&target.live()?.layout, &src.layout);
+        let (tl, sl) = (target.live()?.layout(), src.layout());
         if strip(&live.format) != strip(&src.format)
             || tl.itemsize() != sl.itemsize()
             || !crate::compare::equiv_shape(tl.shape(), sl.shape())
@@ -894,15 +778,15 @@ impl<'a> MemoryView<'a> {
         target.write_bytes(&bytes)
     }
 
-    /// The layout a key selects, or `None` if it selects one item.
-    fn subscript_layout(&self, key: &Key) -> Result<Option<StridedLayout>, ViewError> {
-        let l = &self.live()?.layout;
+    /// The view a key selects, or `None` if it selects one item.
+    fn subscript_target(&self, key: &Key) -> Result<Option<MemoryView<'a>>, ViewError> {
+        let l = self.live()?.layout();
         let ndim = l.ndim();
         let entries = key.entries();
         let all_ints = entries.iter().all(|e| matches!(e, Index::At(_)));
         if ndim == 0 {
             if entries.iter().all(|e| matches!(e, Index::Ellipsis)) {
-                return Ok(Some(l.clone()));
+                return Ok(Some(self.selected(Select::Key(entries))?));
             }
             return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
         }
@@ -912,7 +796,7 @@ impl<'a> MemoryView<'a> {
             }
             return Ok(None);
         }
-        Ok(Some(l.apply(entries)?))
+        Ok(Some(self.selected(Select::Key(entries))?))
     }
 
     /// Writes C-order bytes (exactly `nbytes`) into the view's items.
@@ -921,21 +805,7 @@ impl<'a> MemoryView<'a> {
         if live.readonly {
             return Err(ViewError::ReadOnly);
         }
-        let l = &live.layout;
-        if l.is_indirect() {
-            let size = l.itemsize();
-            let mut k = 0usize;
-            return crate::output::for_each_index(l.shape(), Order::C, |idx| {
-                let addr = self.addr_of(idx)?;
-                // SAFETY: an in-range item of a live, writable view (see `write_at`).
-                unsafe { raw::write(addr, &bytes[k..k + size]) };
-                k += size;
-                Ok(())
-            });
-        }
-        let region = self.region()?;
-        region.with_slice_mut(|mem| strided::copy_from_contiguous(bytes, mem, l, Order::C))?;
-        Ok(())
+        live.view.scatter(bytes)
     }
 
     // ----- views of the whole ----------------------------------------------------------------
@@ -991,28 +861,23 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn cast_with(&self, format: &str, shape: Option<&[i128]>) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
-        let l = &live.layout;
+        let l = live.layout();
         // memoryview's own contiguity flag (an empty strided 1-D slice is not contiguous).
         if !self.c_contiguous()? {
             return Err(strided::LayoutError::CastNotContiguous.into());
         }
         l.check_cast_source(shape.map(<[i128]>::len))?;
         let dest = cast_code(format).ok_or(ViewError::CastFormat)?;
-        let is_byte = |c: u8| matches!(c, b'b' | b'B' | b'c');
-        let src_byte = format_codec::Format::native_single_code(&live.format).is_some_and(is_byte);
-        if !src_byte && !is_byte(dest) {
+        let src_byte = NativeCode::of_format(&live.format).is_some_and(NativeCode::is_byte);
+        if !src_byte && !dest.is_byte() {
             return Err(strided::LayoutError::CastNonByte.into());
         }
-        let mut layout = l.cast_1d(native_size(dest))?;
+        let size = dest.size();
+        let mut layout = l.cast_1d(size)?;
         if let Some(shape) = shape {
-            layout = layout.cast_nd(native_size(dest), shape)?;
+            layout = layout.cast_nd(size, shape)?;
         }
-        let mut v = self.derived(layout)?;
-        if let Some(nl) = v.live.as_mut() {
-            nl.format = Rc::from(format);
-            nl.codec = Rc::new(ItemCodec::new(format));
-        }
-        Ok(v)
+        self.retyped(layout, format)
     }
 
     /// A column view of one named field of a record format (`"T{...}"`): same shape and
@@ -1044,7 +909,7 @@ impl<'a> MemoryView<'a> {
             return Err(ViewError::NotImplemented("field access of a sub-array item"));
         }
         let field = record.field(name).ok_or(ViewError::InvalidKey("no field of that name"))?;
-        let l = &live.layout;
+        let l = live.layout();
         let offset = l.offset().checked_add(field.offset as isize).ok_or(strided::LayoutError::Overflow("offset"))?;
         let mut layout = StridedLayout::new(field.layout.itemsize(), l.shape(), l.strides(), offset)?;
         if let Some(subs) = l.suboffsets() {
@@ -1053,11 +918,18 @@ impl<'a> MemoryView<'a> {
         if layout.is_indirect() {
             return Err(ViewError::NotImplemented("field views of indirect layouts"));
         }
-        let format = field.layout.to_format();
-        let mut v = self.derived(layout)?;
+        self.retyped(layout, &field.layout.to_format())
+    }
+
+    /// A view of another direct layout of this view's memory with another format, whose
+    /// item size must be the layout's.
+    fn retyped(&self, layout: StridedLayout, format: &str) -> Result<MemoryView<'a>, ViewError> {
+        let codec = ItemCodec::new(format);
+        codec.check_itemsize(format, layout.itemsize())?;
+        let mut v = self.reinterpreted(layout)?;
         if let Some(nl) = v.live.as_mut() {
-            nl.codec = Rc::new(ItemCodec::new(&format));
-            nl.format = Rc::from(format.as_str());
+            nl.format = Rc::from(format);
+            nl.codec = Rc::new(codec);
         }
         Ok(v)
     }
@@ -1078,16 +950,16 @@ impl<'a> MemoryView<'a> {
     fn owned_copy(&self, order: Order, readonly: bool) -> Result<MemoryView<'static>, ViewError> {
         let live = self.live()?;
         let bytes = self.to_bytes_in(order)?;
-        let l = StridedLayout::contiguous_in(live.layout.itemsize(), live.layout.shape(), order)?;
+        let l = StridedLayout::contiguous_in(live.layout().itemsize(), live.layout().shape(), order)?;
         let nd = buffer_protocol::NdArray::new(bytes, &live.format, l.itemsize(), l.shape(), l.strides(), 0, readonly)?;
         MemoryView::new(nd)
     }
 }
 
-/// The native code a `cast` destination format names, if it is one CPython 3.11 accepts.
-fn cast_code(format: &str) -> Option<u8> {
-    let c = format_codec::Format::native_single_code(format)?;
-    b"cbBhHiIlLqQnNfd?P".contains(&c).then_some(c)
+/// The native code a `cast` destination format names (CPython 3.11 accepts every native
+/// code memoryview reads).
+fn cast_code(format: &str) -> Option<NativeCode> {
+    NativeCode::of_format(format)
 }
 
 /// The Python type name of a value, for `TypeError` messages.
@@ -1099,25 +971,5 @@ pub(crate) fn value_type_name(v: &Value) -> &'static str {
         Value::Bytes(_) => "bytes",
         Value::Complex(..) => "complex",
         Value::List(_) => "list",
-    }
-}
-
-// SAFETY: a view's memory stays valid while its acquisition (`Managed`) lives, and the view
-// holds it; a live export keeps the view from being released (`release` refuses while
-// `exports > 0`), and a borrowed view cannot be dropped while borrowed. The descriptor copies
-// the view's layout, already checked against the region, and its read-only flag.
-unsafe impl Exporter for MemoryView<'_> {
-    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
-        let out = self.descriptor(flags)?;
-        if let Some(live) = &self.live {
-            live.exports.set(live.exports.get() + 1);
-        }
-        Ok(out)
-    }
-
-    unsafe fn release_buffer(&self, _info: &BufferInfo) {
-        if let Some(live) = &self.live {
-            live.exports.set(live.exports.get().saturating_sub(1));
-        }
     }
 }

@@ -65,14 +65,17 @@ impl Plan {
                     return;
                 }
                 d -= 1;
-                idx[d] += 1;
-                s += outer[d].1;
-                t += outer[d].2;
-                if idx[d] < outer[d].0 {
+                let (n, ss, ts) = outer[d];
+                // Step only to items that exist, and back by the span `(n - 1) × stride`: both
+                // fit in `isize` for a built layout (stepping past the end might not).
+                if idx[d] + 1 < n {
+                    idx[d] += 1;
+                    s += ss;
+                    t += ts;
                     break;
                 }
-                s -= outer[d].1 * outer[d].0 as isize;
-                t -= outer[d].2 * outer[d].0 as isize;
+                s -= ss * (n as isize - 1);
+                t -= ts * (n as isize - 1);
                 idx[d] = 0;
             }
         }
@@ -117,12 +120,9 @@ fn run_copy(src: &[u8], dst: &mut [u8], (s, t): (isize, isize), n: usize, (ss, t
         }
         return;
     }
-    let (mut s, mut t) = (s, t);
-    for _ in 0..n {
-        let (a, b) = (s as usize, t as usize);
+    for k in 0..n as isize {
+        let (a, b) = ((s + k * ss) as usize, (t + k * ts) as usize);
         dst[b..b + size].copy_from_slice(&src[a..a + size]);
-        s += ss;
-        t += ts;
     }
 }
 
@@ -343,7 +343,9 @@ pub fn copy_strided(
 pub fn copy_within(mem: &mut [u8], src_layout: &StridedLayout, dst_layout: &StridedLayout) -> Result<(), LayoutError> {
     check(src_layout, mem.len())?;
     check(dst_layout, mem.len())?;
-    let mut tmp = vec![0u8; src_layout.nbytes()];
+    let mut tmp = Vec::new();
+    tmp.try_reserve_exact(src_layout.nbytes()).map_err(|_| LayoutError::NoMemory(src_layout.nbytes()))?;
+    tmp.resize(src_layout.nbytes(), 0);
     copy_to_contiguous(mem, src_layout, Order::C, &mut tmp)?;
     copy_from_contiguous(&tmp, mem, dst_layout, Order::C)
 }

@@ -103,6 +103,9 @@ pub enum LayoutError {
     /// A reshape that would need a copy.
     #[error("cannot reshape this layout to {0:?} without copying")]
     ReshapeNeedsCopy(Vec<usize>),
+    /// A temporary buffer sized by the layout that cannot be allocated (`MemoryError`).
+    #[error("cannot allocate {0} bytes")]
+    NoMemory(usize),
     /// A permutation that is not one of the dimensions.
     #[error("axes {0:?} are not a permutation of the dimensions")]
     BadAxes(Vec<usize>),
@@ -128,6 +131,7 @@ impl LayoutError {
             TooManyIndices { .. } | ZeroDimIndex => PyExc::TypeError,
             CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => PyExc::TypeError,
             Indirect(_) => PyExc::NotImplementedError,
+            NoMemory(_) => PyExc::MemoryError,
         }
     }
 }

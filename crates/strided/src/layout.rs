@@ -489,7 +489,13 @@ impl StridedLayout {
     fn shift(&mut self, dim: usize, delta: isize) -> Result<(), LayoutError> {
         if let Some(subs) = self.suboffsets.as_mut() {
             if let Some(n) = (0..dim).rev().find(|&n| subs[n] >= 0) {
-                subs[n] = subs[n].checked_add(delta).ok_or(LayoutError::Overflow("suboffset"))?;
+                let moved = subs[n].checked_add(delta).ok_or(LayoutError::Overflow("suboffset"))?;
+                // A negative suboffset means "no pointer here": moving one below zero would
+                // turn a pointer dimension into data (and its table into items).
+                if moved < 0 {
+                    return Err(LayoutError::Indirect("a slice that moves a suboffset below zero"));
+                }
+                subs[n] = moved;
                 return Ok(());
             }
         }
@@ -691,24 +697,26 @@ impl StridedLayout {
                         return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
                     }
                     o0 -= 1;
-                    op *= old[o0].0;
+                    op = op.checked_mul(old[o0].0).ok_or(LayoutError::Overflow("shape"))?;
                 } else {
                     if n0 == 0 {
                         return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
                     }
                     n0 -= 1;
-                    np *= shape[n0];
+                    np = np.checked_mul(shape[n0]).ok_or(LayoutError::Overflow("shape"))?;
                 }
             }
             for k in o0..oi - 1 {
-                if old[k].1 != old[k + 1].1 * old[k + 1].0 as isize {
+                if Some(old[k].1) != old[k + 1].1.checked_mul(old[k + 1].0 as isize) {
                     return Err(LayoutError::ReshapeNeedsCopy(shape.to_vec()));
                 }
             }
-            let mut st = old[oi - 1].1;
+            // The last stride of a group may overflow past the group's extent: it is never
+            // used then (the group's outermost dimension has no successor to step to).
+            let mut st = Some(old[oi - 1].1);
             for k in (n0..ni).rev() {
-                new_strides[k] = st;
-                st *= shape[k] as isize;
+                new_strides[k] = st.ok_or(LayoutError::Overflow("strides"))?;
+                st = st.and_then(|x| x.checked_mul(shape[k] as isize));
             }
             oi = o0;
             ni = n0;

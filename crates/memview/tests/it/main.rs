@@ -7,4 +7,5 @@ mod lifecycle;
 mod props;
 mod robustness;
 mod snapshots;
+mod soundness;
 mod threads;

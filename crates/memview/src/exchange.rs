@@ -1,0 +1,81 @@
+//! Views and foreign descriptors: the `unsafe` promises of the buffer protocol at the edges
+//! of a view (views of raw memory and of descriptors someone else filled, and views as
+//! exporters). No memory is touched here.
+
+use crate::{MemoryView, ViewError};
+use buffer_protocol::{Access, BufferInfo, Exporter, Flags, RawMemory};
+
+impl<'a> MemoryView<'a> {
+    /// A view of raw memory (`PyMemoryView_FromMemory`): format `"B"`, read-only for
+    /// [`Access::Read`].
+    ///
+    /// # Safety
+    ///
+    /// The promises of [`RawMemory::new`] for the lifetime `'a` of the view and of every view
+    /// derived from it: `ptr` valid for `len` bytes (writable with `Access::Write`), and no
+    /// other access to the memory meanwhile.
+    ///
+    /// ```
+    /// use memview::{Access, MemoryView};
+    /// let mut data = *b"abc";
+    /// // SAFETY: `data` outlives the view and is not used while the view lives.
+    /// let v = unsafe { MemoryView::from_memory(data.as_mut_ptr(), 3, Access::Read) };
+    /// assert!(v.readonly().unwrap());
+    /// assert!(v.set(0, &0.into()).is_err());
+    /// ```
+    pub unsafe fn from_memory(ptr: *mut u8, len: usize, access: Access) -> MemoryView<'a> {
+        // SAFETY: the caller's promises are those of `RawMemory::new`.
+        let raw = unsafe { RawMemory::new(ptr, len, access) };
+        MemoryView::new(raw).unwrap_or(MemoryView { live: None })
+    }
+
+    /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no
+    /// exporter to release.
+    ///
+    /// # Safety
+    ///
+    /// The memory the descriptor describes must stay valid, as [`BufferInfo::new`] requires,
+    /// for the lifetime `'a` of the view and of every view derived from it.
+    pub unsafe fn from_buffer(info: BufferInfo) -> Result<MemoryView<'a>, ViewError> {
+        struct Borrowed(BufferInfo);
+        // SAFETY: the caller promises the descriptor's memory stays valid for `'a`, which
+        // bounds the life of this exporter (it is owned by the view).
+        unsafe impl Exporter for Borrowed {
+            fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
+                let i = &self.0;
+                // SAFETY: the same memory under the same caller promise.
+                unsafe {
+                    BufferInfo::new(
+                        i.region_ptr(),
+                        i.region_len(),
+                        i.layout().clone(),
+                        i.exporter_format(),
+                        i.readonly(),
+                        flags,
+                    )
+                }
+            }
+        }
+        MemoryView::new(Borrowed(info))
+    }
+}
+
+// SAFETY: a view's memory stays valid while its acquisition lives, and the view
+// holds it; a live export keeps the view from being released (`release` refuses while
+// `exports > 0`), and a borrowed view cannot be dropped while borrowed. The descriptor copies
+// the view's proven layout (see `raw::Proven::descriptor`) and its read-only flag.
+unsafe impl Exporter for MemoryView<'_> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
+        let out = self.descriptor(flags)?;
+        if let Some(live) = &self.live {
+            live.exports.set(live.exports.get() + 1);
+        }
+        Ok(out)
+    }
+
+    unsafe fn release_buffer(&self, _info: &BufferInfo) {
+        if let Some(live) = &self.live {
+            live.exports.set(live.exports.get().saturating_sub(1));
+        }
+    }
+}
