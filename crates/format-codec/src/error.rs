@@ -81,6 +81,14 @@ pub enum CodecError {
     /// A count at the end of the format with no code after it.
     #[error("repeat count given without format specifier")]
     RepeatWithoutCode,
+    /// An allocation sized by the format (a huge record, a huge sub-array) that cannot be
+    /// had: CPython's `MemoryError`, never an abort.
+    #[error("out of memory")]
+    NoMemory,
+    /// Structs nested deeper, or sub-arrays of more dimensions, than the documented limits
+    /// ([`MAX_NESTING`](crate::MAX_NESTING), [`MAX_SUBARRAY_DIMS`](crate::MAX_SUBARRAY_DIMS)).
+    #[error("format nested too deeply: {0}")]
+    TooDeep(&'static str),
     /// The format's size does not fit in `isize`.
     #[error("total struct size too long")]
     SizeTooLong,
@@ -223,6 +231,7 @@ impl CodecError {
             CodecError::NonAscii { .. } => PyExc::ValueError,
             CodecError::Unsupported { .. } => PyExc::NotImplementedError,
             CodecError::TypeMismatch(_) => PyExc::TypeError,
+            CodecError::NoMemory => PyExc::MemoryError,
             _ => PyExc::StructError,
         }
     }

@@ -13,6 +13,25 @@
 use crate::code::{ByteOrder, Opaque, Scalar};
 use crate::scalar::{read_scalar, write_scalar};
 use crate::{CodecError, Value};
+use std::collections::HashSet;
+
+/// How deeply `T{...}` structs may nest (NumPy's reader recurses once per level; Python's
+/// recursion limit stops it near 1000). Deeper formats are refused with
+/// [`CodecError::TooDeep`], so parsing, packing and unpacking never exhaust the stack.
+///
+/// ```
+/// let deep = "T{".repeat(format_codec::MAX_NESTING + 1) + "b" + &"}".repeat(format_codec::MAX_NESTING + 1);
+/// assert!(format_codec::Layout::parse(&deep).is_err());
+/// ```
+pub const MAX_NESTING: usize = 64;
+
+/// The most dimensions a sub-array `(n,m,...)` may have (NumPy's `NPY_MAXDIMS`).
+///
+/// ```
+/// let dims = vec!["1"; format_codec::MAX_SUBARRAY_DIMS + 1].join(",");
+/// assert!(format_codec::Layout::parse(&format!("({dims})B")).is_err());
+/// ```
+pub const MAX_SUBARRAY_DIMS: usize = 64;
 
 /// The element type of one layout node.
 ///
@@ -76,6 +95,8 @@ struct Stream<'a> {
     s: &'a [u8],
     pos: usize,
     order: ByteOrder,
+    /// How many `T{` are open.
+    depth: usize,
 }
 
 impl Stream<'_> {
@@ -166,7 +187,7 @@ impl Layout {
     /// assert!(Layout::parse("T{i").is_err());
     /// ```
     pub fn parse(format: &str) -> Result<Layout, CodecError> {
-        let mut st = Stream { s: format.as_bytes(), pos: 0, order: ByteOrder::Native };
+        let mut st = Stream { s: format.as_bytes(), pos: 0, order: ByteOrder::Native, depth: 0 };
         let (mut fields, size, _align) = parse_struct(&mut st, false)?;
         // A single unnamed item at offset 0 that fills the whole size is that item itself.
         if let [only] = fields.as_slice() {
@@ -249,31 +270,40 @@ impl Layout {
     /// ```
     pub fn to_format(&self) -> String {
         let mut out = String::new();
-        self.write_format(&mut out);
+        self.write_format(&mut out, &mut ByteOrder::Native);
         out
     }
 
-    fn write_format(&self, out: &mut String) {
+    /// Writes the format of this layout; `cur` is the byte-order setting in force where it
+    /// is written (PEP 3118's setting is sticky: it runs on until the next prefix, into and
+    /// out of nested structs), so a prefix is written wherever the setting must change.
+    fn write_format(&self, out: &mut String, cur: &mut ByteOrder) {
         if !self.shape.is_empty() {
             let dims: Vec<String> = self.shape.iter().map(|d| d.to_string()).collect();
             out.push('(');
             out.push_str(&dims.join(","));
             out.push(')');
         }
-        let prefix = match self.order {
-            ByteOrder::Native => '@',
-            ByteOrder::NativeStandard => '=',
-            ByteOrder::Little => '<',
-            ByteOrder::Big | ByteOrder::Network => '>',
-            ByteOrder::NativeUnaligned => '^',
-        };
+        if self.order != *cur {
+            out.push(match self.order {
+                ByteOrder::Native => '@',
+                ByteOrder::NativeStandard => '=',
+                ByteOrder::Little => '<',
+                ByteOrder::Big | ByteOrder::Network => '>',
+                ByteOrder::NativeUnaligned => '^',
+            });
+            *cur = self.order;
+        }
         match &self.element {
-            Element::Scalar { code, .. } => {
-                if prefix != '@' {
-                    out.push(prefix);
+            Element::Scalar { code: "w", .. } => {
+                // `Nw` is one field of N UCS-4 characters.
+                let n = self.element_size / 4;
+                if n != 1 {
+                    out.push_str(&n.to_string());
                 }
-                out.push_str(code);
+                out.push('w');
             }
+            Element::Scalar { code, .. } => out.push_str(code),
             Element::Bytes(n) => {
                 out.push_str(&n.to_string());
                 out.push('s');
@@ -285,7 +315,7 @@ impl Layout {
                     if f.offset > at {
                         out.push_str(&format!("{}x", f.offset - at));
                     }
-                    f.layout.write_format(out);
+                    f.layout.write_format(out, cur);
                     out.push(':');
                     out.push_str(&f.name);
                     out.push(':');
@@ -320,11 +350,20 @@ impl Layout {
         if dim == self.shape.len() {
             return self.unpack_element(bytes, at);
         }
-        let inner = product(&self.shape[dim + 1..]).unwrap_or(0) * self.element_size;
-        (0..self.shape[dim])
-            .map(|k| self.unpack_dims(bytes, at + k * inner, dim + 1))
-            .collect::<Result<_, _>>()
-            .map(Value::List)
+        let n = self.shape[dim];
+        let mut items = Vec::new();
+        if n == 0 {
+            return Ok(Value::List(items));
+        }
+        // With `n > 0` and no zero before, the inner block fits in the item (or is empty).
+        let inner = product(&self.shape[dim + 1..])
+            .and_then(|p| p.checked_mul(self.element_size))
+            .ok_or(CodecError::SizeTooLong)?;
+        items.try_reserve_exact(n).map_err(|_| CodecError::NoMemory)?;
+        for k in 0..n {
+            items.push(self.unpack_dims(bytes, at + k * inner, dim + 1)?);
+        }
+        Ok(Value::List(items))
     }
 
     fn unpack_element(&self, bytes: &[u8], at: usize) -> Result<Value, CodecError> {
@@ -348,7 +387,9 @@ impl Layout {
     /// assert_eq!(bytes, [1, 0, 0, 0, 2, 0, 0, 0]);
     /// ```
     pub fn pack(&self, value: &Value) -> Result<Vec<u8>, CodecError> {
-        let mut out = vec![0u8; self.itemsize];
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.itemsize).map_err(|_| CodecError::NoMemory)?;
+        out.resize(self.itemsize, 0);
         self.pack_into(value, &mut out)?;
         Ok(out)
     }
@@ -384,7 +425,12 @@ impl Layout {
                 items.len()
             )));
         }
-        let inner = product(&self.shape[dim + 1..]).unwrap_or(0) * self.element_size;
+        if items.is_empty() {
+            return Ok(());
+        }
+        let inner = product(&self.shape[dim + 1..])
+            .and_then(|p| p.checked_mul(self.element_size))
+            .ok_or(CodecError::SizeTooLong)?;
         for (k, v) in items.iter().enumerate() {
             self.pack_dims(v, out, at + k * inner, dim + 1)?;
         }
@@ -436,29 +482,26 @@ struct Pending {
     unnamed: bool,
 }
 
-/// Gives each unnamed field the lowest `fK` not used by any name of the struct.
+/// Gives each unnamed field the lowest `fK` not used by any name of the struct: one pass
+/// with a set of the names taken, so a struct of n fields is named in O(n) expected time
+/// (each candidate `fK` is tried once, as K only grows).
 fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
-    let mut names: Vec<Option<String>> =
-        pending.iter().map(|p| if p.unnamed { None } else { Some(p.field.name.clone()) }).collect();
-    for i in 0..names.len() {
-        if names[i].is_some() {
-            continue;
-        }
-        let mut k = 0usize;
-        let name = loop {
-            let cand = format!("f{k}");
-            if !names.iter().any(|n| n.as_deref() == Some(cand.as_str())) {
-                break cand;
-            }
-            k += 1;
-        };
-        names[i] = Some(name);
-    }
+    let mut taken: HashSet<String> = pending.iter().filter(|p| !p.unnamed).map(|p| p.field.name.clone()).collect();
+    let mut k = 0usize;
     pending
         .into_iter()
-        .zip(names)
-        .map(|(mut p, n)| {
-            p.field.name = n.unwrap_or_default();
+        .map(|mut p| {
+            if p.unnamed {
+                let name = loop {
+                    let cand = format!("f{k}");
+                    k += 1;
+                    if !taken.contains(&cand) {
+                        break cand;
+                    }
+                };
+                taken.insert(name.clone());
+                p.field.name = name;
+            }
             p.field
         })
         .collect()
@@ -469,6 +512,7 @@ fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
 fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usize, usize), CodecError> {
     let overflow = |st: &Stream<'_>| st.err("size overflows");
     let mut fields: Vec<Pending> = Vec::new();
+    let mut names: HashSet<String> = HashSet::new();
     let mut offset = 0usize;
     let mut common_align = 1usize;
     loop {
@@ -488,6 +532,9 @@ fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usiz
             loop {
                 let d = st.number()?.ok_or_else(|| st.err("expected a dimension"))?;
                 shape.push(d);
+                if shape.len() > MAX_SUBARRAY_DIMS {
+                    return Err(CodecError::TooDeep("sub-array dimensions"));
+                }
                 if st.eat(b')') {
                     break;
                 }
@@ -499,14 +546,20 @@ fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usiz
         // Byte order.
         if let Some(o) = st.peek().and_then(ByteOrder::from_prefix) {
             st.pos += 1;
-            st.order = o;
+            // `!` and `>` mean the same: one setting, so equal layouts compare equal.
+            st.order = if o == ByteOrder::Network { ByteOrder::Big } else { o };
         }
         let count = st.number()?;
         let order = st.order;
         // The item itself: (element, element size, alignment, is unnamed padding).
         let (element, mut elem_size, align, padding) = if st.s[st.pos..].starts_with(b"T{") {
             st.pos += 2;
+            if st.depth >= MAX_NESTING {
+                return Err(CodecError::TooDeep("nested structs"));
+            }
+            st.depth += 1;
             let (inner, size, align) = parse_struct(st, true)?;
+            st.depth -= 1;
             (Element::Struct(name_fields(inner)), size, align, false)
         } else {
             match st.peek() {
@@ -577,7 +630,7 @@ fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usiz
         }
         if !(padding && name.is_none()) {
             if let Some(n) = &name {
-                if fields.iter().any(|f| !f.unnamed && &f.field.name == n) {
+                if !names.insert(n.clone()) {
                     return Err(st.err("duplicate field name"));
                 }
             }
@@ -597,4 +650,18 @@ fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usiz
         size = size.checked_add((common_align - offset % common_align) % common_align).ok_or_else(|| overflow(st))?;
     }
     Ok((fields, size, common_align))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_format_keeps_sticky_byte_orders_and_lengths() {
+        for f in ["T{>i:a:@i:b:}", "T{3w:a:}", "T{<i:a:T{>h:b:}:c:i:d:}", "T{>i:a:}", "(2,3)<h", "^T{b:a:q:b:}"] {
+            let l = Layout::parse(f).unwrap();
+            let again = Layout::parse(&l.to_format()).unwrap();
+            assert_eq!(again, l, "{f} -> {}", l.to_format());
+        }
+    }
 }

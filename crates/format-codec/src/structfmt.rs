@@ -36,11 +36,24 @@ pub(crate) enum FieldKind {
     Pascal(usize),
 }
 
-/// One value of a compiled format: where it is and how it is stored.
+/// A run of values of a compiled format: where the first is, how each is stored, and how
+/// many there are (`count` scalars one after another; 1 for `s` and `p`). A repeat count is
+/// one run, so memory grows with the format's length, never with its counts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Field {
     pub(crate) offset: usize,
     pub(crate) kind: FieldKind,
+    pub(crate) count: usize,
+}
+
+impl FieldKind {
+    /// The bytes one value of this kind takes.
+    fn size(self) -> usize {
+        match self {
+            FieldKind::Scalar(s, _) => s.size(),
+            FieldKind::Bytes(n) | FieldKind::Pascal(n) => n,
+        }
+    }
 }
 
 /// A compiled struct format, like Python's `struct.Struct`: parsed once, reused for every record.
@@ -63,6 +76,8 @@ pub struct Struct {
     size: usize,
     items: SmallVec<[Item; 4]>,
     fields: SmallVec<[Field; 8]>,
+    /// The number of values (the sum of the runs' counts).
+    values: usize,
 }
 
 /// `Py_ISSPACE`: the whitespace the struct parser skips between items.
@@ -99,6 +114,7 @@ impl Struct {
         let mut size = 0usize;
         let mut items = SmallVec::new();
         let mut fields = SmallVec::new();
+        let mut values = 0usize;
         const MAX: usize = isize::MAX as usize;
         while pos < b.len() {
             let mut c = b[pos];
@@ -141,18 +157,19 @@ impl Struct {
             let offset = size;
             size += num * itemsize;
             items.push(Item { code: char::from(c), count: num, offset, size: num * itemsize });
-            match (c, scalar) {
-                (b's', _) => fields.push(Field { offset, kind: FieldKind::Bytes(num) }),
-                (b'p', _) => fields.push(Field { offset, kind: FieldKind::Pascal(num) }),
-                (_, Some(s)) => {
-                    for k in 0..num {
-                        fields.push(Field { offset: offset + k * itemsize, kind: FieldKind::Scalar(s, c) });
-                    }
-                }
-                _ => {}
+            let run = match (c, scalar) {
+                (b's', _) => Some(Field { offset, kind: FieldKind::Bytes(num), count: 1 }),
+                (b'p', _) => Some(Field { offset, kind: FieldKind::Pascal(num), count: 1 }),
+                (_, Some(s)) if num > 0 => Some(Field { offset, kind: FieldKind::Scalar(s, c), count: num }),
+                _ => None,
+            };
+            if let Some(run) = run {
+                // At most one value per byte of the record (or per `s`/`p`): no overflow.
+                values = values.saturating_add(run.count);
+                fields.push(run);
             }
         }
-        Ok(Struct { format: SmallVec::from_slice(b), order, size, items, fields })
+        Ok(Struct { format: SmallVec::from_slice(b), order, size, items, fields, values })
     }
 
     /// The format string as given.
@@ -199,7 +216,7 @@ impl Struct {
     /// assert_eq!(format_codec::Struct::new("3x2s4i").unwrap().value_count(), 5);
     /// ```
     pub fn value_count(&self) -> usize {
-        self.fields.len()
+        self.values
     }
 
     /// The single scalar code of a one-value format (e.g. `"<i"`, `"@d"`, `"3x?"`), if it is one.
@@ -210,13 +227,17 @@ impl Struct {
     /// ```
     pub fn single_scalar(&self) -> Option<(Scalar, usize)> {
         match self.fields.as_slice() {
-            [Field { offset, kind: FieldKind::Scalar(s, _) }] => Some((*s, *offset)),
+            [Field { offset, kind: FieldKind::Scalar(s, _), count: 1 }] => Some((*s, *offset)),
             _ => None,
         }
     }
 
-    pub(crate) fn fields(&self) -> &[Field] {
-        &self.fields
+    /// Every value's offset and kind, in order (the runs expanded lazily).
+    pub(crate) fn each_value(&self) -> impl Iterator<Item = (usize, FieldKind)> + '_ {
+        self.fields.iter().flat_map(|f| {
+            let step = f.kind.size();
+            (0..f.count).map(move |k| (f.offset + k * step, f.kind))
+        })
     }
 
     /// Unpacks one record from a buffer of exactly [`size`](Self::size) bytes.
@@ -248,11 +269,11 @@ impl Struct {
         if bytes.len() != self.size {
             return Err(CodecError::UnpackSize { size: self.size });
         }
-        if out.len() == self.fields.len() {
+        if out.len() == self.values {
             // Reusing a row of the right length: overwrite the values in place.
             let little = self.order.is_little_endian();
-            for (slot, f) in out.iter_mut().zip(&self.fields) {
-                let old = std::mem::replace(slot, field_value(f, bytes, little));
+            for (slot, (at, kind)) in out.iter_mut().zip(self.each_value()) {
+                let old = std::mem::replace(slot, field_value(at, kind, bytes, little));
                 // Numbers own no heap memory: skip the out-of-line drop glue for them.
                 if matches!(old, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Complex(..)) {
                     std::mem::forget(old);
@@ -266,15 +287,15 @@ impl Struct {
 
     /// Unpacks one record (the caller has checked the length).
     pub(crate) fn unpack_record(&self, bytes: &[u8]) -> Result<Vec<Value>, CodecError> {
-        let mut out = Vec::with_capacity(self.fields.len());
+        let mut out = Vec::new();
         self.unpack_fields(bytes, &mut out)?;
         Ok(out)
     }
 
     fn unpack_fields(&self, bytes: &[u8], out: &mut Vec<Value>) -> Result<(), CodecError> {
         let little = self.order.is_little_endian();
-        // `extend` over a slice iterator reserves once and writes each value in place.
-        out.extend(self.fields.iter().map(|f| field_value(f, bytes, little)));
+        out.try_reserve_exact(self.values).map_err(|_| CodecError::NoMemory)?;
+        out.extend(self.each_value().map(|(at, kind)| field_value(at, kind, bytes, little)));
         Ok(())
     }
 
@@ -343,7 +364,9 @@ impl Struct {
     pub fn pack(&self, values: &[Value]) -> Result<Vec<u8>, CodecError> {
         self.check_count(values, "pack")?;
         // One spare byte, as CPython's bytes object has its terminator: see `0p` in `pack_record`.
-        let mut out = vec![0u8; self.size + 1];
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.size + 1).map_err(|_| CodecError::NoMemory)?;
+        out.resize(self.size + 1, 0);
         self.pack_record(values, &mut out)?;
         out.truncate(self.size);
         Ok(out)
@@ -364,7 +387,9 @@ impl Struct {
         // Pack into a zeroed scratch record first so a failing value leaves the buffer untouched;
         // the byte after the record comes along, as `0p` may write it (see `pack_record`).
         let end = (start + self.size + 1).min(buffer.len());
-        let mut rec = buffer[start..end].to_vec();
+        let mut rec = Vec::new();
+        rec.try_reserve_exact(end - start).map_err(|_| CodecError::NoMemory)?;
+        rec.extend_from_slice(&buffer[start..end]);
         rec[..self.size].fill(0);
         self.pack_record(values, &mut rec)?;
         buffer[start..end].copy_from_slice(&rec);
@@ -372,8 +397,8 @@ impl Struct {
     }
 
     fn check_count(&self, values: &[Value], op: &'static str) -> Result<(), CodecError> {
-        if values.len() != self.fields.len() {
-            return Err(CodecError::WrongValueCount { op, expected: self.fields.len(), got: values.len() });
+        if values.len() != self.values {
+            return Err(CodecError::WrongValueCount { op, expected: self.values, got: values.len() });
         }
         Ok(())
     }
@@ -382,15 +407,15 @@ impl Struct {
     pub(crate) fn pack_record(&self, values: &[Value], out: &mut [u8]) -> Result<(), CodecError> {
         let little = self.order.is_little_endian();
         let native_cast = self.order == ByteOrder::Native;
-        for (f, v) in self.fields.iter().zip(values) {
-            match f.kind {
-                FieldKind::Scalar(s, code) => write_scalar(s, code, v, out, f.offset, little, native_cast)?,
+        for ((offset, kind), v) in self.each_value().zip(values) {
+            match kind {
+                FieldKind::Scalar(s, code) => write_scalar(s, code, v, out, offset, little, native_cast)?,
                 FieldKind::Bytes(n) => {
                     let Value::Bytes(b) = v else {
                         return Err(CodecError::NotBytes { code: 's' });
                     };
                     let k = b.len().min(n);
-                    out[f.offset..f.offset + k].copy_from_slice(&b[..k]);
+                    out[offset..offset + k].copy_from_slice(&b[..k]);
                 }
                 FieldKind::Pascal(n) => {
                     let Value::Bytes(b) = v else {
@@ -399,14 +424,14 @@ impl Struct {
                     if n == 0 {
                         // CPython stores the length byte min(len, n - 1) = -1 even for `0p`, so
                         // 0xff lands on the byte just past the field (a later field may cover it).
-                        if let Some(b) = out.get_mut(f.offset) {
+                        if let Some(b) = out.get_mut(offset) {
                             *b = 0xff;
                         }
                         continue;
                     }
                     let k = b.len().min(n - 1);
-                    out[f.offset + 1..f.offset + 1 + k].copy_from_slice(&b[..k]);
-                    out[f.offset] = k.min(255) as u8;
+                    out[offset + 1..offset + 1 + k].copy_from_slice(&b[..k]);
+                    out[offset] = k.min(255) as u8;
                 }
             }
         }
@@ -417,9 +442,8 @@ impl Struct {
 /// The value of one field of a record (the caller has checked the record's length). Struct
 /// formats hold only codes with Rust values, so this cannot fail.
 #[inline(always)]
-fn field_value(f: &Field, bytes: &[u8], little: bool) -> Value {
-    let at = f.offset;
-    match f.kind {
+fn field_value(at: usize, kind: FieldKind, bytes: &[u8], little: bool) -> Value {
+    match kind {
         FieldKind::Scalar(Scalar::Int { size, signed }, _) => Value::Int(int_at(bytes, at, size, signed, little)),
         FieldKind::Scalar(Scalar::Double, _) => {
             let b = arr::<8>(bytes, at);

@@ -109,15 +109,18 @@ macro_rules! tuple_record {
         impl<$($t: Primitive),*> Record for ($($t,)*) {
             type Offsets = [usize; $n];
             fn offsets(s: &Struct) -> Result<Self::Offsets, CodecError> {
-                let fields = s.fields();
-                if fields.len() != $n {
+                if s.value_count() != $n {
                     return Err(CodecError::TypeMismatch(format!(
-                        "format {:?} has {} fields, the tuple has {}", s.format(), fields.len(), $n)));
+                        "format {:?} has {} fields, the tuple has {}", s.format(), s.value_count(), $n)));
+                }
+                let mut fields = [(0usize, FieldKind::Bytes(0)); $n];
+                for (slot, f) in fields.iter_mut().zip(s.each_value()) {
+                    *slot = f;
                 }
                 let mut out = [0usize; $n];
                 $(
-                    match fields[$i].kind {
-                        FieldKind::Scalar(sc, _) if $t::accepts(sc) => out[$i] = fields[$i].offset,
+                    match fields[$i].1 {
+                        FieldKind::Scalar(sc, _) if $t::accepts(sc) => out[$i] = fields[$i].0,
                         other => return Err(CodecError::TypeMismatch(format!(
                             "field {} is {:?}, not {}", $i, other, std::any::type_name::<$t>()))),
                     }

@@ -128,6 +128,7 @@ impl From<Vec<Value>> for Value {
 /// assert_eq!(Value::Bool(true), Value::Int(1));
 /// assert_ne!(Value::Float(f64::NAN), Value::Float(f64::NAN));
 /// assert_ne!(Value::Bytes(b"a".to_vec()), Value::Int(97));
+/// assert_ne!(Value::Complex(9007199254740992.0, 0.0), Value::Int(9007199254740993));
 /// ```
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
@@ -142,9 +143,12 @@ impl PartialEq for Value {
             (Float(f), Bool(b)) | (Bool(b), Float(f)) => *f == f64::from(u8::from(*b)),
             (Bytes(a), Bytes(b)) => a == b,
             (Complex(a, b), Complex(c, d)) => a == c && b == d,
-            (Complex(r, i), x) | (x, Complex(r, i)) if *i == 0.0 => {
-                x.as_f64().is_some_and(|v| v == *r) && !matches!(x, BigInt(_))
-            }
+            // A complex with no imaginary part compares as its real part, exactly (the
+            // int is never rounded to a float): `complex(2**53) != 2**53 + 1`.
+            (Complex(r, i), x) | (x, Complex(r, i)) if *i == 0.0 => match x {
+                Complex(..) | BigInt(_) | Bytes(_) | List(_) => false,
+                other => Float(*r) == *other,
+            },
             (List(a), List(b)) => a == b,
             _ => false,
         }

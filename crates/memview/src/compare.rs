@@ -210,8 +210,17 @@ impl MemoryView<'_> {
     /// assert!(v.try_hash().is_ok());
     /// let mut data = *b"abc";
     /// assert!(memview::MemoryView::from_mut(&mut data).try_hash().is_err());
+    /// // As in CPython, a hash computed before `release()` is still answered after it.
+    /// let mut w = memview::MemoryView::from_bytes(b"xy");
+    /// let h = w.try_hash().unwrap();
+    /// w.release().unwrap();
+    /// assert_eq!(w.try_hash().unwrap(), h);
     /// ```
     pub fn try_hash(&self) -> Result<u64, ViewError> {
+        if let Some(h) = self.hash.get() {
+            // CPython caches the hash, and answers with it even after `release()`.
+            return Ok(h);
+        }
         let live = self.live()?;
         if !live.readonly {
             return Err(ViewError::NotHashable("cannot hash writable memoryview object"));
@@ -221,7 +230,9 @@ impl MemoryView<'_> {
         }
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.to_bytes()?.hash(&mut h);
-        Ok(h.finish())
+        let h = h.finish();
+        self.hash.set(Some(h));
+        Ok(h)
     }
 }
 

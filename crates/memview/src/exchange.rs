@@ -26,7 +26,7 @@ impl<'a> MemoryView<'a> {
     pub unsafe fn from_memory(ptr: *mut u8, len: usize, access: Access) -> MemoryView<'a> {
         // SAFETY: the caller's promises are those of `RawMemory::new`.
         let raw = unsafe { RawMemory::new(ptr, len, access) };
-        MemoryView::new(raw).unwrap_or(MemoryView { live: None })
+        MemoryView::new(raw).unwrap_or(MemoryView::released_view())
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no

@@ -66,6 +66,8 @@ pub enum Subscript<'a> {
 /// ```
 pub struct MemoryView<'a> {
     pub(crate) live: Option<Live<'a>>,
+    /// The hash, once computed: CPython keeps answering `hash(m)` after `release()`.
+    pub(crate) hash: Cell<Option<u64>>,
 }
 
 impl std::fmt::Debug for MemoryView<'_> {
@@ -77,7 +79,10 @@ impl std::fmt::Debug for MemoryView<'_> {
 impl Clone for MemoryView<'_> {
     /// `memoryview(m)`: a new view of the same layout on the same acquisition.
     fn clone(&self) -> Self {
-        MemoryView { live: self.live.as_ref().map(|l| Live { exports: Rc::new(Cell::new(0)), ..l.clone() }) }
+        MemoryView {
+            live: self.live.as_ref().map(|l| Live { exports: Rc::new(Cell::new(0)), ..l.clone() }),
+            hash: Cell::new(None),
+        }
     }
 }
 
@@ -114,7 +119,7 @@ impl<'a> MemoryView<'a> {
         let codec = Rc::new(ItemCodec::new(&format));
         codec.check_itemsize(&format, view.layout().itemsize())?;
         let readonly = view.info().readonly();
-        Ok(MemoryView { live: Some(Live { view, format, codec, readonly, exports: Rc::new(Cell::new(0)) }) })
+        Ok(MemoryView::of(Live { view, format, codec, readonly, exports: Rc::new(Cell::new(0)) }))
     }
 
     /// A read-only view of bytes (`memoryview(bytes)`).
@@ -124,7 +129,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn from_bytes(data: &'a [u8]) -> MemoryView<'a> {
         // A slice export cannot fail: its layout is 1-D contiguous and within itself.
-        MemoryView::new(data).unwrap_or(MemoryView { live: None })
+        MemoryView::new(data).unwrap_or(MemoryView::released_view())
     }
 
     /// A writable view of borrowed bytes (`memoryview(bytearray)`).
@@ -134,7 +139,7 @@ impl<'a> MemoryView<'a> {
     /// assert!(!memview::MemoryView::from_mut(&mut data).readonly().unwrap());
     /// ```
     pub fn from_mut(data: &'a mut [u8]) -> MemoryView<'a> {
-        MemoryView::new(MutSlice::new(data)).unwrap_or(MemoryView { live: None })
+        MemoryView::new(MutSlice::new(data)).unwrap_or(MemoryView::released_view())
     }
 
     /// A writable view of borrowed numbers, with their format (`"d"` for `f64`).
@@ -145,7 +150,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.format().unwrap(), "i".to_string());
     /// ```
     pub fn from_mut_slice<T: buffer_protocol::Element>(data: &'a mut [T]) -> MemoryView<'a> {
-        MemoryView::new(MutSlice::new(data)).unwrap_or(MemoryView { live: None })
+        MemoryView::new(MutSlice::new(data)).unwrap_or(MemoryView::released_view())
     }
 
     /// A contiguous view of an exporter in `order`, or a contiguous copy if it is not
@@ -185,10 +190,19 @@ impl<'a> MemoryView<'a> {
     /// assert!(!v.readonly().unwrap());
     /// ```
     pub fn from_vec(data: Vec<u8>) -> MemoryView<'a> {
-        MemoryView::new(ByteArray::from(data)).unwrap_or(MemoryView { live: None })
+        MemoryView::new(ByteArray::from(data)).unwrap_or(MemoryView::released_view())
     }
 
     // ----- state ---------------------------------------------------------------------------
+
+    fn of(live: Live<'a>) -> MemoryView<'a> {
+        MemoryView { live: Some(live), hash: Cell::new(None) }
+    }
+
+    /// A view that is already released (what a failed infallible constructor gives).
+    pub(crate) fn released_view() -> MemoryView<'a> {
+        MemoryView { live: None, hash: Cell::new(None) }
+    }
 
     pub(crate) fn live(&self) -> Result<&Live<'a>, ViewError> {
         self.live.as_ref().ok_or(ViewError::Released)
@@ -198,7 +212,7 @@ impl<'a> MemoryView<'a> {
     pub(crate) fn selected(&self, sel: Select<'_>) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
         let view = live.view.select(sel)?;
-        Ok(MemoryView { live: Some(Live { view, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
+        Ok(MemoryView::of(Live { view, exports: Rc::new(Cell::new(0)), ..live.clone() }))
     }
 
     /// A view of another layout of this view's memory (casts, reshapes, fields): direct
@@ -206,7 +220,7 @@ impl<'a> MemoryView<'a> {
     pub(crate) fn reinterpreted(&self, layout: StridedLayout) -> Result<MemoryView<'a>, ViewError> {
         let live = self.live()?;
         let view = live.view.reinterpret(layout)?;
-        Ok(MemoryView { live: Some(Live { view, exports: Rc::new(Cell::new(0)), ..live.clone() }) })
+        Ok(MemoryView::of(Live { view, exports: Rc::new(Cell::new(0)), ..live.clone() }))
     }
 
     /// `obj`: the exporter this view's acquisition came from.

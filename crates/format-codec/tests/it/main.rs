@@ -2,6 +2,7 @@
 
 mod codes;
 mod errors;
+mod hostile;
 mod pep3118;
 mod props;
 mod typed;
