@@ -7,6 +7,8 @@
 //! * `bench [FILTER]`: the criterion benches.
 //! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
 //! * `miri`: the tests of the crates with `unsafe` code under Miri.
+//! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
+//!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
 mod conformance;
 
@@ -139,12 +141,51 @@ fn miri() -> bool {
     let mut ok = true;
     // Stacked Borrows (Miri's default) and Tree Borrows: the aliasing rules of both models.
     for model in ["", " -Zmiri-tree-borrows"] {
-        let flags = format!("-Zmiri-disable-isolation -Zmiri-permissive-provenance{model}");
+        let flags = format!("-Zmiri-disable-isolation -Zmiri-strict-provenance{model}");
         let mut c = Command::new("cargo");
         c.current_dir(root())
             .args(["+nightly", "miri", "test", "-p", "buffer-protocol", "-p", "memview", "--lib", "--tests"])
             .env("MIRIFLAGS", &flags);
         ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memview"), c);
+    }
+    ok
+}
+
+const FUZZ_TARGETS: &[&str] = &["codec", "view"];
+
+fn fuzz(args: &[String]) -> bool {
+    let mut time = 60u64;
+    let mut targets: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--time" => time = it.next().and_then(|t| t.parse().ok()).unwrap_or(time),
+            t => targets.push(t.to_string()),
+        }
+    }
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.iter().map(|t| t.to_string()).collect();
+    }
+    let has_fuzz = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        let mut install = Command::new("cargo");
+        install.args(["install", "cargo-fuzz", "--locked"]);
+        if !run("cargo install cargo-fuzz --locked", install) {
+            return false;
+        }
+    }
+    let mut ok = true;
+    for t in &targets {
+        let corpus = root().join("fuzz/corpus").join(t);
+        let _ = std::fs::create_dir_all(&corpus);
+        let mut c = Command::new("cargo");
+        c.current_dir(root().join("fuzz")).args(["+nightly", "fuzz", "run", "--fuzz-dir", ".", t]).arg(&corpus).args([
+            "--",
+            &format!("-max_total_time={time}"),
+            "-rss_limit_mb=4096",
+            "-max_len=4096",
+        ]);
+        ok &= run(&format!("cargo +nightly fuzz run {t} ({time} s)"), c);
     }
     ok
 }
@@ -157,8 +198,9 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("docs") => docs(),
         Some("miri") => miri(),
+        Some("fuzz") => fuzz(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER] | docs | miri>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER] | docs | miri | fuzz [TARGET] [--time S]>");
             false
         }
     };

@@ -25,10 +25,20 @@ pub struct NdArray {
     format: String,
     layout: StridedLayout,
     readonly: bool,
-    /// The pointer table of the PIL layout, one address per index of the first dimension.
-    pointers: Option<Vec<usize>>,
+    /// The pointer table of the PIL layout, one pointer per index of the first dimension.
+    pointers: Option<PointerTable>,
     exports: Cell<usize>,
 }
+
+/// Row pointers into the array's own heap block, stored as pointers (not addresses) so
+/// that consumers load them with their provenance (Miri's strict provenance holds).
+#[derive(Debug)]
+struct PointerTable(Vec<*mut u8>);
+
+// SAFETY: the pointers point into the `NdArray`'s own heap block (`memory`), which moves with
+// the array and is never resized; sending the array sends the block and its table together,
+// and `NdArray` is not `Sync`, so no two threads use them at once.
+unsafe impl Send for PointerTable {}
 
 impl NdArray {
     /// An exporter of `memory` with the given layout (`offset` is the byte offset of the item
@@ -80,12 +90,12 @@ impl NdArray {
         let n = l.shape()[0];
         let base = self.memory.get_mut().as_mut_ptr();
         let s0 = l.strides()[0];
-        let mut table = vec![0usize; n];
+        let mut table = vec![std::ptr::null_mut::<u8>(); n];
         for i in 0..n {
             // Row `i` of the direct layout; in bounds, as `new` checked the layout.
             let row = base.wrapping_offset(l.offset() + i as isize * s0);
             let slot = if s0 < 0 { n - 1 - i } else { i };
-            table[slot] = row.expose_provenance();
+            table[slot] = row;
         }
         let ptr = std::mem::size_of::<usize>() as isize;
         let mut shape = l.shape().to_vec();
@@ -96,7 +106,7 @@ impl NdArray {
         let mut subs = vec![-1isize; l.ndim()];
         subs[0] = 0;
         self.layout = StridedLayout::new(l.itemsize(), &shape, &strides, offset)?.with_suboffsets(&subs)?;
-        self.pointers = Some(table);
+        self.pointers = Some(PointerTable(table));
         Ok(self)
     }
 
@@ -142,7 +152,7 @@ impl NdArray {
 unsafe impl Exporter for NdArray {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         let (region, len) = match &self.pointers {
-            Some(table) => (
+            Some(PointerTable(table)) => (
                 NonNull::new(table.as_ptr().cast_mut().cast::<u8>()).unwrap_or(NonNull::dangling()),
                 std::mem::size_of_val(table.as_slice()),
             ),

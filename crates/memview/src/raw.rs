@@ -461,9 +461,8 @@ unsafe fn write(addr: *mut u8, src: &[u8]) {
 ///
 /// `addr` must be valid for reads of a pointer.
 unsafe fn follow(addr: *const u8, suboffset: isize) -> *mut u8 {
-    // SAFETY: the caller guarantees a readable pointer-sized slot; it may be unaligned.
-    let stored = unsafe { std::ptr::read_unaligned(addr.cast::<usize>()) };
-    // Exporters store exposed addresses (see `NdArray::into_pil`), so the provenance is
-    // recovered from the exposed set.
-    std::ptr::with_exposed_provenance_mut::<u8>(stored).wrapping_offset(suboffset)
+    // SAFETY: the caller guarantees a readable pointer-sized slot; it may be unaligned. The
+    // slot is loaded as a pointer, so a pointer the exporter stored keeps its provenance.
+    let stored = unsafe { std::ptr::read_unaligned(addr.cast::<*mut u8>()) };
+    stored.wrapping_offset(suboffset)
 }
