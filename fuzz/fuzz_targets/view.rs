@@ -103,7 +103,7 @@ fuzz_target!(|data: &[u8]| {
     let flags = FLAGS[b.small(FLAGS.len() as u8) as usize];
     if let Ok(v) = MemoryView::with_flags(&nd, flags) {
         exercise(&v, &mut b, 0);
-    }
+    };
 });
 
 fn unreachable_ok() -> NdArray {
