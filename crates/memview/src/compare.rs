@@ -28,6 +28,15 @@ enum Unpacker {
 }
 
 impl Unpacker {
+    /// The unpacker `==` uses for a format, or `None` if the struct module rejects it (such
+    /// views are unequal to everything).
+    fn of(format: &str) -> Option<Unpacker> {
+        match native(format) {
+            Some(c) => Some(Unpacker::Native(c)),
+            None => Struct::new(format).ok().map(|s| Unpacker::Struct(Box::new(s))),
+        }
+    }
+
     fn unpack(&self, b: &[u8]) -> Value {
         match self {
             // An item of the wrong size (not reachable: acquisition checks sizes) is unequal.
@@ -70,16 +79,10 @@ impl PartialEq for MemoryView<'_> {
         let (fa, fb) = (native(&a.format), native(&b.format));
         let unpackers = match (fa, fb) {
             (Some(x), Some(y)) if x == y => (Unpacker::Native(x), Unpacker::Native(y)),
-            _ => {
-                let side = |fmt: &str, n: Option<NativeCode>| match n {
-                    Some(c) => Some(Unpacker::Native(c)),
-                    None => Struct::new(fmt).ok().map(|s| Unpacker::Struct(Box::new(s))),
-                };
-                match (side(&a.format, fa), side(&b.format, fb)) {
-                    (Some(x), Some(y)) => (x, y),
-                    _ => return false,
-                }
-            }
+            _ => match (Unpacker::of(&a.format), Unpacker::of(&b.format)) {
+                (Some(x), Some(y)) => (x, y),
+                _ => return false,
+            },
         };
         if a.layout().is_empty() || b.layout().is_empty() {
             return true;
@@ -253,9 +256,16 @@ impl Hash for MemoryView<'_> {
                 return;
             }
         }
-        if let Ok(list) = self.to_list() {
-            hash_value(&list, state);
-        }
+        // The items as `==` decodes them (the same unpacker), so equal views hash equally.
+        let Some(unpacker) = Unpacker::of(&live.format) else {
+            return;
+        };
+        let size = live.layout().itemsize();
+        let _ = self.with_c_bytes(|bytes| {
+            for item in bytes.chunks_exact(size) {
+                hash_value(&unpacker.unpack(item), state);
+            }
+        });
     }
 }
 

@@ -165,3 +165,25 @@ fn two_slices_on_one_dimension_are_not_implemented() {
     let key = Key::tuple([full(), full()]);
     assert_eq!(v.set(key, &Value::Int(1)).unwrap_err().python_exception(), format_codec::PyExc::NotImplementedError);
 }
+
+#[test]
+fn equal_views_hash_equally_whatever_their_formats() {
+    use std::hash::{BuildHasher, RandomState};
+    let h = RandomState::new();
+    let le = NdArray::new(vec![1, 0, 0, 0, 2, 0, 0, 0], "<i", 4, &[2], &[4], 0, true).unwrap();
+    let native = [1i32, 2];
+    let q = [1i64, 2];
+    let views =
+        [MemoryView::new(&le).unwrap(), MemoryView::new(&native[..]).unwrap(), MemoryView::new(&q[..]).unwrap()];
+    for a in &views {
+        for b in &views {
+            assert!(a == b);
+            assert_eq!(h.hash_one(a), h.hash_one(b));
+        }
+    }
+    let pad = NdArray::new(vec![0; 3], "x", 1, &[3], &[1], 0, true).unwrap();
+    let other = NdArray::new(vec![9; 3], "x", 1, &[3], &[1], 0, true).unwrap();
+    let (p, o) = (MemoryView::new(&pad).unwrap(), MemoryView::new(&other).unwrap());
+    assert!(p == o, "pad bytes hold no value");
+    assert_eq!(h.hash_one(&p), h.hash_one(&o));
+}
