@@ -179,6 +179,9 @@ fn fuzz(args: &[String]) -> bool {
         let corpus = root().join("fuzz/corpus").join(t);
         let _ = std::fs::create_dir_all(&corpus);
         let mut c = Command::new("cargo");
+        // Fallible reservations (`try_reserve`) must see a failed allocation as production
+        // code does, not as an ASan abort.
+        c.env("ASAN_OPTIONS", "allocator_may_return_null=1");
         c.current_dir(root().join("fuzz")).args(["+nightly", "fuzz", "run", "--fuzz-dir", ".", t]).arg(&corpus).args([
             "--",
             &format!("-max_total_time={time}"),

@@ -71,6 +71,8 @@ pub struct Layout {
     element_size: usize,
     itemsize: usize,
     order: ByteOrder,
+    /// How many [`Value`]s one item unpacks to (lists, fields and leaves), saturating.
+    values: usize,
 }
 
 /// One named field of a struct layout.
@@ -177,7 +179,29 @@ fn product(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b))
 }
 
+/// How many values one item may unpack to beyond [`VALUES_PER_BYTE`] per byte of the item.
+const VALUES_SLACK: usize = 1 << 16;
+/// How many values one byte of an item may unpack to (nested lists and structs around it).
+const VALUES_PER_BYTE: usize = 256;
+
 impl Layout {
+    fn new(shape: Vec<usize>, element: Element, element_size: usize, itemsize: usize, order: ByteOrder) -> Layout {
+        let per_element = match &element {
+            Element::Scalar { .. } | Element::Bytes(_) => 1,
+            Element::Struct(fields) => fields.iter().fold(1usize, |n, f| n.saturating_add(f.layout.values)),
+        };
+        // A sub-array (d1, ..., dk) is 1 + d1 + d1*d2 + ... + d1*...*d(k-1) lists around
+        // d1*...*dk elements.
+        let mut values = 0usize;
+        let mut run = 1usize;
+        for &d in &shape {
+            values = values.saturating_add(run);
+            run = run.saturating_mul(d);
+        }
+        let values = values.saturating_add(run.saturating_mul(per_element));
+        Layout { shape, element, element_size, itemsize, order, values }
+    }
+
     /// Parses a PEP 3118 format string with NumPy's rules.
     ///
     /// ```
@@ -339,9 +363,25 @@ impl Layout {
     /// let v = l.unpack(&[1, 0, 7, 8]).unwrap();
     /// assert_eq!(v, Value::List(vec![Value::Int(1), Value::List(vec![Value::Int(7), Value::Int(8)])]));
     /// ```
+    ///
+    /// The result's size is bounded by the item's: at most 256 values per byte plus 65,536.
+    /// Formats whose empty sub-arrays or structs would unpack to more (`(100000,100000,0)B` is
+    /// ten billion empty lists in NumPy, from zero bytes) are refused with
+    /// [`CodecError::NoMemory`], a `MemoryError`:
+    ///
+    /// ```
+    /// use format_codec::{CodecError, Layout};
+    /// let l = Layout::parse("(100000,100000,0)B").unwrap();
+    /// assert_eq!(l.itemsize(), 0);
+    /// assert!(matches!(l.unpack(&[]), Err(CodecError::NoMemory)));
+    /// assert_eq!(Layout::parse("(3,0)B").unwrap().unpack(&[]).unwrap().to_string(), "[[], [], []]");
+    /// ```
     pub fn unpack(&self, bytes: &[u8]) -> Result<Value, CodecError> {
         if bytes.len() < self.itemsize {
             return Err(CodecError::UnpackSize { size: self.itemsize });
+        }
+        if self.values > self.itemsize.saturating_mul(VALUES_PER_BYTE).saturating_add(VALUES_SLACK) {
+            return Err(CodecError::NoMemory);
         }
         self.unpack_dims(bytes, 0, 0)
     }
@@ -473,7 +513,7 @@ impl Layout {
 }
 
 fn struct_layout(fields: Vec<Field>, size: usize, order: ByteOrder) -> Layout {
-    Layout { shape: Vec::new(), element: Element::Struct(fields), element_size: size, itemsize: size, order }
+    Layout::new(Vec::new(), Element::Struct(fields), size, size, order)
 }
 
 /// A field while its struct is being read: its name may still be missing.
@@ -618,7 +658,7 @@ fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usiz
             full_shape.push(n);
         }
         let itemsize = product(&full_shape).and_then(|p| p.checked_mul(elem_size)).ok_or_else(|| overflow(st))?;
-        let layout = Layout { shape: full_shape, element, element_size: elem_size, itemsize, order };
+        let layout = Layout::new(full_shape, element, elem_size, itemsize, order);
         // Field name.
         let mut name = None;
         if st.eat(b':') {

@@ -61,3 +61,20 @@ fn unnamed_fields_are_named_in_linear_time() {
 fn half_floats_round_once() {
     assert_eq!(pack(">e", &[Value::Float(6.100535392761228e-5)]).unwrap(), [0x03, 0xff]);
 }
+
+#[test]
+fn empty_items_unpack_to_bounded_values() {
+    // Zero bytes may not ask for billions of empty lists or structs.
+    for f in ["(82550,550,0,471,4)s", "(8255421710,0,4)s", "(100000,100000)T{}", "(4000000000)0s"] {
+        let l = Layout::parse(f).unwrap();
+        assert_eq!(l.itemsize(), 0, "{f}");
+        let t = Instant::now();
+        let err = l.unpack(&[]).unwrap_err();
+        assert_eq!(err.python_exception(), PyExc::MemoryError, "{f}");
+        assert!(t.elapsed().as_secs() < 1);
+    }
+    // Small empty shapes and real data are untouched.
+    assert_eq!(Layout::parse("(2,0)B").unwrap().unpack(&[]).unwrap().to_string(), "[[], []]");
+    let big = Layout::parse("(1000,1000)B").unwrap();
+    assert!(big.unpack(&vec![0u8; 1_000_000]).is_ok());
+}
