@@ -61,13 +61,13 @@ fn exercise(v: &MemoryView<'_>, b: &mut Bytes<'_>, depth: usize) {
     let _ = v.try_hash();
     let _ = v == v;
     let _ = v.to_string();
-    let _ = v.fill(&Value::Int(i128::from(b.byte())));
+    let _ = v.fill(Value::Int(i128::from(b.byte())));
     if depth > 6 {
         return;
     }
     for _ in 0..(b.byte() % 4) {
         let next = match b.byte() % 8 {
-            0 => v.view(&Key::tuple((0..b.small(4)).map(|_| index(b)).collect::<Vec<_>>())),
+            0 => v.view(Key::tuple((0..b.small(4)).map(|_| index(b)).collect::<Vec<_>>())),
             1 => v.slice(Slice::new(Some(b.signed()), None, Some(b.signed()))),
             2 => v.transpose(),
             3 => v.cast(FORMATS[b.small(FORMATS.len() as u8) as usize]),
@@ -75,9 +75,15 @@ fn exercise(v: &MemoryView<'_>, b: &mut Bytes<'_>, depth: usize) {
             5 => v.field("a"),
             6 => MemoryView::with_flags(v, FLAGS[b.small(FLAGS.len() as u8) as usize]),
             _ => {
-                let ix: Vec<isize> = (0..v.ndim().unwrap_or(0)).map(|_| b.signed()).collect();
-                let _ = v.get(&ix);
-                let _ = v.set(Key::tuple(ix.iter().map(|&i| Index::At(i)).collect::<Vec<_>>()), &Value::Int(1));
+                let ix: Vec<isize> = (0..v.ndim()).map(|_| b.signed()).collect();
+                let _ = v.get(&ix[..]);
+                let _ = v.set(&ix[..], Value::Int(1));
+                if let Ok(rows) = v.axis_iter(b.small(4) as usize) {
+                    rows.rev().take(3).for_each(|r| drop(r.to_bytes()));
+                }
+                if let Ok(t) = v.typed::<u8>() {
+                    let _ = t.iter().rev().take(5).count() + t.iter().take(5).count();
+                }
                 continue;
             }
         };

@@ -10,8 +10,6 @@
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
-mod conformance;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -41,48 +39,12 @@ fn run(what: &str, mut cmd: Command) -> bool {
     }
 }
 
-fn default_cases() -> PathBuf {
-    root().join("conformance")
-}
-
+/// Forwards to the `conformance` crate's binary (the case replay lives there, so that
+/// `cargo test` runs it too and xtask stays tooling only).
 fn conformance(args: &[String]) -> bool {
-    let mut report = None;
-    let mut groups: Vec<String> = Vec::new();
-    let mut paths = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--report" => report = it.next().map(PathBuf::from),
-            "--group" => groups.extend(it.next().cloned()),
-            "--all-groups" => groups.push("*".into()),
-            p => paths.push(PathBuf::from(p)),
-        }
-    }
-    let explicit_paths = !paths.is_empty();
-    if paths.is_empty() {
-        paths.push(default_cases());
-    }
-    // Default: the groups the workspace implements. Explicit paths run every group in them.
-    let selected: Option<Vec<String>> = if groups.iter().any(|g| g == "*") {
-        None
-    } else if !groups.is_empty() {
-        Some(groups)
-    } else if explicit_paths {
-        None
-    } else {
-        Some(conformance::SUPPORTED.iter().map(|s| s.to_string()).collect())
-    };
-    match &selected {
-        Some(g) => println!("==> conformance: groups {}", g.join(", ")),
-        None => println!("==> conformance: all groups"),
-    }
-    match conformance::run(&paths, selected.as_deref(), report.as_deref()) {
-        Ok(ok) => ok,
-        Err(e) => {
-            eprintln!("xtask conformance: {e}");
-            false
-        }
-    }
+    let mut c = cargo();
+    c.args(["run", "--quiet", "--profile", "test", "--package", "conformance", "--"]).args(args);
+    run(&format!("conformance {}", args.join(" ")), c)
 }
 
 fn test() -> bool {

@@ -9,7 +9,8 @@
 /// assert!(ByteOrder::Native.is_aligned());
 /// assert!(!ByteOrder::Little.native_sizes());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ByteOrder {
     /// `@`: native order, native sizes, native alignment (the default).
     Native,

@@ -1,62 +1,6 @@
 //! The error type of the codec and the CPython exception kinds errors map to.
 
-use std::fmt;
-
-/// The CPython exception class an error of this workspace corresponds to.
-///
-/// Bindings raise the named exception; tests compare kinds with CPython's.
-///
-/// ```
-/// use format_codec::{PyExc, Struct};
-/// let err = Struct::new("2 i").unwrap_err();
-/// assert_eq!(err.python_exception(), PyExc::StructError);
-/// assert_eq!(PyExc::StructError.name(), "StructError");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PyExc {
-    /// `struct.error`.
-    StructError,
-    /// `TypeError`.
-    TypeError,
-    /// `ValueError`.
-    ValueError,
-    /// `IndexError`.
-    IndexError,
-    /// `OverflowError`.
-    OverflowError,
-    /// `NotImplementedError`.
-    NotImplementedError,
-    /// `BufferError`.
-    BufferError,
-    /// `MemoryError` (an allocation CPython would refuse).
-    MemoryError,
-}
-
-impl PyExc {
-    /// The exception's name as the conformance cases spell it (`struct.error` is `"StructError"`).
-    ///
-    /// ```
-    /// assert_eq!(format_codec::PyExc::IndexError.name(), "IndexError");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            PyExc::StructError => "StructError",
-            PyExc::TypeError => "TypeError",
-            PyExc::ValueError => "ValueError",
-            PyExc::IndexError => "IndexError",
-            PyExc::OverflowError => "OverflowError",
-            PyExc::NotImplementedError => "NotImplementedError",
-            PyExc::BufferError => "BufferError",
-            PyExc::MemoryError => "MemoryError",
-        }
-    }
-}
-
-impl fmt::Display for PyExc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use py_exc::PyExc;
 
 /// Everything that can go wrong while parsing a format or packing and unpacking values.
 ///

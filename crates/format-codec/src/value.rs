@@ -14,7 +14,8 @@ use std::fmt;
 /// assert_eq!(values, vec![Value::Int(-1), Value::Bytes(b"a".to_vec()), Value::Bool(true)]);
 /// assert_eq!(values[0].to_string(), "-1");
 /// ```
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Value {
     /// An integer (format codes `b B h H i I l L q Q n N P`).
     Int(i128),
@@ -98,6 +99,27 @@ impl From<f32> for Value {
 impl From<bool> for Value {
     fn from(x: bool) -> Value {
         Value::Bool(x)
+    }
+}
+
+impl From<&Value> for Value {
+    /// A copy (so that APIs taking `impl Into<Value>` accept `&Value` too).
+    fn from(v: &Value) -> Value {
+        v.clone()
+    }
+}
+
+impl<const N: usize> From<[u8; N]> for Value {
+    /// A byte string: `Value::from(*b"RIFF")`.
+    fn from(b: [u8; N]) -> Value {
+        Value::Bytes(b.to_vec())
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Value {
+    /// A byte string: `Value::from(b"RIFF")`.
+    fn from(b: &[u8; N]) -> Value {
+        Value::Bytes(b.to_vec())
     }
 }
 

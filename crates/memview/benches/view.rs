@@ -13,14 +13,14 @@ fn to_bytes(c: &mut Criterion) {
     let n = 4096;
     let mem: Vec<u8> = (0..n * n).map(|i| i as u8).collect();
     let m = MemoryView::new(&mem).unwrap().cast_shape("B", &[n, n]).unwrap();
-    let v = m.view(&Key::tuple([step(2), step(2)])).unwrap();
-    let out_len = v.nbytes().unwrap();
+    let v = m.view(Key::tuple([step(2), step(2)])).unwrap();
+    let out_len = v.nbytes();
     let mut sink = vec![0u8; out_len];
     let mut g = c.benchmark_group("memview/to_bytes_4096x4096[::2,::2]");
     g.throughput(Throughput::Bytes(out_len as u64));
     g.sample_size(20);
     g.bench_function("to_bytes", |b| b.iter(|| black_box(v.to_bytes().unwrap())));
-    let layout = v.layout().unwrap().clone();
+    let layout = v.layout().clone();
     g.bench_function("strided_kernel", |b| {
         b.iter(|| {
             let mut out = vec![0u8; out_len];
@@ -56,7 +56,7 @@ fn typed_sum(c: &mut Criterion) {
     let n = 2048;
     let data: Vec<f64> = (0..n * n).map(|i| (i % 1000) as f64).collect();
     let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("d", &[n, n]).unwrap();
-    let v = m.view(&Key::tuple([Index::Slice(Slice::full()), step(3)])).unwrap();
+    let v = m.view(Key::tuple([Index::Slice(Slice::full()), step(3)])).unwrap();
     let nd = ndarray::Array2::from_shape_vec((n, n), data.clone()).unwrap();
     let cols = n.div_ceil(3);
     let mut g = c.benchmark_group("memview/typed_sum_2048x2048_d[:, ::3]");
@@ -143,9 +143,9 @@ fn random_get(c: &mut Criterion) {
     let idx: Vec<isize> = (0..1000u64).map(|i| ((i * 2654435761) % n as u64) as isize).collect();
     let mut g = c.benchmark_group("memview/random_get_1M_i");
     g.throughput(Throughput::Elements(idx.len() as u64));
-    g.bench_function("get", |b| b.iter(|| idx.iter().map(|&i| m.get(&[i]).map(|_| 1).unwrap_or(0)).sum::<usize>()));
+    g.bench_function("get", |b| b.iter(|| idx.iter().map(|&i| m.get([i]).map(|_| 1).unwrap_or(0)).sum::<usize>()));
     let t = m.typed::<i32>().unwrap();
-    g.bench_function("typed_get", |b| b.iter(|| idx.iter().map(|&i| i64::from(t.get(&[i]).unwrap_or(0))).sum::<i64>()));
+    g.bench_function("typed_get", |b| b.iter(|| idx.iter().map(|&i| i64::from(t.get([i]).unwrap_or(0))).sum::<i64>()));
     g.bench_function("slice_index", |b| {
         b.iter(|| idx.iter().map(|&i| i64::from(black_box(&data)[i as usize])).sum::<i64>())
     });

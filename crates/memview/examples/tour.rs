@@ -9,17 +9,17 @@ fn main() -> Result<(), memview::ViewError> {
     {
         let m = MemoryView::from_mut(&mut buffer);
         println!("m = memoryview(bytearray(b'Python'))  -> {m}");
-        println!("m.format, m.itemsize, m.nbytes       -> {:?}, {}, {}", m.format()?, m.itemsize()?, m.nbytes()?);
+        println!("m.format, m.itemsize, m.nbytes       -> {:?}, {}, {}", m.format(), m.itemsize(), m.nbytes());
 
         // m[0] = ord('J'): edit through the view.
-        m.set(0, &Value::from(b'J'))?;
+        m.set(0, Value::from(b'J'))?;
         println!("m[0] = ord('J'); bytes(m)             -> {:?}", String::from_utf8_lossy(&m.to_bytes()?));
 
         // m[1:4]: slicing copies nothing, it is a view of the same memory.
         let middle = m.slice(Slice::new(Some(1), Some(4), None))?;
-        middle.set(0, &Value::from(b'Y'))?;
+        middle.set(0, Value::from(b'Y'))?;
         println!("m[1:4][0] = ord('Y'); bytes(m)        -> {:?}", String::from_utf8_lossy(&m.to_bytes()?));
-        middle.set(0, &Value::from(b'y'))?;
+        middle.set(0, Value::from(b'y'))?;
 
         // m.cast('B', [2, 3]): a 2-D view of the same six bytes.
         let grid = m.cast_shape("B", &[2, 3])?;
@@ -27,9 +27,9 @@ fn main() -> Result<(), memview::ViewError> {
         println!("m.hex(':', 2)                         -> {}", m.hex_with(Some(':'), 2)?);
 
         // What CPython refuses: grid[:, 1] (a column) and grid[::-1, ::2].
-        let column = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::At(1)]))?;
+        let column = grid.view(Key::tuple([Index::Slice(Slice::full()), Index::At(1)]))?;
         println!("grid[:, 1] (NotImplementedError in CPython) -> {}", column.to_list()?);
-        let corners = grid.view(&Key::tuple([
+        let corners = grid.view(Key::tuple([
             Index::Slice(Slice::new(None, None, Some(-1))),
             Index::Slice(Slice::new(None, None, Some(2))),
         ]))?;
@@ -41,14 +41,14 @@ fn main() -> Result<(), memview::ViewError> {
     let mut raw = [1u8, 2, 3, 4];
     // SAFETY: `raw` outlives both views and is not touched while they live.
     let ro = unsafe { MemoryView::from_memory(raw.as_mut_ptr(), raw.len(), Access::Read) };
-    match ro.set(0, &Value::from(9u8)) {
+    match ro.set(0, Value::from(9u8)) {
         Err(e) => println!("writing through a READ view -> {} ({})", e, e.python_exception()),
         Ok(()) => println!("unexpected: a READ view accepted a write"),
     }
     drop(ro);
     // SAFETY: as above.
     let rw = unsafe { MemoryView::from_memory(raw.as_mut_ptr(), raw.len(), Access::Write) };
-    rw.set(-1, &Value::from(40u8))?;
+    rw.set(-1, Value::from(40u8))?;
     drop(rw);
     println!("writing through a WRITE view -> {raw:?}");
 

@@ -7,17 +7,18 @@ use strided::LayoutError;
 /// Why a view operation failed.
 ///
 /// ```
-/// use memview::{MemoryView, ViewError};
-/// let mut v = MemoryView::from_bytes(b"abc");
-/// v.release().unwrap();
-/// let err = v.nbytes().unwrap_err();
-/// assert!(matches!(err, ViewError::Released));
-/// assert_eq!(err.python_exception(), format_codec::PyExc::ValueError);
+/// use memview::{MemoryView, PyExc, ViewError};
+/// let v = MemoryView::from_bytes(b"abc");
+/// let err = v.get(7).unwrap_err();
+/// assert_eq!(err.to_string(), "index 7 is out of bounds for axis 0 with size 3");
+/// assert_eq!(err.python_exception(), PyExc::IndexError);
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ViewError {
-    /// Any use of a released view.
+    /// Any use of a released view: a `MemoryView` is never released in Rust (`release`
+    /// consumes it); bindings and the conformance runner that keep Python's released state
+    /// report it with this.
     #[error("operation forbidden on released memoryview object")]
     Released,
     /// `release` while buffers exported from the view are alive.

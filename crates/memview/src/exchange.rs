@@ -20,13 +20,13 @@ impl<'a> MemoryView<'a> {
     /// let mut data = *b"abc";
     /// // SAFETY: `data` outlives the view and is not used while the view lives.
     /// let v = unsafe { MemoryView::from_memory(data.as_mut_ptr(), 3, Access::Read) };
-    /// assert!(v.readonly().unwrap());
-    /// assert!(v.set(0, &0.into()).is_err());
+    /// assert!(v.readonly());
+    /// assert!(v.set(0, 0).is_err());
     /// ```
     pub unsafe fn from_memory(ptr: *mut u8, len: usize, access: Access) -> MemoryView<'a> {
         // SAFETY: the caller's promises are those of `RawMemory::new`.
         let raw = unsafe { RawMemory::new(ptr, len, access) };
-        MemoryView::new(raw).unwrap_or(MemoryView::released_view())
+        crate::view::total(MemoryView::new(raw))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no
@@ -67,15 +67,11 @@ impl<'a> MemoryView<'a> {
 unsafe impl Exporter for MemoryView<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
         let out = self.descriptor(flags)?;
-        if let Some(live) = &self.live {
-            live.exports.set(live.exports.get() + 1);
-        }
+        self.live.exports.set(self.live.exports.get() + 1);
         Ok(out)
     }
 
     unsafe fn release_buffer(&self, _info: &BufferInfo) {
-        if let Some(live) = &self.live {
-            live.exports.set(live.exports.get().saturating_sub(1));
-        }
+        self.live.exports.set(self.live.exports.get().saturating_sub(1));
     }
 }

@@ -15,7 +15,7 @@
 //! use memview::{Index, Key, MemoryView, Slice};
 //! let mut data = *b"Python";
 //! let v = MemoryView::from_mut(&mut data);
-//! v.set(0, &b'J'.into()).unwrap();
+//! v.set(0, b'J').unwrap();
 //! assert_eq!(v.to_bytes().unwrap(), b"Jython");
 //! let grid = v.cast_shape("B", &[2, 3]).unwrap();
 //! let column = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::At(1)])).unwrap();
@@ -45,8 +45,8 @@ mod view;
 
 pub use crate::error::ViewError;
 pub use crate::key::Key;
-pub use crate::typed::{Summable, TypedView};
-pub use crate::view::{MemoryView, Subscript};
+pub use crate::typed::{Summable, TypedIter, TypedView};
+pub use crate::view::{AxisIter, Iter, MemoryView, ReleaseError, Subscript};
 /// The buffer protocol's error type, re-exported for exporter implementations.
 ///
 /// ```
@@ -57,9 +57,10 @@ pub mod buffer_error {
     pub use buffer_protocol::BufferError;
 }
 
+pub use buffer_protocol::BufferError;
 pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory};
-pub use format_codec::Value;
-pub use strided::{Index, Order, Slice};
+pub use format_codec::{CodecError, Layout, PyExc, Struct, Value};
+pub use strided::{Ellipsis, Index, LayoutError, NewAxis, Order, Slice, SliceRange};
 
 /// The user guides, compiled in so their examples run as tests.
 pub mod guide {

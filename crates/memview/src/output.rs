@@ -32,7 +32,7 @@ impl MemoryView<'_> {
     /// assert_eq!(v.to_bytes_in(Order::F).unwrap(), [0, 3, 1, 4, 2, 5]);
     /// ```
     pub fn to_bytes_in(&self, order: Order) -> Result<Vec<u8>, ViewError> {
-        let live = self.live()?;
+        let live = self.live();
         let mut out = alloc_bytes(live.layout().nbytes())?;
         live.view.gather(order, &mut out)?;
         Ok(out)
@@ -41,7 +41,7 @@ impl MemoryView<'_> {
     /// Runs `f` over the view's items as C-order bytes: in place for a C-contiguous direct
     /// view, through a gathered copy otherwise. `f` must not run other views' code.
     pub(crate) fn with_c_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, ViewError> {
-        self.live()?.view.with_c_bytes(f)
+        self.live().view.with_c_bytes(f)
     }
 
     /// `tolist()`: the items as nested lists of values (the item itself for a 0-dim view).
@@ -54,13 +54,13 @@ impl MemoryView<'_> {
     /// ```
     #[doc(alias = "tolist")]
     pub fn to_list(&self) -> Result<Value, ViewError> {
-        let live = self.live()?;
+        let live = self.live();
         if matches!(*live.codec, ItemCodec::Unsupported) {
             return Err(ViewError::UnsupportedFormat(live.format.to_string()));
         }
         let l = live.layout();
         if l.ndim() == 0 {
-            return self.get(&[]);
+            return self.get(());
         }
         let size = l.itemsize();
         let items = self.with_c_bytes(|bytes| -> Result<Vec<Value>, ViewError> {
@@ -101,7 +101,7 @@ impl MemoryView<'_> {
     /// assert_eq!(s, "0102");
     /// ```
     pub fn hex_into(&self, out: &mut String, sep: Option<char>, bytes_per_sep: isize) -> Result<(), ViewError> {
-        self.live()?;
+        self.live();
         let sep = ascii_sep(sep)?;
         let mut buf = std::mem::take(out).into_bytes();
         buf.clear();
@@ -121,7 +121,7 @@ impl MemoryView<'_> {
     /// assert!(v.hex_with(Some('é'), 1).is_err());
     /// ```
     pub fn hex_with(&self, sep: Option<char>, bytes_per_sep: isize) -> Result<String, ViewError> {
-        self.live()?;
+        self.live();
         let sep = ascii_sep(sep)?;
         self.with_c_bytes(|bytes| hex_string(bytes, sep, bytes_per_sep))
     }
@@ -197,63 +197,98 @@ fn nest(items: Vec<Value>, shape: &[usize]) -> Value {
 }
 
 pub(crate) fn debug(v: &MemoryView<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    match v.live() {
-        Err(_) => f.write_str("MemoryView(released)"),
-        Ok(live) => {
-            let l = live.layout();
-            let mut s = f.debug_struct("MemoryView");
-            s.field("format", &&*live.format)
-                .field("itemsize", &l.itemsize())
-                .field("shape", &l.shape())
-                .field("strides", &l.strides());
-            if let Some(subs) = l.suboffsets() {
-                s.field("suboffsets", &subs);
-            }
-            s.field("readonly", &live.readonly).finish()
-        }
+    let l = v.layout();
+    let mut s = f.debug_struct("MemoryView");
+    s.field("format", &v.format())
+        .field("itemsize", &l.itemsize())
+        .field("shape", &l.shape())
+        .field("strides", &l.strides());
+    if let Some(subs) = l.suboffsets() {
+        s.field("suboffsets", &subs);
     }
+    s.field("readonly", &v.readonly()).finish()
 }
 
-/// Views with more items than this print only their first and last few.
+/// Views with more items than this print only the first and last [`EDGE_ITEMS`] of each
+/// long dimension.
 const DISPLAY_ITEMS: usize = 64;
+/// How many items are kept at each end of an abbreviated dimension (NumPy's `edgeitems`).
+const EDGE_ITEMS: usize = 3;
 
 impl fmt::Display for MemoryView<'_> {
     /// `<memory format='i' shape=(2, 3) readonly>` followed by the items, as a user reads them;
-    /// a long view shows its first and last three items in C order, as NumPy abbreviates.
+    /// a long view shows the first and last three entries of each long dimension, keeping the
+    /// nesting, as NumPy's repr abbreviates.
     ///
     /// ```
     /// let data: Vec<u8> = (0..100).collect();
     /// let v = memview::MemoryView::new(&data).unwrap();
     /// assert_eq!(v.to_string(), "<memory format='B' shape=(100,) readonly> [0, 1, 2, ..., 97, 98, 99]");
+    /// let grid = v.cast_shape("B", &[10, 10]).unwrap();
+    /// assert_eq!(
+    ///     grid.to_string(),
+    ///     "<memory format='B' shape=(10, 10) readonly> [[0, 1, 2, ..., 7, 8, 9], [10, 11, 12, ..., 17, 18, 19], \
+    ///      [20, 21, 22, ..., 27, 28, 29], ..., [70, 71, 72, ..., 77, 78, 79], [80, 81, 82, ..., 87, 88, 89], \
+    ///      [90, 91, 92, ..., 97, 98, 99]]"
+    /// );
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Ok(live) = self.live() else {
-            return f.write_str("<released memory>");
-        };
-        let l = live.layout();
+        let l = self.layout();
         let dims: Vec<String> = l.shape().iter().map(usize::to_string).collect();
         let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
-        write!(f, "<memory format='{}' shape={}{}>", live.format, shape, if live.readonly { " readonly" } else { "" })?;
-        if l.len() > DISPLAY_ITEMS {
-            let n = l.len();
-            let item = |k: usize| -> String {
-                // Unravel the C-order position `k` into an index.
-                let mut rest = k;
-                let mut index: SmallVec<[isize; 8]> = SmallVec::from_elem(0, l.ndim());
-                for d in (0..l.ndim()).rev() {
-                    index[d] = (rest % l.shape()[d]) as isize;
-                    rest /= l.shape()[d];
-                }
-                self.get(&index).map_or_else(|_| "?".into(), |v| v.to_string())
+        write!(
+            f,
+            "<memory format='{}' shape={}{}>",
+            self.format(),
+            shape,
+            if self.readonly() { " readonly" } else { "" }
+        )?;
+        if self.check_item_format().is_err() {
+            return match self.hex() {
+                Ok(h) => write!(f, " hex {h}"),
+                Err(_) => Ok(()),
             };
-            let head: Vec<String> = (0..3).map(item).collect();
-            let tail: Vec<String> = (n - 3..n).map(item).collect();
-            return write!(f, " [{}, ..., {}]", head.join(", "), tail.join(", "));
         }
-        match self.to_list() {
-            Ok(list) => write!(f, " {list}"),
-            Err(_) => write!(f, " hex {}", self.hex().unwrap_or_default()),
+        f.write_str(" ")?;
+        let abbreviate = l.len() > DISPLAY_ITEMS;
+        let mut index: SmallVec<[isize; 8]> = SmallVec::new();
+        self.write_nested(f, &mut index, abbreviate)
+    }
+}
+
+impl MemoryView<'_> {
+    /// Writes the items under `index` (a prefix of a full index) as nested lists.
+    fn write_nested(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        index: &mut SmallVec<[isize; 8]>,
+        abbreviate: bool,
+    ) -> fmt::Result {
+        let d = index.len();
+        if d == self.ndim() {
+            return match self.read_item(index) {
+                Ok(v) => write!(f, "{v}"),
+                Err(_) => f.write_str("?"),
+            };
         }
+        let n = self.shape()[d];
+        f.write_str("[")?;
+        let skip = abbreviate && n > 2 * EDGE_ITEMS;
+        for i in 0..n {
+            if skip && i == EDGE_ITEMS {
+                f.write_str(", ...")?;
+            }
+            if skip && (EDGE_ITEMS..n - EDGE_ITEMS).contains(&i) {
+                continue;
+            }
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            index.push(i as isize);
+            self.write_nested(f, index, abbreviate)?;
+            index.pop();
+        }
+        f.write_str("]")
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::raw::Region;
 use crate::{MemoryView, ViewError};
 use buffer_protocol::Element;
+use smallvec::SmallVec;
 use std::marker::PhantomData;
 use strided::{Order, StridedLayout};
 
@@ -12,13 +13,14 @@ use strided::{Order, StridedLayout};
 /// order over any strided (direct) layout.
 ///
 /// ```
-/// use memview::{Index, Key, MemoryView, Slice};
+/// use memview::{s, MemoryView};
 /// let data: Vec<f64> = (0..12).map(f64::from).collect();
 /// let grid = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("d", &[3, 4]).unwrap();
-/// let cols = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::Slice(Slice::new(None, None, Some(3)))])).unwrap();
+/// let cols = grid.view(s![.., ..;3]).unwrap();
 /// let typed = cols.typed::<f64>().unwrap();
+/// assert_eq!((typed.shape(), typed.len()), (&[3, 2][..], 6));
 /// assert_eq!(typed.iter().sum::<f64>(), 0.0 + 3.0 + 4.0 + 7.0 + 8.0 + 11.0);
-/// assert_eq!(typed.get(&[2, 1]).unwrap(), 11.0);
+/// assert_eq!(typed.get([2, 1]).unwrap(), 11.0);
 /// ```
 pub struct TypedView<'v, 'a, T: Element> {
     view: &'v MemoryView<'a>,
@@ -51,7 +53,7 @@ impl<'a> MemoryView<'a> {
     /// assert!(v.typed::<i8>().is_err());
     /// ```
     pub fn typed<T: Element>(&self) -> Result<TypedView<'_, 'a, T>, ViewError> {
-        let live = self.live()?;
+        let live = self.live();
         let mismatch =
             || ViewError::TypeMismatch { format: live.format.to_string(), rust_type: std::any::type_name::<T>() };
         if !format_matches::<T>(&live.format) || live.layout().itemsize() != std::mem::size_of::<T>() {
@@ -65,14 +67,54 @@ impl<'a> MemoryView<'a> {
 }
 
 impl<T: Element> TypedView<'_, '_, T> {
-    /// The item at an index tuple (one index per dimension, negative from the end).
+    /// The shape.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0; 6]).cast_shape("B", &[2, 3]).unwrap();
+    /// assert_eq!(v.typed::<u8>().unwrap().shape(), &[2, 3]);
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        self.layout.shape()
+    }
+
+    /// The number of dimensions.
+    ///
+    /// ```
+    /// assert_eq!(memview::MemoryView::from_bytes(&[0; 2]).typed::<u8>().unwrap().ndim(), 1);
+    /// ```
+    pub fn ndim(&self) -> usize {
+        self.layout.ndim()
+    }
+
+    /// The number of items (the product of the shape; 1 for a 0-D view).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0; 6]).cast_shape("B", &[2, 3]).unwrap();
+    /// assert_eq!(v.typed::<u8>().unwrap().len(), 6);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// Whether there are no items.
+    ///
+    /// ```
+    /// assert!(memview::MemoryView::from_bytes(&[]).typed::<u8>().unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The item at an index tuple (one index per dimension, negative from the end): an
+    /// array, a slice or a `Vec` of `isize`.
     ///
     /// ```
     /// let data = [5u16, 6];
     /// let v = memview::MemoryView::new(&data[..]).unwrap();
-    /// assert_eq!(v.typed::<u16>().unwrap().get(&[-1]).unwrap(), 6);
+    /// assert_eq!(v.typed::<u16>().unwrap().get([-1]).unwrap(), 6);
     /// ```
-    pub fn get(&self, index: &[isize]) -> Result<T, ViewError> {
+    pub fn get(&self, index: impl AsRef<[isize]>) -> Result<T, ViewError> {
+        let index = index.as_ref();
         if index.len() != self.layout.ndim() {
             return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
         }
@@ -89,12 +131,13 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// ```
     /// let mut data = [0u32; 2];
     /// let v = memview::MemoryView::from_mut_slice(&mut data);
-    /// v.typed::<u32>().unwrap().set(&[1], 9).unwrap();
+    /// v.typed::<u32>().unwrap().set([1], 9).unwrap();
     /// drop(v);
     /// assert_eq!(data, [0, 9]);
     /// ```
-    pub fn set(&self, index: &[isize], value: T) -> Result<(), ViewError> {
-        if self.view.readonly()? {
+    pub fn set(&self, index: impl AsRef<[isize]>, value: T) -> Result<(), ViewError> {
+        let index = index.as_ref();
+        if self.view.readonly() {
             return Err(ViewError::ReadOnly);
         }
         if index.len() != self.layout.ndim() {
@@ -128,15 +171,36 @@ impl<T: Element> TypedView<'_, '_, T> {
             }
         });
     }
-    /// The items in C order.
+    /// The items in C order, read lazily (no allocation for views of up to 8 dimensions);
+    /// the iterator knows its length and runs from both ends.
     ///
     /// ```
     /// let data = [1u8, 2, 3];
     /// let v = memview::MemoryView::new(&data[..]).unwrap();
-    /// assert_eq!(v.typed::<u8>().unwrap().iter().max(), Some(3));
+    /// let t = v.typed::<u8>().unwrap();
+    /// assert_eq!(t.iter().max(), Some(3));
+    /// assert_eq!(t.iter().rev().collect::<Vec<_>>(), [3, 2, 1]);
+    /// assert_eq!(t.iter().len(), 3);
     /// ```
-    pub fn iter(&self) -> std::vec::IntoIter<T> {
-        self.to_vec().into_iter()
+    pub fn iter(&self) -> TypedIter<'_, T> {
+        let shape: SmallVec<[usize; 8]> = SmallVec::from_slice(self.layout.shape());
+        let strides: SmallVec<[isize; 8]> = SmallVec::from_slice(self.layout.strides());
+        let remaining = self.layout.len();
+        let start = self.layout.offset();
+        // The last item: every index at its dimension's end (unused when there are none).
+        let last = shape
+            .iter()
+            .zip(&strides)
+            .fold(start, |o, (&n, &s)| o.wrapping_add((n.max(1) as isize - 1).wrapping_mul(s)));
+        TypedIter {
+            base: self.region.addr(0),
+            front: Cursor { index: SmallVec::from_elem(0, shape.len()), offset: start },
+            back: Cursor { index: shape.iter().map(|&n| n.saturating_sub(1)).collect(), offset: last },
+            shape,
+            strides,
+            remaining,
+            _view: PhantomData,
+        }
     }
 
     /// The items in C order, collected.
@@ -193,6 +257,112 @@ impl<T: Element> TypedView<'_, '_, T> {
         total
     }
 }
+
+impl<'t, T: Element> IntoIterator for &'t TypedView<'_, '_, T> {
+    type Item = T;
+    type IntoIter = TypedIter<'t, T>;
+
+    fn into_iter(self) -> TypedIter<'t, T> {
+        self.iter()
+    }
+}
+
+/// A position in C order: the index and the byte offset of its item.
+#[derive(Debug, Clone)]
+struct Cursor {
+    index: SmallVec<[usize; 8]>,
+    offset: isize,
+}
+
+/// The items of a [`TypedView`] in C order, read as they are asked for: see
+/// [`TypedView::iter`].
+///
+/// ```
+/// let data: Vec<i32> = (0..6).collect();
+/// let m = memview::MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("i", &[2, 3]).unwrap();
+/// let t = m.transpose().unwrap();
+/// let t = t.typed::<i32>().unwrap();
+/// let mut it = t.iter();
+/// assert_eq!((it.next(), it.next_back(), it.len()), (Some(0), Some(5), 4));
+/// assert_eq!(it.collect::<Vec<_>>(), [3, 1, 4, 2]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TypedIter<'t, T> {
+    base: *mut u8,
+    shape: SmallVec<[usize; 8]>,
+    strides: SmallVec<[isize; 8]>,
+    front: Cursor,
+    back: Cursor,
+    remaining: usize,
+    _view: PhantomData<&'t T>,
+}
+
+impl<T: Element> TypedIter<'_, T> {
+    /// Reads the item at `offset`.
+    fn read(&self, offset: isize) -> T {
+        // SAFETY: `offset` is the offset of an in-range item (the cursors only visit indices
+        // inside the shape, counted by `remaining`) of a layout checked against the region,
+        // which the borrowed `TypedView` keeps alive (see `TypedView::get`).
+        unsafe { std::ptr::read_unaligned(self.base.wrapping_offset(offset).cast::<T>()) }
+    }
+}
+
+impl<T: Element> Iterator for TypedIter<'_, T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let item = self.read(self.front.offset);
+        // Step the front cursor to the next index in C order.
+        for d in (0..self.shape.len()).rev() {
+            // Offsets wrap rather than overflow past the last item: only in-range ones are read.
+            self.front.index[d] += 1;
+            self.front.offset = self.front.offset.wrapping_add(self.strides[d]);
+            if self.front.index[d] < self.shape[d] {
+                break;
+            }
+            self.front.offset = self.front.offset.wrapping_sub(self.strides[d].wrapping_mul(self.shape[d] as isize));
+            self.front.index[d] = 0;
+        }
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T: Element> DoubleEndedIterator for TypedIter<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<T> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let item = self.read(self.back.offset);
+        for d in (0..self.shape.len()).rev() {
+            if self.back.index[d] > 0 {
+                self.back.index[d] -= 1;
+                self.back.offset = self.back.offset.wrapping_sub(self.strides[d]);
+                break;
+            }
+            self.back.index[d] = self.shape[d].saturating_sub(1);
+            self.back.offset = self
+                .back
+                .offset
+                .wrapping_add(self.strides[d].wrapping_mul(self.shape[d] as isize).wrapping_sub(self.strides[d]));
+        }
+        Some(item)
+    }
+}
+
+impl<T: Element> ExactSizeIterator for TypedIter<'_, T> {}
+
+impl<T: Element> std::iter::FusedIterator for TypedIter<'_, T> {}
 
 /// Item types [`TypedView::sum`] can add up, and the accumulator NumPy would use.
 ///

@@ -1,6 +1,6 @@
 //! Errors of layout math, each naming the CPython exception it corresponds to.
 
-use format_codec::PyExc;
+use py_exc::PyExc;
 
 /// What can go wrong when building, indexing, slicing or casting a layout.
 ///
@@ -8,7 +8,7 @@ use format_codec::PyExc;
 /// use strided::{LayoutError, StridedLayout};
 /// let err = StridedLayout::contiguous(1, &[1 << 62, 4]).unwrap_err();
 /// assert!(matches!(err, LayoutError::Overflow(_)));
-/// assert_eq!(err.python_exception(), format_codec::PyExc::ValueError);
+/// assert_eq!(err.python_exception(), py_exc::PyExc::ValueError);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -42,11 +42,15 @@ pub enum LayoutError {
         /// The memory's length.
         len: usize,
     },
-    /// An index outside its dimension (`dim` counts from 1, as CPython's message does).
-    #[error("index out of bounds on dimension {dim}")]
+    /// An index outside its dimension (axes count from 0, as in NumPy's message).
+    #[error("index {index} is out of bounds for axis {axis} with size {size}")]
     IndexOutOfBounds {
-        /// The dimension, counting from 1.
-        dim: usize,
+        /// The index as given (negative counts from the end).
+        index: isize,
+        /// The axis, counting from 0.
+        axis: usize,
+        /// The axis' extent.
+        size: usize,
     },
     /// A dimension number past the last dimension.
     #[error("dimension {dim} does not exist in a {ndim}-dimensional layout")]
@@ -116,8 +120,8 @@ impl LayoutError {
     ///
     /// ```
     /// assert_eq!(
-    ///     strided::LayoutError::IndexOutOfBounds { dim: 1 }.python_exception(),
-    ///     format_codec::PyExc::IndexError
+    ///     strided::LayoutError::IndexOutOfBounds { index: 4, axis: 0, size: 4 }.python_exception(),
+    ///     py_exc::PyExc::IndexError
     /// );
     /// ```
     pub fn python_exception(&self) -> PyExc {

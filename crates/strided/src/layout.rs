@@ -479,7 +479,7 @@ impl StridedLayout {
         let n = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })? as isize;
         let i = if index < 0 { index + n } else { index };
         if i < 0 || i >= n {
-            return Err(LayoutError::IndexOutOfBounds { dim: dim + 1 });
+            return Err(LayoutError::IndexOutOfBounds { index, axis: dim, size: n as usize });
         }
         Ok(i as usize)
     }

@@ -106,9 +106,188 @@ pub enum Index {
     NewAxis,
 }
 
+/// `None`/`np.newaxis` in a key: a new dimension of extent 1 (converts to [`Index::NewAxis`]).
+///
+/// ```
+/// use strided::{Index, NewAxis};
+/// assert_eq!(Index::from(NewAxis), Index::NewAxis);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NewAxis;
+
+/// `...` in a key: as many full slices as the other entries leave dimensions (converts to
+/// [`Index::Ellipsis`]).
+///
+/// ```
+/// use strided::{Ellipsis, Index};
+/// assert_eq!(Index::from(Ellipsis), Index::Ellipsis);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Ellipsis;
+
+impl From<Ellipsis> for Index {
+    fn from(_: Ellipsis) -> Index {
+        Index::Ellipsis
+    }
+}
+
+impl From<NewAxis> for Index {
+    fn from(_: NewAxis) -> Index {
+        Index::NewAxis
+    }
+}
+
+impl From<Slice> for Index {
+    fn from(s: Slice) -> Index {
+        Index::Slice(s)
+    }
+}
+
+impl From<std::ops::RangeFull> for Slice {
+    /// `..` is `:`.
+    fn from(_: std::ops::RangeFull) -> Slice {
+        Slice::full()
+    }
+}
+
+impl From<std::ops::RangeFull> for Index {
+    fn from(_: std::ops::RangeFull) -> Index {
+        Index::Slice(Slice::full())
+    }
+}
+
+/// A Rust range as the bounds of a Python slice, for a given step direction: `a..b` is
+/// `a:b`, `a..` is `a:`, `..b` is `:b`, `a..=b` is `a:b+1` (`a:b-1` with a negative step,
+/// and open-ended where `b` is the last index in that direction).
+///
+/// With a negative step the bounds keep Python's meaning: `5..1` stepping by -1 is `5:1:-1`
+/// (items 5, 4, 3, 2). Clippy's `reversed_empty_ranges` flags such literal ranges; write
+/// them as `Slice::new(Some(5), Some(1), Some(-1))`, or allow the lint where it is meant.
+///
+/// ```
+/// use strided::{Slice, SliceRange};
+/// assert_eq!((2..=-1).bounds(1), (Some(2), None));  // 2..=-1 runs to the end
+/// assert_eq!((5..=0).bounds(-1), (Some(5), None)); // 5..=0 with step -1 runs to index 0
+/// assert_eq!(Slice::stepped(1.., -2), Slice::new(Some(1), None, Some(-2)));
+/// ```
+pub trait SliceRange {
+    /// `(start, stop)` of the Python slice this range means when stepping by `step`.
+    fn bounds(&self, step: isize) -> (Option<isize>, Option<isize>);
+}
+
+impl SliceRange for std::ops::RangeFull {
+    fn bounds(&self, _: isize) -> (Option<isize>, Option<isize>) {
+        (None, None)
+    }
+}
+
+/// The exclusive stop after an inclusive end: one further in the step's direction, open
+/// where that would wrap to the other end (`-1 + 1 == 0` would mean "before the start").
+fn inclusive_stop(end: isize, step: isize) -> Option<isize> {
+    if step < 0 {
+        if end == 0 {
+            None
+        } else {
+            end.checked_sub(1)
+        }
+    } else if end == -1 {
+        None
+    } else {
+        end.checked_add(1)
+    }
+}
+
+macro_rules! index_conversions {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Index {
+            /// An integer index (negative counts from the end); values beyond `isize`
+            /// saturate, and are then out of bounds for any dimension.
+            fn from(i: $t) -> Index {
+                Index::At(isize::try_from(i).unwrap_or(if i > (0 as $t) { isize::MAX } else { isize::MIN }))
+            }
+        }
+        impl SliceRange for std::ops::Range<$t> {
+            fn bounds(&self, _: isize) -> (Option<isize>, Option<isize>) {
+                (Some(sat(self.start)), Some(sat(self.end)))
+            }
+        }
+        impl SliceRange for std::ops::RangeFrom<$t> {
+            fn bounds(&self, _: isize) -> (Option<isize>, Option<isize>) {
+                (Some(sat(self.start)), None)
+            }
+        }
+        impl SliceRange for std::ops::RangeTo<$t> {
+            fn bounds(&self, _: isize) -> (Option<isize>, Option<isize>) {
+                (None, Some(sat(self.end)))
+            }
+        }
+        impl SliceRange for std::ops::RangeInclusive<$t> {
+            fn bounds(&self, step: isize) -> (Option<isize>, Option<isize>) {
+                (Some(sat(*self.start())), inclusive_stop(sat(*self.end()), step))
+            }
+        }
+        impl SliceRange for std::ops::RangeToInclusive<$t> {
+            fn bounds(&self, step: isize) -> (Option<isize>, Option<isize>) {
+                (None, inclusive_stop(sat(self.end), step))
+            }
+        }
+        index_conversions!(@range $t, std::ops::Range<$t>, std::ops::RangeFrom<$t>, std::ops::RangeTo<$t>,
+            std::ops::RangeInclusive<$t>, std::ops::RangeToInclusive<$t>);
+    )*};
+    (@range $t:ty, $($r:ty),*) => {$(
+        impl From<$r> for Slice {
+            fn from(r: $r) -> Slice {
+                Slice::stepped(r, 1)
+            }
+        }
+        impl From<$r> for Index {
+            fn from(r: $r) -> Index {
+                Index::Slice(Slice::stepped(r, 1))
+            }
+        }
+    )*};
+}
+
+/// An integer as an `isize` slice bound or index, saturating (Python clamps slice bounds).
+fn sat<T: TryInto<isize> + PartialOrd + Default>(v: T) -> isize {
+    let positive = v > T::default();
+    v.try_into().unwrap_or(if positive { isize::MAX } else { isize::MIN })
+}
+
+index_conversions!(isize, usize, i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl Slice {
+    /// The slice a Rust range means with a step (`s![a..b; step]`): see [`SliceRange`].
+    ///
+    /// ```
+    /// use strided::Slice;
+    /// assert_eq!(Slice::stepped(.., -1), Slice::new(None, None, Some(-1)));
+    /// assert_eq!(Slice::stepped(1..=3, 2), Slice::new(Some(1), Some(4), Some(2)));
+    /// ```
+    pub fn stepped(range: impl SliceRange, step: isize) -> Slice {
+        let (start, stop) = range.bounds(step);
+        Slice { start, stop, step: if step == 1 { None } else { Some(step) } }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::reversed_empty_ranges)] // Python's a:b:-1 runs from a down to b
+    fn ranges_mean_python_slices() {
+        let len = 6;
+        let pick = |s: Slice| s.indices(len).unwrap();
+        assert_eq!(pick((1..4).into()), Slice::new(Some(1), Some(4), None).indices(len).unwrap());
+        assert_eq!(pick((..=-1).into()).3, 6);
+        assert_eq!(pick((2..=3).into()).3, 2);
+        assert_eq!(pick(Slice::stepped(4..=0, -1)).3, 5);
+        assert_eq!(pick(Slice::stepped(4..=1, -1)).3, 4);
+        assert_eq!(pick(Slice::stepped(..=-3, -1)).3, 3);
+        assert_eq!(Index::from(u64::MAX), Index::At(isize::MAX));
+        assert_eq!(Index::from(-1i32), Index::At(-1));
+    }
 
     #[test]
     fn python_slice_indices() {

@@ -147,6 +147,7 @@ fn values_print_as_python_reprs() {
     assert_eq!(v.to_string(), r"[b'a\'\\\x00', 1e+16, 0.1, (1.0-2.0j), False]");
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn values_serialize_with_serde() {
     let v = Value::List(vec![Value::Int(-1), Value::Float(0.5), Value::Bytes(vec![1])]);

@@ -25,8 +25,8 @@ fn indirect_layouts_read_and_write_through_pointers() {
     let nd = NdArray::new((0..12).collect(), "B", 1, &[3, 4], &[-4, 1], 8, false).unwrap().into_pil().unwrap();
     {
         let m = MemoryView::new(&nd).unwrap();
-        assert_eq!(m.get(&[0, 0]).unwrap(), Value::Int(8));
-        m.set([1, 2], &99.into()).unwrap();
+        assert_eq!(m.get([0, 0]).unwrap(), Value::Int(8));
+        m.set([1, 2], 99).unwrap();
         let rows = m.slice(Slice::new(Some(1), None, None)).unwrap();
         assert_eq!(rows.to_bytes().unwrap(), [4, 5, 99, 7, 0, 1, 2, 3]);
         assert_eq!(m.to_list().unwrap().to_string(), "[[8, 9, 10, 11], [4, 5, 99, 7], [0, 1, 2, 3]]");
@@ -35,7 +35,7 @@ fn indirect_layouts_read_and_write_through_pointers() {
         assert!(m.transpose().is_err());
         assert!(m.permute(&[1, 0]).is_err());
         let copy = MemoryView::from_vec(vec![1; 12]).cast_shape("B", &[3, 4]).unwrap();
-        m.assign(&Key::ellipsis(), &copy).unwrap();
+        m.assign(Key::ellipsis(), &copy).unwrap();
     }
     assert_eq!(nd.memory(), vec![1; 12]);
 }

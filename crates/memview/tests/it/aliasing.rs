@@ -1,6 +1,6 @@
 //! Hard question 1: overlapping writable views. Run under Miri by `cargo xtask miri`.
 
-use memview::{ByteArray, Index, Key, MemoryView, Slice};
+use memview::{ByteArray, Key, MemoryView, Slice};
 
 #[test]
 fn two_overlapping_writable_views_both_write() {
@@ -9,11 +9,11 @@ fn two_overlapping_writable_views_both_write() {
         let m = MemoryView::from_mut(&mut data);
         let evens = m.slice(Slice::new(None, None, Some(2))).unwrap();
         let tail = m.slice(Slice::new(Some(4), None, None)).unwrap();
-        evens.set(2, &1.into()).unwrap(); // byte 4
-        tail.set(0, &2.into()).unwrap(); // byte 4 again
-        tail.set(1, &3.into()).unwrap(); // byte 5
-        assert_eq!(evens.get(&[2]).unwrap(), 2.into());
-        m.set(7, &9.into()).unwrap();
+        evens.set(2, 1).unwrap(); // byte 4
+        tail.set(0, 2).unwrap(); // byte 4 again
+        tail.set(1, 3).unwrap(); // byte 5
+        assert_eq!(evens.get([2]).unwrap(), 2.into());
+        m.set(7, 9).unwrap();
         assert_eq!(tail.to_bytes().unwrap(), [2, 3, 0, 9]);
     }
     assert_eq!(data, [0, 0, 0, 0, 2, 3, 0, 9]);
@@ -25,9 +25,9 @@ fn overlapping_slice_assignment_is_atomic() {
     {
         let m = MemoryView::new(&ba).unwrap();
         let head = m.slice(Slice::new(None, Some(-1), None)).unwrap();
-        m.assign(&Slice::new(Some(1), None, None).into(), &head).unwrap(); // m[1:] = m[:-1]
+        m.assign(1.., &head).unwrap(); // m[1:] = m[:-1]
         let rev = m.slice(Slice::new(None, None, Some(-1))).unwrap();
-        m.assign(&Key::One(Index::Slice(Slice::full())), &rev).unwrap(); // m[:] = m[::-1]
+        m.assign(Key::one(Slice::full()), &rev).unwrap(); // m[:] = m[::-1]
     }
     assert_eq!(ba.to_vec(), b"edcbaa");
 }
@@ -39,10 +39,10 @@ fn typed_and_untyped_views_share_memory() {
         let m = MemoryView::from_mut_slice(&mut data);
         let bytes = m.cast("B").unwrap();
         let t = m.typed::<u32>().unwrap();
-        bytes.set(4, &0xff.into()).unwrap();
-        t.set(&[2], 7).unwrap();
-        assert_eq!(t.get(&[1]).unwrap(), 0xff);
-        assert_eq!(bytes.get(&[8]).unwrap(), 7.into());
+        bytes.set(4, 0xff).unwrap();
+        t.set([2], 7).unwrap();
+        assert_eq!(t.get([1]).unwrap(), 0xff);
+        assert_eq!(bytes.get([8]).unwrap(), 7.into());
     }
     assert_eq!(data, [0, 0xff, 7, 0]);
 }

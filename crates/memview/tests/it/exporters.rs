@@ -38,7 +38,7 @@ fn borrowed_exporters() {
     let mut buf = [1u8, 2, 3];
     {
         let v = MemoryView::new(MutSlice::new(&mut buf)).unwrap();
-        v.set(0, &9.into()).unwrap();
+        v.set(0, 9).unwrap();
         assert_eq!(exercise(v), [2, 3]);
     }
     assert_eq!(buf, [9, 2, 3]);
@@ -53,7 +53,7 @@ fn views_export_views() {
     let base = MemoryView::from_vec(vec![1, 2, 3, 4]);
     {
         let inner = MemoryView::new(&base).unwrap();
-        inner.set(0, &7.into()).unwrap();
+        inner.set(0, 7).unwrap();
         assert_eq!(exercise(inner), [2, 3, 4]);
     }
     let info = base.get_buffer(Flags::FULL_RO).unwrap();

@@ -48,10 +48,10 @@ proptest! {
             let s = Slice::new(start, None, Some(step));
             let (sa, sb) = (a.slice(s).unwrap(), b.slice(s).unwrap());
             prop_assert_eq!(sa.to_bytes().unwrap(), sb.to_bytes().unwrap());
-            if sa.nbytes().unwrap() > 0 {
-                let last: Vec<isize> = vec![-1; sa.ndim().unwrap()];
-                sa.set(memview::Key::Tuple(last.iter().map(|&i| memview::Index::At(i)).collect()), &value.into()).unwrap();
-                sb.set(memview::Key::Tuple(last.iter().map(|&i| memview::Index::At(i)).collect()), &value.into()).unwrap();
+            if sa.nbytes() > 0 {
+                let last: Vec<isize> = vec![-1; sa.ndim()];
+                sa.set(&last[..], value).unwrap();
+                sb.set(&last[..], value).unwrap();
             }
         }
         prop_assert_eq!(direct.memory(), pil.memory());

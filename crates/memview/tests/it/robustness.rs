@@ -16,7 +16,7 @@ fn index() -> impl Strategy<Value = Index> {
 }
 
 fn key() -> impl Strategy<Value = Key> {
-    prop_oneof![index().prop_map(Key::One), prop::collection::vec(index(), 0..5).prop_map(Key::Tuple)]
+    prop_oneof![index().prop_map(Key::one), prop::collection::vec(index(), 0..5).prop_map(Key::tuple)]
 }
 
 fn value() -> impl Strategy<Value = Value> {
@@ -80,12 +80,10 @@ fn run(v: MemoryView<'_>, ops: &[Op]) {
                 let _ = v.set(k.clone(), x);
                 None
             }
-            Op::Cast(f, s) => v.cast_with(f, s.as_deref()).ok(),
-            Op::Readonly => v.to_readonly().ok(),
-            Op::Release => {
-                let _ = v.release();
-                None
-            }
+            Op::Cast(f, s) => v.cast_to(f, s.as_deref()).ok(),
+            Op::Readonly => Some(v.to_readonly()),
+            // Releasing consumes the view: nothing more can be done with it.
+            Op::Release => return drop(v.release()),
             Op::Transpose => v.transpose().ok(),
             Op::Reshape(s) => v.reshape(s).ok(),
             Op::Field(n) => v.field(n).ok(),
@@ -93,7 +91,7 @@ fn run(v: MemoryView<'_>, ops: &[Op]) {
         if let Some(w) = next {
             v = w;
         }
-        let _ = (v.to_list(), v.to_bytes_in(Order::F), v.hex_with(Some('-'), -2), v.get(&[0, 0]));
+        let _ = (v.to_list(), v.to_bytes_in(Order::F), v.hex_with(Some('-'), -2), v.get([0, 0]));
         let same = v.clone();
         let _ = (v.c_contiguous(), v.len(), v.try_hash(), v == same);
     }

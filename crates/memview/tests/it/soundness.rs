@@ -15,8 +15,8 @@ fn a_re_export_without_format_keeps_the_layout_it_was_given() {
     let m = MemoryView::from_mut(a);
     let rev = m.slice(Slice::new(None, None, Some(-1))).unwrap();
     let w = MemoryView::with_flags(&rev, Flags::STRIDED).unwrap();
-    assert_eq!((w.shape().unwrap(), w.strides().unwrap()), (vec![8], vec![-1]));
-    w.set(7, &Value::Int(0x41)).unwrap();
+    assert_eq!((w.shape(), w.strides()), (&[8][..], &[-1][..]));
+    w.set(7, Value::Int(0x41)).unwrap();
     drop(w);
     drop((rev, m));
     assert_eq!(a[0], 0x41, "w[7] is the first byte of `a`, reversed");
@@ -28,14 +28,14 @@ fn a_re_export_without_format_sees_items_as_bytes() {
     let data = [1u32, 2, 3];
     let v = MemoryView::new(&data[..]).unwrap().slice(Slice::new(None, None, Some(-2))).unwrap();
     let w = MemoryView::with_flags(&v, Flags::STRIDED_RO).unwrap();
-    assert_eq!(w.format().unwrap(), "B");
-    assert_eq!((w.shape().unwrap(), w.strides().unwrap(), w.itemsize().unwrap()), (vec![2, 4], vec![-8, 1], 1));
+    assert_eq!(w.format(), "B");
+    assert_eq!((w.shape(), w.strides(), w.itemsize()), (&[2, 4][..], &[-8, 1][..], 1));
     assert_eq!(w.to_bytes().unwrap(), v.to_bytes().unwrap());
     // Without ND a layout must be C-contiguous; then it is its bytes.
     assert!(MemoryView::with_flags(&v, Flags::SIMPLE).is_err());
     let c = MemoryView::new(&data[..]).unwrap();
     let s = MemoryView::with_flags(&c, Flags::SIMPLE).unwrap();
-    assert_eq!((s.shape().unwrap(), s.format().unwrap()), (vec![12], "B".to_string()));
+    assert_eq!((s.shape(), s.format()), (&[12][..], "B"));
 }
 
 #[test]
@@ -43,13 +43,13 @@ fn reversed_and_stride_zero_exporters_stay_in_their_block() {
     let nd = NdArray::new(vec![1, 2, 3, 4], "B", 1, &[4], &[-1], 3, false).unwrap();
     let w = MemoryView::with_flags(&nd, Flags::STRIDED).unwrap();
     assert_eq!(w.to_bytes().unwrap(), [4, 3, 2, 1]);
-    w.set(0, &Value::Int(9)).unwrap();
+    w.set(0, Value::Int(9)).unwrap();
     drop(w);
     assert_eq!(nd.memory(), [1, 2, 3, 9]);
 
     let zero = NdArray::new(vec![7], "B", 1, &[4096], &[0], 0, false).unwrap();
     let w = MemoryView::with_flags(&zero, Flags::STRIDED).unwrap();
-    assert_eq!(w.len().unwrap(), 4096);
+    assert_eq!(w.len(), 4096);
     assert!(w.to_bytes().unwrap().iter().all(|&b| b == 7));
     assert!(MemoryView::with_flags(&zero, Flags::SIMPLE).is_err(), "not C-contiguous");
 }
@@ -63,12 +63,12 @@ fn indirect_without_format_never_shows_the_pointer_table() {
     let nd = pil();
     let logical = MemoryView::new(&nd).unwrap().to_bytes().unwrap();
     let w = MemoryView::with_flags(&nd, Flags::INDIRECT | Flags::WRITABLE).unwrap();
-    assert_eq!(w.suboffsets().unwrap(), vec![0, -1, -1]);
+    assert_eq!(w.suboffsets(), vec![0, -1, -1]);
     assert_eq!(w.to_bytes().unwrap(), logical, "items, not pointers");
     // Neither a cast nor a reshape may reinterpret the pointer table as bytes.
     assert!(w.cast("B").is_err());
     assert!(w.reshape(&[32]).is_err());
-    w.fill(&Value::Int(0x41)).unwrap();
+    w.fill(Value::Int(0x41)).unwrap();
     assert!(MemoryView::new(&nd).unwrap().to_bytes().unwrap().iter().all(|&b| b == 0x41));
 }
 
@@ -82,21 +82,21 @@ fn slicing_never_moves_a_suboffset_below_zero() {
     // A slice that moves the suboffset forward is a plain selection.
     let fwd = Key::tuple([full(), full(), Index::Slice(Slice::new(Some(2), None, None))]);
     let w = v.view(&fwd).unwrap();
-    assert_eq!(w.suboffsets().unwrap(), vec![2, -1, -1]);
-    assert_eq!(w.get(&[0, 0, 0]).unwrap(), v.get(&[0, 0, 2]).unwrap());
+    assert_eq!(w.suboffsets(), vec![2, -1, -1]);
+    assert_eq!(w.get([0, 0, 0]).unwrap(), v.get([0, 0, 2]).unwrap());
     // Sub-views, new axes and permutations of the direct dimensions keep the pointers.
     // (Row 1 of dimension 1 lies *before* each pointer: no suboffset can say so.)
-    assert!(v.view(&Key::tuple([full(), Index::At(1)])).is_err());
-    let sub = v.view(&Key::tuple([full(), Index::At(0), Index::NewAxis])).unwrap();
-    assert_eq!(sub.shape().unwrap(), vec![2, 1, 8]);
+    assert!(v.view(Key::tuple([full(), Index::At(1)])).is_err());
+    let sub = v.view(Key::tuple([full(), Index::At(0), Index::NewAxis])).unwrap();
+    assert_eq!(sub.shape(), vec![2, 1, 8]);
     for i in 0..2 {
         for j in 0..8 {
-            assert_eq!(sub.get(&[i, 0, j]).unwrap(), v.get(&[i, 0, j]).unwrap());
+            assert_eq!(sub.get([i, 0, j]).unwrap(), v.get([i, 0, j]).unwrap());
         }
     }
-    assert!(v.view(&Key::tuple([Index::At(0)])).is_err(), "the pointer dimension cannot be indexed away");
+    assert!(v.view(Key::tuple([Index::At(0)])).is_err(), "the pointer dimension cannot be indexed away");
     let t = v.permute(&[0, 2, 1]).unwrap();
-    assert_eq!(t.get(&[1, 3, 0]).unwrap(), v.get(&[1, 0, 3]).unwrap());
+    assert_eq!(t.get([1, 3, 0]).unwrap(), v.get([1, 0, 3]).unwrap());
     assert!(v.transpose().is_err(), "the pointer dimension stays first");
 }
 
@@ -110,7 +110,7 @@ fn a_lying_exporter_is_refused_at_acquisition() {
     // A format nobody reads has no size to check; its items stay bytes.
     let nd = NdArray::new(vec![5; 8], "&z", 2, &[4], &[2], 0, true).unwrap();
     let v = MemoryView::new(&nd).unwrap();
-    assert!(v.get(&[0]).is_err());
+    assert!(v.get([0]).is_err());
     assert_eq!(v.to_bytes().unwrap(), [5; 8]);
 }
 
@@ -133,7 +133,7 @@ fn huge_copies_are_memory_errors() {
         assert!(matches!(err, ViewError::NoMemory(_)), "{err:?}");
         assert_eq!(err.python_exception(), format_codec::PyExc::MemoryError);
     }
-    assert_eq!(v.get(&[(1 << 62) - 1]).unwrap(), Value::Int(1));
+    assert_eq!(v.get([(1isize << 62) - 1]).unwrap(), Value::Int(1));
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn layouts_at_the_edge_of_isize_iterate_without_overflow() {
 fn an_index_is_checked_before_the_value() {
     let mut data = [0i32; 6];
     let v = MemoryView::from_mut_slice(&mut data);
-    let err = v.set(6, &Value::Bytes(b"a".to_vec())).unwrap_err();
+    let err = v.set(6, Value::Bytes(b"a".to_vec())).unwrap_err();
     assert_eq!(err.python_exception(), format_codec::PyExc::IndexError);
 }
 
@@ -163,7 +163,7 @@ fn two_slices_on_one_dimension_are_not_implemented() {
     let mut data = [0u8; 4];
     let v = MemoryView::from_mut(&mut data);
     let key = Key::tuple([full(), full()]);
-    assert_eq!(v.set(key, &Value::Int(1)).unwrap_err().python_exception(), format_codec::PyExc::NotImplementedError);
+    assert_eq!(v.set(key, Value::Int(1)).unwrap_err().python_exception(), format_codec::PyExc::NotImplementedError);
 }
 
 #[test]

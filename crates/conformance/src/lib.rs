@@ -1,5 +1,13 @@
 //! The conformance runner: replays the cases of `conformance/*.jsonl` (CPython 3.11's and
 //! NumPy's measured results, see `conformance/SCHEMA.md`) through the workspace's crates.
+//!
+//! `cargo test -p conformance` replays every case of the implemented groups and fails on any
+//! miss; the `conformance` binary (what `cargo xtask conformance` forwards to) prints the
+//! totals and can write a report:
+//!
+//! ```text
+//! conformance [--report FILE] [--group G]... [--all-groups] [PATH...]
+//! ```
 
 mod codec;
 pub(crate) mod json;
@@ -22,7 +30,7 @@ pub(crate) enum Outcome {
 }
 
 /// The groups the workspace implements; others count as failed when run.
-pub(crate) const SUPPORTED: &[&str] = &["struct", "pep3118", "view", "eq"];
+pub const SUPPORTED: &[&str] = &["struct", "pep3118", "view", "eq"];
 
 /// Runs one case's operations.
 fn run_case(case: &Json) -> Result<Outcome, String> {
@@ -64,7 +72,7 @@ fn matches(expect: &Json, outcome: &Outcome) -> Result<(), String> {
 
 /// The totals of a run.
 #[derive(Default)]
-pub(crate) struct Totals {
+struct Totals {
     passed: usize,
     extended: usize,
     failed: usize,
@@ -91,7 +99,7 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Runs every case of the given files, keeping only the listed groups (all if `None`).
-pub(crate) fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&Path>) -> Result<bool, String> {
+pub fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&Path>) -> Result<bool, String> {
     let files = collect_files(paths)?;
     let mut t = Totals::default();
     std::panic::set_hook(Box::new(|_| {}));
@@ -159,4 +167,52 @@ pub(crate) fn run(paths: &[PathBuf], groups: Option<&[String]>, report: Option<&
     println!("extended: {} passed via expect_extended", t.extended);
     println!("conformance: {} passed, {} failed", t.passed, t.failed);
     Ok(t.failed == 0)
+}
+
+/// The case files of the workspace: `conformance/` at its root.
+pub fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
+}
+
+/// Runs the command line `[--report FILE] [--group G]... [--all-groups] [PATH...]`: with no
+/// path, the implemented groups of [`cases_dir`]; with paths, every group in them. Returns
+/// whether every case passed.
+pub fn main_with_args(args: &[String]) -> bool {
+    let mut report = None;
+    let mut groups: Vec<String> = Vec::new();
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--report" => report = it.next().map(PathBuf::from),
+            "--group" => groups.extend(it.next().cloned()),
+            "--all-groups" => groups.push("*".into()),
+            p => paths.push(PathBuf::from(p)),
+        }
+    }
+    let explicit_paths = !paths.is_empty();
+    if paths.is_empty() {
+        paths.push(cases_dir());
+    }
+    // Default: the groups the workspace implements. Explicit paths run every group in them.
+    let selected: Option<Vec<String>> = if groups.iter().any(|g| g == "*") {
+        None
+    } else if !groups.is_empty() {
+        Some(groups)
+    } else if explicit_paths {
+        None
+    } else {
+        Some(SUPPORTED.iter().map(|s| s.to_string()).collect())
+    };
+    match &selected {
+        Some(g) => println!("==> conformance: groups {}", g.join(", ")),
+        None => println!("==> conformance: all groups"),
+    }
+    match run(&paths, selected.as_deref(), report.as_deref()) {
+        Ok(ok) => ok,
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            false
+        }
+    }
 }

@@ -87,16 +87,15 @@ fn key_of(j: &Json) -> Result<Key, &'static str> {
     match j {
         // A bool is an int to CPython (`m[True]` is `m[1]`), but no basic index to NumPy: it
         // counts as an integer only where every entry is one.
-        Json::Bool(b) => Ok(Key::One(Index::At(isize::from(*b)))),
+        Json::Bool(b) => Ok(Key::one(isize::from(*b))),
         Json::Array(items) if items.iter().any(Json::is_boolean) => {
             if !items.iter().all(|x| x.is_boolean() || x.is_i64()) {
                 return Err("TypeError");
             }
-            Ok(Key::Tuple(
+            Ok(Key::tuple(
                 items
                     .iter()
-                    .map(|x| Index::At(x.as_bool().map_or_else(|| x.as_i64().unwrap_or(0) as isize, isize::from)))
-                    .collect(),
+                    .map(|x| Index::At(x.as_bool().map_or_else(|| x.as_i64().unwrap_or(0) as isize, isize::from))),
             ))
         }
         Json::Array(items) => {
@@ -107,10 +106,10 @@ fn key_of(j: &Json) -> Result<Key, &'static str> {
                 }
                 entries.push(index_of(it)?);
             }
-            Ok(Key::Tuple(entries))
+            Ok(Key::tuple(entries))
         }
         Json::Object(o) if o.contains_key("int") => Err("IndexError"),
-        other => index_of(other).map(Key::One),
+        other => index_of(other).map(Key::one),
     }
 }
 
@@ -118,10 +117,31 @@ fn kind(e: &ViewError) -> String {
     e.python_exception().name().to_string()
 }
 
-/// Applies one step; the new view, or an error kind.
-fn step<'a>(v: MemoryView<'a>, op: &Json) -> Result<MemoryView<'a>, String> {
+/// A view as Python holds one: live, or released (CPython keeps the object, and with it the
+/// hash computed before the release). In Rust `release` consumes the view; this is the state
+/// the runner keeps in its place.
+#[allow(clippy::large_enum_variant)] // one per case, never in a collection
+enum Held<'a> {
+    Live(MemoryView<'a>),
+    Released,
+}
+
+/// CPython's error for any use of a released view.
+fn released() -> String {
+    kind(&ViewError::Released)
+}
+
+/// Applies one step; the new state, or an error kind.
+fn step<'a>(held: Held<'a>, op: &Json) -> Result<Held<'a>, String> {
     let op = op.as_array().ok_or("TypeError")?;
     let name = op.first().and_then(Json::as_str).unwrap_or("");
+    let v = match held {
+        Held::Live(v) => v,
+        // `release()` of a released view does nothing; everything else fails first.
+        Held::Released if name == "release" => return Ok(Held::Released),
+        Held::Released if ["cast", "getitem", "setitem", "toreadonly"].contains(&name) => return Err(released()),
+        Held::Released => return Err(format!("runner: unknown op {name:?}")),
+    };
     let r = match name {
         "cast" => {
             let fmt = op.get(1).and_then(Json::as_str).ok_or("TypeError")?;
@@ -135,66 +155,62 @@ fn step<'a>(v: MemoryView<'a>, op: &Json) -> Result<MemoryView<'a>, String> {
                             None => return Err("TypeError".into()),
                         }
                     }
-                    v.cast_with(fmt, Some(&shape))
+                    v.cast_to(fmt, Some(&shape))
                 }
                 Some(_) => return Err("TypeError".into()),
             }
         }
         "getitem" => {
-            // A released view fails before its key is looked at.
-            v.nbytes().map_err(|e| kind(&e))?;
             let key = key_of(op.get(1).unwrap_or(&Json::Null))?;
-            match v.subscript(&key) {
+            match v.subscript(key) {
                 Ok(memview::Subscript::View(w)) => Ok(*w),
                 Ok(memview::Subscript::Item(_)) => return Err("runner: getitem gave an item".into()),
                 Err(e) => Err(e),
             }
         }
         "setitem" => {
-            // A released view fails before its key or value is looked at.
-            v.nbytes().map_err(|e| kind(&e))?;
             let key = key_of(op.get(1).unwrap_or(&Json::Null))?;
             let value = op.get(2).ok_or("TypeError")?;
             let r = if let Some(src) = value.get("view") {
                 let source = build_source(src)?;
                 let sv = view_of(&source).map_err(|e| kind(&e))?;
-                v.assign(&key, &sv)
+                v.assign(key, &sv)
             } else {
-                v.set(key, &to_value(value)?)
+                v.set(key, to_value(value)?)
             };
             r.map(|()| v)
         }
-        "toreadonly" => v.to_readonly(),
-        "release" => {
-            let mut v = v;
-            v.release().map(|()| v)
-        }
+        "toreadonly" => Ok(v.to_readonly()),
+        "release" => return v.release().map(|()| Held::Released).map_err(|e| kind(&e.into())),
         other => return Err(format!("runner: unknown op {other:?}")),
     };
-    r.map_err(|e| kind(&e))
+    r.map(Held::Live).map_err(|e| kind(&e))
 }
 
 /// Evaluates one observation.
-fn observe(v: &MemoryView<'_>, src: &Source, name: &str) -> Result<Json, ViewError> {
+fn observe(held: &Held<'_>, src: &Source, name: &str) -> Result<Json, ViewError> {
     if name == "released" {
-        return Ok(json!(v.released()));
+        return Ok(json!(matches!(held, Held::Released)));
     }
-    // Every other observation of a released view fails, before anything else is read.
-    v.nbytes()?;
+    let v = match held {
+        Held::Live(v) => v,
+        // Every other observation of a released view fails, before anything else is read.
+        Held::Released => return Err(ViewError::Released),
+    };
     let bytes = |b: Vec<u8>| json!({ "bytes": hex(&b) });
     Ok(match name {
-        "format" => json!(v.format()?),
-        "itemsize" => json!(v.itemsize()?),
-        "ndim" => json!(v.ndim()?),
-        "nbytes" => json!(v.nbytes()?),
-        "readonly" => json!(v.readonly()?),
-        "shape" => json!(v.shape()?),
-        "strides" => json!(v.strides()?),
-        "suboffsets" => json!(v.suboffsets()?),
-        "c_contiguous" => json!(v.c_contiguous()?),
-        "f_contiguous" => json!(v.f_contiguous()?),
-        "contiguous" => json!(v.contiguous()?),
-        "len" => json!(v.len()?),
+        "format" => json!(v.format()),
+        "itemsize" => json!(v.itemsize()),
+        "ndim" => json!(v.ndim()),
+        "nbytes" => json!(v.nbytes()),
+        "readonly" => json!(v.readonly()),
+        "shape" => json!(v.shape()),
+        "strides" => json!(v.strides()),
+        "suboffsets" => json!(v.suboffsets()),
+        "c_contiguous" => json!(v.c_contiguous()),
+        "f_contiguous" => json!(v.f_contiguous()),
+        "contiguous" => json!(v.contiguous()),
+        "len" => json!(v.len()),
         "tolist" => from_value(&v.to_list()?),
         "tobytes" | "tobytes:C" => bytes(v.to_bytes_in(Order::C)?),
         "tobytes:F" => bytes(v.to_bytes_in(Order::F)?),
@@ -212,7 +228,7 @@ fn observe(v: &MemoryView<'_>, src: &Source, name: &str) -> Result<Json, ViewErr
             let key_json: Json =
                 serde_json::from_str(&name[5..]).map_err(|_| ViewError::NotImplemented("bad item observation"))?;
             let key = key_of(&key_json).map_err(|_| ViewError::InvalidKey("memoryview: invalid slice key"))?;
-            match v.subscript(&key)? {
+            match v.subscript(key)? {
                 memview::Subscript::Item(x) => from_value(&x),
                 memview::Subscript::View(_) => return Err(ViewError::NotImplemented("item observation gave a view")),
             }
@@ -225,7 +241,7 @@ fn observe(v: &MemoryView<'_>, src: &Source, name: &str) -> Result<Json, ViewErr
 pub(crate) fn run_view(case: &Json) -> Result<Outcome, String> {
     let source = build_source(case.get("source").ok_or("case has no source")?)?;
     let mut v = match view_of(&source) {
-        Ok(v) => v,
+        Ok(v) => Held::Live(v),
         Err(e) => return Ok(Outcome::ErrorAt(kind(&e), 0)),
     };
     let ops = case.get("ops").and_then(Json::as_array).cloned().unwrap_or_default();
@@ -257,9 +273,9 @@ pub(crate) fn run_eq(case: &Json) -> Result<Outcome, String> {
     let (a, b) = (side("a")?, side("b")?);
     let sa = build_source(a.get("source").ok_or("side has no source")?)?;
     let sb = build_source(b.get("source").ok_or("side has no source")?)?;
-    fn make<'s>(src: &'s Source, spec: &Json) -> Result<Result<MemoryView<'s>, String>, String> {
+    fn make<'s>(src: &'s Source, spec: &Json) -> Result<Result<Held<'s>, String>, String> {
         let mut v = match view_of(src) {
-            Ok(v) => v,
+            Ok(v) => Held::Live(v),
             Err(e) => return Ok(Err(kind(&e))),
         };
         for op in spec.get("ops").and_then(Json::as_array).cloned().unwrap_or_default() {
@@ -274,7 +290,9 @@ pub(crate) fn run_eq(case: &Json) -> Result<Outcome, String> {
     let va = make(&sa, a)?;
     let vb = make(&sb, b)?;
     let outcome = match (va, vb) {
-        (Ok(x), Ok(y)) => Outcome::Ok(json!(x == y)),
+        // A released view equals only itself, and the two sides are different objects.
+        (Ok(Held::Live(x)), Ok(Held::Live(y))) => Outcome::Ok(json!(x == y)),
+        (Ok(_), Ok(_)) => Outcome::Ok(json!(false)),
         (Err(k), _) | (_, Err(k)) => Outcome::Error(k),
     };
     Ok(outcome)
