@@ -190,12 +190,12 @@ pub(crate) fn write_scalar(
             _ => return Err(CodecError::BadChar1),
         },
         Scalar::Half => {
-            let x = v.as_f64().ok_or(CodecError::NotAFloat)?;
+            let x = v.float_of().ok_or(CodecError::NotAFloat)?;
             let h = f64_to_half(x).ok_or_else(|| overflow('e'))?;
             write_uint(out, at, 2, u64::from(h), little);
         }
         Scalar::Float => {
-            let x = v.as_f64().ok_or(CodecError::NotAFloat)?;
+            let x = v.float_of().ok_or(CodecError::NotAFloat)?;
             let y = x as f32;
             if !native_float_cast && y.is_infinite() && x.is_finite() {
                 return Err(overflow('f'));
@@ -203,13 +203,13 @@ pub(crate) fn write_scalar(
             write_uint(out, at, 4, u64::from(y.to_bits()), little);
         }
         Scalar::Double => {
-            let x = v.as_f64().ok_or(CodecError::NotAFloat)?;
+            let x = v.float_of().ok_or(CodecError::NotAFloat)?;
             write_uint(out, at, 8, x.to_bits(), little);
         }
         Scalar::ComplexFloat | Scalar::ComplexDouble => {
             let (re, im) = match v {
                 Value::Complex(r, i) => (*r, *i),
-                other => (other.as_f64().ok_or(CodecError::NotAFloat)?, 0.0),
+                other => (other.float_of().ok_or(CodecError::NotAFloat)?, 0.0),
             };
             if s == Scalar::ComplexFloat {
                 let (r, i) = (re as f32, im as f32);

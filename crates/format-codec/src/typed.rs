@@ -16,19 +16,38 @@ use crate::CodecError;
 pub trait Primitive: Copy {
     /// Whether a field of this scalar kind decodes into `Self` exactly.
     fn accepts(s: Scalar) -> bool;
+    /// Whether an `Ns` field of `len` bytes decodes into `Self` (only `[u8; len]` does).
+    ///
+    /// ```
+    /// use format_codec::Primitive;
+    /// assert!(<[u8; 4]>::accepts_bytes(4) && !<[u8; 4]>::accepts_bytes(3) && !u32::accepts_bytes(4));
+    /// ```
+    fn accepts_bytes(len: usize) -> bool {
+        let _ = len;
+        false
+    }
     /// Reads the value at `at` of `bytes`; `swap` means the field's byte order is not native.
-    ///
-    /// # Panics
-    ///
-    /// If `bytes` is too short; the checked entry points are [`TypedStruct`]'s methods.
-    fn read(bytes: &[u8], at: usize, swap: bool) -> Self;
+    /// `None` if `bytes` is too short (the decoders check the record length first).
+    fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self>;
 }
 
 #[inline(always)]
-fn arr<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
-    let mut a = [0u8; N];
-    a.copy_from_slice(&bytes[at..at + N]);
-    a
+fn arr<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    let end = at.checked_add(N)?;
+    bytes.get(at..end)?.try_into().ok()
+}
+
+impl<const N: usize> Primitive for [u8; N] {
+    fn accepts(_: Scalar) -> bool {
+        false
+    }
+    fn accepts_bytes(len: usize) -> bool {
+        len == N
+    }
+    #[inline(always)]
+    fn read(bytes: &[u8], at: usize, _swap: bool) -> Option<Self> {
+        arr(bytes, at)
+    }
 }
 
 macro_rules! int_primitive {
@@ -39,9 +58,9 @@ macro_rules! int_primitive {
                     || ($size == 8 && !$signed && s == Scalar::Pointer)
             }
             #[inline(always)]
-            fn read(bytes: &[u8], at: usize, swap: bool) -> Self {
-                let v = <$t>::from_ne_bytes(arr(bytes, at));
-                if swap { v.swap_bytes() } else { v }
+            fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self> {
+                let v = <$t>::from_ne_bytes(arr(bytes, at)?);
+                Some(if swap { v.swap_bytes() } else { v })
             }
         }
     )*};
@@ -57,8 +76,8 @@ impl Primitive for f32 {
         s == Scalar::Float
     }
     #[inline(always)]
-    fn read(bytes: &[u8], at: usize, swap: bool) -> Self {
-        f32::from_bits(u32::read(bytes, at, swap))
+    fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self> {
+        u32::read(bytes, at, swap).map(f32::from_bits)
     }
 }
 
@@ -67,8 +86,8 @@ impl Primitive for f64 {
         s == Scalar::Double
     }
     #[inline(always)]
-    fn read(bytes: &[u8], at: usize, swap: bool) -> Self {
-        f64::from_bits(u64::read(bytes, at, swap))
+    fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self> {
+        u64::read(bytes, at, swap).map(f64::from_bits)
     }
 }
 
@@ -77,31 +96,29 @@ impl Primitive for bool {
         s == Scalar::Bool
     }
     #[inline(always)]
-    fn read(bytes: &[u8], at: usize, _swap: bool) -> Self {
-        bytes[at] != 0
+    fn read(bytes: &[u8], at: usize, _swap: bool) -> Option<Self> {
+        bytes.get(at).map(|&b| b != 0)
     }
 }
 
-/// A Rust type one whole record decodes into: tuples of [`Primitive`]s, up to 8 fields.
+/// A Rust type one whole record decodes into: tuples of up to 16 [`Primitive`]s (numbers,
+/// `bool`, and `[u8; N]` for `Ns` fields), and the structs [`record!`](crate::record)
+/// declares.
 ///
 /// ```
 /// use format_codec::{Record, Struct};
-/// let s = Struct::new("<Ih").unwrap();
-/// let codec = s.typed::<(u32, i16)>().unwrap();
-/// assert_eq!(codec.decode(b"\x01\x00\x00\x00\xff\xff").unwrap(), (1, -1));
+/// let s = Struct::new("<Ih2s").unwrap();
+/// let codec = s.typed::<(u32, i16, [u8; 2])>().unwrap();
+/// assert_eq!(codec.decode(b"\x01\x00\x00\x00\xff\xffok").unwrap(), (1, -1, *b"ok"));
 /// ```
 pub trait Record: Sized {
     /// The field offsets the decoder keeps.
     type Offsets: Copy + std::fmt::Debug;
-    /// Checks the format's fields against the tuple's types and returns their offsets.
+    /// Checks the format's fields against the record's types and returns their offsets.
     fn offsets(s: &Struct) -> Result<Self::Offsets, CodecError>;
-    /// Decodes one record from `bytes` with the offsets `offsets` returned.
-    ///
-    /// # Panics
-    ///
-    /// If `bytes` is shorter than the record; [`TypedStruct`]'s methods check the length
-    /// first and return errors instead.
-    fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> Self;
+    /// Decodes one record from `bytes` with the offsets `offsets` returned; `None` if `bytes`
+    /// is shorter than the record ([`TypedStruct`]'s methods check the length first).
+    fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> Option<Self>;
 }
 
 macro_rules! tuple_record {
@@ -111,7 +128,7 @@ macro_rules! tuple_record {
             fn offsets(s: &Struct) -> Result<Self::Offsets, CodecError> {
                 if s.value_count() != $n {
                     return Err(CodecError::TypeMismatch(format!(
-                        "format {:?} has {} fields, the tuple has {}", s.format(), s.value_count(), $n)));
+                        "format {:?} has {} fields, the record has {}", s.format(), s.value_count(), $n)));
                 }
                 let mut fields = [(0usize, FieldKind::Bytes(0)); $n];
                 for (slot, f) in fields.iter_mut().zip(s.each_value()) {
@@ -121,6 +138,7 @@ macro_rules! tuple_record {
                 $(
                     match fields[$i].1 {
                         FieldKind::Scalar(sc, _) if $t::accepts(sc) => out[$i] = fields[$i].0,
+                        FieldKind::Bytes(n) if $t::accepts_bytes(n) => out[$i] = fields[$i].0,
                         other => return Err(CodecError::TypeMismatch(format!(
                             "field {} is {:?}, not {}", $i, other, std::any::type_name::<$t>()))),
                     }
@@ -128,8 +146,8 @@ macro_rules! tuple_record {
                 Ok(out)
             }
             #[inline(always)]
-            fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> Self {
-                ($($t::read(bytes, offsets[$i], swap),)*)
+            fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> Option<Self> {
+                Some(($($t::read(bytes, offsets[$i], swap)?,)*))
             }
         }
     };
@@ -143,6 +161,58 @@ tuple_record!(5; A 0, B 1, C 2, D 3, E 4);
 tuple_record!(6; A 0, B 1, C 2, D 3, E 4, F 5);
 tuple_record!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_record!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_record!(9; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_record!(10; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_record!(11; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_record!(12; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+tuple_record!(13; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12);
+tuple_record!(14; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13);
+tuple_record!(15; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
+tuple_record!(16; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
+
+/// Declares a struct whose fields, in order, are the fields of a format, so that
+/// [`Struct::typed`] decodes records straight into it (a [`Record`] implementation through
+/// the tuple of its field types; up to 16 fields of [`Primitive`] types).
+///
+/// ```
+/// format_codec::record! {
+///     /// The 44-byte header of a PCM WAV file.
+///     #[derive(Debug, PartialEq)]
+///     pub struct WavHeader {
+///         pub riff: [u8; 4], pub size: u32, pub wave: [u8; 4], pub fmt: [u8; 4],
+///         pub fmt_size: u32, pub audio_format: u16, pub channels: u16, pub sample_rate: u32,
+///         pub byte_rate: u32, pub block_align: u16, pub bits_per_sample: u16,
+///         pub data: [u8; 4], pub data_size: u32,
+///     }
+/// }
+/// let s = format_codec::Struct::new("<4sI4s4sIHHIIHH4sI").unwrap();
+/// let codec = s.typed::<WavHeader>().unwrap();
+/// let mut bytes = Vec::new();
+/// bytes.extend(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00");
+/// bytes.extend(b"\x44\xac\x00\x00\x10\xb1\x02\x00\x04\x00\x10\x00data\x00\x00\x00\x00");
+/// let h = codec.decode(&bytes).unwrap();
+/// assert_eq!((&h.riff, h.channels, h.sample_rate, h.bits_per_sample), (b"RIFF", 2, 44100, 16));
+/// assert!(s.typed::<(u32, u32)>().is_err());
+/// ```
+#[macro_export]
+macro_rules! record {
+    ($(#[$m:meta])* $vis:vis struct $name:ident { $($(#[$fm:meta])* $fvis:vis $field:ident : $ty:ty),+ $(,)? }) => {
+        $(#[$m])*
+        $vis struct $name { $($(#[$fm])* $fvis $field: $ty),+ }
+
+        impl $crate::Record for $name {
+            type Offsets = <($($ty,)+) as $crate::Record>::Offsets;
+            fn offsets(s: &$crate::Struct) -> ::core::result::Result<Self::Offsets, $crate::CodecError> {
+                <($($ty,)+) as $crate::Record>::offsets(s)
+            }
+            #[inline(always)]
+            fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> ::core::option::Option<Self> {
+                let ($($field,)+) = <($($ty,)+) as $crate::Record>::read(bytes, offsets, swap)?;
+                ::core::option::Option::Some($name { $($field),+ })
+            }
+        }
+    };
+}
 
 /// A decoder of one format into one Rust record type, checked once by [`Struct::typed`].
 ///
@@ -197,7 +267,7 @@ impl<T: Record> TypedStruct<T> {
         if bytes.len() != self.size {
             return Err(CodecError::UnpackSize { size: self.size });
         }
-        Ok(T::read(bytes, &self.offsets, self.swap))
+        T::read(bytes, &self.offsets, self.swap).ok_or(CodecError::UnpackSize { size: self.size })
     }
 
     /// Decodes consecutive records of `bytes`, which must be a whole number of records.
@@ -208,15 +278,55 @@ impl<T: Record> TypedStruct<T> {
     /// let all: Vec<_> = t.iter(&[1, 2, 3, 4]).unwrap().collect();
     /// assert_eq!(all, vec![(1, 2), (3, 4)]);
     /// ```
-    pub fn iter<'a>(&'a self, bytes: &'a [u8]) -> Result<impl ExactSizeIterator<Item = T> + 'a, CodecError> {
+    pub fn iter<'a>(&'a self, bytes: &'a [u8]) -> Result<Records<'a, T>, CodecError> {
         if self.size == 0 {
             return Err(CodecError::IterZeroSize);
         }
         if !bytes.len().is_multiple_of(self.size) {
             return Err(CodecError::IterNotMultiple { size: self.size });
         }
-        let offsets = self.offsets;
-        let swap = self.swap;
-        Ok(bytes.chunks_exact(self.size).map(move |rec| T::read(rec, &offsets, swap)))
+        Ok(Records { chunks: bytes.chunks_exact(self.size), offsets: self.offsets, swap: self.swap })
     }
 }
+
+/// The records of a byte string, decoded one by one: see [`TypedStruct::iter`].
+///
+/// ```
+/// let s = format_codec::Struct::new("<h").unwrap();
+/// let t = s.typed::<(i16,)>().unwrap();
+/// let mut it = t.iter(&[1, 0, 2, 0, 3, 0]).unwrap();
+/// assert_eq!((it.len(), it.next(), it.next_back()), (3, Some((1,)), Some((3,))));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Records<'a, T: Record> {
+    chunks: std::slice::ChunksExact<'a, u8>,
+    offsets: T::Offsets,
+    swap: bool,
+}
+
+impl<T: Record> Iterator for Records<'_, T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        // Every chunk is a whole record, so every read succeeds.
+        self.chunks.find_map(|rec| T::read(rec, &self.offsets, self.swap))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl<T: Record> DoubleEndedIterator for Records<'_, T> {
+    fn next_back(&mut self) -> Option<T> {
+        while let Some(rec) = self.chunks.next_back() {
+            if let Some(r) = T::read(rec, &self.offsets, self.swap) {
+                return Some(r);
+            }
+        }
+        None
+    }
+}
+
+impl<T: Record> ExactSizeIterator for Records<'_, T> {}

@@ -57,13 +57,131 @@ impl Value {
     ///
     /// Returns `Ok(None)` for a value that is no number, and an error for an integer beyond
     /// the float range, as CPython does.
-    pub(crate) fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn float_of(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
             Value::Bool(b) => Some(f64::from(u8::from(*b))),
             Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()),
             _ => None,
+        }
+    }
+
+    /// The integer, if this is an `Int` (or a `Bool`, which Python counts as an int) that
+    /// fits in `i64`.
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// assert_eq!(Value::Int(-3).as_i64(), Some(-3));
+    /// assert_eq!(Value::Bool(true).as_i64(), Some(1));
+    /// assert_eq!(Value::Int(1 << 70).as_i64(), None);
+    /// assert_eq!(Value::Float(1.0).as_i64(), None);
+    /// ```
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_i128().and_then(|i| i64::try_from(i).ok())
+    }
+
+    /// The integer, if this is an `Int` (or a `Bool`) that fits in `u64`.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::Int(u64::MAX.into()).as_u64(), Some(u64::MAX));
+    /// assert_eq!(format_codec::Value::Int(-1).as_u64(), None);
+    /// ```
+    pub fn as_u64(&self) -> Option<u64> {
+        self.as_i128().and_then(|i| u64::try_from(i).ok())
+    }
+
+    /// The integer, if this is an `Int` (or a `Bool`).
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::Int(7).as_i128(), Some(7));
+    /// ```
+    pub fn as_i128(&self) -> Option<i128> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(i128::from(*b)),
+            _ => None,
+        }
+    }
+
+    /// The float, if this is a `Float`.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::Float(0.5).as_f64(), Some(0.5));
+    /// assert_eq!(format_codec::Value::Int(1).as_f64(), None);
+    /// ```
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The bool, if this is a `Bool`.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::Bool(true).as_bool(), Some(true));
+    /// assert_eq!(format_codec::Value::Int(1).as_bool(), None);
+    /// ```
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a `Bytes`.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::from(b"RIFF").as_bytes(), Some(&b"RIFF"[..]));
+    /// ```
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is a `List`.
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// let v = Value::List(vec![1.into(), 2.into()]);
+    /// assert_eq!(v.as_list().map(<[Value]>::len), Some(2));
+    /// ```
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The real and imaginary parts, if this is a `Complex`.
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::Complex(1.0, -2.0).as_complex(), Some((1.0, -2.0)));
+    /// ```
+    pub fn as_complex(&self) -> Option<(f64, f64)> {
+        match self {
+            Value::Complex(r, i) => Some((*r, *i)),
+            _ => None,
+        }
+    }
+
+    /// The name of the Python type this value is (`int`, `float`, `bool`, `bytes`,
+    /// `complex`, `list`).
+    ///
+    /// ```
+    /// assert_eq!(format_codec::Value::Bytes(vec![]).type_name(), "bytes");
+    /// ```
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Bool(_) => "bool",
+            Value::Bytes(_) => "bytes",
+            Value::Complex(..) => "complex",
+            Value::List(_) => "list",
         }
     }
 
@@ -120,6 +238,167 @@ impl<const N: usize> From<&[u8; N]> for Value {
     /// A byte string: `Value::from(b"RIFF")`.
     fn from(b: &[u8; N]) -> Value {
         Value::Bytes(b.to_vec())
+    }
+}
+
+/// A [`Value`] that is not of the Rust type asked for, or out of its range
+/// (`u8::try_from(&Value::Int(300))`).
+///
+/// ```
+/// use format_codec::{PyExc, Value};
+/// let err = u8::try_from(&Value::Int(300)).unwrap_err();
+/// assert_eq!(err.to_string(), "cannot convert int 300 to u8: out of range");
+/// assert_eq!(err.python_exception(), PyExc::OverflowError);
+/// assert_eq!(bool::try_from(Value::Int(1)).unwrap_err().python_exception(), PyExc::TypeError);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot convert {found} {value} to {target}: {reason}")]
+pub struct FromValueError {
+    target: &'static str,
+    found: &'static str,
+    value: String,
+    reason: &'static str,
+}
+
+impl FromValueError {
+    fn new(v: &Value, target: &'static str, out_of_range: bool) -> FromValueError {
+        let mut value = v.to_string();
+        if value.len() > 40 {
+            value.truncate(37);
+            value.push_str("...");
+        }
+        let reason = if out_of_range { "out of range" } else { "wrong type" };
+        FromValueError { target, found: v.type_name(), value, reason }
+    }
+
+    /// `OverflowError` for a number out of the target's range, `TypeError` otherwise.
+    pub fn python_exception(&self) -> crate::PyExc {
+        if self.reason == "out of range" {
+            crate::PyExc::OverflowError
+        } else {
+            crate::PyExc::TypeError
+        }
+    }
+}
+
+macro_rules! try_from_value_int {
+    ($($t:ty),*) => {$(
+        impl TryFrom<&Value> for $t {
+            type Error = FromValueError;
+            /// An `Int` (or `Bool`) in range.
+            fn try_from(v: &Value) -> Result<$t, FromValueError> {
+                let target = stringify!($t);
+                match v {
+                    Value::Int(_) | Value::Bool(_) => {
+                        v.as_i128().and_then(|i| <$t>::try_from(i).ok()).ok_or_else(|| FromValueError::new(v, target, true))
+                    }
+                    Value::BigInt(_) => Err(FromValueError::new(v, target, true)),
+                    _ => Err(FromValueError::new(v, target, false)),
+                }
+            }
+        }
+        impl TryFrom<Value> for $t {
+            type Error = FromValueError;
+            fn try_from(v: Value) -> Result<$t, FromValueError> {
+                <$t>::try_from(&v)
+            }
+        }
+    )*};
+}
+try_from_value_int!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
+
+impl TryFrom<&Value> for f64 {
+    type Error = FromValueError;
+    /// A `Float`.
+    fn try_from(v: &Value) -> Result<f64, FromValueError> {
+        v.as_f64().ok_or_else(|| FromValueError::new(v, "f64", false))
+    }
+}
+
+impl TryFrom<&Value> for f32 {
+    type Error = FromValueError;
+    /// A `Float`, rounded to `f32` (exact for items of format `f` and `e`).
+    fn try_from(v: &Value) -> Result<f32, FromValueError> {
+        v.as_f64().map(|f| f as f32).ok_or_else(|| FromValueError::new(v, "f32", false))
+    }
+}
+
+impl TryFrom<&Value> for bool {
+    type Error = FromValueError;
+    /// A `Bool`.
+    fn try_from(v: &Value) -> Result<bool, FromValueError> {
+        v.as_bool().ok_or_else(|| FromValueError::new(v, "bool", false))
+    }
+}
+
+impl TryFrom<&Value> for Vec<u8> {
+    type Error = FromValueError;
+    /// A `Bytes`, copied.
+    fn try_from(v: &Value) -> Result<Vec<u8>, FromValueError> {
+        v.as_bytes().map(<[u8]>::to_vec).ok_or_else(|| FromValueError::new(v, "Vec<u8>", false))
+    }
+}
+
+impl<const N: usize> TryFrom<&Value> for [u8; N] {
+    type Error = FromValueError;
+    /// A `Bytes` of exactly `N` bytes.
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// assert_eq!(<[u8; 4]>::try_from(&Value::from(b"RIFF")).unwrap(), *b"RIFF");
+    /// assert!(<[u8; 3]>::try_from(&Value::from(b"RIFF")).is_err());
+    /// ```
+    fn try_from(v: &Value) -> Result<[u8; N], FromValueError> {
+        match v.as_bytes() {
+            Some(b) => b.try_into().map_err(|_| FromValueError::new(v, "[u8; N]", true)),
+            None => Err(FromValueError::new(v, "[u8; N]", false)),
+        }
+    }
+}
+
+macro_rules! try_from_owned_value {
+    ($($t:ty),*) => {$(
+        impl TryFrom<Value> for $t {
+            type Error = FromValueError;
+            fn try_from(v: Value) -> Result<$t, FromValueError> {
+                <$t>::try_from(&v)
+            }
+        }
+    )*};
+}
+try_from_owned_value!(f64, f32, bool);
+
+impl TryFrom<Value> for Vec<u8> {
+    type Error = FromValueError;
+    /// A `Bytes`, moved out.
+    ///
+    /// ```
+    /// let v: Vec<u8> = format_codec::Value::from(b"ab").try_into().unwrap();
+    /// assert_eq!(v, b"ab");
+    /// ```
+    fn try_from(v: Value) -> Result<Vec<u8>, FromValueError> {
+        match v {
+            Value::Bytes(b) => Ok(b),
+            other => Err(FromValueError::new(&other, "Vec<u8>", false)),
+        }
+    }
+}
+
+impl<const N: usize> TryFrom<Value> for [u8; N] {
+    type Error = FromValueError;
+    fn try_from(v: Value) -> Result<[u8; N], FromValueError> {
+        <[u8; N]>::try_from(&v)
+    }
+}
+
+impl TryFrom<Value> for Vec<Value> {
+    type Error = FromValueError;
+    /// A `List`, moved out.
+    fn try_from(v: Value) -> Result<Vec<Value>, FromValueError> {
+        match v {
+            Value::List(l) => Ok(l),
+            other => Err(FromValueError::new(&other, "Vec<Value>", false)),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Keys, items, sub-views and writes: every key goes through [`MemoryView::target`], which
 //! applies CPython's dispatch (and NumPy's basic indexing where CPython refuses).
 
-use super::{value_type_name, MemoryView};
+use super::MemoryView;
 use crate::items::ItemCodec;
 use crate::raw::Select;
 use crate::{Key, ViewError};
@@ -205,7 +205,7 @@ impl<'a> MemoryView<'a> {
             // format "B"), asked for before the slice is looked at.
             return match &value {
                 Value::Bytes(b) => self.assign(&key, &MemoryView::from_bytes(b)),
-                _ => Err(ViewError::NotABuffer(value_type_name(&value))),
+                _ => Err(ViewError::NotABuffer(value.type_name())),
             };
         }
         // CPython refuses slices of more than one dimension before anything else.

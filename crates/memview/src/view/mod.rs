@@ -166,15 +166,3 @@ impl<'a> MemoryView<'a> {
         Ok(v)
     }
 }
-
-/// The Python type name of a value, for `TypeError` messages.
-pub(crate) fn value_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Int(_) | Value::BigInt(_) => "int",
-        Value::Float(_) => "float",
-        Value::Bool(_) => "bool",
-        Value::Bytes(_) => "bytes",
-        Value::Complex(..) => "complex",
-        Value::List(_) => "list",
-    }
-}
