@@ -1,9 +1,12 @@
 //! The workspace's one driver, run as `cargo xtask <command>` through the alias in
 //! `.cargo/config.toml` (`xtask = "run --package xtask --"`).
 //!
-//! * `test`: `cargo fmt --check`, `cargo clippy -D warnings`, `cargo test` with
-//!   `INSTA_UPDATE=no`, then the conformance cases of the implemented groups.
-//! * `conformance [--report FILE] [--group G]... [PATH...]`: replays conformance cases.
+//! * `test`: `cargo fmt --check`, `cargo clippy -D warnings` (all features), `cargo test`
+//!   with `INSTA_UPDATE=no` (default features, conformance replay included; then the crates
+//!   with optional features, all on), `cargo package` of the published crates, and the
+//!   conformance totals.
+//! * `conformance [--report FILE] [--group G]... [PATH...]`: forwards to the conformance
+//!   crate's binary, which replays cases and prints totals.
 //! * `bench [FILTER]`: the criterion benches.
 //! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
 //! * `miri`: the tests of the crates with `unsafe` code under Miri.
@@ -53,15 +56,26 @@ fn test() -> bool {
     fmt.args(["fmt", "--all", "--", "--check"]);
     ok &= run("cargo fmt --all -- --check", fmt);
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]);
-    ok &= run("cargo clippy --workspace --all-targets -- -D warnings", clippy);
+    clippy.args(["clippy", "--workspace", "--all-targets", "--all-features", "--quiet", "--", "-D", "warnings"]);
+    ok &= run("cargo clippy --workspace --all-targets --all-features -- -D warnings", clippy);
+    // Default features (the lean build), which includes the conformance replay
+    // (`crates/conformance/tests`), then the crates that have optional features with all on.
     let mut t = cargo();
     t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
-    // Our own CPython-computed regression cases first, then the shared cases, whose totals
-    // close the output.
-    let generated = root().join("conformance/generated");
-    ok &= conformance(&[generated.to_string_lossy().into_owned()]);
+    let mut all = cargo();
+    all.args(["test", "--all-features", "-p", "py-exc", "-p", "format-codec"]).env("INSTA_UPDATE", "no");
+    ok &= run("cargo test --all-features -p py-exc -p format-codec", all);
+    // The published crates package and build from their tarballs alone.
+    let mut package = cargo();
+    package.args(["package", "--quiet", "--allow-dirty", "--workspace"]);
+    for private in ["xtask", "conformance", "examples"] {
+        package.args(["--exclude", private]);
+    }
+    ok &= run("cargo package --workspace (the five published crates)", package);
+    // The totals: our own CPython-computed regression cases first, then the shared cases,
+    // whose totals close the output.
+    ok &= conformance(&[root().join("conformance/generated").to_string_lossy().into_owned()]);
     ok &= conformance(&[]);
     if ok {
         println!("xtask test: all steps passed");

@@ -65,13 +65,13 @@ pub use strided::{Ellipsis, Index, LayoutError, NewAxis, Order, Slice, SliceRang
 /// The user guides, compiled in so their examples run as tests.
 pub mod guide {
     /// memview for Python users: every `memoryview` feature and its Rust spelling.
-    #[doc = include_str!("../../../docs/python-users.md")]
+    #[doc = include_str!("../guide/python-users.md")]
     pub mod python_users {}
     /// Buffers for newcomers: flags, layouts, byte strides, suboffsets, contiguity.
-    #[doc = include_str!("../../../docs/buffers.md")]
+    #[doc = include_str!("../guide/buffers.md")]
     pub mod buffers {}
     /// The project README, whose example runs as a test here.
-    #[doc = include_str!("../../../README.md")]
+    #[doc = include_str!("../README.md")]
     pub mod readme {}
 }
 

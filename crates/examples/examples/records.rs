@@ -3,9 +3,9 @@
 //!
 //! Run with `cargo run --example records`.
 
-use format_codec::{Layout, Struct, Value};
+use memview::{Layout, Struct, Value};
 
-fn main() -> Result<(), format_codec::CodecError> {
+fn main() -> Result<(), memview::CodecError> {
     // A little-endian record: u32 id, i16 delta, f64 reading, u64 timestamp (22 bytes).
     let record = Struct::new("<IhdQ")?;
     let mut data = Vec::new();

@@ -1,7 +1,7 @@
 //! A tour of memview for Python users: everything `memoryview` does, in Rust, and a little
 //! more. Run with `cargo run --example tour`.
 
-use memview::{Access, Index, Key, MemoryView, NdArray, Slice, Value};
+use memview::{s, Access, MemoryView, NdArray};
 
 fn main() -> Result<(), memview::ViewError> {
     // memoryview(bytearray(b"Python")): a writable view of bytes someone else owns.
@@ -12,28 +12,28 @@ fn main() -> Result<(), memview::ViewError> {
         println!("m.format, m.itemsize, m.nbytes       -> {:?}, {}, {}", m.format(), m.itemsize(), m.nbytes());
 
         // m[0] = ord('J'): edit through the view.
-        m.set(0, Value::from(b'J'))?;
+        m.set(0, b'J')?;
         println!("m[0] = ord('J'); bytes(m)             -> {:?}", String::from_utf8_lossy(&m.to_bytes()?));
 
         // m[1:4]: slicing copies nothing, it is a view of the same memory.
-        let middle = m.slice(Slice::new(Some(1), Some(4), None))?;
-        middle.set(0, Value::from(b'Y'))?;
+        let middle = m.slice(1..4)?;
+        middle.set(0, b'Y')?;
         println!("m[1:4][0] = ord('Y'); bytes(m)        -> {:?}", String::from_utf8_lossy(&m.to_bytes()?));
-        middle.set(0, Value::from(b'y'))?;
+        middle.set(0, b'y')?;
 
         // m.cast('B', [2, 3]): a 2-D view of the same six bytes.
         let grid = m.cast_shape("B", &[2, 3])?;
         println!("m.cast('B', [2, 3]).tolist()          -> {}", grid.to_list()?);
         println!("m.hex(':', 2)                         -> {}", m.hex_with(Some(':'), 2)?);
 
-        // What CPython refuses: grid[:, 1] (a column) and grid[::-1, ::2].
-        let column = grid.view(Key::tuple([Index::Slice(Slice::full()), Index::At(1)]))?;
-        println!("grid[:, 1] (NotImplementedError in CPython) -> {}", column.to_list()?);
-        let corners = grid.view(Key::tuple([
-            Index::Slice(Slice::new(None, None, Some(-1))),
-            Index::Slice(Slice::new(None, None, Some(2))),
-        ]))?;
+        // What CPython refuses: grid[:, 1] (a column), grid[::-1, ::2] and grid[0] (a row).
+        let column = grid.view(s![.., 1])?;
+        println!("grid[:, 1] (TypeError in CPython)    -> {}", column.to_list()?);
+        let corners = grid.view(s![..;-1, ..;2])?;
         println!("grid[::-1, ::2] (NotImplementedError in CPython) -> {}", corners.to_list()?);
+        for (i, row) in grid.outer_iter()?.enumerate() {
+            println!("grid[{i}] (NotImplementedError in CPython) -> {}", row.to_list()?);
+        }
     }
     println!("after the views are gone, the buffer is {:?}", String::from_utf8_lossy(&buffer));
 
@@ -41,14 +41,14 @@ fn main() -> Result<(), memview::ViewError> {
     let mut raw = [1u8, 2, 3, 4];
     // SAFETY: `raw` outlives both views and is not touched while they live.
     let ro = unsafe { MemoryView::from_memory(raw.as_mut_ptr(), raw.len(), Access::Read) };
-    match ro.set(0, Value::from(9u8)) {
+    match ro.set(0, 9) {
         Err(e) => println!("writing through a READ view -> {} ({})", e, e.python_exception()),
         Ok(()) => println!("unexpected: a READ view accepted a write"),
     }
     drop(ro);
     // SAFETY: as above.
     let rw = unsafe { MemoryView::from_memory(raw.as_mut_ptr(), raw.len(), Access::Write) };
-    rw.set(-1, Value::from(40u8))?;
+    rw.set(-1, 40)?;
     drop(rw);
     println!("writing through a WRITE view -> {raw:?}");
 
@@ -60,7 +60,7 @@ fn main() -> Result<(), memview::ViewError> {
     // Typed access: checked once, then plain loads.
     let samples: Vec<f64> = (1..=6).map(f64::from).collect();
     let m = MemoryView::new(&samples)?;
-    let every_other = m.slice(Slice::new(None, None, Some(2)))?;
+    let every_other = m.view(s![..;2])?;
     println!("sum(m[::2]) via typed view          -> {}", every_other.typed::<f64>()?.sum());
     Ok(())
 }

@@ -1,0 +1,6 @@
+//! The programs behind memview's examples, as functions the tests can check against values
+//! Python computed (`tests/expected.py`). Each reads like its Python/NumPy version, given in
+//! its documentation.
+
+pub mod image;
+pub mod wav;
