@@ -66,9 +66,13 @@ fn test() -> bool {
     let mut all = cargo();
     all.args(["test", "--all-features", "-p", "py-exc", "-p", "format-codec"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --all-features -p py-exc -p format-codec", all);
-    // The published crates package and build from their tarballs alone.
+    // The published crates package and build from their tarballs alone, in a target
+    // directory of their own: cargo treats registry crates as immutable, so artifacts of an
+    // earlier tarball of the same version would be reused.
+    let verify_dir = root().join("target/package-verify");
+    let _ = std::fs::remove_dir_all(&verify_dir);
     let mut package = cargo();
-    package.args(["package", "--quiet", "--allow-dirty", "--workspace"]);
+    package.args(["package", "--quiet", "--allow-dirty", "--workspace", "--target-dir"]).arg(&verify_dir);
     for private in ["xtask", "conformance", "examples"] {
         package.args(["--exclude", private]);
     }

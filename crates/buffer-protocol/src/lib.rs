@@ -31,4 +31,4 @@ pub use crate::descriptor::BufferInfo;
 pub use crate::error::BufferError;
 pub use crate::exporter::{get_buffer, Buffer, ByteArray, Element, Exporter, MutSlice, RawMemory};
 pub use crate::flags::{Access, Flags};
-pub use crate::ndarray::NdArray;
+pub use crate::ndarray::{NdArray, NdArrayBuilder};

@@ -70,6 +70,33 @@ impl NdArray {
         })
     }
 
+    /// A builder of an array over `memory` with items of `format`: by default one
+    /// C-contiguous dimension of as many items as fit, item size from the format, offset 0,
+    /// read-only. Set what differs: [`shape`](NdArrayBuilder::shape),
+    /// [`strides`](NdArrayBuilder::strides) (bytes), [`offset`](NdArrayBuilder::offset),
+    /// [`itemsize`](NdArrayBuilder::itemsize), [`writable`](NdArrayBuilder::writable).
+    ///
+    /// ```
+    /// use buffer_protocol::NdArray;
+    /// // Two rows of three `<h` items, rows reversed: NumPy's a[::-1] of a (2, 3) array.
+    /// let nd = NdArray::builder(vec![0; 12], "<h").shape(&[2, 3]).strides(&[-6, 2]).offset(6).build().unwrap();
+    /// assert_eq!((nd.layout().itemsize(), nd.layout().strides()), (2, &[-6, 2][..]));
+    /// let flat = NdArray::builder(vec![0; 12], "<i").writable().build().unwrap();
+    /// assert_eq!(flat.layout().shape(), &[3]);
+    /// assert!(NdArray::builder(vec![0; 12], "<i").shape(&[4]).build().is_err()); // 16 bytes > 12
+    /// ```
+    pub fn builder(memory: Vec<u8>, format: &str) -> NdArrayBuilder {
+        NdArrayBuilder {
+            memory,
+            format: format.to_owned(),
+            itemsize: None,
+            shape: None,
+            strides: None,
+            offset: 0,
+            readonly: true,
+        }
+    }
+
     /// Presents the same logical array in the PIL layout: the first dimension becomes an
     /// array of pointers, one to each sub-array, with `suboffsets = [0, -1, ...]` and a
     /// pointer-sized first stride (negative if the first dimension runs backwards).
@@ -167,5 +194,68 @@ unsafe impl Exporter for NdArray {
 
     unsafe fn release_buffer(&self, _info: &BufferInfo) {
         self.exports.set(self.exports.get().saturating_sub(1));
+    }
+}
+
+/// The parts of an [`NdArray`] not yet given: see [`NdArray::builder`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct NdArrayBuilder {
+    memory: Vec<u8>,
+    format: String,
+    itemsize: Option<usize>,
+    shape: Option<Vec<usize>>,
+    strides: Option<Vec<isize>>,
+    offset: isize,
+    readonly: bool,
+}
+
+impl NdArrayBuilder {
+    /// The extent of each dimension (default: one dimension of as many items as fit).
+    pub fn shape(mut self, shape: &[usize]) -> Self {
+        self.shape = Some(shape.to_vec());
+        self
+    }
+
+    /// Byte strides, one per dimension (default: C-contiguous).
+    pub fn strides(mut self, strides: &[isize]) -> Self {
+        self.strides = Some(strides.to_vec());
+        self
+    }
+
+    /// The byte offset of the item at index 0 (default 0).
+    pub fn offset(mut self, offset: isize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The item size (default: the format's size, as `struct.calcsize` or PEP 3118 give it).
+    pub fn itemsize(mut self, itemsize: usize) -> Self {
+        self.itemsize = Some(itemsize);
+        self
+    }
+
+    /// Lends the memory for writing (default: read-only).
+    pub fn writable(mut self) -> Self {
+        self.readonly = false;
+        self
+    }
+
+    /// The array, or why its layout is refused (an unreadable format with no item size
+    /// given, overflowing sizes, a layout outside the memory).
+    pub fn build(self) -> Result<NdArray, BufferError> {
+        let itemsize = match self.itemsize {
+            Some(n) => n,
+            None => format_codec::Format::parse(&self.format).map_err(BufferError::Format)?.itemsize(),
+        };
+        let shape = match self.shape {
+            Some(s) => s,
+            None => vec![self.memory.len().checked_div(itemsize).unwrap_or(0)],
+        };
+        let strides = match self.strides {
+            Some(s) => s,
+            None => strided::c_strides(itemsize, &shape)?.to_vec(),
+        };
+        NdArray::new(self.memory, &self.format, itemsize, &shape, &strides, self.offset, self.readonly)
     }
 }

@@ -53,7 +53,7 @@ fn main() -> Result<(), memview::ViewError> {
     println!("writing through a WRITE view -> {raw:?}");
 
     // Non-native formats CPython cannot unpack: big-endian integers from a foreign exporter.
-    let big_endian = NdArray::new(vec![0, 0, 1, 0, 0, 0, 2, 0], ">i", 4, &[2], &[4], 0, true)?;
+    let big_endian = NdArray::builder(vec![0, 0, 1, 0, 0, 0, 2, 0], ">i").build()?;
     let network = MemoryView::new(&big_endian)?;
     println!("'>i' items (NotImplementedError in CPython) -> {}", network.to_list()?);
 

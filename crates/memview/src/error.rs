@@ -48,9 +48,6 @@ pub enum ViewError {
     /// `cast` to a format that is not a native single character.
     #[error("memoryview: destination format must be a native single character format prefixed with an optional '@'")]
     CastFormat,
-    /// `tobytes`/`get_contiguous` with an order other than `C`, `F`, `A`.
-    #[error("order must be 'C', 'F' or 'A'")]
-    BadOrder,
     /// A bad `hex` separator.
     #[error("{0}")]
     BadSeparator(&'static str),
@@ -94,7 +91,7 @@ impl ViewError {
     /// ```
     pub fn python_exception(&self) -> PyExc {
         match self {
-            ViewError::Released | ViewError::CastFormat | ViewError::BadOrder => PyExc::ValueError,
+            ViewError::Released | ViewError::CastFormat => PyExc::ValueError,
             ViewError::BadSeparator(_) | ViewError::NotHashable(_) | ViewError::InvalidValue(_) => PyExc::ValueError,
             ViewError::DifferentStructures | ViewError::NotFound => PyExc::ValueError,
             ViewError::Exported(_) => PyExc::BufferError,

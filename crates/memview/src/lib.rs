@@ -58,7 +58,9 @@ pub mod buffer_error {
 }
 
 pub use buffer_protocol::BufferError;
-pub use buffer_protocol::{Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, RawMemory};
+pub use buffer_protocol::{
+    Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, NdArrayBuilder, RawMemory,
+};
 pub use format_codec::{record, CodecError, FromValueError, Layout, Primitive, PyExc, Record, Struct, Value};
 pub use strided::{Ellipsis, Index, LayoutError, NewAxis, Order, Slice, SliceRange};
 

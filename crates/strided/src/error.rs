@@ -68,9 +68,6 @@ pub enum LayoutError {
         /// Indices given.
         n: usize,
     },
-    /// Indexing a 0-dimensional layout with anything but `()` or `...`.
-    #[error("invalid indexing of 0-dim memory")]
-    ZeroDimIndex,
     /// More than one `...` in a key.
     #[error("an index can only have a single ellipsis ('...')")]
     MultipleEllipsis,
@@ -132,7 +129,7 @@ impl LayoutError {
             }
             DimMismatch { .. } | ZeroItemsize | ReshapeNeedsCopy(_) | BadAxes(_) => PyExc::ValueError,
             IndexOutOfBounds { .. } | MultipleEllipsis | NoSuchDim { .. } => PyExc::IndexError,
-            TooManyIndices { .. } | ZeroDimIndex => PyExc::TypeError,
+            TooManyIndices { .. } => PyExc::TypeError,
             CastNotContiguous | CastZeros | CastNdToNd | CastNonByte | CastLength | CastSize => PyExc::TypeError,
             Indirect(_) => PyExc::NotImplementedError,
             NoMemory(_) => PyExc::MemoryError,

@@ -137,7 +137,7 @@ impl<'a> MemoryView<'a> {
     ///     mem.extend(id.to_le_bytes());
     ///     mem.extend(price.to_le_bytes());
     /// }
-    /// let nd = NdArray::new(mem, "T{<i:id:<d:price:}", 12, &[3], &[12], 0, true).unwrap();
+    /// let nd = NdArray::builder(mem, "T{<i:id:<d:price:}").build().unwrap();
     /// let records = MemoryView::new(&nd).unwrap();
     /// let prices = records.field("price").unwrap();
     /// assert_eq!(prices.format(), "<d");

@@ -13,7 +13,10 @@
 use crate::code::{ByteOrder, Opaque, Scalar};
 use crate::scalar::{read_scalar, write_scalar};
 use crate::{CodecError, Value};
-use std::collections::HashSet;
+
+mod parse;
+
+use self::parse::{name_fields, parse_struct, Stream};
 
 /// How deeply `T{...}` structs may nest (NumPy's reader recurses once per level; Python's
 /// recursion limit stops it near 1000). Deeper formats are refused with
@@ -90,46 +93,6 @@ pub struct Field {
     pub offset: usize,
     /// The field's layout (its `itemsize` includes its sub-array shape).
     pub layout: Layout,
-}
-
-/// The parser's cursor over the format bytes, with the byte-order setting of the whole string.
-struct Stream<'a> {
-    s: &'a [u8],
-    pos: usize,
-    order: ByteOrder,
-    /// How many `T{` are open.
-    depth: usize,
-}
-
-impl Stream<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn err(&self, reason: &'static str) -> CodecError {
-        CodecError::Pep3118 { position: self.pos, reason }
-    }
-
-    fn number(&mut self) -> Result<Option<usize>, CodecError> {
-        let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        if start == self.pos {
-            return Ok(None);
-        }
-        let digits = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| self.err("bad number"))?;
-        digits.parse::<usize>().map(Some).map_err(|_| self.err("number too large"))
-    }
 }
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -514,182 +477,6 @@ impl Layout {
 
 fn struct_layout(fields: Vec<Field>, size: usize, order: ByteOrder) -> Layout {
     Layout::new(Vec::new(), Element::Struct(fields), size, size, order)
-}
-
-/// A field while its struct is being read: its name may still be missing.
-struct Pending {
-    field: Field,
-    unnamed: bool,
-}
-
-/// Gives each unnamed field the lowest `fK` not used by any name of the struct: one pass
-/// with a set of the names taken, so a struct of n fields is named in O(n) expected time
-/// (each candidate `fK` is tried once, as K only grows).
-fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
-    let mut taken: HashSet<String> = pending.iter().filter(|p| !p.unnamed).map(|p| p.field.name.clone()).collect();
-    let mut k = 0usize;
-    pending
-        .into_iter()
-        .map(|mut p| {
-            if p.unnamed {
-                let name = loop {
-                    let cand = format!("f{k}");
-                    k += 1;
-                    if !taken.contains(&cand) {
-                        break cand;
-                    }
-                };
-                taken.insert(name.clone());
-                p.field.name = name;
-            }
-            p.field
-        })
-        .collect()
-}
-
-/// Reads the items of a struct body (or of the whole string when `nested` is false) up to its
-/// `}`; returns the fields, the size and the struct's alignment.
-fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pending>, usize, usize), CodecError> {
-    let overflow = |st: &Stream<'_>| st.err("size overflows");
-    let mut fields: Vec<Pending> = Vec::new();
-    let mut names: HashSet<String> = HashSet::new();
-    let mut offset = 0usize;
-    let mut common_align = 1usize;
-    loop {
-        match st.peek() {
-            None if nested => return Err(st.err("missing '}'")),
-            None => break,
-            Some(b'}') if nested => {
-                st.pos += 1;
-                break;
-            }
-            Some(b'}') => return Err(st.err("'}' without 'T{'")),
-            _ => {}
-        }
-        // Sub-array shape.
-        let mut shape = Vec::new();
-        if st.eat(b'(') {
-            loop {
-                let d = st.number()?.ok_or_else(|| st.err("expected a dimension"))?;
-                shape.push(d);
-                if shape.len() > MAX_SUBARRAY_DIMS {
-                    return Err(CodecError::TooDeep("sub-array dimensions"));
-                }
-                if st.eat(b')') {
-                    break;
-                }
-                if !st.eat(b',') {
-                    return Err(st.err("expected ',' or ')'"));
-                }
-            }
-        }
-        // Byte order.
-        if let Some(o) = st.peek().and_then(ByteOrder::from_prefix) {
-            st.pos += 1;
-            // `!` and `>` mean the same: one setting, so equal layouts compare equal.
-            st.order = if o == ByteOrder::Network { ByteOrder::Big } else { o };
-        }
-        let count = st.number()?;
-        let order = st.order;
-        // The item itself: (element, element size, alignment, is unnamed padding).
-        let (element, mut elem_size, align, padding) = if st.s[st.pos..].starts_with(b"T{") {
-            st.pos += 2;
-            if st.depth >= MAX_NESTING {
-                return Err(CodecError::TooDeep("nested structs"));
-            }
-            st.depth += 1;
-            let (inner, size, align) = parse_struct(st, true)?;
-            st.depth -= 1;
-            (Element::Struct(name_fields(inner)), size, align, false)
-        } else {
-            match st.peek() {
-                Some(b's') => {
-                    st.pos += 1;
-                    (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, false)
-                }
-                Some(b'x') => {
-                    st.pos += 1;
-                    (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, true)
-                }
-                Some(b'c') => {
-                    st.pos += 1;
-                    (Element::Bytes(1), 1, 1, false)
-                }
-                Some(b'w') => {
-                    st.pos += 1;
-                    let n = count.unwrap_or(1);
-                    let size = n.checked_mul(4).ok_or_else(|| overflow(st))?;
-                    let sc = Scalar::Opaque(Opaque::Ucs4);
-                    (Element::Scalar { scalar: sc, code: "w", little: order.is_little_endian() }, size, 4, false)
-                }
-                Some(b'u' | b'&' | b't' | b'X') => return Err(st.err("format code not supported by NumPy's reader")),
-                _ => {
-                    let (sc, align, code, len) =
-                        pep_scalar(&st.s[st.pos..], order).ok_or_else(|| st.err("unknown type code"))?;
-                    st.pos += len;
-                    (Element::Scalar { scalar: sc, code, little: order.is_little_endian() }, sc.size(), align, false)
-                }
-            }
-        };
-        // A count repeats the item as a sub-array, except for `s`, `x` and `w`, where it is a length.
-        let count_dims = match (&element, count) {
-            (_, None) | (_, Some(1)) => None,
-            (Element::Bytes(_), _) if !matches!(st.s.get(st.pos - 1), Some(b'c')) => None,
-            (Element::Scalar { code: "w", .. }, _) => None,
-            (_, Some(n)) => Some(n),
-        };
-        let mut extra_offset = 0usize;
-        if st.order == ByteOrder::Native {
-            let start_pad = (align - offset % align) % align;
-            let intra_pad = (align - elem_size % align) % align;
-            offset = offset.checked_add(start_pad).ok_or_else(|| overflow(st))?;
-            if intra_pad != 0 {
-                let repeated = count_dims.is_some() || product(&shape).is_some_and(|p| p > 1);
-                if repeated {
-                    elem_size += intra_pad;
-                } else {
-                    extra_offset = intra_pad;
-                }
-            }
-            common_align = common_align / gcd(common_align, align) * align;
-        }
-        let mut full_shape = shape;
-        if let Some(n) = count_dims {
-            full_shape.push(n);
-        }
-        let itemsize = product(&full_shape).and_then(|p| p.checked_mul(elem_size)).ok_or_else(|| overflow(st))?;
-        let layout = Layout::new(full_shape, element, elem_size, itemsize, order);
-        // Field name.
-        let mut name = None;
-        if st.eat(b':') {
-            let rest = &st.s[st.pos..];
-            let end = rest.iter().position(|&c| c == b':').ok_or_else(|| st.err("field name without closing ':'"))?;
-            let text = std::str::from_utf8(&rest[..end]).map_err(|_| st.err("field name is not UTF-8"))?;
-            st.pos += end + 1;
-            name = Some(text.to_owned());
-        }
-        if !(padding && name.is_none()) {
-            if let Some(n) = &name {
-                if !names.insert(n.clone()) {
-                    return Err(st.err("duplicate field name"));
-                }
-            }
-            fields.push(Pending {
-                unnamed: name.is_none(),
-                field: Field { name: name.unwrap_or_default(), offset, layout: layout.clone() },
-            });
-        }
-        offset = offset
-            .checked_add(layout.itemsize)
-            .and_then(|o| o.checked_add(extra_offset))
-            .filter(|&o| o <= isize::MAX as usize)
-            .ok_or_else(|| overflow(st))?;
-    }
-    let mut size = offset;
-    if st.order == ByteOrder::Native {
-        size = size.checked_add((common_align - offset % common_align) % common_align).ok_or_else(|| overflow(st))?;
-    }
-    Ok((fields, size, common_align))
 }
 
 #[cfg(test)]
