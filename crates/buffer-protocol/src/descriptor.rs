@@ -1,6 +1,7 @@
 //! [`BufferInfo`]: the `Py_buffer` of Rust.
 
 use crate::{BufferError, Flags};
+use std::borrow::Cow;
 use std::ptr::NonNull;
 use strided::StridedLayout;
 
@@ -28,7 +29,8 @@ pub struct BufferInfo {
     region: NonNull<u8>,
     region_len: usize,
     layout: StridedLayout,
-    format: String,
+    /// Borrowed for the static formats of slices and typed exporters: no allocation.
+    format: Cow<'static, str>,
     readonly: bool,
     requested: Flags,
 }
@@ -53,7 +55,7 @@ impl BufferInfo {
         region: NonNull<u8>,
         region_len: usize,
         layout: StridedLayout,
-        format: impl Into<String>,
+        format: impl Into<Cow<'static, str>>,
         readonly: bool,
         flags: Flags,
     ) -> Result<BufferInfo, BufferError> {
@@ -205,7 +207,23 @@ impl BufferInfo {
     /// assert_eq!(info.format(), Some("H"));
     /// ```
     pub fn format(&self) -> Option<&str> {
-        self.requested.has(Flags::FORMAT).then_some(self.format.as_str())
+        self.requested.has(Flags::FORMAT).then_some(&*self.format)
+    }
+
+    /// The exporter's format if it is a `'static` string (the formats of slices and typed
+    /// exporters), so that consumers can keep it without copying.
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags};
+    /// let data = [1u16, 2];
+    /// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+    /// assert_eq!(info.static_format(), Some("H"));
+    /// ```
+    pub fn static_format(&self) -> Option<&'static str> {
+        match self.format {
+            Cow::Borrowed(s) => Some(s),
+            Cow::Owned(_) => None,
+        }
     }
 
     /// The exporter's format, whether requested or not (for building views that keep it).

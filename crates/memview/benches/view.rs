@@ -93,6 +93,7 @@ fn hex(c: &mut Criterion) {
     g.bench_function("hex", |b| b.iter(|| black_box(m.hex().unwrap())));
     let mut reused = String::new();
     g.bench_function("hex_into_reused", |b| b.iter(|| m.hex_into(black_box(&mut reused), None, 1).unwrap()));
+    g.bench_function("hex_sep_colon_2", |b| b.iter(|| black_box(m.hex_with(Some(':'), 2).unwrap())));
     let table: Vec<[u8; 2]> = (0..256u16)
         .map(|b| {
             let h = b"0123456789abcdef";
@@ -152,5 +153,82 @@ fn random_get(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, to_bytes, to_list, typed_sum, hex, equality, random_get);
+fn make_view(c: &mut Criterion) {
+    let data: Vec<u8> = (0..1024).map(|i| i as u8).collect();
+    let m = MemoryView::from_bytes(&data);
+    let mut g = c.benchmark_group("memview/make_view_1KiB");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("from_bytes", |b| b.iter(|| black_box(MemoryView::from_bytes(black_box(&data)))));
+    g.bench_function("view_1::2", |b| b.iter(|| black_box(black_box(&m).view(memview::s![1..;2]).unwrap())));
+    g.bench_function("slice_1..", |b| b.iter(|| black_box(black_box(&m).slice(1..).unwrap())));
+    let nd = ndarray::ArrayView1::from(&data[..]);
+    g.bench_function("ndarray_slice_1::2", |b| b.iter(|| black_box(black_box(&nd).slice(ndarray::s![1..;2]))));
+    g.finish();
+}
+
+fn random_get_2d(c: &mut Criterion) {
+    let n = 1024usize;
+    let data: Vec<i32> = (0..(n * n) as i32).collect();
+    let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("i", &[n, n]).unwrap();
+    let idx: Vec<(isize, isize)> = (0..1000u64)
+        .map(|i| {
+            let k = (i * 2654435761) % (n * n) as u64;
+            ((k / n as u64) as isize, (k % n as u64) as isize)
+        })
+        .collect();
+    let mut g = c.benchmark_group("memview/random_get_1024x1024_i");
+    g.throughput(Throughput::Elements(idx.len() as u64));
+    g.bench_function("get", |b| {
+        b.iter(|| idx.iter().map(|&(i, j)| m.get((i, j)).ok().and_then(|v| v.as_i64()).unwrap_or(0)).sum::<i64>())
+    });
+    let t = m.typed::<i32>().unwrap();
+    g.bench_function("typed_get", |b| {
+        b.iter(|| idx.iter().map(|&(i, j)| i64::from(t.get([i, j]).unwrap_or(0))).sum::<i64>())
+    });
+    g.bench_function("slice_index", |b| {
+        b.iter(|| idx.iter().map(|&(i, j)| i64::from(black_box(&data)[i as usize * n + j as usize])).sum::<i64>())
+    });
+    let nd = ndarray::ArrayView2::from_shape((n, n), &data[..]).unwrap();
+    g.bench_function("ndarray_get", |b| {
+        b.iter(|| idx.iter().map(|&(i, j)| i64::from(black_box(&nd)[[i as usize, j as usize]])).sum::<i64>())
+    });
+    g.finish();
+}
+
+fn eq_byte_orders(c: &mut Criterion) {
+    let n = 2 << 20;
+    let values: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+    let le: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let be: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let a = memview::NdArray::builder(le.clone(), "<d").build().unwrap();
+    let b2 = memview::NdArray::builder(be.clone(), ">d").build().unwrap();
+    let (ma, mb) = (MemoryView::new(&a).unwrap(), MemoryView::new(&b2).unwrap());
+    let mut g = c.benchmark_group("memview/eq_2M_<d_vs_>d");
+    g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
+    g.bench_function("view_eq", |b| b.iter(|| black_box(ma == mb)));
+    g.bench_function("hand_swap_loop", |b| {
+        b.iter(|| {
+            black_box(&le).chunks_exact(8).zip(black_box(&be).chunks_exact(8)).all(|(x, y)| {
+                let x = f64::from_le_bytes(x.try_into().unwrap_or([0; 8]));
+                let y = f64::from_be_bytes(y.try_into().unwrap_or([0; 8]));
+                x == y
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    to_bytes,
+    to_list,
+    typed_sum,
+    hex,
+    equality,
+    random_get,
+    make_view,
+    random_get_2d,
+    eq_byte_orders
+);
 criterion_main!(benches);

@@ -73,10 +73,10 @@ impl PartialEq for MemoryView<'_> {
         if !equiv_shape(a.layout().shape(), b.layout().shape()) {
             return false;
         }
-        let (fa, fb) = (native(&a.format), native(&b.format));
+        let (fa, fb) = (native(a.format()), native(b.format()));
         let unpackers = match (fa, fb) {
             (Some(x), Some(y)) if x == y => (Unpacker::Native(x), Unpacker::Native(y)),
-            _ => match (Unpacker::of(&a.format), Unpacker::of(&b.format)) {
+            _ => match (Unpacker::of(a.format()), Unpacker::of(b.format())) {
                 (Some(x), Some(y)) => (x, y),
                 _ => return false,
             },
@@ -224,7 +224,7 @@ impl MemoryView<'_> {
         if !live.readonly {
             return Err(ViewError::NotHashable("cannot hash writable memoryview object"));
         }
-        if !matches!(format_codec::Format::native_single_code(&live.format), Some(b'B' | b'b' | b'c')) {
+        if !matches!(format_codec::Format::native_single_code(live.format()), Some(b'B' | b'b' | b'c')) {
             return Err(ViewError::NotHashable("memoryview: hashing is restricted to formats 'B', 'b' or 'c'"));
         }
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -250,7 +250,7 @@ impl Hash for MemoryView<'_> {
             }
         }
         // The items as `==` decodes them (the same unpacker), so equal views hash equally.
-        let Some(unpacker) = Unpacker::of(&live.format) else {
+        let Some(unpacker) = Unpacker::of(live.format()) else {
             return;
         };
         let size = live.layout().itemsize();

@@ -49,7 +49,7 @@ impl<'a> MemoryView<'a> {
                         i.region_ptr(),
                         i.region_len(),
                         i.layout().clone(),
-                        i.exporter_format(),
+                        i.exporter_format().to_owned(),
                         i.readonly(),
                         flags,
                     )

@@ -4,6 +4,7 @@
 use crate::ViewError;
 use buffer_protocol::BufferError;
 use format_codec::{Format, Value};
+use std::rc::Rc;
 
 /// The native single-character codes CPython 3.11's memoryview unpacks and packs: one table
 /// that decides each code's size, decoder and encoder (exhaustive matches, no fallbacks).
@@ -141,7 +142,7 @@ pub(crate) enum ItemCodec {
     /// A native single code (`"i"`, `"@d"`): memoryview's own conversions and errors.
     Native(NativeCode),
     /// Any other format the codec reads: struct-module semantics per item.
-    Codec(Box<Format>),
+    Codec(Rc<Format>),
     /// A format nothing can read; item access fails with `NotImplementedError`.
     Unsupported,
 }
@@ -151,7 +152,7 @@ impl ItemCodec {
         match NativeCode::of_format(format) {
             Some(c) => ItemCodec::Native(c),
             None => match Format::parse(format) {
-                Ok(f) if f.itemsize() > 0 => ItemCodec::Codec(Box::new(f)),
+                Ok(f) if f.itemsize() > 0 => ItemCodec::Codec(Rc::new(f)),
                 _ => ItemCodec::Unsupported,
             },
         }
@@ -305,5 +306,33 @@ mod tests {
         assert!(!ItemCodec::new("<i").is_native());
         assert!(matches!(ItemCodec::new("T{i:a:}"), ItemCodec::Codec(_)));
         assert!(matches!(ItemCodec::new("&i"), ItemCodec::Unsupported));
+    }
+}
+
+/// A view's format text, kept without copying where it can be: the `'static` formats of
+/// slices, typed exporters and casts, or the acquisition's own (read from its descriptor).
+#[derive(Debug, Clone)]
+pub(crate) enum FormatText {
+    /// A `'static` string.
+    Static(&'static str),
+    /// The format of the acquisition's descriptor.
+    Acquired,
+    /// Any other string (field views), shared by the views derived from it.
+    Shared(Rc<str>),
+}
+
+/// Every spelling of a native single-code format that `cast` accepts, as `'static` strings.
+const NATIVE_SPELLINGS: [&str; 40] = [
+    "b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "f", "d", "e", "?", "c", "P", "x", "s", "@b", "@B",
+    "@h", "@H", "@i", "@I", "@l", "@L", "@q", "@Q", "@n", "@N", "@f", "@d", "@e", "@?", "@c", "@P", "@x", "@s",
+];
+
+impl FormatText {
+    /// The text of `format`, without copying if it is one of the native spellings.
+    pub(crate) fn of(format: &str) -> FormatText {
+        match NATIVE_SPELLINGS.iter().find(|&&s| s == format) {
+            Some(s) => FormatText::Static(s),
+            None => FormatText::Shared(Rc::from(format)),
+        }
     }
 }

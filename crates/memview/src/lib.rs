@@ -62,7 +62,7 @@ pub use buffer_protocol::{
     Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, NdArrayBuilder, RawMemory,
 };
 pub use format_codec::{record, CodecError, FromValueError, Layout, Primitive, PyExc, Record, Struct, Value};
-pub use strided::{Ellipsis, Index, LayoutError, NewAxis, Order, Slice, SliceRange};
+pub use strided::{Ellipsis, Index, LayoutError, NewAxis, Order, Slice, SliceRange, StridedLayout};
 
 /// The user guides, compiled in so their examples run as tests.
 pub mod guide {

@@ -55,8 +55,8 @@ impl MemoryView<'_> {
     #[doc(alias = "tolist")]
     pub fn to_list(&self) -> Result<Value, ViewError> {
         let live = self.live();
-        if matches!(*live.codec, ItemCodec::Unsupported) {
-            return Err(ViewError::UnsupportedFormat(live.format.to_string()));
+        if matches!(live.codec, ItemCodec::Unsupported) {
+            return Err(ViewError::UnsupportedFormat(live.format().to_string()));
         }
         let l = live.layout();
         if l.ndim() == 0 {
@@ -66,15 +66,15 @@ impl MemoryView<'_> {
         let items = self.with_c_bytes(|bytes| -> Result<Vec<Value>, ViewError> {
             let mut items = Vec::new();
             items.try_reserve_exact(l.len()).map_err(|_| ViewError::NoMemory(l.len()))?;
-            match &*live.codec {
+            match &live.codec {
                 ItemCodec::Native(c) => {
                     for b in bytes.chunks_exact(size) {
-                        items.push(c.unpack(b).ok_or_else(|| ViewError::UnsupportedFormat(live.format.to_string()))?);
+                        items.push(c.unpack(b).ok_or_else(|| ViewError::UnsupportedFormat(live.format().to_string()))?);
                     }
                 }
                 codec => {
                     for b in bytes.chunks_exact(size) {
-                        items.push(codec.unpack(&live.format, b)?);
+                        items.push(codec.unpack(live.format(), b)?);
                     }
                 }
             }

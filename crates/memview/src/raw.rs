@@ -37,37 +37,35 @@
 use crate::ViewError;
 use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
 use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::ptr::NonNull;
 use std::rc::Rc;
 use strided::{Index, LayoutError, Order, Slice, StridedLayout};
 
 /// One acquisition of an exporter, shared by every view derived from it (CPython's managed
-/// buffer). The exporter's release runs exactly once, when the last view lets go.
-pub(crate) struct Acquisition<'a> {
-    /// Shared, not boxed: the exporter is put in place before it exports and never moves
-    /// again (an owned array exporter moved after `get_buffer` would leave the descriptor
-    /// pointing at its old place).
-    exporter: Rc<dyn Exporter + 'a>,
-    info: BufferInfo,
+/// buffer), in one allocation with the exporter itself. The exporter's release runs exactly
+/// once, when the last view lets go.
+pub(crate) struct Acquisition<E: ?Sized + Exporter> {
+    /// The descriptor, set once, right after the exporter is in its final place.
+    info: OnceCell<BufferInfo>,
+    /// Last, so that `Rc<Acquisition<E>>` coerces to `Rc<Acquisition<dyn Exporter>>`. The
+    /// exporter is put in place before it exports and never moves again (an owned array
+    /// exporter moved after `get_buffer` would leave the descriptor pointing at its old place).
+    exporter: E,
 }
 
-impl Drop for Acquisition<'_> {
+/// An acquisition shared by views, whatever its exporter's type.
+type Shared<'a> = Rc<Acquisition<dyn Exporter + 'a>>;
+
+impl<E: ?Sized + Exporter> Drop for Acquisition<E> {
     fn drop(&mut self) {
-        // SAFETY: `info` came from this exporter's `get_buffer` (in `Proven::acquire`); an
-        // `Acquisition` is dropped once, when the last view sharing it goes, and the
-        // descriptor with it.
-        unsafe { self.exporter.release_buffer(&self.info) };
-    }
-}
-
-impl Acquisition<'_> {
-    fn region(&self) -> Region {
-        Region { base: self.info.region_ptr().as_ptr(), len: self.info.region_len() }
-    }
-
-    /// Whether the exporter's own layout follows pointers: then its memory block is the
-    /// pointer table, and only selections of its items may be made.
-    fn indirect(&self) -> bool {
-        self.info.layout().is_indirect()
+        if let Some(info) = self.info.get() {
+            // SAFETY: `info` came from this exporter's `get_buffer` (in `Proven::acquire`);
+            // an `Acquisition` is dropped once, when the last view sharing it goes, and the
+            // descriptor with it.
+            unsafe { self.exporter.release_buffer(info) };
+        }
     }
 }
 
@@ -120,7 +118,12 @@ pub(crate) enum Select<'k> {
 /// byte it reaches with in-range indices is memory the exporter lent.
 #[derive(Clone)]
 pub(crate) struct Proven<'a> {
-    acq: Rc<Acquisition<'a>>,
+    acq: Shared<'a>,
+    /// The acquisition's memory block, its read-only flag and whether its own layout follows
+    /// pointers, copied from its descriptor when it was made.
+    region: Region,
+    lent_readonly: bool,
+    acq_indirect: bool,
     layout: StridedLayout,
 }
 
@@ -134,25 +137,34 @@ impl<'a> Proven<'a> {
     /// the exporter's own with `FORMAT` and `ND`; without `FORMAT`, the same items seen as
     /// bytes (a last dimension of `itemsize` bytes, stride 1, unless items are bytes);
     /// without `ND` (C-contiguous, direct), one dimension of `len` bytes.
-    pub(crate) fn acquire(exporter: Rc<dyn Exporter + 'a>, flags: Flags) -> Result<Proven<'a>, ViewError> {
-        let info = exporter.get_buffer(flags)?;
-        let acq = Rc::new(Acquisition { exporter, info });
-        let full = acq.info.layout();
+    pub(crate) fn acquire<E: Exporter + 'a>(exporter: E, flags: Flags) -> Result<Proven<'a>, ViewError> {
+        let acq: Shared<'a> = Rc::new(Acquisition { info: OnceCell::new(), exporter });
+        // The descriptor is kept before anything else can fail, so that it is released.
+        let info = acq.exporter.get_buffer(flags)?;
+        let info = acq.info.get_or_init(|| info);
+        let full = info.layout();
         // Defence in depth: `BufferInfo::new` checked this already.
-        full.check_within(acq.info.region_len())?;
-        let layout = if acq.info.shape().is_none() {
+        full.check_within(info.region_len())?;
+        let layout = if info.shape().is_none() {
             // No ND: `BufferInfo::new` refused layouts that are not C-contiguous (and indirect
             // ones, as INDIRECT implies ND), so the items are `nbytes` bytes from the offset.
             if full.is_indirect() || !full.is_c_contiguous() {
                 return Err(BufferError::NotCContiguous.into());
             }
             StridedLayout::new(1, &[full.nbytes()], &[1], full.offset())?
-        } else if acq.info.format().is_none() && full.itemsize() != 1 {
+        } else if info.format().is_none() && full.itemsize() != 1 {
             item_bytes(full)?
         } else {
             full.clone()
         };
-        Ok(Proven { acq, layout })
+        let region = Region { base: info.region_ptr().as_ptr(), len: info.region_len() };
+        let (lent_readonly, acq_indirect) = (info.readonly(), full.is_indirect());
+        Ok(Proven { acq, region, lent_readonly, acq_indirect, layout })
+    }
+
+    /// A proven layout of the same acquisition.
+    fn with_layout(&self, layout: StridedLayout) -> Proven<'a> {
+        Proven { acq: Rc::clone(&self.acq), layout, ..*self }
     }
 
     /// The layout.
@@ -160,45 +172,52 @@ impl<'a> Proven<'a> {
         &self.layout
     }
 
-    /// The acquisition's descriptor.
-    pub(crate) fn info(&self) -> &BufferInfo {
-        &self.acq.info
+    /// The acquisition's descriptor (set when the acquisition was made).
+    pub(crate) fn info(&self) -> Option<&BufferInfo> {
+        self.acq.info.get()
+    }
+
+    /// Whether the exporter lent its memory read-only.
+    pub(crate) fn lent_readonly(&self) -> bool {
+        self.lent_readonly
     }
 
     /// The exporter.
     pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
-        &*self.acq.exporter
+        &self.acq.exporter
     }
 
-    /// A selection of this layout's items (proof 2).
-    pub(crate) fn select(&self, sel: Select<'_>) -> Result<Proven<'a>, ViewError> {
-        let l = &self.layout;
-        let out = match sel {
-            Select::Key(key) => l.apply(key)?,
-            Select::Slice(s) => l.slice_dim(0, s)?,
-            Select::Permute(axes) => l.permute(axes)?,
-        };
+    /// A selection of this layout's items (proof 2), in place. On error the layout may hold part of the selection:
+    /// the caller discards it (it is still a selection of the same items, so still proven).
+    pub(crate) fn select_in_place(&mut self, sel: Select<'_>) -> Result<(), ViewError> {
+        let (pointers, itemsize) = (pointer_dims(&self.layout), self.layout.itemsize());
+        let l = &mut self.layout;
+        match sel {
+            Select::Key(key) => l.apply_in_place(key)?,
+            Select::Slice(s) => l.slice_dim_in_place(0, s)?,
+            Select::Permute(axes) => l.permute_in_place(axes)?,
+        }
         // The proof does not rest on the layout math alone: a selection keeps every pointer
         // dimension, with a suboffset that still means "follow the pointer".
-        if pointer_dims(&out) != pointer_dims(l) || out.itemsize() != l.itemsize() {
+        if pointer_dims(l) != pointers || l.itemsize() != itemsize {
             return Err(LayoutError::Indirect("a selection that changes pointer dimensions").into());
         }
-        out.check_within(self.acq.info.region_len())?;
-        Ok(Proven { acq: Rc::clone(&self.acq), layout: out })
+        l.check_within(self.region.len)?;
+        Ok(())
     }
 
     /// Any direct layout over the bytes of a direct acquisition (proof 3).
     pub(crate) fn reinterpret(&self, layout: StridedLayout) -> Result<Proven<'a>, ViewError> {
-        if self.acq.indirect() || self.layout.is_indirect() || layout.is_indirect() {
+        if self.acq_indirect || self.layout.is_indirect() || layout.is_indirect() {
             return Err(LayoutError::Indirect("reinterpreting the memory").into());
         }
-        layout.check_within(self.acq.info.region_len())?;
-        Ok(Proven { acq: Rc::clone(&self.acq), layout })
+        layout.check_within(self.region.len)?;
+        Ok(self.with_layout(layout))
     }
 
     /// Whether the exporter lent the memory for writing.
     fn writable(&self) -> Result<(), ViewError> {
-        if self.acq.info.readonly() {
+        if self.lent_readonly {
             return Err(ViewError::ReadOnly);
         }
         Ok(())
@@ -211,7 +230,7 @@ impl<'a> Proven<'a> {
         if index.len() != l.ndim() {
             return Err(LayoutError::TooManyIndices { ndim: l.ndim(), n: index.len() }.into());
         }
-        let region = self.acq.region();
+        let region = self.region;
         if !l.is_indirect() {
             return Ok(region.addr(l.item_offset(index)?));
         }
@@ -272,7 +291,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn gather(&self, order: Order, out: &mut [u8]) -> Result<(), ViewError> {
         let l = &self.layout;
         if !l.is_indirect() {
-            self.acq.region().with_slice(|mem| strided::copy_to_contiguous(mem, l, order, out))?;
+            self.region.with_slice(|mem| strided::copy_to_contiguous(mem, l, order, out))?;
             return Ok(());
         }
         if out.len() != l.nbytes() {
@@ -291,7 +310,7 @@ impl<'a> Proven<'a> {
         self.writable()?;
         let l = &self.layout;
         if !l.is_indirect() {
-            self.acq.region().with_slice_mut(|mem| strided::copy_from_contiguous(bytes, mem, l, Order::C))?;
+            self.region.with_slice_mut(|mem| strided::copy_from_contiguous(bytes, mem, l, Order::C))?;
             return Ok(());
         }
         if bytes.len() != l.nbytes() {
@@ -313,7 +332,7 @@ impl<'a> Proven<'a> {
             return for_each_index(l.shape(), Order::C, |idx| self.write_item(idx, item));
         }
         let size = item.len();
-        self.acq.region().with_slice_mut(|mem| -> Result<(), ViewError> {
+        self.region.with_slice_mut(|mem| -> Result<(), ViewError> {
             let mut missed = false;
             strided::for_each_offset(l, Order::C, |o| {
                 // In range by the proof; `get_mut` keeps even a broken proof from panicking.
@@ -339,7 +358,7 @@ impl<'a> Proven<'a> {
                 return Ok(f(&[]));
             }
             let start = usize::try_from(l.offset()).map_err(|_| LayoutError::Overflow("offset"))?;
-            return self.acq.region().with_slice(|mem| {
+            return self.region.with_slice(|mem| {
                 let bytes = start.checked_add(len).and_then(|end| mem.get(start..end));
                 bytes.map(f).ok_or_else(|| LayoutError::OutOfBounds { low: l.offset(), high: 0, len: mem.len() }.into())
             });
@@ -352,12 +371,16 @@ impl<'a> Proven<'a> {
     /// The region and layout of a direct proven layout, for typed loads (`memview::typed`),
     /// which rely on this proof: every item at an in-range index lies within the region.
     pub(crate) fn direct(&self) -> Option<(Region, &StridedLayout)> {
-        (!self.layout.is_indirect()).then(|| (self.acq.region(), &self.layout))
+        (!self.layout.is_indirect()).then_some((self.region, &self.layout))
     }
 
     /// A descriptor of this layout for a consumer of a view (re-export), answering `flags`.
-    pub(crate) fn descriptor(&self, format: &str, readonly: bool, flags: Flags) -> Result<BufferInfo, BufferError> {
-        let info = &self.acq.info;
+    pub(crate) fn descriptor(
+        &self,
+        format: Cow<'static, str>,
+        readonly: bool,
+        flags: Flags,
+    ) -> Result<BufferInfo, BufferError> {
         // SAFETY: the descriptor repeats this live acquisition's region and promises (the view
         // holding this `Proven` keeps the acquisition alive while the export lasts) with a
         // proven layout: its direct part lies in the region, and it reaches through pointers
@@ -366,11 +389,11 @@ impl<'a> Proven<'a> {
         // the exporter lent the memory writable.
         unsafe {
             BufferInfo::new(
-                info.region_ptr(),
-                info.region_len(),
+                NonNull::new(self.region.base).ok_or(BufferError::Released)?,
+                self.region.len,
                 self.layout.clone(),
                 format,
-                readonly || info.readonly(),
+                readonly || self.lent_readonly,
                 flags,
             )
         }

@@ -55,8 +55,8 @@ impl<'a> MemoryView<'a> {
     pub fn typed<T: Element>(&self) -> Result<TypedView<'_, 'a, T>, ViewError> {
         let live = self.live();
         let mismatch =
-            || ViewError::TypeMismatch { format: live.format.to_string(), rust_type: std::any::type_name::<T>() };
-        if !format_matches::<T>(&live.format) || live.layout().itemsize() != std::mem::size_of::<T>() {
+            || ViewError::TypeMismatch { format: live.format().to_string(), rust_type: std::any::type_name::<T>() };
+        if !format_matches::<T>(live.format()) || live.layout().itemsize() != std::mem::size_of::<T>() {
             return Err(mismatch());
         }
         let Some((region, layout)) = live.view.direct() else {

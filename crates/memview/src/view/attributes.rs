@@ -20,7 +20,7 @@ impl MemoryView<'_> {
     /// assert_eq!(memview::MemoryView::from_bytes(b"ab").cast("c").unwrap().format(), "c");
     /// ```
     pub fn format(&self) -> &str {
-        &self.live.format
+        self.live.format()
     }
 
     /// `itemsize`: the bytes of one item.

@@ -1,12 +1,12 @@
 //! Making views of exporters, releasing them, and owned copies.
 
 use super::{Live, MemoryView};
-use crate::items::ItemCodec;
+use crate::items::{FormatText, ItemCodec};
 use crate::raw::Proven;
 use crate::ViewError;
 use buffer_protocol::{Access, BufferInfo, ByteArray, Exporter, Flags, MutSlice};
+use std::borrow::Cow;
 use std::cell::Cell;
-use std::rc::Rc;
 use strided::{Order, StridedLayout};
 
 /// A refused [`MemoryView::release`]: buffers exported from the view are still alive. The
@@ -100,13 +100,19 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!((v.format(), v.shape()), ("B", &[12][..]));
     /// ```
     pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
-        let exporter: Rc<dyn Exporter + 'a> = Rc::new(exporter);
         let view = Proven::acquire(exporter, flags)?;
-        let format: Rc<str> = Rc::from(view.info().format().unwrap_or("B"));
-        let codec = Rc::new(ItemCodec::new(&format));
-        codec.check_itemsize(&format, view.layout().itemsize())?;
-        let readonly = view.info().readonly();
-        Ok(MemoryView::of(Live { view, format, codec, readonly, exports: Rc::new(Cell::new(0)) }))
+        let fmt = match view.info() {
+            Some(info) if info.format().is_some() => match info.static_format() {
+                Some(s) => FormatText::Static(s),
+                None => FormatText::Acquired,
+            },
+            _ => FormatText::Static("B"),
+        };
+        let live = Live { view, fmt, codec: ItemCodec::Unsupported, readonly: false, exports: Cell::new(0) };
+        let codec = ItemCodec::new(live.format());
+        codec.check_itemsize(live.format(), live.layout().itemsize())?;
+        let readonly = live.view.lent_readonly();
+        Ok(MemoryView::of(Live { codec, readonly, ..live }))
     }
 
     /// A read-only view of bytes (`memoryview(bytes)`).
@@ -238,7 +244,11 @@ impl<'a> MemoryView<'a> {
 
     /// A descriptor of this view answering `flags` (the checks of `memory_getbuf`).
     pub(crate) fn descriptor(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
-        self.live.view.descriptor(&self.live.format, self.live.readonly, flags)
+        let format = match &self.live.fmt {
+            FormatText::Static(s) => Cow::Borrowed(*s),
+            _ => Cow::Owned(self.format().to_owned()),
+        };
+        self.live.view.descriptor(format, self.live.readonly, flags)
     }
 
     /// A copy of the items as C-order bytes in a new owned view (`m.tobytes()` kept as a view).

@@ -144,7 +144,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(prices.to_list().unwrap(), Value::List(vec![0.5.into(), 1.5.into(), 2.5.into()]));
     /// ```
     pub fn field(&self, name: &str) -> Result<MemoryView<'a>, ViewError> {
-        let ItemCodec::Codec(f) = &*self.live.codec else {
+        let ItemCodec::Codec(f) = &self.live.codec else {
             return Err(ViewError::NotImplemented("field access needs a record (T{...}) format"));
         };
         let format_codec::Format::Pep3118(record) = &**f else {

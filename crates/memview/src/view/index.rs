@@ -66,16 +66,16 @@ impl<'a> MemoryView<'a> {
     pub(crate) fn read_item(&self, index: &[isize]) -> Result<Value, ViewError> {
         let live = &self.live;
         let size = live.layout().itemsize();
-        if let ItemCodec::Native(code) = *live.codec {
+        if let ItemCodec::Native(code) = live.codec {
             // Native items are at most 8 bytes: a fixed-size buffer, no allocation.
             let mut buf = [0u8; 8];
-            let item = buf.get_mut(..size).ok_or(ViewError::UnsupportedFormat(live.format.to_string()))?;
+            let item = buf.get_mut(..size).ok_or_else(|| ViewError::UnsupportedFormat(live.format().to_string()))?;
             live.view.read_item(index, item)?;
-            return code.unpack(item).ok_or_else(|| ViewError::UnsupportedFormat(live.format.to_string()));
+            return code.unpack(item).ok_or_else(|| ViewError::UnsupportedFormat(live.format().to_string()));
         }
         let mut buf: SmallVec<[u8; 16]> = SmallVec::from_elem(0, size);
         live.view.read_item(index, &mut buf)?;
-        live.codec.unpack(&live.format, &buf)
+        live.codec.unpack(live.format(), &buf)
     }
 
     /// Encodes and writes `value` to the item at a full index; the index is checked before
@@ -88,13 +88,13 @@ impl<'a> MemoryView<'a> {
             // Codec formats may have padding that packing leaves alone: start from the item.
             live.view.read_item(index, &mut buf)?;
         }
-        live.codec.pack(&live.format, value, &mut buf)?;
+        live.codec.pack(live.format(), value, &mut buf)?;
         live.view.write_item(index, &buf)
     }
 
     pub(crate) fn check_item_format(&self) -> Result<(), ViewError> {
-        if matches!(*self.live.codec, ItemCodec::Unsupported) {
-            return Err(ViewError::UnsupportedFormat(self.live.format.to_string()));
+        if matches!(self.live.codec, ItemCodec::Unsupported) {
+            return Err(ViewError::UnsupportedFormat(self.live.format().to_string()));
         }
         Ok(())
     }
@@ -232,7 +232,7 @@ impl<'a> MemoryView<'a> {
         self.check_item_format()?;
         self.check_writable()?;
         let mut item: SmallVec<[u8; 16]> = SmallVec::from_elem(0, self.itemsize());
-        self.live.codec.pack(&self.live.format, &value, &mut item)?;
+        self.live.codec.pack(self.live.format(), &value, &mut item)?;
         self.live.view.fill(&item)
     }
 
@@ -276,7 +276,7 @@ impl<'a> MemoryView<'a> {
         let target = match self.target(&key)? {
             Target::View(v) => v,
             // The key selects one item: a view is not a value of its format.
-            Target::Item(_) => return Err(ViewError::InvalidType(self.live.format.to_string())),
+            Target::Item(_) => return Err(ViewError::InvalidType(self.live.format().to_string())),
         };
         let strip = |f: &str| f.strip_prefix('@').unwrap_or(f).to_owned();
         let (tl, sl) = (target.layout(), source.layout());

@@ -18,29 +18,39 @@ pub(crate) use self::construct::total;
 pub use self::construct::ReleaseError;
 pub use self::iter::{AxisIter, Iter};
 
-use crate::items::ItemCodec;
+use crate::items::{FormatText, ItemCodec};
 use crate::raw::{Proven, Select};
 use crate::ViewError;
 use format_codec::Value;
 use std::cell::Cell;
-use std::rc::Rc;
 use strided::StridedLayout;
 
-/// The state of a view: its proven layout (which holds the acquisition), its format, and the
-/// count of buffers exported from it.
+/// The state of a view: its proven layout (which holds the acquisition), its format and item
+/// codec, and the count of buffers exported from it. Deriving a view copies this state and
+/// allocates nothing: layouts of up to 8 dimensions are inline, formats are `'static`, the
+/// acquisition's or shared, and codecs are small or shared.
 #[derive(Clone)]
 pub(crate) struct Live<'a> {
     pub(crate) view: Proven<'a>,
-    pub(crate) format: Rc<str>,
-    pub(crate) codec: Rc<ItemCodec>,
+    pub(crate) fmt: FormatText,
+    pub(crate) codec: ItemCodec,
     pub(crate) readonly: bool,
-    pub(crate) exports: Rc<Cell<usize>>,
+    pub(crate) exports: Cell<usize>,
 }
 
 impl Live<'_> {
     /// The view's layout.
     pub(crate) fn layout(&self) -> &StridedLayout {
         self.view.layout()
+    }
+
+    /// The view's format text.
+    pub(crate) fn format(&self) -> &str {
+        match &self.fmt {
+            FormatText::Static(s) => s,
+            FormatText::Shared(s) => s,
+            FormatText::Acquired => self.view.info().map_or("B", |i| i.exporter_format()),
+        }
     }
 }
 
@@ -129,7 +139,7 @@ impl std::fmt::Debug for MemoryView<'_> {
 impl Clone for MemoryView<'_> {
     /// `memoryview(m)`: a new view of the same layout on the same acquisition.
     fn clone(&self) -> Self {
-        MemoryView::of(Live { exports: Rc::new(Cell::new(0)), ..self.live.clone() })
+        self.with_view(self.live.view.clone())
     }
 }
 
@@ -138,21 +148,33 @@ impl<'a> MemoryView<'a> {
         MemoryView { live, hash: Cell::new(None) }
     }
 
+    /// A view of another proven layout with this view's format and flags (and no exports).
+    fn with_view(&self, view: Proven<'a>) -> MemoryView<'a> {
+        let l = &self.live;
+        MemoryView::of(Live {
+            view,
+            fmt: l.fmt.clone(),
+            codec: l.codec.clone(),
+            readonly: l.readonly,
+            exports: Cell::new(0),
+        })
+    }
+
     pub(crate) fn live(&self) -> &Live<'a> {
         &self.live
     }
 
     /// A view of a selection of this view's items (a key, a slice, a permutation).
     pub(crate) fn selected(&self, sel: Select<'_>) -> Result<MemoryView<'a>, ViewError> {
-        let view = self.live.view.select(sel)?;
-        Ok(MemoryView::of(Live { view, exports: Rc::new(Cell::new(0)), ..self.live.clone() }))
+        let mut v = self.clone();
+        v.live.view.select_in_place(sel)?;
+        Ok(v)
     }
 
     /// A view of another layout of this view's memory (casts, reshapes, fields): direct
     /// acquisitions only, checked against the memory block.
     pub(crate) fn reinterpreted(&self, layout: StridedLayout) -> Result<MemoryView<'a>, ViewError> {
-        let view = self.live.view.reinterpret(layout)?;
-        Ok(MemoryView::of(Live { view, exports: Rc::new(Cell::new(0)), ..self.live.clone() }))
+        Ok(self.with_view(self.live.view.reinterpret(layout)?))
     }
 
     /// A view of another direct layout of this view's memory with another format, whose
@@ -161,8 +183,8 @@ impl<'a> MemoryView<'a> {
         let codec = ItemCodec::new(format);
         codec.check_itemsize(format, layout.itemsize())?;
         let mut v = self.reinterpreted(layout)?;
-        v.live.format = Rc::from(format);
-        v.live.codec = Rc::new(codec);
+        v.live.fmt = FormatText::of(format);
+        v.live.codec = codec;
         Ok(v)
     }
 }

@@ -67,7 +67,8 @@ pub struct StridedLayout {
     shape: Shape,
     strides: Strides,
     offset: isize,
-    suboffsets: Option<Strides>,
+    /// Boxed: PIL layouts are rare, and a direct layout stays small to move.
+    suboffsets: Option<Box<Strides>>,
 }
 
 /// Converts a `usize` that is known to be at most `isize::MAX` (checked by the caller).
@@ -193,7 +194,7 @@ impl StridedLayout {
         if suboffsets.len() != self.ndim() {
             return Err(LayoutError::DimMismatch { shape: self.ndim(), what: "suboffsets", other: suboffsets.len() });
         }
-        self.suboffsets = Some(SmallVec::from_slice(suboffsets));
+        self.suboffsets = Some(Box::new(SmallVec::from_slice(suboffsets)));
         Ok(self)
     }
 
@@ -271,7 +272,7 @@ impl StridedLayout {
     /// assert_eq!(l.suboffsets(), None);
     /// ```
     pub fn suboffsets(&self) -> Option<&[isize]> {
-        self.suboffsets.as_deref()
+        self.suboffsets.as_deref().map(SmallVec::as_slice)
     }
 
     /// Whether any dimension is indirect (has suboffsets at all, as CPython counts it).
@@ -514,15 +515,28 @@ impl StridedLayout {
     /// assert_eq!((s.shape(), s.strides(), s.offset()), (&[4][..], &[-3][..], 9));
     /// ```
     pub fn slice_dim(&self, dim: usize, slice: crate::Slice) -> Result<StridedLayout, LayoutError> {
+        let mut out = self.clone();
+        out.slice_dim_in_place(dim, slice)?;
+        Ok(out)
+    }
+
+    /// [`slice_dim`](Self::slice_dim) in place; on error the layout is unchanged.
+    ///
+    /// ```
+    /// let mut l = strided::StridedLayout::contiguous(1, &[10]).unwrap();
+    /// l.slice_dim_in_place(0, strided::Slice::from(2..)).unwrap();
+    /// assert_eq!((l.shape(), l.offset()), (&[8][..], 2));
+    /// ```
+    pub fn slice_dim_in_place(&mut self, dim: usize, slice: crate::Slice) -> Result<(), LayoutError> {
         let len = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })?;
         let (start, _stop, step, n) = slice.indices(len)?;
-        let mut out = self.clone();
+        let stride = self.strides[dim].checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
         // The start moves even for an empty result, as CPython's `init_slice` does.
         let delta = start.checked_mul(self.strides[dim]).ok_or(LayoutError::Overflow("offset"))?;
-        out.shift(dim, delta)?;
-        out.shape[dim] = n;
-        out.strides[dim] = self.strides[dim].checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
-        Ok(out)
+        self.shift(dim, delta)?;
+        self.shape[dim] = n;
+        self.strides[dim] = stride;
+        Ok(())
     }
 
     /// Drops dimension `dim`, fixing it at `index` (NumPy's integer indexing; a sub-view).
@@ -533,18 +547,24 @@ impl StridedLayout {
     /// assert_eq!((row.shape(), row.offset()), (&[3][..], 3));
     /// ```
     pub fn index_dim(&self, dim: usize, index: isize) -> Result<StridedLayout, LayoutError> {
+        let mut out = self.clone();
+        out.index_dim_in_place(dim, index)?;
+        Ok(out)
+    }
+
+    /// [`index_dim`](Self::index_dim) in place; on error the layout is unchanged.
+    pub fn index_dim_in_place(&mut self, dim: usize, index: isize) -> Result<(), LayoutError> {
         let i = self.wrap_index(dim, index)?;
         if self.suboffsets.as_ref().is_some_and(|s| s[dim] >= 0) {
             return Err(LayoutError::Indirect("an integer index"));
         }
-        let mut out = self.clone();
-        out.shift(dim, i as isize * self.strides[dim])?;
-        out.shape.remove(dim);
-        out.strides.remove(dim);
-        if let Some(s) = out.suboffsets.as_mut() {
+        self.shift(dim, i as isize * self.strides[dim])?;
+        self.shape.remove(dim);
+        self.strides.remove(dim);
+        if let Some(s) = self.suboffsets.as_mut() {
             s.remove(dim);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Inserts a new dimension of extent 1 at `dim` (NumPy's `newaxis`).
@@ -554,19 +574,25 @@ impl StridedLayout {
     /// assert_eq!(l.new_axis(0).unwrap().shape(), &[1, 3]);
     /// ```
     pub fn new_axis(&self, dim: usize) -> Result<StridedLayout, LayoutError> {
+        let mut out = self.clone();
+        out.new_axis_in_place(dim)?;
+        Ok(out)
+    }
+
+    /// [`new_axis`](Self::new_axis) in place; on error the layout is unchanged.
+    pub fn new_axis_in_place(&mut self, dim: usize) -> Result<(), LayoutError> {
         if dim > self.ndim() {
             return Err(LayoutError::NoSuchDim { dim, ndim: self.ndim() });
         }
         if self.ndim() >= MAX_NDIM {
             return Err(LayoutError::TooManyDims);
         }
-        let mut out = self.clone();
-        out.shape.insert(dim, 1);
-        out.strides.insert(dim, 0);
-        if let Some(s) = out.suboffsets.as_mut() {
+        self.shape.insert(dim, 1);
+        self.strides.insert(dim, 0);
+        if let Some(s) = self.suboffsets.as_mut() {
             s.insert(dim, -1);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Applies a NumPy basic-indexing key (integers, slices, one `...`, new axes): every
@@ -581,6 +607,22 @@ impl StridedLayout {
     /// assert_eq!((w.shape(), w.strides()), (&[2, 6][..], &[60, 1][..]));
     /// ```
     pub fn apply(&self, key: &[crate::Index]) -> Result<StridedLayout, LayoutError> {
+        let mut out = self.clone();
+        out.apply_in_place(key)?;
+        Ok(out)
+    }
+
+    /// [`apply`](Self::apply) in place. On error the layout may hold the effect of the
+    /// entries before the failing one: still a valid layout of some of the same items, to be
+    /// discarded.
+    ///
+    /// ```
+    /// use strided::{Index, StridedLayout};
+    /// let mut l = StridedLayout::contiguous(1, &[4, 5]).unwrap();
+    /// l.apply_in_place(&[Index::At(1)]).unwrap();
+    /// assert_eq!((l.shape(), l.offset()), (&[5][..], 5));
+    /// ```
+    pub fn apply_in_place(&mut self, key: &[crate::Index]) -> Result<(), LayoutError> {
         use crate::Index;
         let ellipses = key.iter().filter(|k| matches!(k, Index::Ellipsis)).count();
         if ellipses > 1 {
@@ -590,23 +632,23 @@ impl StridedLayout {
         if consuming > self.ndim() {
             return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: consuming });
         }
-        let mut out = self.clone();
-        let mut dim = 0usize; // the dimension of `out` the next key entry applies to
+        let ndim = self.ndim();
+        let mut dim = 0usize; // the dimension the next key entry applies to
         for k in key {
             match k {
-                Index::At(i) => out = out.index_dim(dim, *i)?,
+                Index::At(i) => self.index_dim_in_place(dim, *i)?,
                 Index::Slice(s) => {
-                    out = out.slice_dim(dim, *s)?;
+                    self.slice_dim_in_place(dim, *s)?;
                     dim += 1;
                 }
-                Index::Ellipsis => dim += self.ndim() - consuming,
+                Index::Ellipsis => dim += ndim - consuming,
                 Index::NewAxis => {
-                    out = out.new_axis(dim)?;
+                    self.new_axis_in_place(dim)?;
                     dim += 1;
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Reverses the order of the dimensions (a view). Indirect layouts keep their pointer
@@ -617,7 +659,7 @@ impl StridedLayout {
     /// assert_eq!(l.transpose().unwrap().shape(), &[3, 2]);
     /// ```
     pub fn transpose(&self) -> Result<StridedLayout, LayoutError> {
-        let axes: Vec<usize> = (0..self.ndim()).rev().collect();
+        let axes: SmallVec<[usize; 8]> = (0..self.ndim()).rev().collect();
         self.permute(&axes)
     }
 
@@ -651,5 +693,11 @@ impl StridedLayout {
             }
         }
         Ok(out)
+    }
+
+    /// [`permute`](Self::permute) in place; on error the layout is unchanged.
+    pub fn permute_in_place(&mut self, axes: &[usize]) -> Result<(), LayoutError> {
+        *self = self.permute(axes)?;
+        Ok(())
     }
 }
