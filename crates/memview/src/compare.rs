@@ -84,17 +84,18 @@ impl PartialEq for MemoryView<'_> {
         if a.layout().is_empty() || b.layout().is_empty() {
             return true;
         }
-        // Identical byte formats compare their bytes (memcmp); native numbers of any widths
-        // compare in typed loops; everything else item by item through `Value`s.
+        // Identical byte formats compare their bytes (memcmp); numbers of any widths and
+        // byte orders compare in typed loops; everything else item by item through `Value`s.
         let same_bytes = matches!((fa, fb), (Some(x), Some(y)) if x == y && x.is_byte());
+        let numbers = (numeric(a.format()), numeric(b.format()));
         let (sa, sb) = (a.layout().itemsize(), b.layout().itemsize());
         let r = self.with_c_bytes(|xa| {
             other.with_c_bytes(|xb| {
                 if same_bytes {
                     return xa == xb;
                 }
-                if let (Some(ca), Some(cb)) = (fa, fb) {
-                    if let Some(eq) = typed_eq(ca.char(), cb.char(), xa, xb) {
+                if let (Some(na), Some(nb)) = numbers {
+                    if let Some(eq) = typed_eq(na, nb, xa, xb) {
                         return eq;
                     }
                 }
@@ -107,11 +108,44 @@ impl PartialEq for MemoryView<'_> {
     }
 }
 
-/// A native number type, read from its bytes and widened for comparison.
+/// A format of single numbers the typed loops compare: the code of the Rust type (native
+/// codes: `l` is `i64` here; standard sizes map `l` to `i`), and whether the bytes are in the
+/// other byte order.
+#[derive(Debug, Clone, Copy)]
+struct Numeric {
+    code: u8,
+    swap: bool,
+}
+
+/// The typed-loop description of a format: a native numeric code (`"i"`, `"@d"`), or one
+/// numeric code with an explicit byte order and standard size (`"<d"`, `">i"`, `"!H"`, `"=q"`).
+fn numeric(format: &str) -> Option<Numeric> {
+    if let Some(c) = NativeCode::of_format(format) {
+        return Some(Numeric { code: c.char(), swap: false });
+    }
+    let [order, code] = format.as_bytes() else { return None };
+    let little = match order {
+        b'<' => true,
+        b'>' | b'!' => false,
+        b'=' => cfg!(target_endian = "little"),
+        _ => return None,
+    };
+    let code = match code {
+        b'b' | b'B' | b'h' | b'H' | b'i' | b'I' | b'q' | b'Q' | b'f' | b'd' => *code,
+        // Standard sizes: `l` and `L` are 4 bytes.
+        b'l' => b'i',
+        b'L' => b'I',
+        _ => return None,
+    };
+    Some(Numeric { code, swap: little != cfg!(target_endian = "little") })
+}
+
+/// A number type, read from its bytes (in either byte order) and widened for comparison.
 trait Num: Copy {
     const SIZE: usize;
     type Wide: PartialEq + Copy;
     fn read(b: &[u8]) -> Self::Wide;
+    fn read_swapped(b: &[u8]) -> Self::Wide;
 }
 
 macro_rules! num {
@@ -125,6 +159,13 @@ macro_rules! num {
                 a.copy_from_slice(&b[..Self::SIZE]);
                 <$wide>::from(<$t>::from_ne_bytes(a))
             }
+            #[inline(always)]
+            fn read_swapped(b: &[u8]) -> $wide {
+                let mut a = [0u8; std::mem::size_of::<$t>()];
+                a.copy_from_slice(&b[..Self::SIZE]);
+                a.reverse();
+                <$wide>::from(<$t>::from_ne_bytes(a))
+            }
         }
     )*};
 }
@@ -132,8 +173,25 @@ num!(i8 => i128, u8 => i128, i16 => i128, u16 => i128, i32 => i128, u32 => i128,
      f32 => f64, f64 => f64);
 
 #[inline(never)]
-fn eq_loop<A: Num, B: Num<Wide = A::Wide>>(xa: &[u8], xb: &[u8]) -> bool {
-    xa.chunks_exact(A::SIZE).zip(xb.chunks_exact(B::SIZE)).all(|(p, q)| A::read(p) == B::read(q))
+fn eq_loop<A: Num, B: Num<Wide = A::Wide>>(xa: &[u8], xb: &[u8], swap_a: bool, swap_b: bool) -> bool {
+    // One loop per pair of byte orders, chosen once.
+    let (ra, rb): (fn(&[u8]) -> A::Wide, fn(&[u8]) -> B::Wide) =
+        (if swap_a { A::read_swapped } else { A::read }, if swap_b { B::read_swapped } else { B::read });
+    match (swap_a, swap_b) {
+        (false, false) => pairs::<A, B>(xa, xb, A::read, B::read),
+        (true, true) => pairs::<A, B>(xa, xb, A::read_swapped, B::read_swapped),
+        _ => pairs::<A, B>(xa, xb, ra, rb),
+    }
+}
+
+#[inline(always)]
+fn pairs<A: Num, B: Num<Wide = A::Wide>>(
+    xa: &[u8],
+    xb: &[u8],
+    ra: impl Fn(&[u8]) -> A::Wide,
+    rb: impl Fn(&[u8]) -> B::Wide,
+) -> bool {
+    xa.chunks_exact(A::SIZE).zip(xb.chunks_exact(B::SIZE)).all(|(p, q)| ra(p) == rb(q))
 }
 
 /// Runs `$body` with `$T` bound to the Rust type of an integer (`$ints`) or float code.
@@ -195,10 +253,11 @@ macro_rules! with_float {
 
 /// `==` of two native numeric formats in a monomorphic loop, or `None` if the pair is not
 /// two integer codes or two float codes (Python compares those exactly through `Value`s).
-fn typed_eq(ca: u8, cb: u8, xa: &[u8], xb: &[u8]) -> Option<bool> {
-    with_int!(ca, A => with_int!(cb, B => eq_loop::<A, B>(xa, xb)))
+fn typed_eq(a: Numeric, b: Numeric, xa: &[u8], xb: &[u8]) -> Option<bool> {
+    let (sa, sb) = (a.swap, b.swap);
+    with_int!(a.code, A => with_int!(b.code, B => eq_loop::<A, B>(xa, xb, sa, sb)))
         .flatten()
-        .or_else(|| with_float!(ca, A => with_float!(cb, B => eq_loop::<A, B>(xa, xb))).flatten())
+        .or_else(|| with_float!(a.code, A => with_float!(b.code, B => eq_loop::<A, B>(xa, xb, sa, sb))).flatten())
 }
 
 impl MemoryView<'_> {

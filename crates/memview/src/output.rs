@@ -160,24 +160,45 @@ fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Appends the hex of `bytes` to `out` (see [`hex_string`]).
+/// Appends the hex of `bytes` to `out` (see [`hex_string`]): the output is sized once and
+/// filled through the pair table, groups of `group` bytes at a time (`[sep, hex...]` chunks).
 pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out: &mut Vec<u8>) {
     let n = bytes.len();
     let group = bytes_per_sep.unsigned_abs();
     let sep = sep.filter(|_| group > 0 && n > 0);
-    out.reserve(2 * n + sep.map_or(0, |_| (n - 1) / group));
-    let pairs = |chunk: &[u8], out: &mut Vec<u8>| out.extend(chunk.iter().flat_map(|&b| HEX_PAIRS[usize::from(b)]));
-    match sep {
-        None => pairs(bytes, out),
-        Some(sep) => {
-            // Groups of `group` bytes, the short one first (from the right) or last (from the left).
-            let first = if bytes_per_sep < 0 { group.min(n) } else { n - (n - 1) / group * group };
-            pairs(&bytes[..first], out);
-            for chunk in bytes[first..].chunks(group) {
-                out.push(sep);
-                pairs(chunk, out);
-            }
+    let start = out.len();
+    out.resize(start + 2 * n + sep.map_or(0, |_| (n - 1) / group), 0);
+    let dst = &mut out[start..];
+    let Some(sep) = sep else {
+        hex_pairs(bytes, dst);
+        return;
+    };
+    // Groups of `group` bytes, the short one first (from the right) or last (from the left).
+    let first = if bytes_per_sep < 0 { group.min(n) } else { n - (n - 1) / group * group };
+    let (head, rest) = bytes.split_at(first);
+    let (dst_head, dst_rest) = dst.split_at_mut(2 * first);
+    hex_pairs(head, dst_head);
+    let whole = rest.chunks_exact(group);
+    let tail = whole.remainder();
+    let mut dst_chunks = dst_rest.chunks_exact_mut(2 * group + 1);
+    for (d, s) in dst_chunks.by_ref().zip(whole) {
+        if let Some((first_byte, hex)) = d.split_first_mut() {
+            *first_byte = sep;
+            hex_pairs(s, hex);
         }
+    }
+    // The short last group (counting from the left).
+    if let Some((first_byte, hex)) = dst_chunks.into_remainder().split_first_mut() {
+        *first_byte = sep;
+        hex_pairs(tail, hex);
+    }
+}
+
+/// Writes the two hex digits of each byte of `src` into `dst` (`2 × src.len()` bytes).
+#[inline]
+fn hex_pairs(src: &[u8], dst: &mut [u8]) {
+    for (o, &b) in dst.chunks_exact_mut(2).zip(src) {
+        o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
 }
 

@@ -52,3 +52,28 @@ fn in_place_bytes_for_contiguous_views() {
     assert_eq!(tail, MemoryView::new(&data[8..]).unwrap());
     assert_eq!(tail.try_hash().unwrap(), MemoryView::from_bytes(&data[8..]).try_hash().unwrap());
 }
+
+#[test]
+fn equality_across_byte_orders_and_widths() {
+    use memview::NdArray;
+    let vals = [1.5f64, -0.0, 3.25];
+    let le: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let be: Vec<u8> = vals.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let a = NdArray::builder(le, "<d").build().unwrap();
+    let b = NdArray::builder(be.clone(), ">d").build().unwrap();
+    let c = NdArray::builder(be, "!d").build().unwrap();
+    let (ma, mb, mc) = (MemoryView::new(&a).unwrap(), MemoryView::new(&b).unwrap(), MemoryView::new(&c).unwrap());
+    assert!(ma == mb && mb == mc);
+    let native = MemoryView::new(&vals[..]).unwrap();
+    assert!(native == mb);
+    // Standard `l` is 4 bytes, native `l` is the platform's long.
+    let ints = NdArray::builder(vec![0, 0, 0, 7, 0, 0, 0, 9], ">l").build().unwrap();
+    let mi = MemoryView::new(&ints).unwrap();
+    assert_eq!(mi.to_list().unwrap().to_string(), "[7, 9]");
+    assert!(mi == MemoryView::new(&[7i64, 9][..]).unwrap());
+    assert!(mi != MemoryView::new(&[7i64, 8][..]).unwrap());
+    // NaN is unequal to itself in any byte order.
+    let nan = NdArray::builder(f64::NAN.to_be_bytes().to_vec(), ">d").build().unwrap();
+    let mn = MemoryView::new(&nan).unwrap();
+    assert!(mn != mn.clone());
+}
