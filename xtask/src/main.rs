@@ -7,7 +7,8 @@
 //!   conformance totals.
 //! * `conformance [--report FILE] [--group G]... [PATH...]`: forwards to the conformance
 //!   crate's binary, which replays cases and prints totals.
-//! * `bench [FILTER]`: the criterion benches.
+//! * `bench [FILTER]`: the criterion benches; `bench --python`: CPython's and NumPy's rates
+//!   on the same workloads (`bench/python/compare.py`), to divide the criterion figures by.
 //! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
 //! * `miri`: the tests of the crates with `unsafe` code under Miri.
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
@@ -90,6 +91,12 @@ fn test() -> bool {
 }
 
 fn bench(args: &[String]) -> bool {
+    if args.first().is_some_and(|a| a == "--python") {
+        // CPython's and NumPy's rates on the same workloads, for the same sitting.
+        let mut py = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()));
+        py.current_dir(root()).arg("bench/python/compare.py");
+        return run("python3 bench/python/compare.py", py);
+    }
     let mut c = cargo();
     c.args(["bench", "--workspace"]);
     if let Some(filter) = args.first() {
@@ -183,7 +190,7 @@ fn main() -> ExitCode {
         Some("miri") => miri(),
         Some("fuzz") => fuzz(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER] | docs | miri | fuzz [TARGET] [--time S]>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | fuzz [TARGET] [--time S]>");
             false
         }
     };

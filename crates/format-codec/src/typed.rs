@@ -33,8 +33,8 @@ pub trait Primitive: Copy {
 
 #[inline(always)]
 fn arr<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
-    let end = at.checked_add(N)?;
-    bytes.get(at..end)?.try_into().ok()
+    let (_, rest) = bytes.split_at_checked(at)?;
+    rest.first_chunk::<N>().copied()
 }
 
 impl<const N: usize> Primitive for [u8; N] {
@@ -310,7 +310,7 @@ impl<T: Record> Iterator for Records<'_, T> {
     #[inline]
     fn next(&mut self) -> Option<T> {
         // Every chunk is a whole record, so every read succeeds.
-        self.chunks.find_map(|rec| T::read(rec, &self.offsets, self.swap))
+        T::read(self.chunks.next()?, &self.offsets, self.swap)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -320,12 +320,7 @@ impl<T: Record> Iterator for Records<'_, T> {
 
 impl<T: Record> DoubleEndedIterator for Records<'_, T> {
     fn next_back(&mut self) -> Option<T> {
-        while let Some(rec) = self.chunks.next_back() {
-            if let Some(r) = T::read(rec, &self.offsets, self.swap) {
-                return Some(r);
-            }
-        }
-        None
+        T::read(self.chunks.next_back()?, &self.offsets, self.swap)
     }
 }
 

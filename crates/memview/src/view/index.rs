@@ -122,7 +122,25 @@ impl<'a> MemoryView<'a> {
     /// assert!(v.get(0).is_err()); // a row, not an item: use `view`
     /// ```
     pub fn get(&self, key: impl Into<Key>) -> Result<Value, ViewError> {
-        match self.target(&key.into())? {
+        let key = key.into();
+        // The common case first: one integer per dimension selects an item, with no view
+        // made and nothing collected.
+        let ndim = self.ndim();
+        let entries = key.entries();
+        if entries.len() == ndim && ndim <= 8 && (key.is_tuple() || ndim == 1) {
+            let mut index = [0isize; 8];
+            if entries.iter().zip(index.iter_mut()).all(|(e, slot)| match e {
+                Index::At(i) => {
+                    *slot = *i;
+                    true
+                }
+                _ => false,
+            }) {
+                self.check_item_format()?;
+                return self.read_item(&index[..ndim]);
+            }
+        }
+        match self.target(&key)? {
             Target::Item(ix) => {
                 self.check_item_format()?;
                 self.read_item(&ix)
