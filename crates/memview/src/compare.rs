@@ -172,11 +172,14 @@ macro_rules! num {
 num!(i8 => i128, u8 => i128, i16 => i128, u16 => i128, i32 => i128, u32 => i128, i64 => i128, u64 => i128,
      f32 => f64, f64 => f64);
 
+/// A reader of one number from its bytes.
+type Reader<T> = fn(&[u8]) -> <T as Num>::Wide;
+
 #[inline(never)]
 fn eq_loop<A: Num, B: Num<Wide = A::Wide>>(xa: &[u8], xb: &[u8], swap_a: bool, swap_b: bool) -> bool {
     // One loop per pair of byte orders, chosen once.
-    let (ra, rb): (fn(&[u8]) -> A::Wide, fn(&[u8]) -> B::Wide) =
-        (if swap_a { A::read_swapped } else { A::read }, if swap_b { B::read_swapped } else { B::read });
+    let ra: Reader<A> = if swap_a { A::read_swapped } else { A::read };
+    let rb: Reader<B> = if swap_b { B::read_swapped } else { B::read };
     match (swap_a, swap_b) {
         (false, false) => pairs::<A, B>(xa, xb, A::read, B::read),
         (true, true) => pairs::<A, B>(xa, xb, A::read_swapped, B::read_swapped),
