@@ -138,7 +138,7 @@ fn miri() -> bool {
     ok
 }
 
-const FUZZ_TARGETS: &[&str] = &["codec", "view"];
+const FUZZ_TARGETS: &[&str] = &["codec", "view", "layout"];
 
 fn fuzz(args: &[String]) -> bool {
     let mut time = 60u64;

@@ -79,6 +79,12 @@ pub(crate) fn half_to_f64(bits: u16) -> f64 {
     half::f16::from_bits(bits).to_f64()
 }
 
+/// 2^k, exactly, for a normal exponent (`-1022 <= k <= 1023`); `powi`'s precision is
+/// unspecified, and this conversion must round exactly once.
+fn pow2(k: i32) -> f64 {
+    f64::from_bits(((1023 + k) as u64) << 52)
+}
+
 /// Rounds a double to binary16 as `PyFloat_Pack2` does: once, to nearest with ties to even
 /// (never through `f32`, which would round twice), overflow from 65520 on, infinities kept,
 /// NaN kept as a quiet NaN with its sign.
@@ -96,14 +102,14 @@ pub(crate) fn f64_to_half(x: f64) -> Option<u16> {
     }
     // Multiplying by a power of two is exact, so each `round_ties_even` below is the only
     // rounding step.
-    if a < 2f64.powi(-14) {
+    if a < pow2(-14) {
         // Subnormal range: units of 2^-24; a result of 1024 is the smallest normal, 0x0400.
-        let m = (a * 2f64.powi(24)).round_ties_even();
+        let m = (a * pow2(24)).round_ties_even();
         return Some(sign | m as u16);
     }
     // `a` is a normal double in [2^-14, 65520): its unbiased exponent is in -14..=15.
     let mut e = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
-    let mut m = (a * 2f64.powi(10 - e)).round_ties_even();
+    let mut m = (a * pow2(10 - e)).round_ties_even();
     if m >= 2048.0 {
         m = 1024.0;
         e += 1;
@@ -249,9 +255,9 @@ mod tests {
         assert_eq!(f64_to_half(-0.0), Some(0x8000));
         assert_eq!(f64_to_half(f64::NEG_INFINITY), Some(0xfc00));
         assert_eq!(f64_to_half(1e10), None);
-        assert_eq!(half_to_f64(0x0001), 2f64.powi(-24));
+        assert_eq!(half_to_f64(0x0001), pow2(-24));
         // 1 + 2^-11 lies halfway between 1 and the next half; it rounds to the even one.
-        assert_eq!(f64_to_half(1.0 + 2f64.powi(-11)), Some(0x3c00));
+        assert_eq!(f64_to_half(1.0 + pow2(-11)), Some(0x3c00));
         // Just above the tie rounds up, once: through f32 it would round to the tie first.
         assert_eq!(f64_to_half(6.100535392761228e-5), Some(0x03ff));
         assert_eq!(f64_to_half(65504.0), Some(0x7bff));
