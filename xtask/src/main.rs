@@ -10,7 +10,8 @@
 //! * `bench [FILTER]`: the criterion benches; `bench --python`: CPython's and NumPy's rates
 //!   on the same workloads (`bench/python/compare.py`), to divide the criterion figures by.
 //! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
-//! * `miri`: the tests of the crates with `unsafe` code under Miri.
+//! * `miri`: the tests of the crates with `unsafe` code under Miri (Stacked and Tree Borrows,
+//!   strict provenance), and again on a big-endian target (s390x).
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
@@ -135,6 +136,20 @@ fn miri() -> bool {
             .env("MIRIFLAGS", &flags);
         ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memview"), c);
     }
+    // Big-endian (s390x, interpreted: no cross toolchain needed): byte orders, typed loads and
+    // the codec's scalar conversions on a machine whose native order is the other one.
+    let flags = "-Zmiri-disable-isolation -Zmiri-strict-provenance";
+    let mut c = Command::new("cargo");
+    c.current_dir(root())
+        .args(["+nightly", "miri", "test", "--target", "s390x-unknown-linux-gnu"])
+        .args(["-p", "buffer-protocol", "-p", "memview", "--lib", "--tests"])
+        .env("MIRIFLAGS", flags);
+    ok &= run("cargo +nightly miri test --target s390x-unknown-linux-gnu -p buffer-protocol -p memview", c);
+    let mut c = Command::new("cargo");
+    c.current_dir(root())
+        .args(["+nightly", "miri", "test", "--target", "s390x-unknown-linux-gnu", "-p", "format-codec", "--lib"])
+        .env("MIRIFLAGS", flags);
+    ok &= run("cargo +nightly miri test --target s390x-unknown-linux-gnu -p format-codec --lib", c);
     ok
 }
 
