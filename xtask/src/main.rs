@@ -2,8 +2,8 @@
 //! `.cargo/config.toml` (`xtask = "run --package xtask --"`).
 //!
 //! * `test`: `cargo fmt --check`, `cargo clippy -D warnings` (all features), `cargo test`
-//!   with `INSTA_UPDATE=no` (default features, conformance replay included; then the crates
-//!   with optional features, all on), `cargo package` of the published crates, and the
+//!   with `INSTA_UPDATE=no` (default features, conformance replay included; then with all
+//!   features on), `cargo package` of the published crates, and the
 //!   conformance totals.
 //! * `conformance [--report FILE] [--group G]... [PATH...]`: forwards to the conformance
 //!   crate's binary, which replays cases and prints totals.
@@ -66,8 +66,8 @@ fn test() -> bool {
     t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
     let mut all = cargo();
-    all.args(["test", "--all-features", "-p", "py-exc", "-p", "format-codec"]).env("INSTA_UPDATE", "no");
-    ok &= run("cargo test --all-features -p py-exc -p format-codec", all);
+    all.args(["test", "--workspace", "--all-features"]).env("INSTA_UPDATE", "no");
+    ok &= run("cargo test --workspace --all-features (INSTA_UPDATE=no)", all);
     // The published crates package and build from their tarballs alone, in a target
     // directory of their own: cargo treats registry crates as immutable, so artifacts of an
     // earlier tarball of the same version would be reused.

@@ -290,3 +290,30 @@ impl BufferInfo {
         self.layout.suboffsets()
     }
 }
+
+/// A descriptor is written as what it describes (feature `serde`): its layout, format,
+/// read-only flag and the flags it answers, without its address. It cannot be read back: a
+/// descriptor is a promise about memory, made only by an exporter.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use buffer_protocol::{Exporter, Flags};
+/// let data = [1u16, 2];
+/// let info = data.get_buffer(Flags::FULL_RO).unwrap();
+/// let json = serde_json::to_string(&info).unwrap();
+/// assert!(json.contains(r#""format":"H""#) && json.contains(r#""shape":[2]"#));
+/// # }
+/// ```
+#[cfg(feature = "serde")]
+impl serde::Serialize for BufferInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("BufferInfo", 5)?;
+        st.serialize_field("len", &self.region_len)?;
+        st.serialize_field("layout", &self.layout)?;
+        st.serialize_field("format", &*self.format)?;
+        st.serialize_field("readonly", &self.readonly)?;
+        st.serialize_field("requested", &self.requested)?;
+        st.end()
+    }
+}

@@ -45,6 +45,21 @@ pub unsafe trait Exporter {
     /// An extra release would let a counting exporter free or move memory that another
     /// consumer still uses; [`get_buffer`] and memview's views keep these promises for you.
     unsafe fn release_buffer(&self, _info: &BufferInfo) {}
+
+    /// Whether the exported memory is frozen: nothing writes it, through this exporter or any
+    /// other way, for as long as the exporter is borrowed or owned by the consumer. Consumers
+    /// may then hand out shared Rust references to it (memview's zero-copy `ndarray` views).
+    /// Returning `true` is a promise covered by the trait's safety contract; the default is
+    /// `false`.
+    ///
+    /// ```
+    /// use buffer_protocol::{ByteArray, Exporter};
+    /// assert!([1u8, 2].frozen());                  // a shared borrow: immutable
+    /// assert!(!ByteArray::from(vec![1, 2]).frozen()); // writable exports may exist
+    /// ```
+    fn frozen(&self) -> bool {
+        false
+    }
 }
 
 // SAFETY: a reference exports what its referent exports; the referent is borrowed for as long
@@ -56,6 +71,9 @@ unsafe impl<E: Exporter + ?Sized> Exporter for &E {
     unsafe fn release_buffer(&self, info: &BufferInfo) {
         // SAFETY: forwarded: the caller's promises are the referent's.
         unsafe { (**self).release_buffer(info) }
+    }
+    fn frozen(&self) -> bool {
+        (**self).frozen()
     }
 }
 
@@ -102,12 +120,20 @@ unsafe impl<T: Element> Exporter for [T] {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         contiguous_info(NonNull::from(self).cast::<T>(), self.len(), true, flags)
     }
+    fn frozen(&self) -> bool {
+        // Borrowed shared: nothing can write it while the borrow lasts (`T` has no interior
+        // mutability: `Element`s are plain numbers).
+        true
+    }
 }
 
 // SAFETY: as for `[T]`: the array is borrowed immutably for as long as the descriptor is used.
 unsafe impl<T: Element, const N: usize> Exporter for [T; N] {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         self.as_slice().get_buffer(flags)
+    }
+    fn frozen(&self) -> bool {
+        true
     }
 }
 
@@ -116,12 +142,18 @@ unsafe impl<T: Element> Exporter for Vec<T> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         self.as_slice().get_buffer(flags)
     }
+    fn frozen(&self) -> bool {
+        true
+    }
 }
 
 // SAFETY: a boxed slice borrowed immutably cannot change; exported read-only.
 unsafe impl<T: Element> Exporter for Box<[T]> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         (**self).get_buffer(flags)
+    }
+    fn frozen(&self) -> bool {
+        true
     }
 }
 
@@ -131,12 +163,18 @@ unsafe impl<T: Element> Exporter for std::sync::Arc<[T]> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         (**self).get_buffer(flags)
     }
+    fn frozen(&self) -> bool {
+        true
+    }
 }
 
 // SAFETY: as for `Arc<[T]>`: shared ownership of an immutable slice, exported read-only.
 unsafe impl<T: Element> Exporter for std::rc::Rc<[T]> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         (**self).get_buffer(flags)
+    }
+    fn frozen(&self) -> bool {
+        true
     }
 }
 

@@ -16,6 +16,7 @@ use std::ops::BitOr;
 /// assert_eq!((Flags::ND | Flags::WRITABLE), Flags::CONTIG);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
 pub struct Flags(u32);
 
 impl Flags {

@@ -18,6 +18,10 @@
 //! assert_eq!(get_buffer(&pixels[..], Flags::WRITABLE).err(), Some(BufferError::NotWritable));
 //! ```
 //!
+//! Optional features add the types of other crates: `half` (`f16` items), `bytes`
+//! (`Bytes`, `BytesMut`), `ndarray` (arrays of any layout), `memmap2` (mapped files), `serde`
+//! (descriptions of flags and descriptors).
+//!
 //! Unsafe code here is limited to the exporters' promises about their memory; each `unsafe`
 //! block says why it holds.
 
@@ -25,6 +29,7 @@ mod descriptor;
 mod error;
 mod exporter;
 mod flags;
+mod interop;
 mod ndarray;
 
 pub use crate::descriptor::BufferInfo;

@@ -74,4 +74,8 @@ unsafe impl Exporter for MemoryView<'_> {
     unsafe fn release_buffer(&self, _info: &BufferInfo) {
         self.live.exports.set(self.live.exports.get().saturating_sub(1));
     }
+
+    fn frozen(&self) -> bool {
+        self.exporter().frozen()
+    }
 }

@@ -34,6 +34,9 @@ mod error;
 // proof, and `exchange` makes and keeps the buffer protocol's promises at a view's edges.
 #[allow(unsafe_code)]
 mod exchange;
+// The zero-copy `ndarray` view: one `unsafe` constructor over a proven, frozen layout.
+#[allow(unsafe_code)]
+mod interop;
 mod items;
 mod key;
 mod output;

@@ -23,9 +23,9 @@ use strided::{Order, StridedLayout};
 /// assert_eq!(typed.get([2, 1]).unwrap(), 11.0);
 /// ```
 pub struct TypedView<'v, 'a, T: Element> {
-    view: &'v MemoryView<'a>,
-    layout: StridedLayout,
-    region: Region,
+    pub(crate) view: &'v MemoryView<'a>,
+    pub(crate) layout: StridedLayout,
+    pub(crate) region: Region,
     _item: PhantomData<T>,
 }
 

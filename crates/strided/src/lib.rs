@@ -29,6 +29,8 @@
 mod copy;
 mod error;
 mod layout;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod slice;
 
 pub use crate::copy::{

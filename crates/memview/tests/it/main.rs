@@ -2,6 +2,7 @@
 
 mod access;
 mod aliasing;
+mod doors;
 mod exporters;
 mod lifecycle;
 mod props;

@@ -48,5 +48,5 @@ fn read_only_memory_is_shared_by_sharing_the_exporter() {
         })
         .map(|h| h.join().unwrap())
         .collect();
-    assert_eq!(sums.iter().sum::<u64>(), (0..=255u64).sum());
+    assert_eq!(sums.iter().sum::<u64>(), (0..=255u64).sum::<u64>());
 }

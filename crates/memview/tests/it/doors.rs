@@ -1,0 +1,95 @@
+//! The optional doors (features `ndarray`, `bytes`, `half`, `serde`, `memmap2`): what crosses
+//! without a copy, and that it is the same data.
+
+#[cfg(feature = "ndarray")]
+mod arrays {
+    use memview::MemoryView;
+    use ndarray::{s, Array3, Axis};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 300 }))]
+
+        /// Any ndarray array (sliced, negative steps, Fortran order, permuted) exports its
+        /// layout as is, and the typed view comes back as the same array without a copy.
+        #[test]
+        fn arrays_cross_both_ways(
+            dims in prop::collection::vec(1usize..5, 3),
+            steps in prop::collection::vec(prop::sample::select(vec![1isize, 2, -1, -2]), 3),
+            fortran in any::<bool>(),
+            swap in 0usize..3,
+        ) {
+            let n: usize = dims.iter().product();
+            let base = Array3::from_shape_vec((dims[0], dims[1], dims[2]), (0..n as i32).collect()).unwrap();
+            let base = if fortran { base.reversed_axes().as_standard_layout().reversed_axes().to_owned() } else { base };
+            let mut v = base.slice(s![..;steps[0], ..;steps[1], ..;steps[2]]);
+            v.swap_axes(swap, (swap + 1) % 3);
+            let m = MemoryView::new(v.view()).unwrap();
+            prop_assert_eq!(m.format(), "i");
+            prop_assert_eq!(m.shape(), v.shape());
+            let expect: Vec<u8> = v.iter().flat_map(|x| x.to_ne_bytes()).collect();
+            prop_assert_eq!(m.to_bytes().unwrap(), expect);
+            let t = m.typed::<i32>().unwrap();
+            let back = t.as_array_view().unwrap();
+            prop_assert_eq!(&back, &v.into_dyn());
+            prop_assert_eq!(back.as_ptr(), v.as_ptr(), "no copy");
+            prop_assert_eq!(t.to_ndarray().unwrap(), back.to_owned());
+            let _ = Axis(0);
+        }
+    }
+
+    #[test]
+    fn unaligned_or_partial_strides_are_refused_with_a_copy_offered() {
+        let bytes: Vec<u8> = (0..17).collect();
+        let m = MemoryView::new(&bytes[1..]).unwrap().cast("i").unwrap();
+        let t = m.typed::<i32>().unwrap();
+        if !(bytes.as_ptr() as usize + 1).is_multiple_of(4) {
+            assert!(t.as_array_view().is_err());
+        }
+        assert_eq!(t.to_ndarray().unwrap().len(), 4);
+    }
+}
+
+#[cfg(feature = "bytes")]
+#[test]
+fn bytes_are_exporters() {
+    let b = bytes::Bytes::from_static(b"network");
+    let m = memview::MemoryView::new(b.clone()).unwrap();
+    assert_eq!((m.format(), m.readonly()), ("B", true));
+    assert_eq!(m.slice(3..).unwrap().to_bytes().unwrap(), b"work");
+    let mut bm = bytes::BytesMut::from(&b"abc"[..]);
+    {
+        let w = memview::MemoryView::from_mut(&mut bm[..]);
+        w.set(0, b'x').unwrap();
+    }
+    assert_eq!(&bm[..], b"xbc");
+}
+
+#[cfg(feature = "half")]
+#[test]
+fn half_items_are_typed() {
+    use half::f16;
+    let data = [f16::from_f32(1.5), f16::from_f32(-2.0)];
+    let m = memview::MemoryView::new(&data[..]).unwrap();
+    assert_eq!(m.format(), "e");
+    assert_eq!(m.to_list().unwrap().to_string(), "[1.5, -2.0]");
+    assert_eq!(m.typed::<f16>().unwrap().get([1]).unwrap(), f16::from_f32(-2.0));
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn layouts_values_and_descriptors_serialize() {
+    use memview::{Flags, StridedLayout, Value};
+    let l = StridedLayout::new(4, &[2, 3], &[12, -4], 8).unwrap();
+    let json = serde_json::to_string(&l).unwrap();
+    assert_eq!(json, r#"{"itemsize":4,"shape":[2,3],"strides":[12,-4],"offset":8}"#);
+    assert_eq!(serde_json::from_str::<StridedLayout>(&json).unwrap(), l);
+    // Reading checks as building does.
+    assert!(serde_json::from_str::<StridedLayout>(r#"{"itemsize":0,"shape":[1],"strides":[1],"offset":0}"#).is_err());
+    let v = Value::List(vec![1.into(), Value::Float(0.5)]);
+    assert_eq!(serde_json::from_str::<Value>(&serde_json::to_string(&v).unwrap()).unwrap(), v);
+    assert_eq!(serde_json::to_string(&Flags::FULL_RO).unwrap(), Flags::FULL_RO.bits().to_string());
+    let m = memview::MemoryView::from_bytes(b"ab");
+    let info = serde_json::to_value(m.buffer_info().unwrap()).unwrap();
+    assert_eq!(info["format"], "B");
+}
