@@ -73,6 +73,7 @@ fn test() -> bool {
     // earlier tarball of the same version would be reused.
     let verify_dir = root().join("target/package-verify");
     let _ = std::fs::remove_dir_all(&verify_dir);
+    forget_packaged_sources();
     let mut package = cargo();
     package.args(["package", "--quiet", "--allow-dirty", "--workspace", "--target-dir"]).arg(&verify_dir);
     for private in ["xtask", "conformance", "examples"] {
@@ -89,6 +90,26 @@ fn test() -> bool {
         eprintln!("xtask test: some steps failed");
     }
     ok
+}
+
+/// The crates this workspace publishes, at their current version.
+const PUBLISHED: &[&str] = &["py-exc", "format-codec", "strided", "buffer-protocol", "memview"];
+
+/// `cargo package` verifies each crate against the tarballs of the others, which it unpacks
+/// into `$CARGO_HOME/registry/src` and, like every registry crate, never unpacks again: a
+/// second run would build against the first run's sources. Removes those unpacked copies (of
+/// this workspace's crate names and version only).
+fn forget_packaged_sources() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else { return };
+    let version = env!("CARGO_PKG_VERSION");
+    for registry in std::fs::read_dir(&src).into_iter().flatten().flatten() {
+        for name in PUBLISHED {
+            let _ = std::fs::remove_dir_all(registry.path().join(format!("{name}-{version}")));
+        }
+    }
 }
 
 fn bench(args: &[String]) -> bool {

@@ -39,6 +39,8 @@ mod exchange;
 mod interop;
 mod items;
 mod key;
+#[cfg(feature = "npy")]
+pub mod npy;
 mod output;
 #[allow(unsafe_code)]
 mod raw;
@@ -75,6 +77,10 @@ pub mod guide {
     /// Buffers for newcomers: flags, layouts, byte strides, suboffsets, contiguity.
     #[doc = include_str!("../guide/buffers.md")]
     pub mod buffers {}
+    /// Doors to other crates (features `ndarray`, `memmap2`, `npy`, `bytes`, `half`, `serde`):
+    /// what crosses without a copy, and what needs one.
+    #[doc = include_str!("../guide/interop.md")]
+    pub mod interop {}
     /// The project README, whose example runs as a test here.
     #[doc = include_str!("../README.md")]
     pub mod readme {}

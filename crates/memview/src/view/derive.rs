@@ -126,6 +126,41 @@ impl<'a> MemoryView<'a> {
         self.retyped(layout, format)
     }
 
+    /// A view of the same memory block with any direct layout and item format (file formats
+    /// whose header says where the items are): the layout's offsets count from the start of
+    /// the exporter's memory block, not from this view's first item. The layout is checked
+    /// against the block and the format's size against the item size; memory behind pointers
+    /// (suboffsets) cannot be reinterpreted.
+    ///
+    /// ```
+    /// use memview::{MemoryView, StridedLayout};
+    /// // A 4-byte header, then two big-endian u16.
+    /// let file = MemoryView::from_bytes(b"HDR!\x00\x01\x01\x00");
+    /// let items = file.reinterpret(">H", StridedLayout::new(2, &[2], &[2], 4).unwrap()).unwrap();
+    /// assert_eq!(items.to_list().unwrap().to_string(), "[1, 256]");
+    /// assert!(file.reinterpret(">H", StridedLayout::new(2, &[3], &[2], 4).unwrap()).is_err());
+    /// ```
+    pub fn reinterpret(&self, format: &str, layout: StridedLayout) -> Result<MemoryView<'a>, ViewError> {
+        self.retyped(layout, format)
+    }
+
+    /// The names of the fields of a record format (`"T{...}"`), in order: NumPy's
+    /// `dtype.names`; `None` for other formats.
+    ///
+    /// ```
+    /// let m = memview::MemoryView::from_bytes(&[0; 12]).reinterpret("T{<i:id:<d:price:}", memview::StridedLayout::new(12, &[1], &[12], 0).unwrap()).unwrap();
+    /// assert_eq!(m.field_names(), Some(vec!["id".to_string(), "price".to_string()]));
+    /// assert_eq!(memview::MemoryView::from_bytes(b"x").field_names(), None);
+    /// ```
+    pub fn field_names(&self) -> Option<Vec<String>> {
+        let ItemCodec::Codec(f) = &self.live.codec else { return None };
+        let format_codec::Format::Pep3118(record) = &**f else { return None };
+        if !record.shape().is_empty() {
+            return None;
+        }
+        Some(record.fields()?.iter().map(|f| f.name.clone()).collect())
+    }
+
     /// A column view of one named field of a record format (`"T{...}"`): same shape and
     /// strides, the field's format and item size, no copy (NumPy's `arr['name']`).
     ///

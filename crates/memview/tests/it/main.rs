@@ -5,6 +5,7 @@ mod aliasing;
 mod doors;
 mod exporters;
 mod lifecycle;
+mod npy;
 mod props;
 mod robustness;
 mod snapshots;
