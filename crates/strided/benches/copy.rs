@@ -53,6 +53,27 @@ fn transpose(c: &mut Criterion) {
     g.finish();
 }
 
+fn permute_3d(c: &mut Criterion) {
+    let n = 256;
+    let data: Vec<f32> = (0..n * n * n).map(|i| i as f32).collect();
+    let mem: Vec<u8> = data.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let layout = StridedLayout::contiguous(4, &[n, n, n]).unwrap().permute(&[2, 0, 1]).unwrap();
+    let nd = ndarray::Array3::from_shape_vec((n, n, n), data).unwrap();
+    let mut out = vec![0u8; layout.nbytes()];
+    let mut sink = vec![0u8; mem.len()];
+    let mut g = c.benchmark_group("strided/permute_256^3_f32_(2,0,1)");
+    g.throughput(Throughput::Bytes(layout.nbytes() as u64));
+    g.sample_size(10);
+    g.bench_function("strided", |b| {
+        b.iter(|| copy_to_contiguous(black_box(&mem), &layout, Order::C, &mut out).unwrap())
+    });
+    g.bench_function("ndarray_as_standard_layout", |b| {
+        b.iter(|| black_box(nd.view().permuted_axes([2, 0, 1]).as_standard_layout().into_owned()))
+    });
+    g.bench_function("memcpy_of_bytes_read", |b| b.iter(|| sink.copy_from_slice(black_box(&mem))));
+    g.finish();
+}
+
 fn gather_1d(c: &mut Criterion) {
     let n = 16 << 20;
     let mem: Vec<u8> = (0..n).map(|i| i as u8).collect();
@@ -73,5 +94,5 @@ fn gather_1d(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, gather_2d, transpose, gather_1d);
+criterion_group!(benches, gather_2d, transpose, gather_1d, permute_3d);
 criterion_main!(benches);

@@ -257,8 +257,8 @@ pub fn copy_to_contiguous(src: &[u8], layout: &StridedLayout, order: Order, dst:
     let order = resolve_order(layout, order);
     let (shape, s, t) = oriented(layout, order)?;
     let p = plan(&shape, &s, &t, layout.itemsize());
-    if transpose_like(&p) {
-        return blocked_copy(src, dst, &p, layout.offset(), 0);
+    if let Some(blocked) = transpose_like(&p) {
+        return blocked_copy(src, dst, &blocked, layout.offset(), 0);
     }
     p.for_each_run(layout.offset(), 0, |s, t, n, ss, ts| run_copy(src, dst, (s, t), n, (ss, ts), p.itemsize));
     Ok(())
@@ -350,16 +350,29 @@ pub fn copy_within(mem: &mut [u8], src_layout: &StridedLayout, dst_layout: &Stri
     copy_from_contiguous(&tmp, mem, dst_layout, Order::C)
 }
 
-/// Whether a plan's innermost source stride jumps far while an outer one is small: a
-/// transpose, which a cache-blocked walk does much better.
-fn transpose_like(p: &Plan) -> bool {
+/// A transpose-like plan (any permutation of dimensions): the innermost destination
+/// dimension jumps far in the source while another dimension is the source's fastest. A
+/// cache-blocked walk over those two does much better; the plan is returned with the source's
+/// fastest dimension moved next to the innermost (the order of the outer walk does not
+/// matter: every item is copied once, to its own place).
+fn transpose_like(p: &Plan) -> Option<Plan> {
     let nd = p.dims.len();
     if nd < 2 {
-        return false;
+        return None;
     }
     let (_, s_in, t_in) = p.dims[nd - 1];
-    let (_, s_out, _) = p.dims[nd - 2];
-    t_in == p.itemsize as isize && s_in.unsigned_abs() > 4096 && s_out.unsigned_abs() < s_in.unsigned_abs()
+    if t_in != p.itemsize as isize || s_in.unsigned_abs() < 512 {
+        return None;
+    }
+    // The dimension (other than the innermost) that is the source's fastest.
+    let (k, &(_, s_k, _)) = p.dims[..nd - 1].iter().enumerate().min_by_key(|(_, d)| d.1.unsigned_abs())?;
+    if s_k.unsigned_abs() >= s_in.unsigned_abs() {
+        return None;
+    }
+    let mut dims: SmallVec<[Dim; 8]> = p.dims.clone();
+    let fast = dims.remove(k);
+    dims.insert(nd - 2, fast);
+    Some(Plan { dims, itemsize: p.itemsize })
 }
 
 /// A cache-blocked copy of the two innermost dimensions, in tiles of `TILE × TILE` items.
