@@ -97,7 +97,7 @@ pub fn read(file: &[u8]) -> Result<Summary, WavError> {
     let left = samples.view(s![..;2])?;
     let left = left.typed::<i16>()?;
     let peak = left.iter().map(i16::unsigned_abs).max().unwrap_or(0);
-    Ok(Summary { header, left: left.to_vec(), peak, total: left.sum() })
+    Ok(Summary { header, left: left.to_vec()?, peak, total: left.sum() })
 }
 
 /// A small stereo file: 8 frames, left `1000·i − 3000`, right `1234 − 700·i`.

@@ -41,6 +41,8 @@ fn to_list(c: &mut Criterion) {
     g.throughput(Throughput::Elements(n as u64));
     g.sample_size(10);
     g.bench_function("to_list", |b| b.iter(|| black_box(m.to_list().unwrap())));
+    let t = m.typed::<f64>().unwrap();
+    g.bench_function("typed_to_vec", |b| b.iter(|| black_box(t.to_vec().unwrap())));
     g.bench_function("collect_vec_f64", |b| {
         b.iter(|| {
             black_box(&bytes)

@@ -20,7 +20,7 @@ mod arrays {
         /// assert_eq!(a, ndarray::arr2(&[[2u16, 0], [5, 3]]).into_dyn());
         /// ```
         pub fn to_ndarray(&self) -> Result<ArrayD<T>, ViewError> {
-            let items = self.to_vec();
+            let items = self.to_vec()?;
             // The shape's product is the item count, so this only fails if ndarray refuses the
             // shape's size.
             ArrayD::from_shape_vec(IxDyn(self.shape()), items)

@@ -203,17 +203,32 @@ impl<T: Element> TypedView<'_, '_, T> {
         }
     }
 
-    /// The items in C order, collected.
+    /// The items in C order, collected: one copy of the bytes for a C-contiguous view, a
+    /// strided walk otherwise. A `MemoryError`-kind error if the items cannot be allocated
+    /// (a huge stride-0 view, say), never an abort.
     ///
     /// ```
     /// let data = [1.5f32, 2.5];
     /// let v = memview::MemoryView::new(&data[..]).unwrap();
-    /// assert_eq!(v.typed::<f32>().unwrap().to_vec(), [1.5, 2.5]);
+    /// assert_eq!(v.typed::<f32>().unwrap().to_vec().unwrap(), [1.5, 2.5]);
     /// ```
-    pub fn to_vec(&self) -> Vec<T> {
-        let mut out = Vec::with_capacity(self.layout.len());
+    pub fn to_vec(&self) -> Result<Vec<T>, ViewError> {
+        let n = self.layout.len();
+        let mut out: Vec<T> = Vec::new();
+        out.try_reserve_exact(n).map_err(|_| ViewError::NoMemory(self.layout.nbytes()))?;
+        if n > 0 && self.layout.is_c_contiguous() {
+            let src = self.region.addr(self.layout.offset());
+            // SAFETY: a C-contiguous layout checked against the live region: its `nbytes`
+            // bytes from `src` are readable; `out` has room for `n` items (`n × size` = nbytes
+            // bytes), and the two do not overlap (`out` is a fresh allocation).
+            unsafe { std::ptr::copy_nonoverlapping(src, out.as_mut_ptr().cast::<u8>(), self.layout.nbytes()) };
+            // SAFETY: the first `n` items were just written, and any bits are a valid `T`
+            // (`Element`).
+            unsafe { out.set_len(n) };
+            return Ok(out);
+        }
         self.for_each(|x| out.push(x));
-        out
+        Ok(out)
     }
 
     /// The sum of the items, as NumPy's `sum` computes it: integers add into a 64-bit

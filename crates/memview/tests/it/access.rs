@@ -13,7 +13,7 @@ fn typed_sums_and_iteration_over_strided_views() {
     let t = v.typed::<f64>().unwrap();
     // Rows 4, 2, 0; columns 1, 4.
     let want: Vec<f64> = [4.0, 2.0, 0.0].iter().flat_map(|r| [r * 6.0 + 1.0, r * 6.0 + 4.0]).collect();
-    assert_eq!(t.to_vec(), want);
+    assert_eq!(t.to_vec().unwrap(), want);
     assert_eq!(t.sum(), want.iter().sum::<f64>());
     let long: Vec<i32> = (0..11).collect();
     let lv = MemoryView::new(&long).unwrap();

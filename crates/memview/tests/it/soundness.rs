@@ -134,6 +134,8 @@ fn huge_copies_are_memory_errors() {
         assert_eq!(err.python_exception(), format_codec::PyExc::MemoryError);
     }
     assert_eq!(v.get([(1isize << 62) - 1]).unwrap(), Value::Int(1));
+    let err = v.typed::<u8>().unwrap().to_vec().unwrap_err();
+    assert_eq!(err.python_exception(), format_codec::PyExc::MemoryError);
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn read_only_memory_is_shared_by_sharing_the_exporter() {
             std::thread::spawn(move || {
                 let v = memview::MemoryView::new(data).unwrap();
                 let part = v.slice(memview::Slice::new(Some(half * 128), Some(half * 128 + 128), None)).unwrap();
-                part.typed::<u8>().unwrap().to_vec().iter().map(|&x| u64::from(x)).sum::<u64>()
+                part.typed::<u8>().unwrap().to_vec().unwrap().iter().map(|&x| u64::from(x)).sum::<u64>()
             })
         })
         .map(|h| h.join().unwrap())
