@@ -153,7 +153,18 @@ fn miri() -> bool {
         let flags = format!("-Zmiri-disable-isolation -Zmiri-strict-provenance{model}");
         let mut c = Command::new("cargo");
         c.current_dir(root())
-            .args(["+nightly", "miri", "test", "-p", "buffer-protocol", "-p", "memview", "--lib", "--tests"])
+            .args([
+                "+nightly",
+                "miri",
+                "test",
+                "-p",
+                "buffer-protocol",
+                "-p",
+                "memview",
+                "--all-features",
+                "--lib",
+                "--tests",
+            ])
             .env("MIRIFLAGS", &flags);
         ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memview"), c);
     }

@@ -1,13 +1,13 @@
 //! Exporters and elements of other crates' types, each behind the Cargo feature of the same
 //! name: `half` (`f16` items, format `"e"`), `bytes` (`Bytes`, `BytesMut`), `ndarray` (arrays of
-//! any layout), `memmap2` (memory-mapped files). Everything they export is read-only: they are
+//! any layout), `memmap2` (memory-mapped files), `arrow` (Arrow `Buffer`s and `ScalarBuffer`s). Everything they export is read-only: they are
 //! exported through shared references, which anyone holding the owner may read meanwhile.
 
-#[cfg(any(feature = "bytes", feature = "memmap2"))]
+#[cfg(any(feature = "bytes", feature = "memmap2", feature = "arrow"))]
 use crate::{BufferError, BufferInfo, Exporter, Flags};
 
 /// Byte memory exported read-only as one dimension of `"B"`.
-#[cfg(any(feature = "bytes", feature = "memmap2"))]
+#[cfg(any(feature = "bytes", feature = "memmap2", feature = "arrow"))]
 fn bytes_info(bytes: &[u8], flags: Flags) -> Result<BufferInfo, BufferError> {
     let layout = strided::StridedLayout::contiguous(1, &[bytes.len()])?;
     // SAFETY: every caller passes memory its exporter keeps valid and unmoved while borrowed
@@ -62,6 +62,31 @@ unsafe impl Exporter for memmap2::Mmap {
 unsafe impl Exporter for memmap2::MmapMut {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         bytes_info(self, flags)
+    }
+}
+
+// SAFETY: an Arrow `Buffer` is immutable and shared (reference-counted); its bytes live and
+// stay unwritten while the handle does (the consumer borrows or owns it); exported read-only.
+#[cfg(feature = "arrow")]
+unsafe impl Exporter for arrow_buffer::Buffer {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        bytes_info(self.as_slice(), flags)
+    }
+    fn frozen(&self) -> bool {
+        true
+    }
+}
+
+// SAFETY: as for `Buffer`: a `ScalarBuffer` is an immutable typed window of one; its items
+// are exported read-only with their format.
+#[cfg(feature = "arrow")]
+unsafe impl<T: crate::Element + arrow_buffer::ArrowNativeType> Exporter for arrow_buffer::ScalarBuffer<T> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        let items: &[T] = self;
+        items.get_buffer(flags)
+    }
+    fn frozen(&self) -> bool {
+        true
     }
 }
 

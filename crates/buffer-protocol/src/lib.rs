@@ -26,6 +26,8 @@
 //! block says why it holds.
 
 mod descriptor;
+#[cfg(feature = "dlpack")]
+pub mod dlpack;
 mod error;
 mod exporter;
 mod flags;

@@ -1,5 +1,6 @@
-//! The small doors: `bytes::Bytes` as an exporter, `half::f16` items, and serde for layouts,
-//! values and descriptors. Run with `cargo run --example doors --features doors`.
+//! The small doors: `bytes::Bytes` as an exporter, `half::f16` items, serde for layouts, values
+//! and descriptors, Arrow buffers both ways, and a DLPack export. Run with
+//! `cargo run --example doors --features doors`.
 
 use memview::{s, MemoryView, StridedLayout};
 
@@ -21,5 +22,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("layout: {}", serde_json::to_string(grid.layout())?);
     println!("items:  {}", serde_json::to_string(&grid.to_list()?)?);
     println!("buffer: {}", serde_json::to_string(&grid.buffer_info()?)?);
+
+    // Arrow: a buffer viewed without a copy; a strided view gathered into a new buffer.
+    let column = arrow_buffer::ScalarBuffer::<i64>::from((0..10).collect::<Vec<i64>>());
+    let m = MemoryView::new(column)?;
+    let evens = m.view(s![..;2])?.typed::<i64>()?.to_arrow()?;
+    println!("arrow: every other item gathered: {:?}", &evens[..]);
+
+    // DLPack: the same view as a tensor for a C consumer (strides in items).
+    let v = m.view(s![..;-3])?;
+    let t = v.typed::<i64>()?;
+    let export = t.to_dlpack()?;
+    let d = export.tensor();
+    println!(
+        "dlpack: ndim {}, dtype code {} bits {}, read-only flag {}",
+        d.ndim,
+        d.dtype.code,
+        d.dtype.bits,
+        v.readonly()
+    );
     Ok(())
 }

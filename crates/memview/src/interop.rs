@@ -1,5 +1,32 @@
 //! Doors to other crates' types, each behind the Cargo feature of the same name: `ndarray`
-//! (typed views as arrays, and back), with the one `unsafe` step of a zero-copy array view.
+//! (typed views as arrays, and back), with the one `unsafe` step of a zero-copy array view;
+//! `arrow` (typed views as Arrow buffers).
+
+#[cfg(feature = "arrow")]
+mod arrow {
+    use crate::{TypedView, ViewError};
+    use arrow_buffer::{ArrowNativeType, ScalarBuffer};
+    use buffer_protocol::Element;
+
+    impl<T: Element + ArrowNativeType> TypedView<'_, '_, T> {
+        /// The items, in C order, as an Arrow buffer: one copy of the bytes for a contiguous
+        /// view, a gather for a strided one (Arrow has no strides). Always a copy: an Arrow
+        /// buffer may be shared with other threads, and a view's memory is lent to one. The
+        /// other way, an Arrow `Buffer` or `ScalarBuffer` is an exporter, viewed without a copy.
+        ///
+        /// ```
+        /// use memview::{s, MemoryView};
+        /// let arrow = arrow_buffer::ScalarBuffer::<i32>::from(vec![1, 2, 3, 4]);
+        /// let m = MemoryView::new(arrow.clone()).unwrap();          // Arrow -> view: no copy
+        /// let odd = m.view(s![1..;2]).unwrap();
+        /// let back = odd.typed::<i32>().unwrap().to_arrow().unwrap(); // view -> Arrow: a gather
+        /// assert_eq!(&back[..], &[2, 4]);
+        /// ```
+        pub fn to_arrow(&self) -> Result<ScalarBuffer<T>, ViewError> {
+            Ok(ScalarBuffer::from(self.to_vec()?))
+        }
+    }
+}
 
 #[cfg(feature = "ndarray")]
 mod arrays {
@@ -95,3 +122,103 @@ mod arrays {
         }
     }
 }
+
+#[cfg(feature = "dlpack")]
+mod dlpack {
+    use crate::{TypedView, ViewError};
+    use buffer_protocol::dlpack::{
+        dtype_of, DLDevice, DLManagedTensorVersioned, DLPackVersion, DLTensor, DLPACK_FLAG_READ_ONLY, DL_CPU,
+    };
+    use buffer_protocol::Element;
+    use std::marker::PhantomData;
+    use std::ptr::NonNull;
+
+    /// A typed view exported as a DLPack tensor (`DLManagedTensorVersioned`), without a copy:
+    /// strides in items, the read-only flag set for read-only views. The tensor points into
+    /// the view's memory and into this value (shape and strides, held behind raw pointers so
+    /// that moving this value moves no pointee): hand [`as_mut_ptr`](Self::as_mut_ptr) to a
+    /// consumer that is done with it before this value drops (its deleter does nothing;
+    /// dropping this value ends the export).
+    #[derive(Debug)]
+    pub struct DlpackExport<'v> {
+        managed: NonNull<DLManagedTensorVersioned>,
+        dims: NonNull<[i64]>,
+        _view: PhantomData<&'v ()>,
+    }
+
+    impl DlpackExport<'_> {
+        /// The managed tensor, for a DLPack consumer.
+        pub fn as_mut_ptr(&mut self) -> *mut DLManagedTensorVersioned {
+            self.managed.as_ptr()
+        }
+
+        /// The tensor's description.
+        pub fn tensor(&self) -> &DLTensor {
+            // SAFETY: `managed` came from `Box::into_raw` and is freed only in `drop`; a
+            // consumer writing it breaks the export's contract.
+            unsafe { &(*self.managed.as_ptr()).dl_tensor }
+        }
+    }
+
+    impl Drop for DlpackExport<'_> {
+        fn drop(&mut self) {
+            // SAFETY: both came from `Box::into_raw` in `to_dlpack` and are freed once, here.
+            drop(unsafe { Box::from_raw(self.managed.as_ptr()) });
+            // SAFETY: as above.
+            drop(unsafe { Box::from_raw(self.dims.as_ptr()) });
+        }
+    }
+
+    impl<'v, T: Element> TypedView<'v, '_, T> {
+        /// The view as a DLPack tensor (native item types, direct layouts, strides that are
+        /// whole items), pointing at this view's memory: no copy.
+        ///
+        /// ```
+        /// use memview::{s, MemoryView};
+        /// let data: Vec<f32> = (0..6).map(|i| i as f32).collect();
+        /// let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("f", &[2, 3]).unwrap();
+        /// let cols = m.view(s![.., ..;-2]).unwrap();
+        /// let t = cols.typed::<f32>().unwrap();
+        /// let export = t.to_dlpack().unwrap();
+        /// let d = export.tensor();
+        /// assert_eq!((d.ndim, d.dtype.code, d.dtype.bits), (2, 2, 32));
+        /// ```
+        pub fn to_dlpack(&self) -> Result<DlpackExport<'v>, ViewError> {
+            let dtype = dtype_of(self.view.format())
+                .ok_or_else(|| ViewError::UnsupportedFormat(self.view.format().to_owned()))?;
+            let l = &self.layout;
+            let size = std::mem::size_of::<T>() as isize;
+            let mut dims: Vec<i64> = l.shape().iter().map(|&n| n as i64).collect();
+            for &s in l.strides() {
+                if s % size != 0 {
+                    return Err(ViewError::NotImplemented("DLPack strides count whole items: copy first"));
+                }
+                dims.push((s / size) as i64);
+            }
+            let dims = NonNull::from(Box::leak(dims.into_boxed_slice()));
+            let ndim = l.ndim();
+            let shape = dims.as_ptr().cast::<i64>();
+            let strides = shape.wrapping_add(ndim);
+            let data = self.region.addr(l.offset()).cast::<std::ffi::c_void>();
+            let managed = NonNull::from(Box::leak(Box::new(DLManagedTensorVersioned {
+                version: DLPackVersion { major: 1, minor: 1 },
+                manager_ctx: std::ptr::null_mut(),
+                deleter: None,
+                flags: if self.view.readonly() { DLPACK_FLAG_READ_ONLY } else { 0 },
+                dl_tensor: DLTensor {
+                    data,
+                    device: DLDevice { device_type: DL_CPU, device_id: 0 },
+                    ndim: ndim as i32,
+                    dtype,
+                    shape,
+                    strides,
+                    byte_offset: 0,
+                },
+            })));
+            Ok(DlpackExport { managed, dims, _view: PhantomData })
+        }
+    }
+}
+
+#[cfg(feature = "dlpack")]
+pub use self::dlpack::DlpackExport;

@@ -34,7 +34,8 @@ mod error;
 // proof, and `exchange` makes and keeps the buffer protocol's promises at a view's edges.
 #[allow(unsafe_code)]
 mod exchange;
-// The zero-copy `ndarray` view: one `unsafe` constructor over a proven, frozen layout.
+// The doors to other crates: the zero-copy `ndarray` view (one `unsafe` constructor over a
+// proven, frozen layout) and DLPack exports (raw parts handed to C consumers).
 #[allow(unsafe_code)]
 mod interop;
 mod items;
@@ -49,9 +50,14 @@ mod typed;
 mod view;
 
 pub use crate::error::ViewError;
+#[cfg(feature = "dlpack")]
+pub use crate::interop::DlpackExport;
 pub use crate::key::Key;
 pub use crate::typed::{Summable, TypedIter, TypedView};
 pub use crate::view::{AxisIter, Iter, MemoryView, ReleaseError, Subscript};
+/// DLPack's C structs and the importer of DLPack tensors (feature `dlpack`).
+#[cfg(feature = "dlpack")]
+pub use buffer_protocol::dlpack;
 /// The buffer protocol's error type, re-exported for exporter implementations.
 ///
 /// ```
@@ -77,7 +83,8 @@ pub mod guide {
     /// Buffers for newcomers: flags, layouts, byte strides, suboffsets, contiguity.
     #[doc = include_str!("../guide/buffers.md")]
     pub mod buffers {}
-    /// Doors to other crates (features `ndarray`, `memmap2`, `npy`, `bytes`, `half`, `serde`):
+    /// Doors to other crates (features `ndarray`, `memmap2`, `npy`, `bytes`, `half`, `serde`,
+    /// `arrow`, `dlpack`):
     /// what crosses without a copy, and what needs one.
     #[doc = include_str!("../guide/interop.md")]
     pub mod interop {}

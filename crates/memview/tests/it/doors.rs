@@ -93,3 +93,73 @@ fn layouts_values_and_descriptors_serialize() {
     let info = serde_json::to_value(m.buffer_info().unwrap()).unwrap();
     assert_eq!(info["format"], "B");
 }
+
+#[cfg(feature = "dlpack")]
+mod dlpack {
+    use memview::dlpack::{DLDataType, DLDevice, DLManagedTensorVersioned, DLPackVersion, DLTensor, DlpackTensor};
+    use memview::{s, MemoryView};
+    use std::ptr::NonNull;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn views_cross_as_dlpack_tensors_and_back() {
+        let data: Vec<i16> = (0..24).collect();
+        let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("h", &[2, 3, 4]).unwrap();
+        let v = m.view(s![..;-1, 1.., ..;2]).unwrap();
+        let t = v.typed::<i16>().unwrap();
+        let mut export = t.to_dlpack().unwrap();
+        assert_eq!(export.tensor().ndim, 3);
+        // SAFETY: the export (and the data it points into) outlives the imported tensor, whose
+        // deleter is null: dropping it frees nothing.
+        let tensor = unsafe { DlpackTensor::from_raw(NonNull::new(export.as_mut_ptr()).unwrap()) }.unwrap();
+        let back = MemoryView::new(&tensor).unwrap();
+        assert_eq!((back.format(), back.shape(), back.readonly()), ("h", v.shape(), true));
+        assert_eq!(back.to_bytes().unwrap(), v.to_bytes().unwrap());
+        drop(back);
+        drop(tensor);
+        drop(export);
+    }
+
+    static DELETED: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" fn count(_: *mut DLManagedTensorVersioned) {
+        DELETED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn a_producers_tensor_is_deleted_once_accepted_or_not() {
+        let mut values = [1.5f64, 2.5, 3.5];
+        let mut shape = [3i64];
+        let make = |device_type: i32, values: &mut [f64; 3], shape: &mut [i64; 1]| DLManagedTensorVersioned {
+            version: DLPackVersion { major: 1, minor: 0 },
+            manager_ctx: std::ptr::null_mut(),
+            deleter: Some(count),
+            flags: 0,
+            dl_tensor: DLTensor {
+                data: values.as_mut_ptr().cast(),
+                device: DLDevice { device_type, device_id: 0 },
+                ndim: 1,
+                dtype: DLDataType { code: 2, bits: 64, lanes: 1 },
+                shape: shape.as_mut_ptr(),
+                strides: std::ptr::null_mut(),
+                byte_offset: 0,
+            },
+        };
+        let before = DELETED.load(Ordering::SeqCst);
+        let mut cpu = make(1, &mut values, &mut shape);
+        {
+            // SAFETY: `cpu` and what it points to outlive the import, used by nothing else.
+            let t = unsafe { DlpackTensor::from_raw(NonNull::from(&mut cpu)) }.unwrap();
+            let m = MemoryView::new(&t).unwrap();
+            assert_eq!(m.to_list().unwrap().to_string(), "[1.5, 2.5, 3.5]");
+            assert!(!m.readonly());
+            m.set(0, 9.0).unwrap();
+        }
+        assert_eq!(values[0], 9.0);
+        assert_eq!(DELETED.load(Ordering::SeqCst), before + 1);
+        let mut gpu = make(2, &mut values, &mut shape);
+        // SAFETY: as above.
+        assert!(unsafe { DlpackTensor::from_raw(NonNull::from(&mut gpu)) }.is_err());
+        assert_eq!(DELETED.load(Ordering::SeqCst), before + 2, "refused tensors are deleted too");
+    }
+}
