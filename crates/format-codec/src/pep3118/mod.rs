@@ -76,6 +76,9 @@ pub struct Layout {
     order: ByteOrder,
     /// How many [`Value`]s one item unpacks to (lists, fields and leaves), saturating.
     values: usize,
+    /// The byte-order setting at a struct's closing `}` (which decides its rounding); the
+    /// node's own setting for other nodes.
+    close: ByteOrder,
 }
 
 /// One named field of a struct layout.
@@ -149,6 +152,17 @@ const VALUES_PER_BYTE: usize = 256;
 
 impl Layout {
     fn new(shape: Vec<usize>, element: Element, element_size: usize, itemsize: usize, order: ByteOrder) -> Layout {
+        Layout::closed(shape, element, element_size, itemsize, order, order)
+    }
+
+    fn closed(
+        shape: Vec<usize>,
+        element: Element,
+        element_size: usize,
+        itemsize: usize,
+        order: ByteOrder,
+        close: ByteOrder,
+    ) -> Layout {
         let per_element = match &element {
             Element::Scalar { .. } | Element::Bytes(_) => 1,
             Element::Struct(fields) => fields.iter().fold(1usize, |n, f| n.saturating_add(f.layout.values)),
@@ -162,7 +176,7 @@ impl Layout {
             run = run.saturating_mul(d);
         }
         let values = values.saturating_add(run.saturating_mul(per_element));
-        Layout { shape, element, element_size, itemsize, order, values }
+        Layout { shape, element, element_size, itemsize, order, values, close }
     }
 
     /// Parses a PEP 3118 format string with NumPy's rules.
@@ -265,6 +279,13 @@ impl Layout {
     /// is written (PEP 3118's setting is sticky: it runs on until the next prefix, into and
     /// out of nested structs), so a prefix is written wherever the setting must change.
     fn write_format(&self, out: &mut String, cur: &mut ByteOrder) {
+        let prefix = |o: ByteOrder| match o {
+            ByteOrder::Native => '@',
+            ByteOrder::NativeStandard => '=',
+            ByteOrder::Little => '<',
+            ByteOrder::Big | ByteOrder::Network => '>',
+            ByteOrder::NativeUnaligned => '^',
+        };
         if !self.shape.is_empty() {
             let dims: Vec<String> = self.shape.iter().map(|d| d.to_string()).collect();
             out.push('(');
@@ -272,13 +293,7 @@ impl Layout {
             out.push(')');
         }
         if self.order != *cur {
-            out.push(match self.order {
-                ByteOrder::Native => '@',
-                ByteOrder::NativeStandard => '=',
-                ByteOrder::Little => '<',
-                ByteOrder::Big | ByteOrder::Network => '>',
-                ByteOrder::NativeUnaligned => '^',
-            });
+            out.push(prefix(self.order));
             *cur = self.order;
         }
         match &self.element {
@@ -308,7 +323,13 @@ impl Layout {
                     out.push(':');
                     at = f.offset + f.layout.itemsize;
                 }
-                if self.element_size > at {
+                // The setting at `}` decides the rounding: written on the trailing padding
+                // (`0x` if there is none), the one place a prefix can stand before `}`.
+                if self.close != *cur {
+                    out.push(prefix(self.close));
+                    *cur = self.close;
+                    out.push_str(&format!("{}x", self.element_size.saturating_sub(at)));
+                } else if self.element_size > at {
                     out.push_str(&format!("{}x", self.element_size - at));
                 }
                 out.push('}');
@@ -485,7 +506,20 @@ mod tests {
 
     #[test]
     fn to_format_keeps_sticky_byte_orders_and_lengths() {
-        for f in ["T{>i:a:@i:b:}", "T{3w:a:}", "T{<i:a:T{>h:b:}:c:i:d:}", "T{>i:a:}", "(2,3)<h", "^T{b:a:q:b:}"] {
+        for f in [
+            "T{>i:a:@i:b:}",
+            "T{3w:a:}",
+            "T{<i:a:T{>h:b:}:c:i:d:}",
+            "T{>i:a:}",
+            "(2,3)<h",
+            "^T{b:a:q:b:}",
+            // A prefix on padding or just before `}` decides the struct's rounding.
+            "T{i:a:<2x}",
+            "T{i:a:b:c:<x}",
+            "T{T{i:a:b:c:>0x}:s:i:d:}",
+            "T{b:a:T{<h:x:}:s:i:z:}",
+            "T{T{>h:b:}:c:}i",
+        ] {
             let l = Layout::parse(f).unwrap();
             let again = Layout::parse(&l.to_format()).unwrap();
             assert_eq!(again, l, "{f} -> {}", l.to_format());

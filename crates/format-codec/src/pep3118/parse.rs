@@ -120,6 +120,7 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
         let count = st.number()?;
         let order = st.order;
         // The item itself: (element, element size, alignment, is unnamed padding).
+        let mut close = order;
         let (element, mut elem_size, align, padding) = if st.s[st.pos..].starts_with(b"T{") {
             st.pos += 2;
             if st.depth >= MAX_NESTING {
@@ -128,6 +129,7 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
             st.depth += 1;
             let (inner, size, align) = parse_struct(st, true)?;
             st.depth -= 1;
+            close = st.order;
             (Element::Struct(name_fields(inner)), size, align, false)
         } else {
             match st.peek() {
@@ -186,7 +188,7 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
             full_shape.push(n);
         }
         let itemsize = product(&full_shape).and_then(|p| p.checked_mul(elem_size)).ok_or_else(|| overflow(st))?;
-        let layout = Layout::new(full_shape, element, elem_size, itemsize, order);
+        let layout = Layout::closed(full_shape, element, elem_size, itemsize, order, close);
         // Field name.
         let mut name = None;
         if st.eat(b':') {

@@ -5,4 +5,5 @@ mod errors;
 mod hostile;
 mod pep3118;
 mod props;
+mod roundtrip;
 mod typed;

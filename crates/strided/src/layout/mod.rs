@@ -422,6 +422,7 @@ impl StridedLayout {
     /// assert_eq!(l.item_offset(&[1, -1]).unwrap(), 10);
     /// assert!(l.item_offset(&[2, 0]).is_err());
     /// ```
+    #[inline]
     pub fn item_offset(&self, index: &[isize]) -> Result<isize, LayoutError> {
         if index.len() > self.ndim() {
             return Err(LayoutError::TooManyIndices { ndim: self.ndim(), n: index.len() });
@@ -430,9 +431,14 @@ impl StridedLayout {
             return Err(LayoutError::Indirect("item_offset"));
         }
         let mut off = self.offset;
-        for (d, &i) in index.iter().enumerate() {
-            let i = self.wrap_index(d, i)?;
-            off += i as isize * self.strides[d];
+        for (d, ((&i, &n), &s)) in index.iter().zip(&self.shape).zip(&self.strides).enumerate() {
+            // `wrap_index`, inline: this is every item access's hot path.
+            let n = n as isize;
+            let j = if i < 0 { i.wrapping_add(n) } else { i };
+            if j < 0 || j >= n {
+                return Err(LayoutError::IndexOutOfBounds { index: i, axis: d, size: n as usize });
+            }
+            off += j * s;
         }
         Ok(off)
     }
