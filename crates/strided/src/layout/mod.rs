@@ -61,7 +61,7 @@ impl Order {
 /// assert_eq!((t.shape(), t.strides()), (&[3, 2][..], &[4, 12][..]));
 /// assert!(t.is_f_contiguous() && !t.is_c_contiguous());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct StridedLayout {
     itemsize: usize,
     shape: Shape,
@@ -69,6 +69,21 @@ pub struct StridedLayout {
     offset: isize,
     /// Boxed: PIL layouts are rare, and a direct layout stays small to move.
     suboffsets: Option<Box<Strides>>,
+}
+
+impl Clone for StridedLayout {
+    /// A copy: shapes and strides are copied as slices (one `memcpy` each, not an item-by-item
+    /// extend), since every view derived from another starts as a clone of its layout.
+    #[inline]
+    fn clone(&self) -> StridedLayout {
+        StridedLayout {
+            itemsize: self.itemsize,
+            shape: SmallVec::from_slice(&self.shape),
+            strides: SmallVec::from_slice(&self.strides),
+            offset: self.offset,
+            suboffsets: self.suboffsets.clone(),
+        }
+    }
 }
 
 /// Converts a `usize` that is known to be at most `isize::MAX` (checked by the caller).
