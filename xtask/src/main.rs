@@ -12,6 +12,8 @@
 //! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
 //! * `miri`: the tests of the crates with `unsafe` code under Miri (Stacked and Tree Borrows,
 //!   strict provenance), and again on a big-endian target (s390x).
+//! * `asan`: the tests of the crates with `unsafe` code under AddressSanitizer (nightly,
+//!   `-Zbuild-std`), leaks included.
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
@@ -90,6 +92,31 @@ fn test() -> bool {
         eprintln!("xtask test: some steps failed");
     }
     ok
+}
+
+/// The tests of the crates with `unsafe` code, all features, under AddressSanitizer: out-of-
+/// bounds accesses, use after free and leaks in what the unit and integration tests reach.
+fn asan() -> bool {
+    let mut add = Command::new("rustup");
+    add.args(["component", "add", "rust-src", "--toolchain", "nightly"]);
+    if !run("rustup component add rust-src --toolchain nightly", add) {
+        return false;
+    }
+    let mut c = Command::new("cargo");
+    c.current_dir(root())
+        .args([
+            "+nightly",
+            "test",
+            "-Zbuild-std",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--target-dir",
+            "target/asan",
+        ])
+        .args(["-p", "buffer-protocol", "-p", "memview", "--all-features", "--lib", "--tests"])
+        .env("RUSTFLAGS", "-Zsanitizer=address")
+        .env("ASAN_OPTIONS", "detect_leaks=1:allocator_may_return_null=1");
+    run("cargo +nightly test -Zbuild-std (RUSTFLAGS=-Zsanitizer=address) -p buffer-protocol -p memview", c)
 }
 
 /// The crates this workspace publishes, at their current version.
@@ -236,8 +263,9 @@ fn main() -> ExitCode {
         Some("docs") => docs(),
         Some("miri") => miri(),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("asan") => asan(),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | fuzz [TARGET] [--time S]>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S]>");
             false
         }
     };
