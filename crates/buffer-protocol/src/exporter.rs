@@ -15,7 +15,10 @@ use strided::StridedLayout;
 /// [`BufferInfo::new`] from the moment it is returned until `release_buffer` is called with it
 /// or, if it never is, for as long as the exporter is borrowed or owned by the consumer. In
 /// particular the memory must not move, shrink or be freed in that time (count exports and
-/// refuse, as [`ByteArray`] does, if it could).
+/// refuse, as [`ByteArray`] does, if it could). An implementation whose
+/// [`frozen`](Exporter::frozen) returns `true` also promises that nothing writes that memory,
+/// through any descriptor or any other way, for as long as the exporter is borrowed or owned
+/// by the consumer.
 ///
 /// Implemented for `[T]`, `[T; N]`, `Vec<T>`, `Box<[T]>`, `Arc<[T]>` and `Rc<[T]>` of
 /// numbers (read-only), [`MutSlice`], [`RawMemory`], [`ByteArray`], [`NdArray`](crate::NdArray),
