@@ -8,44 +8,7 @@
 //!
 //! Run with `cargo run --example npy -- FILE` (a small file is written and read without one).
 
-use memview::{npy, MemoryView, Value};
-
-fn sum(v: &Value) -> f64 {
-    match v {
-        Value::Int(i) => *i as f64,
-        Value::Float(f) => *f,
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::List(items) => items.iter().map(sum).sum(),
-        _ => 0.0,
-    }
-}
-
-/// Whether a value holds numbers (byte strings are not summed, as NumPy would refuse).
-fn numeric(v: &Value) -> bool {
-    match v {
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) => true,
-        Value::List(items) => items.first().is_none_or(numeric),
-        _ => false,
-    }
-}
-
-fn report(m: &MemoryView<'_>) -> Result<(), npy::NpyError> {
-    println!("format {:?}, shape {:?}", m.format(), m.shape());
-    match m.field_names() {
-        Some(fields) => {
-            for name in fields {
-                let values = m.field(&name)?.to_list()?;
-                if numeric(&values) {
-                    println!("  sum of {name:<10} {}", sum(&values));
-                } else {
-                    println!("  {name:<17} (not numeric)");
-                }
-            }
-        }
-        None => println!("  sum {}", sum(&m.to_list()?)),
-    }
-    Ok(())
-}
+use memview::{npy, MemoryView};
 
 fn main() -> Result<(), npy::NpyError> {
     let path = match std::env::args().nth(1) {
@@ -62,5 +25,14 @@ fn main() -> Result<(), npy::NpyError> {
     };
     // SAFETY: nothing else writes the file while its view lives.
     let m = unsafe { npy::map(&path) }?;
-    report(&m)
+    let s = examples::npy::summarize(&m)?;
+    println!("format {:?}, shape {:?}", s.format, s.shape);
+    for (name, sum) in &s.sums {
+        let label = if name.is_empty() { "items".to_owned() } else { name.clone() };
+        match sum {
+            Some(v) => println!("  sum of {label:<10} {v}"),
+            None => println!("  {label:<17} (not numeric)"),
+        }
+    }
+    Ok(())
 }

@@ -3,4 +3,5 @@
 //! its documentation.
 
 pub mod image;
+pub mod npy;
 pub mod wav;

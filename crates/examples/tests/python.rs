@@ -35,3 +35,29 @@ fn wav_refuses_short_and_other_files() {
     mono[22] = 1;
     assert!(examples::wav::read(&mono).is_err());
 }
+
+#[test]
+fn npy_summaries_match_numpy_on_files_numpy_wrote() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../memview/tests/data/npy");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for (name, want) in expected.as_object().unwrap() {
+        let m = memview::npy::read(dir.join(format!("{name}.npy"))).unwrap();
+        let s = examples::npy::summarize(&m).unwrap();
+        let shape: Vec<usize> = serde_json::from_value(want["shape"].clone()).unwrap();
+        assert_eq!(s.shape, shape, "{name}");
+        if let Some(total) = want.get("sum").and_then(serde_json::Value::as_f64) {
+            assert_eq!(s.sums, [(String::new(), Some(total))], "{name}");
+            checked += 1;
+        }
+        if let Some(fields) = want.get("sums").and_then(serde_json::Value::as_object) {
+            for (field, total) in fields {
+                let got = s.sums.iter().find(|(n, _)| n == field).and_then(|(_, v)| *v);
+                assert_eq!(got, total.as_f64(), "{name}.{field}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "{checked} sums checked");
+}
