@@ -113,13 +113,10 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// let v = memview::MemoryView::new(&data[..]).unwrap();
     /// assert_eq!(v.typed::<u16>().unwrap().get([-1]).unwrap(), 6);
     /// ```
+    #[inline]
     pub fn get(&self, index: impl AsRef<[isize]>) -> Result<T, ViewError> {
-        let index = index.as_ref();
-        if index.len() != self.layout.ndim() {
-            return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
-        }
-        let off = self.layout.item_offset(index)?;
-        // SAFETY: `item_offset` checked every index against the shape, and the layout was
+        let off = self.offset_of(index.as_ref())?;
+        // SAFETY: `offset_of` checked every index against the shape, and the layout was
         // checked against the region when the view was made, so the item's bytes lie within
         // the live region (readable, exporter promise 1); `T: Element` accepts any bits;
         // `read_unaligned` needs no alignment.
@@ -136,17 +133,35 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// assert_eq!(data, [0, 9]);
     /// ```
     pub fn set(&self, index: impl AsRef<[isize]>, value: T) -> Result<(), ViewError> {
-        let index = index.as_ref();
         if self.view.readonly() {
             return Err(ViewError::ReadOnly);
         }
-        if index.len() != self.layout.ndim() {
-            return Err(strided::LayoutError::TooManyIndices { ndim: self.layout.ndim(), n: index.len() }.into());
-        }
-        let off = self.layout.item_offset(index)?;
+        let off = self.offset_of(index.as_ref())?;
         // SAFETY: as in `get`, and the view is writable, so the memory is (promise 1).
         unsafe { std::ptr::write_unaligned(self.region.addr(off).cast::<T>(), value) };
         Ok(())
+    }
+
+    /// The byte offset of the item at a full index (one per dimension, negative from the
+    /// end), every index checked against its extent: the typed views' hot path (their
+    /// layouts are direct, so no pointer is followed).
+    #[inline]
+    fn offset_of(&self, index: &[isize]) -> Result<isize, ViewError> {
+        let l = &self.layout;
+        if index.len() != l.ndim() {
+            return Err(strided::LayoutError::TooManyIndices { ndim: l.ndim(), n: index.len() }.into());
+        }
+        let mut off = l.offset();
+        for (axis, ((&i, &n), &s)) in index.iter().zip(l.shape()).zip(l.strides()).enumerate() {
+            let n = n as isize;
+            let j = if i < 0 { i.wrapping_add(n) } else { i };
+            if !(0..n).contains(&j) {
+                return Err(strided::LayoutError::IndexOutOfBounds { index: i, axis, size: n as usize }.into());
+            }
+            // In range: `j × s` and the sum lie within the layout's extent, which fits `isize`.
+            off += j * s;
+        }
+        Ok(off)
     }
 
     /// Calls `f` with every item in C order.
