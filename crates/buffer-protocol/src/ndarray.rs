@@ -212,30 +212,58 @@ pub struct NdArrayBuilder {
 
 impl NdArrayBuilder {
     /// The extent of each dimension (default: one dimension of as many items as fit).
+    ///
+    /// ```
+    /// let nd = buffer_protocol::NdArray::builder(vec![0; 6], "B").shape(&[2, 3]).build().unwrap();
+    /// assert_eq!(nd.layout().strides(), &[3, 1]);
+    /// ```
     pub fn shape(mut self, shape: &[usize]) -> Self {
         self.shape = Some(shape.to_vec());
         self
     }
 
     /// Byte strides, one per dimension (default: C-contiguous).
+    ///
+    /// ```
+    /// // Fortran order.
+    /// let nd = buffer_protocol::NdArray::builder(vec![0; 6], "B").shape(&[2, 3]).strides(&[1, 2]).build().unwrap();
+    /// assert!(nd.layout().is_f_contiguous());
+    /// ```
     pub fn strides(mut self, strides: &[isize]) -> Self {
         self.strides = Some(strides.to_vec());
         self
     }
 
     /// The byte offset of the item at index 0 (default 0).
+    ///
+    /// ```
+    /// let nd = buffer_protocol::NdArray::builder(vec![0; 4], "B").shape(&[2]).offset(2).build().unwrap();
+    /// assert_eq!(nd.layout().offset(), 2);
+    /// ```
     pub fn offset(mut self, offset: isize) -> Self {
         self.offset = offset;
         self
     }
 
     /// The item size (default: the format's size, as `struct.calcsize` or PEP 3118 give it).
+    ///
+    /// ```
+    /// // An opaque format nothing reads: say how big its items are.
+    /// let nd = buffer_protocol::NdArray::builder(vec![0; 8], "X").itemsize(4).build().unwrap();
+    /// assert_eq!(nd.layout().shape(), &[2]);
+    /// ```
     pub fn itemsize(mut self, itemsize: usize) -> Self {
         self.itemsize = Some(itemsize);
         self
     }
 
     /// Lends the memory for writing (default: read-only).
+    ///
+    /// ```
+    /// use buffer_protocol::{Exporter, Flags, NdArray};
+    /// let nd = NdArray::builder(vec![0; 2], "B").writable().build().unwrap();
+    /// assert!(nd.get_buffer(Flags::WRITABLE).is_ok());
+    /// ```
     pub fn writable(mut self) -> Self {
         self.readonly = false;
         self
@@ -243,6 +271,10 @@ impl NdArrayBuilder {
 
     /// The array, or why its layout is refused (an unreadable format with no item size
     /// given, overflowing sizes, a layout outside the memory).
+    ///
+    /// ```
+    /// assert!(buffer_protocol::NdArray::builder(vec![0; 2], "i").shape(&[1]).build().is_err());
+    /// ```
     pub fn build(self) -> Result<NdArray, BufferError> {
         let itemsize = match self.itemsize {
             Some(n) => n,

@@ -148,11 +148,28 @@ mod dlpack {
 
     impl DlpackExport<'_> {
         /// The managed tensor, for a DLPack consumer.
+        ///
+        /// ```
+        /// let data = [1u8, 2, 3];
+        /// let m = memview::MemoryView::new(&data[..]).unwrap();
+        /// let t = m.typed::<u8>().unwrap();
+        /// let mut export = t.to_dlpack().unwrap();
+        /// let ptr = export.as_mut_ptr();
+        /// assert!(!ptr.is_null());
+        /// ```
         pub fn as_mut_ptr(&mut self) -> *mut DLManagedTensorVersioned {
             self.managed.as_ptr()
         }
 
         /// The tensor's description.
+        ///
+        /// ```
+        /// let data = [1.0f64; 6];
+        /// let m = memview::MemoryView::new(&data[..]).unwrap().cast("B").unwrap().cast_shape("d", &[2, 3]).unwrap();
+        /// let t = m.typed::<f64>().unwrap();
+        /// let export = t.to_dlpack().unwrap();
+        /// assert_eq!((export.tensor().ndim, export.tensor().dtype.bits), (2, 64));
+        /// ```
         pub fn tensor(&self) -> &DLTensor {
             // SAFETY: `managed` came from `Box::into_raw` and is freed only in `drop`; a
             // consumer writing it breaks the export's contract.

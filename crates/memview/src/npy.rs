@@ -25,6 +25,11 @@ use std::path::Path;
 use strided::{Order, StridedLayout};
 
 /// Why a `.npy` file could not be read or written.
+///
+/// ```
+/// let err = memview::npy::from_bytes(b"not numpy".to_vec()).unwrap_err();
+/// assert_eq!(err.to_string(), "not a .npy file: no magic string");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NpyError {
@@ -127,6 +132,13 @@ pub fn read(path: impl AsRef<Path>) -> Result<MemoryView<'static>, NpyError> {
 }
 
 /// Views the `.npy` file held in `bytes` (which the view owns).
+///
+/// ```
+/// let mut file = Vec::new();
+/// memview::npy::write(&mut file, &memview::MemoryView::from_bytes(&[7, 8])).unwrap();
+/// let m = memview::npy::from_bytes(file).unwrap();
+/// assert_eq!((m.format(), m.to_bytes().unwrap()), ("<B", vec![7, 8]));
+/// ```
 pub fn from_bytes(bytes: Vec<u8>) -> Result<MemoryView<'static>, NpyError> {
     let header = Header::parse(&bytes)?;
     let whole = MemoryView::new(ByteArray::from(bytes))?.to_readonly();
@@ -159,6 +171,16 @@ pub unsafe fn map(path: impl AsRef<Path>) -> Result<MemoryView<'static>, NpyErro
 }
 
 /// Writes `view` as a `.npy` file (C order; the items' format must have a NumPy dtype).
+///
+/// ```
+/// let data = [1.5f32, -2.0];
+/// let mut file = Vec::new();
+/// memview::npy::write(&mut file, &memview::MemoryView::new(&data[..]).unwrap()).unwrap();
+/// assert!(file.starts_with(b"\x93NUMPY\x01\x00"));
+/// assert_eq!(file.len() % 64, 8 % 64); // a 64-byte aligned header, then 8 bytes of data
+/// let header = memview::npy::Header::parse(&file).unwrap();
+/// assert_eq!((header.descr.as_str(), header.shape.as_slice()), ("'<f4'", &[2][..]));
+/// ```
 pub fn write(out: &mut impl Write, view: &MemoryView<'_>) -> Result<(), NpyError> {
     let descr = format_descr(view.format()).ok_or_else(|| NpyError::Dtype(view.format().to_owned()))?;
     let dims: Vec<String> = view.shape().iter().map(usize::to_string).collect();
