@@ -81,6 +81,15 @@ impl<'a> Iterator for Iter<'a> {
     type Item = Result<Subscript<'a>, ViewError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.items {
+            // Items of a 1-D view: read in place, no view made per item.
+            let r = &mut self.rows;
+            if r.front >= r.back {
+                return None;
+            }
+            r.front += 1;
+            return Some(r.view.read_item(&[(r.front - 1) as isize]).map(Subscript::Item));
+        }
         let row = self.rows.next()?;
         Some(wrap(row, self.items))
     }
@@ -92,6 +101,14 @@ impl<'a> Iterator for Iter<'a> {
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
+        if self.items {
+            let r = &mut self.rows;
+            if r.front >= r.back {
+                return None;
+            }
+            r.back -= 1;
+            return Some(r.view.read_item(&[r.back as isize]).map(Subscript::Item));
+        }
         let row = self.rows.next_back()?;
         Some(wrap(row, self.items))
     }

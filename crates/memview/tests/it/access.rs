@@ -77,3 +77,29 @@ fn equality_across_byte_orders_and_widths() {
     let mn = MemoryView::new(&nan).unwrap();
     assert!(mn != mn.clone());
 }
+
+#[test]
+fn iteration_yields_items_of_1d_and_rows_of_nd_from_both_ends() {
+    use memview::{s, Subscript};
+    let data: Vec<u8> = (0..12).collect();
+    let m = MemoryView::new(&data).unwrap();
+    let odd = m.view(s![1..;2]).unwrap();
+    let items: Vec<Value> = odd.iter().unwrap().map(|x| x.unwrap().into_value().unwrap()).collect();
+    assert_eq!(items, odd.values().unwrap().collect::<Result<Vec<_>, _>>().unwrap());
+    let back: Vec<Value> = odd.iter().unwrap().rev().map(|x| x.unwrap().into_value().unwrap()).collect();
+    assert_eq!(back.first(), Some(&Value::Int(11)));
+    assert_eq!(odd.iter().unwrap().len(), 6);
+    let grid = m.cast_shape("B", &[3, 4]).unwrap();
+    let rows: Vec<Vec<u8>> = grid
+        .iter()
+        .unwrap()
+        .rev()
+        .map(|r| match r.unwrap() {
+            Subscript::View(v) => v.to_bytes().unwrap(),
+            Subscript::Item(_) => panic!("rows of a 2-D view are views"),
+        })
+        .collect();
+    assert_eq!(rows, [vec![8, 9, 10, 11], vec![4, 5, 6, 7], vec![0, 1, 2, 3]]);
+    let scalar = m.view(s![3..4]).unwrap().cast_shape("B", &[]).unwrap();
+    assert!(scalar.iter().is_err());
+}
