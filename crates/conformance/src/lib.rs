@@ -9,6 +9,8 @@
 //! conformance [--report FILE] [--group G]... [--all-groups] [PATH...]
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod codec;
 pub(crate) mod json;
 mod view;

@@ -2,6 +2,8 @@
 //! Python computed (`tests/expected.py`). Each reads like its Python/NumPy version, given in
 //! its documentation.
 
+#![forbid(unsafe_code)]
+
 pub mod image;
 pub mod npy;
 pub mod wav;
