@@ -91,7 +91,7 @@ impl<'a> Iterator for Iter<'a> {
             return Some(r.view.read_item(&[(r.front - 1) as isize]).map(Subscript::Item));
         }
         let row = self.rows.next()?;
-        Some(wrap(row, self.items))
+        Some(Ok(Subscript::View(Box::new(row))))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -110,20 +110,11 @@ impl DoubleEndedIterator for Iter<'_> {
             return Some(r.view.read_item(&[r.back as isize]).map(Subscript::Item));
         }
         let row = self.rows.next_back()?;
-        Some(wrap(row, self.items))
+        Some(Ok(Subscript::View(Box::new(row))))
     }
 }
 
 impl ExactSizeIterator for Iter<'_> {}
-
-fn wrap(row: MemoryView<'_>, items: bool) -> Result<Subscript<'_>, ViewError> {
-    if items {
-        row.check_item_format()?;
-        Ok(Subscript::Item(row.read_item(&[])?))
-    } else {
-        Ok(Subscript::View(Box::new(row)))
-    }
-}
 
 impl<'a> MemoryView<'a> {
     /// The sub-views along `axis` (0 for rows): views of one dimension less, no copy.
