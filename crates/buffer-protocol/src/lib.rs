@@ -25,6 +25,18 @@
 //! Unsafe code here is limited to the exporters' promises about their memory; each `unsafe`
 //! block says why it holds.
 
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 mod descriptor;
 #[cfg(feature = "dlpack")]
 pub mod dlpack;

@@ -27,6 +27,18 @@
 //!
 //! This crate has no unsafe code.
 #![forbid(unsafe_code)]
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 mod code;
 mod error;

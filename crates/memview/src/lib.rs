@@ -26,6 +26,18 @@
 //! [`guide::buffers`] for the model (flags, layouts, strides, suboffsets, contiguity).
 
 #![deny(unsafe_code)]
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 mod compare;
 mod error;

@@ -10,6 +10,18 @@
 //! assert_eq!(PyExc::StructError.to_string(), "StructError");
 //! ```
 #![forbid(unsafe_code)]
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 use std::fmt;
 

@@ -25,6 +25,18 @@
 //! assert_eq!((every_other.shape(), every_other.strides()), (&[2, 3][..], &[12, 2][..]));
 //! ```
 #![forbid(unsafe_code)]
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 mod copy;
 mod error;

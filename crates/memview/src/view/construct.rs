@@ -65,6 +65,9 @@ impl From<ReleaseError<'_>> for ViewError {
 
 /// The views of slices, owned byte arrays and raw memory: a 1-D contiguous export of at
 /// most `isize::MAX` bytes, which no flag of `PyBUF_FULL_RO` can refuse.
+// The one exception to the crate's no-panic lints: the error cannot occur (a slice's length
+// in bytes fits `isize`, and `FULL_RO` asks nothing a contiguous read-only export refuses).
+#[allow(clippy::unreachable)]
 pub(crate) fn total<'a>(r: Result<MemoryView<'a>, ViewError>) -> MemoryView<'a> {
     r.unwrap_or_else(|e| unreachable!("a contiguous 1-D export was refused: {e}"))
 }
