@@ -260,7 +260,7 @@ fn simple_format(s: &str) -> Option<(String, usize)> {
         _ => ("<", s),
     };
     let kind = rest.chars().next()?;
-    let size: usize = rest[1..].parse().ok()?;
+    let size: usize = rest.get(kind.len_utf8()..)?.parse().ok()?;
     let code = match (kind, size) {
         ('f', 2) => "e",
         ('f', 4) => "f",
@@ -292,7 +292,8 @@ fn format_descr(format: &str) -> Option<String> {
         _ => (if cfg!(target_endian = "little") { '<' } else { '>' }, format),
     };
     let native_l = std::mem::size_of::<std::ffi::c_long>();
-    let standard = order != '@' && format.len() > code.len() && !format.starts_with('@');
+    // An explicit byte order means standard sizes (`<l` is 4 bytes); none or `@`, native.
+    let standard = format.len() > code.len() && !format.starts_with('@');
     let d = match code {
         "e" => "f2".to_owned(),
         "f" => "f4".to_owned(),

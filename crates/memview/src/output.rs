@@ -101,7 +101,6 @@ impl MemoryView<'_> {
     /// assert_eq!(s, "0102");
     /// ```
     pub fn hex_into(&self, out: &mut String, sep: Option<char>, bytes_per_sep: isize) -> Result<(), ViewError> {
-        self.live();
         let sep = ascii_sep(sep)?;
         let mut buf = std::mem::take(out).into_bytes();
         buf.clear();
@@ -121,7 +120,6 @@ impl MemoryView<'_> {
     /// assert!(v.hex_with(Some('é'), 1).is_err());
     /// ```
     pub fn hex_with(&self, sep: Option<char>, bytes_per_sep: isize) -> Result<String, ViewError> {
-        self.live();
         let sep = ascii_sep(sep)?;
         self.with_c_bytes(|bytes| hex_string(bytes, sep, bytes_per_sep))
     }

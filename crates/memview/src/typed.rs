@@ -143,8 +143,9 @@ impl<T: Element> TypedView<'_, '_, T> {
     }
 
     /// The byte offset of the item at a full index (one per dimension, negative from the
-    /// end), every index checked against its extent: the typed views' hot path (their
-    /// layouts are direct, so no pointer is followed).
+    /// end), every index checked against its extent: the typed views' hot path. It is
+    /// `StridedLayout::item_offset` without the pointer check (typed layouts are direct) and
+    /// with the error built only on failure; calling that instead measured 15-25% slower.
     #[inline]
     fn offset_of(&self, index: &[isize]) -> Result<isize, ViewError> {
         let l = &self.layout;

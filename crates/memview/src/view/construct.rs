@@ -104,18 +104,19 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
         let view = Proven::acquire(exporter, flags)?;
-        let fmt = match view.info() {
-            Some(info) if info.format().is_some() => match info.static_format() {
-                Some(s) => FormatText::Static(s),
-                None => FormatText::Acquired,
-            },
-            _ => FormatText::Static("B"),
+        // Without FORMAT the consumer reads bytes (`"B"`); a static format is kept as is, any
+        // other is read from the acquisition's descriptor when asked for.
+        let requested = view.info().and_then(BufferInfo::format);
+        let fmt = match (requested, view.info().and_then(BufferInfo::static_format)) {
+            (None, _) => FormatText::Static("B"),
+            (Some(_), Some(s)) => FormatText::Static(s),
+            (Some(_), None) => FormatText::Acquired,
         };
-        let live = Live { view, fmt, codec: ItemCodec::Unsupported, readonly: false, exports: Cell::new(0) };
-        let codec = ItemCodec::new(live.format());
-        codec.check_itemsize(live.format(), live.layout().itemsize())?;
-        let readonly = live.view.lent_readonly();
-        Ok(MemoryView::of(Live { codec, readonly, ..live }))
+        let text = requested.unwrap_or("B");
+        let codec = ItemCodec::new(text);
+        codec.check_itemsize(text, view.layout().itemsize())?;
+        let readonly = view.lent_readonly();
+        Ok(MemoryView::of(Live { view, fmt, codec, readonly, exports: Cell::new(0) }))
     }
 
     /// A read-only view of bytes (`memoryview(bytes)`).

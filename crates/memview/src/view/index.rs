@@ -9,14 +9,31 @@ use format_codec::Value;
 use smallvec::SmallVec;
 use strided::{Index, LayoutError};
 
-/// What a key selects in a view: one item (a full index) or a view.
-// Short-lived and never stored: boxing the view would cost an allocation per subscript.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Target<'a> {
+/// What a key selects in a view: one item (a full index), or a view of the items the key's
+/// entries select (made by the caller, with `Select::Key`). Small, so that deciding costs
+/// nothing on the item path.
+pub(crate) enum Target {
     /// One item, at an index with one entry per dimension.
     Item(SmallVec<[isize; 8]>),
-    /// A view of part of the memory.
-    View(MemoryView<'a>),
+    /// A view: NumPy's basic indexing with the key's entries.
+    View,
+}
+
+/// The index of a key that is one integer per dimension of an `ndim`-dimensional view (a
+/// tuple, or one integer of a 1-D view), for up to 8 dimensions: the item path of every
+/// key-taking method, tested first.
+#[inline]
+fn full_index(key: &Key, ndim: usize) -> Option<[isize; 8]> {
+    let entries = key.entries();
+    if entries.len() != ndim || ndim == 0 || ndim > 8 || !(key.is_tuple() || ndim == 1) {
+        return None;
+    }
+    let mut index = [0isize; 8];
+    for (e, slot) in entries.iter().zip(index.iter_mut()) {
+        let Index::At(i) = e else { return None };
+        *slot = *i;
+    }
+    Some(index)
 }
 
 impl<'a> MemoryView<'a> {
@@ -25,20 +42,20 @@ impl<'a> MemoryView<'a> {
     /// more entries than dimensions are refused as CPython refuses them (`NotImplementedError`
     /// for all-slice tuples, `TypeError` for others); everything else is NumPy's basic
     /// indexing and selects a view.
-    pub(crate) fn target(&self, key: &Key) -> Result<Target<'a>, ViewError> {
+    pub(crate) fn target(&self, key: &Key) -> Result<Target, ViewError> {
         let ndim = self.ndim();
         let entries = key.entries();
+        if let Some(ix) = full_index(key, ndim) {
+            return Ok(Target::Item(SmallVec::from_slice(&ix[..ndim])));
+        }
         if ndim == 0 {
             if key.is_tuple() && entries.is_empty() {
                 return Ok(Target::Item(SmallVec::new()));
             }
             if entries.iter().all(|e| matches!(e, Index::Ellipsis | Index::NewAxis)) {
-                return self.selected(Select::Key(entries)).map(Target::View);
+                return Ok(Target::View);
             }
             return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
-        }
-        if let (Some(Index::At(i)), 1) = (key.single(), ndim) {
-            return Ok(Target::Item(SmallVec::from_slice(&[*i])));
         }
         if key.is_tuple() {
             let ints: Option<SmallVec<[isize; 8]>> =
@@ -58,7 +75,7 @@ impl<'a> MemoryView<'a> {
                 ViewError::InvalidKey("memoryview: invalid slice key")
             });
         }
-        self.selected(Select::Key(entries)).map(Target::View)
+        Ok(Target::View)
     }
 
     /// Reads and decodes the item at a full index (one per dimension, negative from the end),
@@ -123,29 +140,21 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn get(&self, key: impl Into<Key>) -> Result<Value, ViewError> {
         let key = key.into();
-        // The common case first: one integer per dimension selects an item, with no view
-        // made and nothing collected.
-        let ndim = self.ndim();
-        let entries = key.entries();
-        if entries.len() == ndim && ndim <= 8 && (key.is_tuple() || ndim == 1) {
-            let mut index = [0isize; 8];
-            if entries.iter().zip(index.iter_mut()).all(|(e, slot)| match e {
-                Index::At(i) => {
-                    *slot = *i;
-                    true
-                }
-                _ => false,
-            }) {
-                self.check_item_format()?;
-                return self.read_item(&index[..ndim]);
-            }
+        // The item path, without deciding anything else (`target` starts with the same test).
+        if let Some(ix) = full_index(&key, self.ndim()) {
+            self.check_item_format()?;
+            return self.read_item(&ix[..self.ndim()]);
         }
         match self.target(&key)? {
             Target::Item(ix) => {
                 self.check_item_format()?;
                 self.read_item(&ix)
             }
-            Target::View(_) => Err(ViewError::InvalidKey("the key selects a view, not an item (use view)")),
+            Target::View => {
+                // The key's own errors (an index out of range) come first.
+                self.selected(Select::Key(key.entries()))?;
+                Err(ViewError::InvalidKey("the key selects a view, not an item (use view)"))
+            }
         }
     }
 
@@ -162,12 +171,13 @@ impl<'a> MemoryView<'a> {
     /// assert!(matches!(v.subscript((2, 3)).unwrap(), Subscript::Item(_)));
     /// ```
     pub fn subscript(&self, key: impl Into<Key>) -> Result<super::Subscript<'a>, ViewError> {
-        match self.target(&key.into())? {
+        let key = key.into();
+        match self.target(&key)? {
             Target::Item(ix) => {
                 self.check_item_format()?;
                 Ok(super::Subscript::Item(self.read_item(&ix)?))
             }
-            Target::View(v) => Ok(super::Subscript::View(Box::new(v))),
+            Target::View => Ok(super::Subscript::View(Box::new(self.selected(Select::Key(key.entries()))?))),
         }
     }
 
@@ -182,8 +192,9 @@ impl<'a> MemoryView<'a> {
     /// assert!(v.view(0).is_err());
     /// ```
     pub fn view(&self, key: impl Into<Key>) -> Result<MemoryView<'a>, ViewError> {
-        match self.target(&key.into())? {
-            Target::View(v) => Ok(v),
+        let key = key.into();
+        match self.target(&key)? {
+            Target::View => self.selected(Select::Key(key.entries())),
             Target::Item(_) => Err(ViewError::InvalidKey("the key selects an item, not a view (use get)")),
         }
     }
@@ -232,7 +243,7 @@ impl<'a> MemoryView<'a> {
         }
         match self.target(&key)? {
             Target::Item(ix) => self.write_item(&ix, &value),
-            Target::View(v) => v.fill(value),
+            Target::View => self.selected(Select::Key(key.entries()))?.fill(value),
         }
     }
 
@@ -292,7 +303,7 @@ impl<'a> MemoryView<'a> {
             return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
         }
         let target = match self.target(&key)? {
-            Target::View(v) => v,
+            Target::View => self.selected(Select::Key(key.entries()))?,
             // The key selects one item: a view is not a value of its format.
             Target::Item(_) => return Err(ViewError::InvalidType(self.live.format().to_string())),
         };

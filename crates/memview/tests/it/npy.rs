@@ -159,3 +159,47 @@ fn a_64_gib_sparse_file_maps_and_reads_far_apart_items() {
     drop((m, tail));
     std::fs::remove_file(&path).unwrap();
 }
+
+mod hostile {
+    use memview::npy::Header;
+    use proptest::prelude::*;
+
+    fn header(dict: &str) -> Vec<u8> {
+        let mut h = b"\x93NUMPY\x01\x00".to_vec();
+        h.extend((dict.len() as u16).to_le_bytes());
+        h.extend(dict.as_bytes());
+        h
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 2000 }))]
+
+        /// Any header text is parsed or refused, never a panic; accepted headers give layouts
+        /// that are built or refused with an error.
+        #[test]
+        fn any_header_is_parsed_or_refused(dict in "\\\\PC{0,80}", descr in "[<>|=]?[a-zA-Zé]{0,2}[0-9]{0,20}") {
+            let _ = Header::parse(&header(&dict));
+            let text = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (3, 18446744073709551615), }}");
+            if let Ok(h) = Header::parse(&header(&text)) {
+                let _ = h.layout();
+            }
+            let nested = format!("{{'descr': [('a', [('b', '{descr}', (4000000000, 4000000000))])], 'fortran_order': True, 'shape': (), }}");
+            if let Ok(h) = Header::parse(&header(&nested)) {
+                let _ = h.layout();
+            }
+        }
+    }
+
+    #[test]
+    fn deep_or_truncated_headers_are_refused() {
+        let deep = format!(
+            "{{'descr': {}'<f8'{}, 'fortran_order': False, 'shape': (1,), }}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        assert!(Header::parse(&header(&deep)).is_err());
+        assert!(Header::parse(b"\x93NUMPY\x01\x00\xff\xff{").is_err());
+        assert!(Header::parse(&header("{'descr': 'é8', 'fortran_order': False, 'shape': (1,), }")).is_err());
+        assert!(Header::parse(b"\x93NUMPY\x02\x00\xff\xff\xff\xff").is_err());
+    }
+}
