@@ -1,0 +1,102 @@
+"""Runs CPython's own test_memoryview, test_struct and test_buffer, unmodified, taken from
+the running interpreter's ``test`` package, with ``memoryview`` and ``struct`` bound to
+memview's.
+
+The names are rebound before the test modules are imported: ``builtins.memoryview`` is
+``memview.memoryview`` and ``sys.modules['struct']`` is ``memview.struct`` (so the test
+modules' ``import struct``, and ``_testbuffer``'s own use of ``struct``, get memview's).
+The builtin stays reachable as ``memview_tests.builtin_memoryview`` for nothing but this
+runner's report.
+
+Prints, per file, tests run / passed / failed / errors / skipped / expected failures, and
+ends with ``N passed, N failed``. Expected failures are listed, each with its reason, in
+``expected-failures.txt`` beside this file; the exit status is non-zero when a test not
+listed there fails, or when a listed one passes (the list must stay exact).
+
+Usage: python run_cpython_tests.py [-v] [test_memoryview test_struct test_buffer]
+"""
+
+import builtins
+import importlib
+import io
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FILES = ["test_memoryview", "test_struct", "test_buffer"]
+
+
+def load_expected():
+    """{test id suffix: reason} from expected-failures.txt (`id  # reason` lines)."""
+    out = {}
+    with open(os.path.join(HERE, "expected-failures.txt"), encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            test, _, reason = line.partition("#")
+            out[test.strip()] = reason.strip()
+    return out
+
+
+def bind():
+    import memview
+    import memview.struct
+
+    builtins.memoryview = memview.memoryview
+    sys.modules["struct"] = memview.struct
+    for name in FILES + ["_testbuffer", "test." + FILES[0], "test." + FILES[1], "test." + FILES[2]]:
+        sys.modules.pop(name, None)
+
+
+class Result(unittest.TextTestResult):
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.passed = []
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.passed.append(test)
+
+
+def main(argv):
+    verbose = "-v" in argv
+    names = [a for a in argv if not a.startswith("-")] or FILES
+    expected = load_expected()
+    bind()
+    total_pass = total_fail = 0
+    unexpected = []
+    stray_passes = []
+    for name in names:
+        module = importlib.import_module("test." + name)
+        suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+        stream = io.StringIO()
+        runner = unittest.TextTestRunner(stream=stream, verbosity=2 if verbose else 1, resultclass=Result)
+        result = runner.run(suite)
+        failed = [(t, tb) for t, tb in result.failures + result.errors]
+        xfail = [(t, tb) for t, tb in failed if t.id().split(".", 1)[-1] in expected
+                 or t.id().rsplit(".", 2)[-2] + "." + t.id().rsplit(".", 1)[-1] in expected]
+        real = [(t, tb) for t, tb in failed if (t, tb) not in xfail]
+        for t in result.passed:
+            short = t.id().rsplit(".", 2)[-2] + "." + t.id().rsplit(".", 1)[-1]
+            if short in expected:
+                stray_passes.append(short)
+        passed = len(result.passed)
+        print(f"{name}: {result.testsRun} run, {passed} passed, {len(real)} failed, "
+              f"{len(result.skipped)} skipped, {len(xfail)} expected failures")
+        for t, tb in real:
+            unexpected.append(t.id())
+            print(f"  FAIL {t.id()}")
+            if verbose:
+                print("    " + tb.strip().replace("\n", "\n    "))
+        total_pass += passed
+        total_fail += len(real)
+    for s in stray_passes:
+        print(f"  listed as an expected failure but passed: {s}")
+    print(f"{total_pass} passed, {total_fail} failed")
+    return 1 if unexpected or stray_passes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,177 @@
+//! Values between Python and Rust: `Value` to Python objects, Python objects to `Value`s as
+//! memoryview's `pack_single` and struct's packers read them, and errors to exceptions.
+
+use format_codec::Value;
+use memview::{PyExc, ViewError};
+use pyo3::exceptions::{
+    PyBufferError, PyIndexError, PyMemoryError, PyNotImplementedError, PyOverflowError, PyTypeError, PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyByteArray, PyComplex, PyFloat, PyList, PyTuple};
+use pyo3::{ffi, IntoPyObjectExt};
+
+/// The exception of a core error, with its message.
+pub(crate) fn view_err(e: ViewError) -> PyErr {
+    exc(e.python_exception(), e.to_string())
+}
+
+/// An exception of a kind, with a message (`struct.error` for [`PyExc::StructError`]).
+pub(crate) fn exc(kind: PyExc, msg: String) -> PyErr {
+    match kind {
+        PyExc::StructError => crate::pystruct::struct_error(msg),
+        PyExc::TypeError => PyTypeError::new_err(msg),
+        PyExc::ValueError => PyValueError::new_err(msg),
+        PyExc::IndexError => PyIndexError::new_err(msg),
+        PyExc::OverflowError => PyOverflowError::new_err(msg),
+        PyExc::NotImplementedError => PyNotImplementedError::new_err(msg),
+        PyExc::BufferError => PyBufferError::new_err(msg),
+        PyExc::MemoryError => PyMemoryError::new_err(msg),
+    }
+}
+
+/// A value as Python sees it; sequences become lists (`tolist`) or, with `tuples`, tuples
+/// (struct records).
+pub(crate) fn to_py<'py>(py: Python<'py>, v: &Value, tuples: bool) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Int(i) => {
+            if let Ok(x) = i64::try_from(*i) {
+                x.into_bound_py_any(py)?
+            } else {
+                i.into_bound_py_any(py)?
+            }
+        }
+        Value::BigInt(digits) => py.get_type::<pyo3::types::PyInt>().call1((digits.as_str(),))?,
+        Value::Float(f) => PyFloat::new(py, *f).into_any(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Bytes(b) => PyBytes::new(py, b).into_any(),
+        Value::Complex(re, im) => PyComplex::from_doubles(py, *re, *im).into_any(),
+        Value::List(items) => {
+            let items = items.iter().map(|x| to_py(py, x, tuples)).collect::<PyResult<Vec<_>>>()?;
+            if tuples {
+                PyTuple::new(py, items)?.into_any()
+            } else {
+                PyList::new(py, items)?.into_any()
+            }
+        }
+    })
+}
+
+/// `PyNumber_AsSsize_t(obj, IndexError)`: an index, with overflow reported as `IndexError`.
+pub(crate) fn as_ssize(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: a live object, the GIL held; the exception type is a valid borrowed reference.
+    let v = unsafe { ffi::PyNumber_AsSsize_t(obj.as_ptr(), ffi::PyExc_IndexError) };
+    if v == -1 {
+        if let Some(e) = PyErr::take(obj.py()) {
+            return Err(e);
+        }
+    }
+    Ok(v)
+}
+
+/// Whether `obj` has `__index__` (`PyIndex_Check`).
+pub(crate) fn is_index(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: a live object, the GIL held.
+    unsafe { ffi::PyIndex_Check(obj.as_ptr()) != 0 }
+}
+
+/// `operator.index(obj)` as an `i128`, or `None` beyond it (with `Err` for no `__index__`).
+fn index_i128(obj: &Bound<'_, PyAny>) -> PyResult<Option<i128>> {
+    // SAFETY: a live object, the GIL held; a new reference or NULL with an exception set.
+    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Index(obj.as_ptr()))? };
+    match index.extract::<i128>() {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A Python object as an item of the native format `code`, as memoryview's `pack_single`
+/// reads it (`__index__` for integers, `__float__` for floats, truth for `?`, a length-1
+/// bytes for `c`), with its error conversions: a `TypeError` becomes "invalid type", an
+/// `OverflowError` or `ValueError` "invalid value". Range checks are left to the packer.
+pub(crate) fn item_of(obj: &Bound<'_, PyAny>, code: char, fmt: &str) -> PyResult<Value> {
+    let invalid_type = || PyTypeError::new_err(format!("memoryview: invalid type for format '{fmt}'"));
+    let invalid_value = || PyValueError::new_err(format!("memoryview: invalid value for format '{fmt}'"));
+    let fix = |e: PyErr| {
+        let py = obj.py();
+        if e.is_instance_of::<PyTypeError>(py) {
+            invalid_type()
+        } else if e.is_instance_of::<PyOverflowError>(py) || e.is_instance_of::<PyValueError>(py) {
+            invalid_value()
+        } else {
+            e
+        }
+    };
+    match code {
+        'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'P' => match index_i128(obj) {
+            Ok(Some(v)) => Ok(Value::Int(v)),
+            Ok(None) => Err(invalid_value()),
+            Err(e) => Err(fix(e)),
+        },
+        'f' | 'd' | 'e' => {
+            // SAFETY: a live object, the GIL held.
+            let d = unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) };
+            if d == -1.0 {
+                if let Some(e) = PyErr::take(obj.py()) {
+                    return Err(fix(e));
+                }
+            }
+            Ok(Value::Float(d))
+        }
+        '?' => Ok(Value::Bool(obj.is_truthy()?)),
+        'c' => match obj.cast::<PyBytes>() {
+            Ok(b) if b.as_bytes().len() == 1 => Ok(Value::Bytes(b.as_bytes().to_vec())),
+            Ok(_) => Err(invalid_value()),
+            Err(_) => Err(invalid_type()),
+        },
+        other => Err(PyNotImplementedError::new_err(format!("memoryview: format {other} not supported"))),
+    }
+}
+
+/// The bytes of a `bytes` or `bytearray` (what `c`, `s` and `p` pack), or `None`.
+pub(crate) fn bytes_of(obj: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        Some(b.as_bytes().to_vec())
+    } else if let Ok(b) = obj.cast::<PyByteArray>() {
+        Some(b.to_vec())
+    } else {
+        None
+    }
+}
+
+/// A Python object as a `Value` without a target format (for `count`, `index` and NumPy-style
+/// fills): ints, floats, bools, bytes, complex numbers and sequences of them.
+pub(crate) fn value_of(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = obj.py();
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if is_index(obj) {
+        return Ok(match index_i128(obj)? {
+            Some(v) => Value::Int(v),
+            None => Value::BigInt(obj.str()?.to_string()),
+        });
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Ok(Value::Float(f.value()));
+    }
+    if let Ok(c) = obj.cast::<PyComplex>() {
+        return Ok(Value::Complex(c.real(), c.imag()));
+    }
+    if let Some(b) = bytes_of(obj) {
+        return Ok(Value::Bytes(b));
+    }
+    if let Ok(t) = obj.cast::<PyTuple>() {
+        return Ok(Value::List(t.iter().map(|x| value_of(&x)).collect::<PyResult<_>>()?));
+    }
+    if let Ok(l) = obj.cast::<PyList>() {
+        return Ok(Value::List(l.iter().map(|x| value_of(&x)).collect::<PyResult<_>>()?));
+    }
+    let _ = py;
+    Err(PyTypeError::new_err(format!("memview: cannot store a '{}' object", obj.get_type().name()?)))
+}
+
+/// Turns any object into an owned `Py`.
+pub(crate) fn owned(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    obj.clone().into_py_any(obj.py())
+}

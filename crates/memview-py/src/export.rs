@@ -1,0 +1,92 @@
+//! Rust descriptors as `Py_buffer`s: `bf_getbuffer` filled from a [`BufferInfo`], and the
+//! arrays it points at kept until `bf_releasebuffer`.
+
+use buffer_protocol::BufferInfo;
+use pyo3::prelude::*;
+use pyo3::{ffi, IntoPyObjectExt};
+use smallvec::SmallVec;
+use std::ffi::CString;
+
+/// What a filled `Py_buffer` points at, owned until its release (`Py_buffer.internal`).
+pub(crate) struct Filled {
+    /// The descriptor the buffer was filled from, handed back to the exporter on release.
+    pub(crate) info: BufferInfo,
+    shape: SmallVec<[ffi::Py_ssize_t; 4]>,
+    strides: SmallVec<[ffi::Py_ssize_t; 4]>,
+    suboffsets: SmallVec<[ffi::Py_ssize_t; 4]>,
+    format: Option<CString>,
+}
+
+/// Fills `view` from `info`, exactly the fields the request asked for (`NULL` for the
+/// others, as CPython's `memory_getbuf` leaves them), with `obj` as the exporter.
+///
+/// # Safety
+/// `view` points at a `Py_buffer` the caller may write (as `bf_getbuffer` receives it). The
+/// memory `info` describes stays valid until [`take`] is called on the filled buffer.
+pub(crate) unsafe fn fill(view: *mut ffi::Py_buffer, info: BufferInfo, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+    let to_ssize = |x: usize| ffi::Py_ssize_t::try_from(x).map_err(|_| pyo3::exceptions::PyOverflowError::new_err("size"));
+    let format = match info.format() {
+        Some(f) => Some(CString::new(f).map_err(|_| pyo3::exceptions::PyValueError::new_err("format contains NUL"))?),
+        None => None,
+    };
+    let mut filled = Box::new(Filled {
+        shape: info.shape().unwrap_or(&[]).iter().map(|&d| d as ffi::Py_ssize_t).collect(),
+        strides: info.strides().unwrap_or(&[]).iter().copied().collect(),
+        suboffsets: info.suboffsets().unwrap_or(&[]).iter().copied().collect(),
+        format,
+        info,
+    });
+    let len = to_ssize(filled.info.len())?;
+    let itemsize = to_ssize(filled.info.itemsize())?;
+    let ndim = std::ffi::c_int::try_from(filled.info.ndim()).map_err(|_| pyo3::exceptions::PyOverflowError::new_err("ndim"))?;
+    let ptr_or_null = |v: &mut SmallVec<[ffi::Py_ssize_t; 4]>, present: bool| {
+        if present {
+            v.as_mut_ptr()
+        } else {
+            std::ptr::null_mut()
+        }
+    };
+    let has_shape = filled.info.shape().is_some();
+    let has_strides = filled.info.strides().is_some();
+    let has_sub = filled.info.suboffsets().is_some();
+    let shape = ptr_or_null(&mut filled.shape, has_shape);
+    let strides = ptr_or_null(&mut filled.strides, has_strides);
+    let suboffsets = ptr_or_null(&mut filled.suboffsets, has_sub);
+    let format = filled.format.as_ref().map_or(std::ptr::null_mut(), |f| f.as_ptr().cast_mut());
+    let buf = filled.info.buf();
+    let readonly = std::ffi::c_int::from(filled.info.readonly());
+    let owner = obj.clone().into_py_any(obj.py())?;
+    // SAFETY: the caller's promise: `view` is writable. Every pointer stored points into
+    // `filled` (boxed, so it does not move) or at the exporter's memory, valid until `take`.
+    unsafe {
+        (*view).buf = buf.cast();
+        (*view).obj = owner.into_ptr();
+        (*view).len = len;
+        (*view).itemsize = itemsize;
+        (*view).readonly = readonly;
+        (*view).ndim = ndim;
+        (*view).format = format;
+        (*view).shape = shape;
+        (*view).strides = strides;
+        (*view).suboffsets = suboffsets;
+        (*view).internal = Box::into_raw(filled).cast();
+    }
+    Ok(())
+}
+
+/// Takes back what [`fill`] stored in a buffer being released.
+///
+/// # Safety
+/// `view` was filled by [`fill`] and is released now, once (`bf_releasebuffer`).
+pub(crate) unsafe fn take(view: *mut ffi::Py_buffer) -> Option<Box<Filled>> {
+    // SAFETY: the caller's promise: `internal` is the box `fill` leaked, taken once.
+    unsafe {
+        let internal = (*view).internal.cast::<Filled>();
+        (*view).internal = std::ptr::null_mut();
+        if internal.is_null() {
+            None
+        } else {
+            Some(Box::from_raw(internal))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! How the `!Send` core is shared by Python threads: a *family* of views and one lock.
+//!
+//! memview's `MemoryView` is `!Send`: views derived from one acquisition share it through an
+//! `Rc`, their export counts are `Cell`s, and a format codec may be shared through an `Rc`.
+//! Python hands objects to any thread, so the Python types must be `Send + Sync`.
+//!
+//! The rule that makes this sound: every core value that can share an `Rc` or a `Cell` with
+//! another lives in the same [`Family`] as that other, and a family's values are touched
+//! only while its lock is held. A family is born with one acquisition (an import of a Python
+//! buffer, or an export of Rust memory); every view derived from one of its values is made
+//! while the lock is held and is stored back into the same family ([`Member::sibling`]).
+//! Nothing in a family is ever moved into another family or out of the crate. So no two
+//! threads ever touch one `Rc` count or `Cell` at the same time.
+//!
+//! The lock is never held while Python code may run (no Python object is made, no
+//! `__index__` is called, no buffer is released inside it): with the GIL a thread that ran
+//! Python code inside the lock could hand the GIL to a thread that then waits on the lock.
+//! A thread that asks again for a lock it holds gets an error, never a deadlock.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// The lock of a family of views.
+#[derive(Debug, Default)]
+pub(crate) struct Family {
+    lock: Mutex<()>,
+    /// The thread that holds `lock` (its [`thread_tag`]), or 0.
+    owner: AtomicUsize,
+}
+
+/// A number that tells this thread from every other live thread: the address of a
+/// thread-local.
+fn thread_tag() -> usize {
+    thread_local! { static TAG: u8 = const { 0 }; }
+    TAG.with(|t| t as *const u8 as usize)
+}
+
+/// The lock was asked for again by the thread that holds it (a Python callback re-entered
+/// the same family).
+#[derive(Debug)]
+pub(crate) struct Busy;
+
+/// Proof that a family's lock is held: what [`Member::sibling`] takes.
+pub(crate) struct Held<'f> {
+    family: &'f Arc<Family>,
+    _guard: MutexGuard<'f, ()>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.family.owner.store(0, Ordering::Release);
+    }
+}
+
+impl Family {
+    /// A new family, of one acquisition.
+    pub(crate) fn new() -> Arc<Family> {
+        Arc::new(Family::default())
+    }
+
+    /// Holds the lock: waits for another thread that holds it, refuses this thread.
+    pub(crate) fn lock(self: &Arc<Self>) -> Result<Held<'_>, Busy> {
+        let me = thread_tag();
+        if self.owner.load(Ordering::Acquire) == me {
+            return Err(Busy);
+        }
+        // A panic inside the lock leaves no broken state behind (values are only read or
+        // replaced whole), so a poisoned lock is taken as it is.
+        let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        self.owner.store(me, Ordering::Release);
+        Ok(Held { family: self, _guard: guard })
+    }
+}
+
+/// A value of a family: touched only while the family's lock is held.
+pub(crate) struct Member<T> {
+    family: Arc<Family>,
+    value: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: the value is reached only through `with` and `with_pair`, which hold this member's
+// family lock for as long as the reference they lend lives, and is dropped under that lock
+// (`Drop`).
+// Every `Rc` and `Cell` the value can share is shared only with values of the same family
+// (the module's rule: members are made by `Member::new` for a new acquisition, or by
+// `sibling` under the family's lock), so all accesses to shared counts are serialised by the
+// one lock, and moving a `Member` to another thread moves no unsynchronised access with it.
+unsafe impl<T> Send for Member<T> {}
+// SAFETY: as for `Send`: `&Member` gives access to the value only under the family's lock.
+unsafe impl<T> Sync for Member<T> {}
+
+impl<T> Member<T> {
+    /// The first value of a new family.
+    pub(crate) fn new(value: T) -> Member<T> {
+        Member { family: Family::new(), value: UnsafeCell::new(Some(value)) }
+    }
+
+    /// A new member of the same family, for a value derived (under `held`) from this family.
+    pub(crate) fn sibling<U>(held: &Held<'_>, value: U) -> Member<U> {
+        Member { family: Arc::clone(held.family), value: UnsafeCell::new(Some(value)) }
+    }
+
+    /// Locks the family and runs `f` on the value (`None` once taken) and the proof of the
+    /// lock (for [`sibling`](Self::sibling)).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Option<T>, &Held<'_>) -> R) -> Result<R, Busy> {
+        let held = self.family.lock()?;
+        // SAFETY: this thread holds the lock of this member's family for the whole call, and
+        // `Family::lock` refuses a second `Held` on this thread, so no other `&` or `&mut` to
+        // any value of the family exists while `f` runs (every access to a member's value is
+        // through `with` or `with_pair`, both of which lock).
+        let value = unsafe { &mut *self.value.get() };
+        Ok(f(value, &held))
+    }
+
+    /// Locks the families of two members (once, if they share one; in address order
+    /// otherwise, so two threads never wait on each other) and runs `f` on both values.
+    pub(crate) fn with_pair<U, R>(
+        &self,
+        other: &Member<U>,
+        f: impl FnOnce(&Option<T>, &Option<U>) -> R,
+    ) -> Result<R, Busy> {
+        let (a, b) = (&self.family, &other.family);
+        let _first;
+        let _second;
+        if Arc::ptr_eq(a, b) {
+            _first = a.lock()?;
+        } else if Arc::as_ptr(a) < Arc::as_ptr(b) {
+            _first = a.lock()?;
+            _second = b.lock()?;
+        } else {
+            _first = b.lock()?;
+            _second = a.lock()?;
+        }
+        // SAFETY: both families' locks are held by this thread for the whole call and no
+        // other `Held` of them can exist on this thread (see `with`); the values are only
+        // read, so two shared references, even to one value, are sound.
+        let (x, y) = unsafe { (&*self.value.get(), &*other.value.get()) };
+        Ok(f(x, y))
+    }
+}
+
+impl<T> Drop for Member<T> {
+    fn drop(&mut self) {
+        // `&mut self`: no other reference to this member; its value may still share counts
+        // with live members of the family, so it is dropped under the lock.
+        match self.family.lock() {
+            Ok(_held) => drop(self.value.get_mut().take()),
+            // Dropped by the thread inside the lock (a callback run inside it): the value
+            // is leaked rather than dropped without the lock.
+            Err(Busy) => std::mem::forget(self.value.get_mut().take()),
+        }
+    }
+}

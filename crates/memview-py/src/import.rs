@@ -1,0 +1,353 @@
+//! Python buffers as Rust exporters: `PyObject_GetBuffer`, the trust boundary, and the one
+//! `PyBuffer_Release`.
+//!
+//! A Python exporter fills a `Py_buffer`; what it says is trusted only as far as the
+//! protocol promises. [`Descriptor::read`] checks everything that can be checked before a
+//! view is made of it: `ndim` within `PyBUF_MAX_NDIM`, shape and strides present where
+//! `ndim` needs them, an item size of at least one byte, no overflow in any extent,
+//! `len == product(shape) * itemsize`, a format that is text. What cannot be checked is the
+//! protocol's promise: the memory at `buf` is valid for the extent the layout reaches (and
+//! writable when `readonly` is 0) until the buffer is released, and the pointers of a PIL
+//! layout point at such memory. From there on memview's layout proof takes over: no access
+//! ever leaves the extent read here.
+
+use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
+use pyo3::exceptions::PyBufferError;
+use pyo3::prelude::*;
+use pyo3::{ffi, PyTraverseError, PyVisit};
+use std::borrow::Cow;
+use std::ffi::CStr;
+use std::ptr::NonNull;
+use strided::StridedLayout;
+
+/// `PyBUF_MAX_NDIM`.
+const MAX_NDIM: usize = 64;
+
+/// What a `Py_buffer` says, checked: the memory block the layout reaches, the layout within
+/// it, the format, and whether it may be written.
+#[derive(Debug, Clone)]
+pub(crate) struct Descriptor {
+    region: NonNull<u8>,
+    region_len: usize,
+    layout: StridedLayout,
+    format: Cow<'static, str>,
+    readonly: bool,
+}
+
+fn refuse(why: String) -> PyErr {
+    PyBufferError::new_err(format!("the exporter's buffer is inconsistent: {why}"))
+}
+
+/// Reads `n` `Py_ssize_t`s at `p`.
+///
+/// # Safety
+/// `p` is null or points at `n` readable `Py_ssize_t`s.
+unsafe fn ssizes<'b>(p: *const ffi::Py_ssize_t, n: usize) -> Option<&'b [isize]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: the caller's promise; `Py_ssize_t` is `isize`.
+        Some(unsafe { std::slice::from_raw_parts(p, n) })
+    }
+}
+
+impl Descriptor {
+    /// Checks a filled `Py_buffer`.
+    ///
+    /// # Safety
+    /// `view` was filled by a successful `PyObject_GetBuffer` and not released: its
+    /// `shape`, `strides` and `suboffsets` are null or point at `ndim` values, and `format`
+    /// is null or a NUL-terminated string.
+    pub(crate) unsafe fn read(view: &ffi::Py_buffer) -> PyResult<Descriptor> {
+        let ndim = usize::try_from(view.ndim).map_err(|_| refuse(format!("ndim {}", view.ndim)))?;
+        if ndim > MAX_NDIM {
+            return Err(refuse(format!("ndim {ndim} is more than {MAX_NDIM}")));
+        }
+        let itemsize = usize::try_from(view.itemsize).map_err(|_| refuse(format!("itemsize {}", view.itemsize)))?;
+        if itemsize == 0 {
+            return Err(refuse("itemsize 0".into()));
+        }
+        let len = usize::try_from(view.len).map_err(|_| refuse(format!("len {}", view.len)))?;
+        // SAFETY: the caller's promise for the three arrays.
+        let (shape, strides, suboffsets) =
+            unsafe { (ssizes(view.shape, ndim), ssizes(view.strides, ndim), ssizes(view.suboffsets, ndim)) };
+        let shape: Vec<usize> = match shape {
+            Some(s) => s
+                .iter()
+                .map(|&d| usize::try_from(d).map_err(|_| refuse(format!("negative extent {d}"))))
+                .collect::<PyResult<_>>()?,
+            // No shape: one dimension of `len / itemsize` items (`PyBUF_SIMPLE`).
+            None if ndim <= 1 => {
+                if len % itemsize != 0 {
+                    return Err(refuse(format!("len {len} is not a multiple of itemsize {itemsize}")));
+                }
+                vec![len / itemsize]
+            }
+            None => return Err(refuse(format!("ndim {ndim} without a shape"))),
+        };
+        let count = strided::checked_len(&shape).ok_or_else(|| refuse("the shape overflows".into()))?;
+        if count.checked_mul(itemsize) != Some(len) {
+            return Err(refuse(format!("len {len} is not the product of shape {shape:?} and itemsize {itemsize}")));
+        }
+        let strides: Vec<isize> = match strides {
+            Some(s) => s.to_vec(),
+            None => strided::c_strides(itemsize, &shape).map_err(|e| refuse(e.to_string()))?.to_vec(),
+        };
+        let mut layout = StridedLayout::new(itemsize, &shape, &strides, 0).map_err(|e| refuse(e.to_string()))?;
+        if let Some(sub) = suboffsets {
+            layout = layout.with_suboffsets(sub).map_err(|e| refuse(e.to_string()))?;
+        }
+        // The block the direct part of the layout reaches, from `buf`.
+        let (lo, hi) = match layout.extent().map_err(|e| refuse(e.to_string()))? {
+            Some(span) => span,
+            None => (0, 0),
+        };
+        let region_len = usize::try_from(hi - lo).map_err(|_| refuse("negative extent".into()))?;
+        let layout = StridedLayout::new(itemsize, &shape, &strides, -lo).map_err(|e| refuse(e.to_string()))?;
+        let layout = match suboffsets {
+            Some(sub) => layout.with_suboffsets(sub).map_err(|e| refuse(e.to_string()))?,
+            None => layout,
+        };
+        let buf = view.buf.cast::<u8>();
+        let region = if region_len == 0 {
+            NonNull::new(buf).unwrap_or(NonNull::dangling())
+        } else {
+            // `buf + lo` is the lowest byte the layout reaches; the exporter promises it is
+            // inside its memory, so the address computation stays in one allocation.
+            NonNull::new(buf.wrapping_offset(lo)).ok_or_else(|| refuse("a null buffer".into()))?
+        };
+        let format = if view.format.is_null() {
+            Cow::Borrowed("B")
+        } else {
+            // SAFETY: the caller's promise: a NUL-terminated string.
+            let text = unsafe { CStr::from_ptr(view.format) };
+            Cow::Owned(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?.to_owned())
+        };
+        Ok(Descriptor { region, region_len, layout, format, readonly: view.readonly != 0 })
+    }
+
+    /// The descriptor for a request, checked against the region as every descriptor is.
+    ///
+    /// # Safety
+    /// The memory the descriptor was read from is still exported (not released).
+    pub(crate) unsafe fn info(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        // SAFETY: the exporter's promise, read in `read`, holds while the buffer is exported
+        // (the caller's promise); the direct part is checked against the region by `new`.
+        unsafe {
+            BufferInfo::new(self.region, self.region_len, self.layout.clone(), self.format.clone(), self.readonly, flags)
+        }
+    }
+}
+
+/// Calls `PyObject_GetBuffer(obj, flags)`; the filled buffer, boxed so its address is stable.
+pub(crate) fn get_buffer(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Box<ffi::Py_buffer>> {
+    let mut view: Box<std::mem::MaybeUninit<ffi::Py_buffer>> = Box::new(std::mem::MaybeUninit::zeroed());
+    let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
+    // SAFETY: `view` is writable memory for one `Py_buffer`; `obj` is a live object and the
+    // GIL is held (`Bound`).
+    let rc = unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), bits) };
+    if rc != 0 {
+        return Err(PyErr::fetch(obj.py()));
+    }
+    // SAFETY: `PyObject_GetBuffer` succeeded, so it filled the buffer.
+    Ok(unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) })
+}
+
+/// One imported Python buffer, released exactly once (when the object is freed).
+///
+/// The Python side of a family (CPython's managed buffer): every `memview.memoryview` of an
+/// imported buffer holds one, and drops its views before it; the collector sees the
+/// exporter through it.
+#[pyclass(module = "memview", name = "_managedbuffer", frozen)]
+pub(crate) struct ManagedBuffer {
+    view: Box<ffi::Py_buffer>,
+    pub(crate) descriptor: Descriptor,
+}
+
+// SAFETY: the `Py_buffer` is not touched after it is filled except by `Drop`, which releases
+// it with the interpreter attached, from whichever thread frees the object; CPython's buffer
+// release may be called from any thread that is attached. The raw pointers in `descriptor`
+// are only read by views, which hold their own synchronisation (the family lock).
+unsafe impl Send for ManagedBuffer {}
+// SAFETY: as above: shared references only read fields that never change.
+unsafe impl Sync for ManagedBuffer {}
+
+impl ManagedBuffer {
+    /// Imports `obj`'s buffer with `flags`.
+    pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<ManagedBuffer> {
+        let view = get_buffer(obj, flags)?;
+        // SAFETY: just filled by a successful `PyObject_GetBuffer`.
+        match unsafe { Descriptor::read(&view) } {
+            Ok(descriptor) => Ok(ManagedBuffer { view, descriptor }),
+            Err(e) => {
+                release(view);
+                Err(e)
+            }
+        }
+    }
+
+    /// The exporting object (`Py_buffer.obj`), if any.
+    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        // SAFETY: `obj` is null or a strong reference held by the buffer until its release,
+        // which happens only when `self` is dropped.
+        unsafe { Bound::from_borrowed_ptr_or_opt(py, self.view.obj) }
+    }
+}
+
+#[pymethods]
+impl ManagedBuffer {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.view.obj.is_null() {
+            // SAFETY: a live object the buffer holds a strong reference to; the collector
+            // calls this with the interpreter attached.
+            let obj: &Py<PyAny> = unsafe { &*(std::ptr::addr_of!(self.view.obj).cast::<Py<PyAny>>()) };
+            visit.call(obj)?;
+        }
+        Ok(())
+    }
+}
+
+fn release(mut view: Box<ffi::Py_buffer>) {
+    Python::attach(|_| {
+        // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once.
+        unsafe { ffi::PyBuffer_Release(&mut *view) }
+    });
+}
+
+impl Drop for ManagedBuffer {
+    fn drop(&mut self) {
+        let view = std::mem::replace(&mut self.view, Box::new(zeroed_buffer()));
+        release(view);
+    }
+}
+
+fn zeroed_buffer() -> ffi::Py_buffer {
+    // SAFETY: `Py_buffer` is a C struct of pointers and integers, for which all-zero is a
+    // valid (empty, released) value; `PyBuffer_Release` ignores a buffer whose `obj` is null.
+    unsafe { std::mem::zeroed() }
+}
+
+/// The exporter a view of an imported buffer holds: the managed buffer, kept alive.
+pub(crate) struct Foreign {
+    pub(crate) buffer: Py<ManagedBuffer>,
+}
+
+// SAFETY: the descriptor was read from a buffer that stays exported until the managed buffer
+// is dropped, which `buffer` (a strong reference) prevents while this exporter lives.
+unsafe impl Exporter for Foreign {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        // SAFETY: the buffer is still exported (see the impl's argument).
+        unsafe { self.buffer.get().descriptor.info(flags) }
+    }
+}
+
+/// A Python buffer imported as a Rust exporter: `PyObject_GetBuffer` now, `PyBuffer_Release`
+/// when the last view of it is dropped.
+///
+/// ```no_run
+/// use memview::MemoryView;
+/// use memview_py::PyBufferExporter;
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let data = pyo3::types::PyBytes::new(py, b"abc");
+///     let view = MemoryView::new(PyBufferExporter::get(data.as_any())?).unwrap();
+///     assert_eq!(view.to_bytes().unwrap(), b"abc");
+///     Ok(())
+/// }).unwrap();
+/// ```
+pub struct PyBufferExporter {
+    inner: Foreign,
+}
+
+impl PyBufferExporter {
+    /// Acquires `obj`'s buffer as `memoryview(obj)` does (`PyBUF_FULL_RO`).
+    pub fn get(obj: &Bound<'_, PyAny>) -> PyResult<PyBufferExporter> {
+        PyBufferExporter::with_flags(obj, Flags::FULL_RO)
+    }
+
+    /// Acquires `obj`'s buffer with chosen request flags (`PyBUF_WRITABLE` to write).
+    pub fn with_flags(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<PyBufferExporter> {
+        let managed = ManagedBuffer::acquire(obj, flags)?;
+        Ok(PyBufferExporter { inner: Foreign { buffer: Py::new(obj.py(), managed)? } })
+    }
+}
+
+// SAFETY: forwarded to `Foreign`, whose argument holds: the managed buffer is kept alive by
+// `inner` for as long as this exporter lives.
+unsafe impl Exporter for PyBufferExporter {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        self.inner.get_buffer(flags)
+    }
+}
+
+/// A contiguous Python buffer held for the length of one call: `PyBUF_SIMPLE` (read) or
+/// `PyBUF_WRITABLE`, released on drop.
+pub(crate) struct Contiguous {
+    view: Box<ffi::Py_buffer>,
+}
+
+impl Contiguous {
+    /// Acquires `obj`'s bytes; `TypeError` as CPython's `y*`/`w*` arguments give it.
+    pub(crate) fn get(obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<Contiguous> {
+        // SAFETY: a live object, the GIL held.
+        if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+            let name = obj.get_type().name()?;
+            return Err(pyo3::exceptions::PyTypeError::new_err(if writable {
+                format!("argument must be read-write bytes-like object, not {name}")
+            } else {
+                format!("a bytes-like object is required, not '{name}'")
+            }));
+        }
+        let flags = if writable { Flags::WRITABLE } else { Flags::SIMPLE };
+        let view = get_buffer(obj, flags).map_err(|e| {
+            if writable && e.is_instance_of::<PyBufferError>(obj.py()) {
+                let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                pyo3::exceptions::PyTypeError::new_err(format!("argument must be read-write bytes-like object, not {name}"))
+            } else {
+                e
+            }
+        })?;
+        if view.len < 0 || (view.len > 0 && view.buf.is_null()) {
+            release(view);
+            return Err(refuse("a negative length or a null buffer".into()));
+        }
+        Ok(Contiguous { view })
+    }
+
+    /// The bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        let len = usize::try_from(self.view.len).unwrap_or(0);
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: a `PyBUF_SIMPLE` (or `WRITABLE`) buffer is `len` contiguous bytes at `buf`
+        // (checked non-null in `get`), valid until released in `Drop`; `&self` ends first.
+        unsafe { std::slice::from_raw_parts(self.view.buf.cast::<u8>(), len) }
+    }
+
+    /// The bytes, for writing (a buffer acquired with `writable`).
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        let len = usize::try_from(self.view.len).unwrap_or(0);
+        if len == 0 || self.view.readonly != 0 {
+            return &mut [];
+        }
+        // SAFETY: as in `bytes`, and the exporter granted a writable buffer (`readonly` is 0,
+        // checked); `&mut self` makes this the only Rust reference to the bytes.
+        unsafe { std::slice::from_raw_parts_mut(self.view.buf.cast::<u8>(), len) }
+    }
+}
+
+impl Drop for Contiguous {
+    fn drop(&mut self) {
+        let view = std::mem::replace(&mut self.view, Box::new(zeroed_buffer()));
+        release(view);
+    }
+}
+
+// SAFETY: the `Py_buffer` is read (its `buf`, `len`, `readonly`) and released, nothing else;
+// CPython allows the release from any attached thread (`Drop` attaches), and shared access
+// only reads the descriptor. What other threads do to the bytes themselves is the buffer
+// protocol's contract with the exporter, as for every consumer of it.
+unsafe impl Send for Contiguous {}
+// SAFETY: as above: `&Contiguous` reads the descriptor only.
+unsafe impl Sync for Contiguous {}

@@ -1,0 +1,129 @@
+//! The Python bridge of memview.
+//!
+//! * **Python buffers into Rust**: [`PyBufferExporter`] acquires any object's buffer
+//!   (`PyObject_GetBuffer`) as a memview [`Exporter`](buffer_protocol::Exporter), released
+//!   exactly once; [`import`] makes a [`MemoryView`] of it in one call. Every format and
+//!   layout CPython can describe comes through (multi-character, non-native, PEP 3118
+//!   records, strided, negative strides, PIL suboffsets); the descriptor is checked at the
+//!   trust boundary first (see `docs/ARCHITECTURE.md`).
+//! * **Rust memory into Python**: [`export`] turns any `Send` exporter (a `Vec`, an
+//!   `NdArray`, a `ByteArray`, ...) into a `memview.memoryview`, which Python's
+//!   `memoryview()`, `bytes()`, `numpy.asarray()`, `struct.unpack_from()` and file writes
+//!   all accept; [`export_field`] lends the memory a frozen `#[pyclass]` owns, keeping its
+//!   owner alive, with no `unsafe` and no raw `Py_buffer` in user code.
+//! * **The `memview` Python package**: `memview.memoryview` (the builtin's API, exactly,
+//!   plus N-D keys, `nd[...]`, transposes and record fields) and `memview.struct` (the
+//!   `struct` module over `format-codec`), built by `cargo xtask py build`.
+//!
+//! ```no_run
+//! use pyo3::prelude::*;
+//! Python::attach(|py| -> PyResult<()> {
+//!     // Rust memory to Python, zero-copy:
+//!     let view = memview_py::export(py, vec![1.5f64, 2.5])?;
+//!     let total: f64 = py.eval(c"sum", None, None)?.call1((view,))?.extract()?;
+//!     assert_eq!(total, 4.0);
+//!     // A Python buffer to Rust:
+//!     let array = py.eval(c"__import__('array').array('i', [1, 2, 3])", None, None)?;
+//!     let m = memview_py::import(&array)?;
+//!     assert_eq!(m.typed::<i32>().unwrap().to_vec().unwrap(), [1, 2, 3]);
+//!     Ok(())
+//! }).unwrap();
+//! ```
+//!
+//! # Threads
+//!
+//! memview's `MemoryView` is `!Send` (views of one acquisition share an `Rc`). The Python
+//! types are `Send + Sync` all the same: each view belongs to a *family* (the views of one
+//! acquisition), and a family's views are touched only under the family's lock, which is
+//! never held while Python code runs. See the `family` module and `docs/ARCHITECTURE.md`.
+#![deny(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+// `convert` calls the C API for what PyO3 does not wrap (`PyNumber_AsSsize_t`,
+// `PyFloat_AsDouble`, `PyIndex_Check`); `rust_export` implements the `Exporter` contract.
+#[allow(unsafe_code)]
+mod convert;
+// The unsafe modules: the family lock that makes the `!Send` core shareable by threads,
+// `Py_buffer`s read at the trust boundary and released once, and `Py_buffer`s filled for
+// Python consumers.
+#[allow(unsafe_code)]
+mod export;
+#[allow(unsafe_code)]
+mod family;
+#[allow(unsafe_code)]
+mod import;
+#[allow(unsafe_code)]
+mod pystruct;
+#[allow(unsafe_code)]
+mod pyview;
+#[allow(unsafe_code)]
+mod rust_export;
+
+pub use crate::import::PyBufferExporter;
+pub use crate::pystruct::{error_type as struct_error_type, PyStruct};
+pub use crate::pyview::{MemoryIter, NdIndexer, PyMemoryView};
+pub use crate::rust_export::{export, export_field};
+
+use buffer_protocol::Flags;
+use memview::MemoryView;
+use pyo3::prelude::*;
+
+/// A view of any Python object's buffer, as `memoryview(obj)` requests it
+/// (`PyBUF_FULL_RO`: writable if the exporter allows it). The exporter stays alive and
+/// exported until the last view of it is dropped, then is released once.
+///
+/// ```no_run
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let data = pyo3::types::PyByteArray::new(py, b"hello");
+///     let m = memview_py::import(data.as_any())?;
+///     m.set(0, b'j').unwrap();
+///     assert_eq!(data.to_vec(), b"jello");
+///     Ok(())
+/// }).unwrap();
+/// ```
+pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
+    MemoryView::new(PyBufferExporter::get(obj)?).map_err(convert::view_err)
+}
+
+/// A view of a Python object's buffer requested with chosen flags (`Flags::WRITABLE` to
+/// refuse read-only memory up front, `Flags::C_CONTIGUOUS`, ...), CPython's `BufferError`
+/// when the exporter refuses.
+///
+/// ```no_run
+/// use memview::Flags;
+/// use pyo3::prelude::*;
+/// Python::attach(|py| {
+///     let data = pyo3::types::PyBytes::new(py, b"abc");
+///     assert!(memview_py::import_with(data.as_any(), Flags::FULL).is_err()); // read-only
+/// });
+/// ```
+pub fn import_with(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<'static>> {
+    let exporter = PyBufferExporter::with_flags(obj, flags)?;
+    MemoryView::with_flags(exporter, flags).map_err(convert::view_err)
+}
+
+/// The `memview` extension module: `memview._memview` with the `memoryview` type and the
+/// `struct` submodule (the package's `__init__.py` re-exports them).
+#[pymodule]
+fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<PyMemoryView>()?;
+    m.add_class::<MemoryIter>()?;
+    m.add_class::<NdIndexer>()?;
+    let st = PyModule::new(py, "struct")?;
+    pystruct::module(&st)?;
+    m.add_submodule(&st)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

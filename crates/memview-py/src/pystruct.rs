@@ -1,0 +1,345 @@
+//! `memview.struct`: the `struct` module's API over `format-codec`.
+
+use crate::convert::{is_index, to_py};
+use crate::import::Contiguous;
+use format_codec::{Struct, Value};
+use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyString, PyTuple, PyType};
+use std::sync::Mutex;
+
+/// `struct.error`: the exception class of the struct functions (a subclass of `Exception`,
+/// named `struct.error` as CPython's is).
+pub fn error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    TYPE.get_or_try_init(py, || {
+        PyErr::new_type(py, c"struct.error", None, Some(&py.get_type::<PyException>()), None)
+    })
+    .map(|t| t.bind(py))
+}
+
+/// A `struct.error` with a message.
+pub(crate) fn struct_error(msg: impl Into<String>) -> PyErr {
+    let msg = msg.into();
+    Python::attach(|py| match error_type(py) {
+        Ok(t) => PyErr::from_type(t.clone(), msg),
+        Err(e) => e,
+    })
+}
+
+fn codec_err(e: format_codec::CodecError) -> PyErr {
+    crate::convert::exc(e.python_exception(), e.to_string())
+}
+
+/// A format argument: `str` or `bytes`, as `Struct()` takes it.
+fn format_text(format: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = format.cast::<PyString>() {
+        return Ok(s.to_str()?.to_owned());
+    }
+    if let Ok(b) = format.cast::<PyBytes>() {
+        return std::str::from_utf8(b.as_bytes())
+            .map(str::to_owned)
+            .map_err(|_| struct_error("bad char in struct format"));
+    }
+    Err(PyTypeError::new_err(format!(
+        "Struct() argument 1 must be a str or bytes object, not {}",
+        format.get_type().name()?
+    )))
+}
+
+fn compile(format: &Bound<'_, PyAny>) -> PyResult<Struct> {
+    let text = format_text(format)?;
+    if text.contains('\0') {
+        return Err(struct_error("embedded null character"));
+    }
+    Struct::new(&text).map_err(codec_err)
+}
+
+/// The code each value of a record is packed with, in order.
+fn value_codes(s: &Struct) -> Vec<char> {
+    let mut out = Vec::with_capacity(s.value_count());
+    for item in s.items() {
+        match item.code {
+            'x' => {}
+            's' | 'p' => out.push(item.code),
+            c => out.extend(std::iter::repeat_n(c, item.count)),
+        }
+    }
+    out
+}
+
+/// A Python object as a value of `code`, as `_struct`'s packers read it.
+fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
+    match code {
+        'c' => match crate::convert::bytes_of(obj) {
+            Some(b) if b.len() == 1 => Ok(Value::Bytes(b)),
+            _ => Err(struct_error("char format requires a bytes object of length 1")),
+        },
+        's' | 'p' => crate::convert::bytes_of(obj)
+            .map(Value::Bytes)
+            .ok_or_else(|| struct_error(format!("argument for '{code}' must be a bytes object"))),
+        '?' => Ok(Value::Bool(obj.is_truthy()?)),
+        'e' | 'f' | 'd' => {
+            // SAFETY: a live object, the GIL held.
+            let d = unsafe { pyo3::ffi::PyFloat_AsDouble(obj.as_ptr()) };
+            if d == -1.0 && PyErr::take(obj.py()).is_some() {
+                return Err(struct_error("required argument is not a float"));
+            }
+            Ok(Value::Float(d))
+        }
+        _ => {
+            if !is_index(obj) {
+                return Err(struct_error("required argument is not an integer"));
+            }
+            // SAFETY: a live object, the GIL held; a new reference or NULL with an error.
+            let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr()))? };
+            match index.extract::<i128>() {
+                Ok(v) => Ok(Value::Int(v)),
+                Err(_) => Ok(Value::BigInt(index.str()?.to_string())),
+            }
+        }
+    }
+}
+
+fn values_of(s: &Struct, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
+    let given = args.len().saturating_sub(skip);
+    if given != s.value_count() {
+        return Err(struct_error(format!(
+            "{what} expected {} items for packing (got {given})",
+            s.value_count()
+        )));
+    }
+    let codes = value_codes(s);
+    args.iter().skip(skip).zip(codes).map(|(a, c)| struct_value(&a, c)).collect()
+}
+
+fn record<'py>(py: Python<'py>, values: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
+    let items = values.iter().map(|v| to_py(py, v, true)).collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py, items)
+}
+
+fn offset_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<isize> {
+    match obj {
+        None => Ok(0),
+        Some(o) => o.extract::<isize>(),
+    }
+}
+
+/// `struct.Struct(format)`: a compiled format.
+#[pyclass(module = "memview.struct", name = "Struct", frozen)]
+pub struct PyStruct {
+    inner: Struct,
+    codes: Vec<char>,
+}
+
+#[pymethods]
+impl PyStruct {
+    #[new]
+    #[pyo3(signature = (format, *_args, **_kwargs))]
+    fn py_new(
+        format: &Bound<'_, PyAny>,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+    ) -> PyResult<PyStruct> {
+        let inner = compile(format)?;
+        let codes = value_codes(&inner);
+        Ok(PyStruct { inner, codes })
+    }
+
+    /// The format string.
+    #[getter]
+    fn format(&self) -> &str {
+        self.inner.format()
+    }
+
+    /// The size of a record in bytes (`calcsize(format)`).
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+
+    #[pyo3(signature = (*args))]
+    fn pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
+        let values = self.values(args, 0, "pack")?;
+        let bytes = self.inner.pack(&values).map_err(codec_err)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[pyo3(signature = (buffer, offset, *args))]
+    fn pack_into(&self, buffer: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let values = self.values(args, 0, "pack_into")?;
+        let mut buf = Contiguous::get(buffer, true)?;
+        let offset = offset.extract::<isize>()?;
+        self.inner.pack_into(buf.bytes_mut(), offset, &values).map_err(codec_err)
+    }
+
+    fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+        let buf = Contiguous::get(buffer, false)?;
+        let values = self.inner.unpack(buf.bytes()).map_err(codec_err)?;
+        drop(buf);
+        record(py, &values)
+    }
+
+    #[pyo3(signature = (buffer, offset = None))]
+    fn unpack_from<'py>(
+        &self,
+        py: Python<'py>,
+        buffer: &Bound<'py, PyAny>,
+        offset: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let offset = offset_of(offset)?;
+        let buf = Contiguous::get(buffer, false)?;
+        let values = self.inner.unpack_from(buf.bytes(), offset).map_err(codec_err)?;
+        drop(buf);
+        record(py, &values)
+    }
+
+    fn iter_unpack(slf: Bound<'_, Self>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
+        let buf = Contiguous::get(buffer, false)?;
+        let len = {
+            let s = &slf.get().inner;
+            s.iter_unpack(buf.bytes()).map_err(codec_err)?;
+            buf.bytes().len() / s.size()
+        };
+        Ok(UnpackIterator { codec: slf.unbind(), buffer: Mutex::new(Some(buf)), next: Mutex::new(0), count: len })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Struct({:?})", self.inner.format())
+    }
+}
+
+impl PyStruct {
+    fn values(&self, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
+        let given = args.len().saturating_sub(skip);
+        if given != self.codes.len() {
+            return Err(struct_error(format!(
+                "{what} expected {} items for packing (got {given})",
+                self.codes.len()
+            )));
+        }
+        args.iter().skip(skip).zip(&self.codes).map(|(a, &c)| struct_value(&a, c)).collect()
+    }
+}
+
+/// The iterator `iter_unpack` returns.
+#[pyclass(module = "memview.struct", name = "unpack_iterator", frozen)]
+pub struct UnpackIterator {
+    codec: Py<PyStruct>,
+    buffer: Mutex<Option<Contiguous>>,
+    next: Mutex<usize>,
+    count: usize,
+}
+
+#[pymethods]
+impl UnpackIterator {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let s = &self.codec.get().inner;
+        let values = {
+            let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut guard = self.buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(buf) = guard.as_ref() else { return Ok(None) };
+            if *next >= self.count {
+                // Exhausted: the buffer is released now, as CPython's iterator does.
+                let done = guard.take();
+                drop(guard);
+                drop(done);
+                return Ok(None);
+            }
+            let start = *next * s.size();
+            *next += 1;
+            let bytes = buf.bytes().get(start..start + s.size()).unwrap_or(&[]);
+            s.unpack(bytes).map_err(codec_err)?
+        };
+        record(py, &values).map(Some)
+    }
+
+    fn __length_hint__(&self) -> usize {
+        let next = *self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.count.saturating_sub(next)
+    }
+}
+
+#[pyfunction]
+fn calcsize(format: &Bound<'_, PyAny>) -> PyResult<usize> {
+    Ok(compile(format)?.size())
+}
+
+#[pyfunction]
+#[pyo3(signature = (format, *args))]
+fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
+    let s = compile(format)?;
+    let values = values_of(&s, args, 0, "pack")?;
+    Ok(PyBytes::new(py, &s.pack(&values).map_err(codec_err)?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (format, buffer, offset, *args))]
+fn pack_into(
+    format: &Bound<'_, PyAny>,
+    buffer: &Bound<'_, PyAny>,
+    offset: &Bound<'_, PyAny>,
+    args: &Bound<'_, PyTuple>,
+) -> PyResult<()> {
+    let s = compile(format)?;
+    let values = values_of(&s, args, 0, "pack_into")?;
+    let mut buf = Contiguous::get(buffer, true)?;
+    let offset = offset.extract::<isize>()?;
+    s.pack_into(buf.bytes_mut(), offset, &values).map_err(codec_err)
+}
+
+#[pyfunction]
+fn unpack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    let s = compile(format)?;
+    let buf = Contiguous::get(buffer, false)?;
+    let values = s.unpack(buf.bytes()).map_err(codec_err)?;
+    drop(buf);
+    record(py, &values)
+}
+
+#[pyfunction]
+#[pyo3(signature = (format, /, buffer, offset = None))]
+fn unpack_from<'py>(
+    py: Python<'py>,
+    format: &Bound<'py, PyAny>,
+    buffer: &Bound<'py, PyAny>,
+    offset: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = compile(format)?;
+    let offset = offset_of(offset)?;
+    let buf = Contiguous::get(buffer, false)?;
+    let values = s.unpack_from(buf.bytes(), offset).map_err(codec_err)?;
+    drop(buf);
+    record(py, &values)
+}
+
+#[pyfunction]
+fn iter_unpack(py: Python<'_>, format: &Bound<'_, PyAny>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
+    let s = compile(format)?;
+    let codes = value_codes(&s);
+    let codec = Bound::new(py, PyStruct { inner: s, codes })?;
+    PyStruct::iter_unpack(codec, buffer)
+}
+
+#[pyfunction]
+fn _clearcache() {}
+
+/// Fills the `memview.struct` module.
+pub(crate) fn module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("error", error_type(py)?)?;
+    m.add_class::<PyStruct>()?;
+    m.add_function(wrap_pyfunction!(calcsize, m)?)?;
+    m.add_function(wrap_pyfunction!(pack, m)?)?;
+    m.add_function(wrap_pyfunction!(pack_into, m)?)?;
+    m.add_function(wrap_pyfunction!(unpack, m)?)?;
+    m.add_function(wrap_pyfunction!(unpack_from, m)?)?;
+    m.add_function(wrap_pyfunction!(iter_unpack, m)?)?;
+    m.add_function(wrap_pyfunction!(_clearcache, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,870 @@
+//! `memview.memoryview`: the builtin's API with its exact results and exceptions, over
+//! memview's core, plus memview's extensions (NumPy-style N-D keys where CPython refuses a
+//! mixed key, `nd[...]`, transposes, record fields, `to_list` of every format).
+
+use crate::convert::{as_ssize, exc, is_index, item_of, owned, to_py, value_of, view_err};
+use crate::family::{Busy, Held, Member};
+use crate::import::{Foreign, ManagedBuffer};
+use buffer_protocol::{BufferInfo, Flags};
+use memview::{Index, Key, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
+use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyEllipsis, PyList, PySlice, PyString, PyTuple};
+use pyo3::{ffi, PyTraverseError, PyVisit};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The state Python keeps: a live view, or the released object.
+pub(crate) enum State {
+    Live(MemoryView<'static>),
+    Released,
+}
+
+fn released() -> PyErr {
+    PyValueError::new_err("operation forbidden on released memoryview object")
+}
+
+fn busy(_: Busy) -> PyErr {
+    PyRuntimeError::new_err("memoryview is in use by this thread (re-entered from a callback)")
+}
+
+/// `adjust_fmt`: the format without a leading `@`, if it is one character.
+fn adjust_fmt(format: &str) -> PyResult<String> {
+    let f = format.strip_prefix('@').unwrap_or(format);
+    if f.chars().count() == 1 {
+        Ok(f.to_owned())
+    } else {
+        Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {format}")))
+    }
+}
+
+/// The codes `unpack_single`/`pack_single` know.
+fn native_code(fmt: &str) -> PyResult<char> {
+    match fmt.chars().next() {
+        Some(c) if "bBhHiIlLqQnNfde?cP".contains(c) => Ok(c),
+        _ => Err(PyNotImplementedError::new_err(format!("memoryview: format {fmt} not supported"))),
+    }
+}
+
+fn out_of_bounds(dim: usize) -> PyErr {
+    PyIndexError::new_err(format!("index out of bounds on dimension {}", dim + 1))
+}
+
+/// Checks `index` against `extent` as `lookup_dimension` does; the wrapped index.
+fn lookup(extent: usize, index: isize, dim: usize) -> PyResult<isize> {
+    let n = isize::try_from(extent).map_err(|_| out_of_bounds(dim))?;
+    let i = if index < 0 { index + n } else { index };
+    if i < 0 || i >= n {
+        return Err(out_of_bounds(dim));
+    }
+    Ok(i)
+}
+
+/// `PySlice_Unpack`: start, stop and step, clamped to `Py_ssize_t`, step 0 refused.
+fn unpack_slice(s: &Bound<'_, PySlice>) -> PyResult<Slice> {
+    let (mut start, mut stop, mut step): (ffi::Py_ssize_t, ffi::Py_ssize_t, ffi::Py_ssize_t) = (0, 0, 0);
+    // SAFETY: a live slice object, the GIL held, three writable integers.
+    let rc = unsafe { ffi::PySlice_Unpack(s.as_ptr(), &mut start, &mut stop, &mut step) };
+    if rc < 0 {
+        return Err(PyErr::fetch(s.py()));
+    }
+    Ok(Slice::new(Some(start), Some(stop), Some(step)))
+}
+
+/// One entry of a NumPy-style key.
+fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<Index> {
+    if let Ok(s) = obj.cast::<PySlice>() {
+        return Ok(Index::Slice(unpack_slice(s)?));
+    }
+    if obj.is(&PyEllipsis::get(obj.py())) {
+        return Ok(Index::Ellipsis);
+    }
+    if obj.is_none() {
+        return Ok(Index::NewAxis);
+    }
+    if is_index(obj) {
+        return Ok(Index::At(as_ssize(obj)?));
+    }
+    Err(PyIndexError::new_err(
+        "only integers, slices (`:`), ellipsis (`...`) and None are valid indices",
+    ))
+}
+
+/// A NumPy-style key: one entry or a tuple of them.
+fn numpy_key(key: &Bound<'_, PyAny>) -> PyResult<Key> {
+    if let Ok(t) = key.cast::<PyTuple>() {
+        let entries = t.iter().map(|x| index_entry(&x)).collect::<PyResult<Vec<_>>>()?;
+        Ok(Key::tuple(entries))
+    } else {
+        Ok(Key::one(index_entry(key)?))
+    }
+}
+
+/// What a key of the builtin's `__getitem__`/`__setitem__` is, by CPython's tests.
+enum KeyKind<'py> {
+    Index,
+    Slice(Bound<'py, PySlice>),
+    MultiIndex(Bound<'py, PyTuple>),
+    /// A tuple with a slice, `...` or `None` among integers: NumPy's meaning on an N-D view
+    /// (memview's extension; CPython raises for these).
+    Mixed(Bound<'py, PyTuple>),
+    MultiSlice,
+    Invalid,
+}
+
+fn classify<'py>(key: &Bound<'py, PyAny>, ndim: usize) -> KeyKind<'py> {
+    if is_index(key) {
+        return KeyKind::Index;
+    }
+    if let Ok(s) = key.cast::<PySlice>() {
+        return KeyKind::Slice(s.clone());
+    }
+    if let Ok(t) = key.cast::<PyTuple>() {
+        if t.iter().all(|x| is_index(&x)) {
+            return KeyKind::MultiIndex(t.clone());
+        }
+        let py = key.py();
+        let numpy_entry =
+            |x: &Bound<'py, PyAny>| is_index(x) || x.is_instance_of::<PySlice>() || x.is(&PyEllipsis::get(py)) || x.is_none();
+        if ndim >= 2 && t.len() <= ndim && t.iter().all(|x| numpy_entry(&x)) {
+            return KeyKind::Mixed(t.clone());
+        }
+        if t.iter().all(|x| x.is_instance_of::<PySlice>()) {
+            return KeyKind::MultiSlice;
+        }
+    }
+    KeyKind::Invalid
+}
+
+/// What `__getitem__` and friends read of a view before they call back into Python.
+struct Snapshot {
+    ndim: usize,
+    format: String,
+    shape: Vec<usize>,
+    readonly: bool,
+}
+
+/// `memview.memoryview(object)`: a view of any object that exports a buffer, with the
+/// builtin `memoryview`'s API and results, and memview's N-D extensions.
+#[pyclass(name = "memoryview", module = "memview", frozen, weakref, sequence)]
+pub struct PyMemoryView {
+    pub(crate) member: Member<State>,
+    /// The exporting object (`memoryview.obj`), if it is a Python object.
+    obj: Option<Py<PyAny>>,
+    /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
+    hash: AtomicI64,
+}
+
+impl PyMemoryView {
+    /// A new Python view, the first of its family.
+    pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
+        PyMemoryView { member: Member::new(State::Live(view)), obj, hash: AtomicI64::new(-1) }
+    }
+
+    fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
+        PyMemoryView {
+            member: Member::<State>::sibling(held, State::Live(view)),
+            obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
+            hash: AtomicI64::new(-1),
+        }
+    }
+
+    /// Runs `f` on the live view, under the family's lock; `ValueError` once released.
+    pub(crate) fn live<R>(&self, f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>) -> PyResult<R> {
+        self.member
+            .with(|state, held| match state {
+                Some(State::Live(v)) => f(v, held),
+                _ => Err(released()),
+            })
+            .map_err(busy)?
+    }
+
+    /// Derives a new Python view of the same family.
+    fn derive(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&MemoryView<'static>) -> Result<MemoryView<'static>, ViewError>,
+    ) -> PyResult<PyMemoryView> {
+        self.live(|v, held| {
+            let w = f(v).map_err(view_err)?;
+            Ok(self.sibling(py, held, w))
+        })
+    }
+
+    fn snapshot(&self) -> PyResult<Snapshot> {
+        self.live(|v, _| {
+            Ok(Snapshot { ndim: v.ndim(), format: v.format().to_owned(), shape: v.shape().to_vec(), readonly: v.readonly() })
+        })
+    }
+
+    /// The item at a full index (already in bounds), unpacked as `unpack_single` does.
+    fn item_at(&self, py: Python<'_>, index: Vec<isize>, fmt: &str) -> PyResult<Py<PyAny>> {
+        let value = self.live(|v, _| v.get(Key::tuple(index)).map_err(view_err))?;
+        native_code(fmt)?;
+        Ok(to_py(py, &value, false)?.unbind())
+    }
+
+    /// Writes a Python object at a full index (already in bounds), as `pack_single` does:
+    /// the object is read first (it may run Python code, even release this view).
+    fn store_at(&self, index: Vec<isize>, value: &Bound<'_, PyAny>, fmt: &str) -> PyResult<()> {
+        let code = native_code(fmt)?;
+        let item = item_of(value, code, fmt)?;
+        self.live(|v, _| v.set(Key::tuple(index), item).map_err(view_err))
+    }
+
+    /// Full indices for a tuple of integers, checked as `ptr_from_tuple` does.
+    fn multi_index(t: &Bound<'_, PyTuple>, snap: &Snapshot) -> PyResult<Vec<isize>> {
+        if t.len() > snap.ndim {
+            return Err(PyTypeError::new_err(format!(
+                "cannot index {}-dimension view with {}-element tuple",
+                snap.ndim,
+                t.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(t.len());
+        for (dim, x) in t.iter().enumerate() {
+            let i = as_ssize(&x)?;
+            out.push(lookup(snap.shape[dim], i, dim)?);
+        }
+        Ok(out)
+    }
+
+    /// A NumPy-style subscript: an item or a new view.
+    fn numpy_get(slf: &Bound<'_, Self>, key: Key) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        enum Got {
+            Item(format_codec::Value),
+            View(PyMemoryView),
+        }
+        let got = this.live(|v, held| match v.subscript(key).map_err(view_err)? {
+            Subscript::Item(x) => Ok(Got::Item(x)),
+            Subscript::View(w) => Ok(Got::View(this.sibling(py, held, *w))),
+        })?;
+        match got {
+            Got::Item(x) => Ok(to_py(py, &x, true)?.unbind()),
+            Got::View(w) => Ok(Py::new(py, w)?.into_any()),
+        }
+    }
+
+    /// A NumPy-style write: a buffer of the selection's shape, or one value for every item.
+    fn numpy_set(&self, key: Key, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        if value.hasattr("__buffer__").unwrap_or(false) || check_buffer(value) {
+            let source = import_view(value)?;
+            let r = self.live(|v, _| v.assign(key, &source).map_err(view_err));
+            drop(source);
+            return r;
+        }
+        let item = value_of(value)?;
+        self.live(|v, _| v.set(key, item).map_err(view_err))
+    }
+}
+
+/// `PyObject_CheckBuffer`.
+fn check_buffer(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: a live object, the GIL held.
+    unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) != 0 }
+}
+
+/// A temporary view of any Python buffer (`PyBUF_FULL_RO`), outside every family: used only
+/// within one call, on one thread, and dropped there.
+fn import_view(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
+    let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
+    let foreign = Foreign { buffer: Py::new(obj.py(), managed)? };
+    MemoryView::new(foreign).map_err(view_err)
+}
+
+/// `memoryview(obj)`: a sibling of a memview view, or a new import.
+pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+    let py = obj.py();
+    if let Ok(m) = obj.cast::<PyMemoryView>() {
+        let m = m.get();
+        return m.derive(py, |v| Ok(v.clone()));
+    }
+    if !check_buffer(obj) {
+        return Err(PyTypeError::new_err(format!(
+            "memoryview: a bytes-like object is required, not '{}'",
+            obj.get_type().name()?
+        )));
+    }
+    let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
+    let exporter = managed.obj(py).map(|o| owned(&o)).transpose()?;
+    let foreign = Foreign { buffer: Py::new(py, managed)? };
+    let view = MemoryView::new(foreign).map_err(view_err)?;
+    Ok(PyMemoryView::from_core(view, exporter))
+}
+
+fn order_of(order: Option<&str>) -> PyResult<Order> {
+    match order {
+        None | Some("C") => Ok(Order::C),
+        Some("F") => Ok(Order::F),
+        Some("A") => Ok(Order::A),
+        Some(_) => Err(PyValueError::new_err("order must be 'C', 'F' or 'A'")),
+    }
+}
+
+#[pymethods]
+impl PyMemoryView {
+    #[new]
+    #[pyo3(signature = (object))]
+    fn py_new(object: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+        make_view(object)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.obj)
+    }
+
+    // ----- attributes -----
+
+    /// The exporting object.
+    #[getter]
+    fn obj(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.live(|_, _| Ok(()))?;
+        Ok(self.obj.as_ref().map_or_else(|| py.None(), |o| o.clone_ref(py)))
+    }
+
+    #[getter]
+    fn nbytes(&self) -> PyResult<usize> {
+        self.live(|v, _| Ok(v.nbytes()))
+    }
+
+    #[getter]
+    fn readonly(&self) -> PyResult<bool> {
+        self.live(|v, _| Ok(v.readonly()))
+    }
+
+    #[getter]
+    fn itemsize(&self) -> PyResult<usize> {
+        self.live(|v, _| Ok(v.itemsize()))
+    }
+
+    #[getter]
+    fn format(&self) -> PyResult<String> {
+        self.live(|v, _| Ok(v.format().to_owned()))
+    }
+
+    #[getter]
+    fn ndim(&self) -> PyResult<usize> {
+        self.live(|v, _| Ok(v.ndim()))
+    }
+
+    #[getter]
+    fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let s = self.live(|v, _| Ok(v.shape().to_vec()))?;
+        PyTuple::new(py, s)
+    }
+
+    #[getter]
+    fn strides<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let s = self.live(|v, _| Ok(v.strides().to_vec()))?;
+        PyTuple::new(py, s)
+    }
+
+    #[getter]
+    fn suboffsets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let s = self.live(|v, _| Ok(v.suboffsets().to_vec()))?;
+        PyTuple::new(py, s)
+    }
+
+    #[getter]
+    fn c_contiguous(&self) -> PyResult<bool> {
+        self.live(|v, _| Ok(v.c_contiguous()))
+    }
+
+    #[getter]
+    fn f_contiguous(&self) -> PyResult<bool> {
+        self.live(|v, _| Ok(v.f_contiguous()))
+    }
+
+    #[getter]
+    fn contiguous(&self) -> PyResult<bool> {
+        self.live(|v, _| Ok(v.contiguous()))
+    }
+
+    // ----- life -----
+
+    /// Releases the view; `BufferError` while buffers exported from it are alive.
+    fn release(&self) -> PyResult<()> {
+        self.member
+            .with(|state, _| match state.take() {
+                Some(State::Live(v)) => match v.release() {
+                    Ok(()) => {
+                        *state = Some(State::Released);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let exports = e.exports();
+                        *state = Some(State::Live(e.into_view()));
+                        Err(PyBufferError::new_err(format!(
+                            "memoryview has {exports} exported buffer{}",
+                            if exports == 1 { "" } else { "s" }
+                        )))
+                    }
+                },
+                other => {
+                    *state = other.or(Some(State::Released));
+                    Ok(())
+                }
+            })
+            .map_err(busy)?
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        slf.get().live(|_, _| Ok(()))?;
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.release()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let live = slf.get().live(|_, _| Ok(())).is_ok();
+        let addr = slf.as_ptr() as usize;
+        Ok(if live { format!("<memory at {addr:#x}>") } else { format!("<released memory at {addr:#x}>") })
+    }
+
+    fn __reduce_ex__(&self, _protocol: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyTypeError::new_err("cannot pickle 'memoryview' object"))
+    }
+
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err("cannot pickle 'memoryview' object"))
+    }
+
+    // ----- the sequence -----
+
+    fn __len__(&self) -> PyResult<usize> {
+        self.live(|v, _| Ok(if v.ndim() == 0 { 1 } else { v.shape()[0] }))
+    }
+
+    fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let snap = this.snapshot()?;
+        if snap.ndim == 0 {
+            if key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
+                let fmt = adjust_fmt(&snap.format)?;
+                return this.item_at(py, vec![], &fmt);
+            }
+            if key.is(&PyEllipsis::get(py)) {
+                return Ok(slf.clone().into_any().unbind());
+            }
+            return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+        }
+        match classify(key, snap.ndim) {
+            KeyKind::Index => {
+                let i = as_ssize(key)?;
+                // `memory_item`, after the index ran (it may have released the view).
+                let snap = this.snapshot()?;
+                let fmt = adjust_fmt(&snap.format)?;
+                if snap.ndim != 1 {
+                    return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
+                }
+                let i = lookup(snap.shape[0], i, 0)?;
+                this.item_at(py, vec![i], &fmt)
+            }
+            KeyKind::Slice(s) => {
+                // The new view is made first: a slice bound that releases this view leaves
+                // the new one intact, as CPython's `mbuf_add_view` does.
+                let sliced = this.derive(py, |v| Ok(v.clone()))?;
+                let slice = unpack_slice(&s)?;
+                sliced
+                    .member
+                    .with(|state, _| match state {
+                        Some(State::Live(v)) => {
+                            *v = v.slice(slice).map_err(view_err)?;
+                            Ok(())
+                        }
+                        _ => Err(released()),
+                    })
+                    .map_err(busy)??;
+                Ok(Py::new(py, sliced)?.into_any())
+            }
+            KeyKind::MultiIndex(t) => {
+                let fmt = adjust_fmt(&snap.format)?;
+                if t.len() < snap.ndim {
+                    return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
+                }
+                let index = Self::multi_index(&t, &snap)?;
+                this.item_at(py, index, &fmt)
+            }
+            KeyKind::Mixed(t) => Self::numpy_get(slf, numpy_key(t.as_any())?),
+            KeyKind::MultiSlice => Err(PyNotImplementedError::new_err("multi-dimensional slicing is not implemented")),
+            KeyKind::Invalid => Err(PyTypeError::new_err("memoryview: invalid slice key")),
+        }
+    }
+
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = key.py();
+        let snap = self.snapshot()?;
+        let fmt = adjust_fmt(&snap.format)?;
+        if snap.readonly {
+            return Err(PyTypeError::new_err("cannot modify read-only memory"));
+        }
+        if snap.ndim == 0 {
+            if key.is(&PyEllipsis::get(py)) || key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
+                return self.store_at(vec![], value, &fmt);
+            }
+            return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+        }
+        match classify(key, snap.ndim) {
+            KeyKind::Index => {
+                if snap.ndim > 1 {
+                    return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
+                }
+                let i = lookup(snap.shape[0], as_ssize(key)?, 0)?;
+                self.store_at(vec![i], value, &fmt)
+            }
+            KeyKind::Slice(s) if snap.ndim == 1 => {
+                if !check_buffer(value) {
+                    return Err(PyTypeError::new_err(format!(
+                        "a bytes-like object is required, not '{}'",
+                        value.get_type().name()?
+                    )));
+                }
+                let source = import_view(value)?;
+                let slice = unpack_slice(&s)?;
+                let r = self.live(|v, _| v.assign(Key::one(slice), &source).map_err(view_err));
+                drop(source);
+                r
+            }
+            KeyKind::MultiIndex(t) => {
+                if t.len() < snap.ndim {
+                    return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
+                }
+                let index = Self::multi_index(&t, &snap)?;
+                self.store_at(index, value, &fmt)
+            }
+            KeyKind::Mixed(t) => self.numpy_set(numpy_key(t.as_any())?, value),
+            KeyKind::Slice(_) | KeyKind::MultiSlice => Err(PyNotImplementedError::new_err(
+                "memoryview slice assignments are currently restricted to ndim = 1",
+            )),
+            KeyKind::Invalid => Err(PyTypeError::new_err("memoryview: invalid slice key")),
+        }
+    }
+
+    fn __delitem__(&self, _key: &Bound<'_, PyAny>) -> PyResult<()> {
+        let snap = self.snapshot()?;
+        adjust_fmt(&snap.format)?;
+        if snap.readonly {
+            return Err(PyTypeError::new_err("cannot modify read-only memory"));
+        }
+        Err(PyTypeError::new_err("cannot delete memory"))
+    }
+
+    fn __iter__(slf: &Bound<'_, Self>) -> PyResult<MemoryIter> {
+        let snap = slf.get().snapshot()?;
+        if snap.ndim == 0 {
+            return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+        }
+        if snap.ndim != 1 {
+            return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
+        }
+        let fmt = adjust_fmt(&snap.format)?;
+        native_code(&fmt)?;
+        Ok(MemoryIter { view: slf.clone().unbind(), next: std::sync::atomic::AtomicUsize::new(0), len: snap.shape[0], fmt })
+    }
+
+    // ----- conversions -----
+
+    #[pyo3(signature = (order = None))]
+    fn tobytes<'py>(&self, py: Python<'py>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
+        self.live(|_, _| Ok(()))?;
+        let order = order_of(order)?;
+        let bytes = self.live(|v, _| v.to_bytes_in(order).map_err(view_err))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let snap = self.snapshot()?;
+        let fmt = adjust_fmt(&snap.format)?;
+        native_code(&fmt)?;
+        let list = self.live(|v, _| v.to_list().map_err(view_err))?;
+        Ok(to_py(py, &list, false)?.unbind())
+    }
+
+    #[pyo3(signature = (sep = None, bytes_per_sep = 1))]
+    fn hex(&self, sep: Option<&Bound<'_, PyAny>>, bytes_per_sep: i32) -> PyResult<String> {
+        self.live(|_, _| Ok(()))?;
+        let sep = match sep {
+            None => None,
+            Some(s) => Some(separator(s)?),
+        };
+        let n = isize::try_from(bytes_per_sep).unwrap_or(isize::MAX);
+        self.live(|v, _| v.hex_with(sep, n).map_err(view_err))
+    }
+
+    fn toreadonly(&self, py: Python<'_>) -> PyResult<PyMemoryView> {
+        self.derive(py, |v| Ok(v.to_readonly()))
+    }
+
+    #[pyo3(signature = (format, shape = None))]
+    fn cast(&self, py: Python<'_>, format: &Bound<'_, PyAny>, shape: Option<&Bound<'_, PyAny>>) -> PyResult<PyMemoryView> {
+        let format = format.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "cast() argument 'format' must be str, not {}",
+                format.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            ))
+        })?;
+        let format = format.to_str()?.to_owned();
+        let dims: Option<Vec<i128>> = match shape {
+            None => None,
+            Some(s) => {
+                if !(s.is_instance_of::<PyList>() || s.is_instance_of::<PyTuple>()) {
+                    return Err(PyTypeError::new_err("shape must be a list or a tuple"));
+                }
+                let mut dims = Vec::new();
+                for x in s.try_iter()? {
+                    let x = x?;
+                    if !x.is_instance_of::<pyo3::types::PyInt>() {
+                        return Err(PyTypeError::new_err("memoryview.cast(): elements of shape must be integers"));
+                    }
+                    dims.push(x.extract::<i128>().unwrap_or(i128::MAX));
+                }
+                Some(dims)
+            }
+        };
+        self.derive(py, |v| v.cast_to(&format, dims.as_deref()))
+    }
+
+    // ----- comparison and hash -----
+
+    fn __richcmp__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp) -> PyResult<Py<PyAny>> {
+        use pyo3::basic::CompareOp;
+        let py = slf.py();
+        let ne = match op {
+            CompareOp::Eq => false,
+            CompareOp::Ne => true,
+            _ => return Ok(py.NotImplemented()),
+        };
+        let equal = equal(slf, other)?;
+        Ok(match equal {
+            None => py.NotImplemented(),
+            Some(e) => pyo3::types::PyBool::new(py, e != ne).to_owned().into_any().unbind(),
+        })
+    }
+
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        let cached = self.hash.load(Ordering::Relaxed);
+        if cached != -1 {
+            return Ok(cached as isize);
+        }
+        let bytes = self.live(|v, _| {
+            if !v.readonly() {
+                return Err(PyValueError::new_err("cannot hash writable memoryview object"));
+            }
+            let f = v.format();
+            if !matches!(f, "B" | "b" | "c" | "@B" | "@b" | "@c") {
+                return Err(PyValueError::new_err("memoryview: hashing is restricted to formats 'B', 'b' or 'c'"));
+            }
+            v.to_bytes().map_err(view_err)
+        })?;
+        if let Some(o) = &self.obj {
+            o.bind(py).hash()?;
+        }
+        let h = PyBytes::new(py, &bytes).hash()?;
+        self.hash.store(h as i64, Ordering::Relaxed);
+        Ok(h)
+    }
+
+    // ----- buffer export -----
+
+    /// `bf_getbuffer`: exports the view (counted: `release` refuses while exported).
+    unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::ffi::c_int) -> PyResult<()> {
+        let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyBufferError::new_err("invalid flags"))?);
+        let info: BufferInfo = slf.get().live(|v, _| {
+            buffer_protocol::Exporter::get_buffer(v, flags).map_err(|e| exc(PyExc::BufferError, format!("memoryview: {e}")))
+        })?;
+        // SAFETY: PyO3 passes the `Py_buffer` CPython asked to fill; the memory `info`
+        // describes stays valid while this view lives, and the view stays alive (the buffer
+        // holds a reference to it) and unreleased (`release` refuses while exported) until
+        // `__releasebuffer__`.
+        let r = unsafe { crate::export::fill(view, info.clone(), slf.as_any()) };
+        if r.is_err() {
+            let _ = slf.get().live(|v, _| {
+                // SAFETY: `info` came from this view's `get_buffer`, released once here.
+                unsafe { buffer_protocol::Exporter::release_buffer(v, &info) };
+                Ok(())
+            });
+        }
+        r
+    }
+
+    /// `bf_releasebuffer`.
+    unsafe fn __releasebuffer__(&self, view: *mut ffi::Py_buffer) {
+        // SAFETY: CPython releases each buffer `__getbuffer__` filled exactly once.
+        if let Some(filled) = unsafe { crate::export::take(view) } {
+            let _ = self.member.with(|state, _| {
+                if let Some(State::Live(v)) = state {
+                    // SAFETY: `filled.info` came from this view's `get_buffer`, released once.
+                    unsafe { buffer_protocol::Exporter::release_buffer(v, &filled.info) };
+                }
+            });
+        }
+    }
+
+    // ----- memview's extensions -----
+
+    /// NumPy-style indexing: `m.nd[0]` is a sub-view, `m.nd[1:, ::2]`, `m.nd[..., 0]`,
+    /// `m.nd[None]`; items come back as Python values, records as tuples.
+    #[getter]
+    fn nd(slf: &Bound<'_, Self>) -> NdIndexer {
+        NdIndexer { view: slf.clone().unbind() }
+    }
+
+    /// The view with its axes reversed (`axes` permutes them, as NumPy's `transpose`).
+    #[pyo3(signature = (*axes))]
+    fn transpose(&self, py: Python<'_>, axes: Vec<usize>) -> PyResult<PyMemoryView> {
+        if axes.is_empty() {
+            self.derive(py, |v| v.transpose())
+        } else {
+            self.derive(py, |v| v.permute(&axes))
+        }
+    }
+
+    /// The transpose (`m.T`).
+    #[getter(T)]
+    fn t(&self, py: Python<'_>) -> PyResult<PyMemoryView> {
+        self.derive(py, |v| v.transpose())
+    }
+
+    /// The view with a new shape over the same memory (C-contiguous views).
+    fn reshape(&self, py: Python<'_>, shape: Vec<usize>) -> PyResult<PyMemoryView> {
+        self.derive(py, |v| v.reshape(&shape))
+    }
+
+    /// The names of the fields of a PEP 3118 record format (`T{<i:x:<d:y:}`), or `None`.
+    #[getter]
+    fn fields(&self) -> PyResult<Option<Vec<String>>> {
+        self.live(|v, _| Ok(v.field_names()))
+    }
+
+    /// A view of one field of every record.
+    fn field(&self, py: Python<'_>, name: &str) -> PyResult<PyMemoryView> {
+        self.derive(py, |v| v.field(name))
+    }
+
+    /// `tolist` for every format (non-native byte orders, multi-item formats and records as
+    /// tuples) and every dimension.
+    fn to_list(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let list = self.live(|v, _| v.to_list().map_err(view_err))?;
+        Ok(to_py(py, &list, true)?.unbind())
+    }
+
+    /// How many items equal `value`.
+    fn count(&self, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let v = value_of(value)?;
+        self.live(|m, _| m.count(&v).map_err(view_err))
+    }
+
+    /// The position of the first item equal to `value`; `ValueError` if none is.
+    fn index(&self, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let v = value_of(value)?;
+        self.live(|m, _| m.index(&v).map_err(view_err))
+    }
+}
+
+/// `hex`'s separator: one ASCII character, as a `str` or `bytes` of length 1.
+fn separator(s: &Bound<'_, PyAny>) -> PyResult<char> {
+    let text: String = if let Ok(t) = s.cast::<PyString>() {
+        t.to_str()?.to_owned()
+    } else if let Ok(b) = s.cast::<PyBytes>() {
+        b.as_bytes().iter().map(|&c| char::from(c)).collect()
+    } else {
+        return Err(PyTypeError::new_err("sep must be str or bytes."));
+    };
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() => Ok(c),
+        (Some(_), None) => Err(PyValueError::new_err("sep must be ASCII.")),
+        _ => Err(PyValueError::new_err("sep must be length 1.")),
+    }
+}
+
+/// `memory_richcompare`: `None` for `NotImplemented`.
+fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
+    let this = slf.get();
+    if slf.is(other) {
+        return Ok(Some(true));
+    }
+    if let Ok(o) = other.cast::<PyMemoryView>() {
+        let r = this
+            .member
+            .with_pair(&o.get().member, |a, b| match (a, b) {
+                (Some(State::Live(x)), Some(State::Live(y))) => x == y,
+                _ => false,
+            })
+            .map_err(busy)?;
+        return Ok(Some(r));
+    }
+    let live = this.live(|_, _| Ok(())).is_ok();
+    if !live {
+        return Ok(Some(false));
+    }
+    if !check_buffer(other) {
+        return Ok(None);
+    }
+    let w = match import_view(other) {
+        Ok(w) => w,
+        Err(_) => return Ok(None),
+    };
+    let r = this.live(|v, _| Ok(*v == w));
+    drop(w);
+    r.map(Some)
+}
+
+/// The iterator of a 1-D view (`iter(m)`).
+#[pyclass(module = "memview", name = "memory_iterator", frozen)]
+pub struct MemoryIter {
+    view: Py<PyMemoryView>,
+    next: std::sync::atomic::AtomicUsize,
+    len: usize,
+    fmt: String,
+}
+
+#[pymethods]
+impl MemoryIter {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= self.len {
+            self.next.store(self.len, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let index = isize::try_from(i).map_err(|_| PyIndexError::new_err("index"))?;
+        self.view.get().item_at(py, vec![index], &self.fmt).map(Some)
+    }
+
+    fn __length_hint__(&self) -> usize {
+        self.len.saturating_sub(self.next.load(Ordering::Relaxed))
+    }
+}
+
+/// `m.nd`: NumPy's indexing of a view (`m.nd[:, 1]`, `m.nd[0]`, `m.nd[::-1, ::2] = other`).
+#[pyclass(module = "memview", name = "nd_indexer", frozen)]
+pub struct NdIndexer {
+    view: Py<PyMemoryView>,
+}
+
+#[pymethods]
+impl NdIndexer {
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        PyMemoryView::numpy_get(self.view.bind(py), numpy_key(key)?)
+    }
+
+    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.view.get().numpy_set(numpy_key(key)?, value).map_err(|e| {
+            let _ = py;
+            e
+        })
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        self.view.get().__len__()
+    }
+}
