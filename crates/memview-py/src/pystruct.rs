@@ -127,8 +127,17 @@ fn offset_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<isize> {
 }
 
 /// `struct.Struct(format)`: a compiled format.
-#[pyclass(module = "memview.struct", name = "Struct", frozen)]
+///
+/// The first two fields are laid out as CPython's `PyStructObject` begins (`s_size`, then
+/// `s_len`, right after the object header): C code that reads them, as `_testbuffer` reads
+/// `s_len` to count the values of a format, works with this class too.
+#[pyclass(module = "memview.struct", name = "Struct", frozen, immutable_type)]
+#[repr(C)]
 pub struct PyStruct {
+    /// `calcsize(format)`.
+    s_size: isize,
+    /// The number of values a record packs (`x` padding not counted).
+    s_len: isize,
     inner: Struct,
     codes: Vec<char>,
 }
@@ -142,9 +151,7 @@ impl PyStruct {
         _args: &Bound<'_, PyTuple>,
         _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<PyStruct> {
-        let inner = compile(format)?;
-        let codes = value_codes(&inner);
-        Ok(PyStruct { inner, codes })
+        Ok(PyStruct::of(compile(format)?))
     }
 
     /// The format string.
@@ -211,6 +218,16 @@ impl PyStruct {
 }
 
 impl PyStruct {
+    fn of(inner: Struct) -> PyStruct {
+        let codes = value_codes(&inner);
+        PyStruct {
+            s_size: isize::try_from(inner.size()).unwrap_or(isize::MAX),
+            s_len: isize::try_from(codes.len()).unwrap_or(isize::MAX),
+            inner,
+            codes,
+        }
+    }
+
     fn values(&self, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
         let given = args.len().saturating_sub(skip);
         if given != self.codes.len() {
@@ -224,7 +241,7 @@ impl PyStruct {
 }
 
 /// The iterator `iter_unpack` returns.
-#[pyclass(module = "memview.struct", name = "unpack_iterator", frozen)]
+#[pyclass(module = "memview.struct", name = "unpack_iterator", frozen, immutable_type)]
 pub struct UnpackIterator {
     codec: Py<PyStruct>,
     buffer: Mutex<Option<Contiguous>>,
@@ -321,8 +338,7 @@ fn unpack_from<'py>(
 #[pyfunction]
 fn iter_unpack(py: Python<'_>, format: &Bound<'_, PyAny>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
     let s = compile(format)?;
-    let codes = value_codes(&s);
-    let codec = Bound::new(py, PyStruct { inner: s, codes })?;
+    let codec = Bound::new(py, PyStruct::of(s))?;
     PyStruct::iter_unpack(codec, buffer)
 }
 
