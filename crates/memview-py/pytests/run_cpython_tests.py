@@ -41,6 +41,9 @@ def load_expected():
 
 
 def bind():
+    # NumPy hidden, as CPython's own CI runs these files: test_buffer compares against
+    # NumPy 1.x (`ndarray.tostring`, removed in NumPy 2) where NumPy is importable.
+    sys.modules["numpy"] = None
     import memview
     import memview.struct
 

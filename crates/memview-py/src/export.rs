@@ -46,8 +46,10 @@ pub(crate) unsafe fn fill(view: *mut ffi::Py_buffer, info: BufferInfo, obj: &Bou
             std::ptr::null_mut()
         }
     };
-    let has_shape = filled.info.shape().is_some();
-    let has_strides = filled.info.strides().is_some();
+    // A scalar has neither (CPython's memoryview leaves both NULL for ndim 0).
+    let scalar = filled.info.ndim() == 0;
+    let has_shape = filled.info.shape().is_some() && !scalar;
+    let has_strides = filled.info.strides().is_some() && !scalar;
     let has_sub = filled.info.suboffsets().is_some();
     let shape = ptr_or_null(&mut filled.shape, has_shape);
     let strides = ptr_or_null(&mut filled.strides, has_strides);

@@ -76,8 +76,10 @@ impl Descriptor {
                 .iter()
                 .map(|&d| usize::try_from(d).map_err(|_| refuse(format!("negative extent {d}"))))
                 .collect::<PyResult<_>>()?,
+            // A scalar has no shape.
+            None if ndim == 0 => Vec::new(),
             // No shape: one dimension of `len / itemsize` items (`PyBUF_SIMPLE`).
-            None if ndim <= 1 => {
+            None if ndim == 1 => {
                 if len % itemsize != 0 {
                     return Err(refuse(format!("len {len} is not a multiple of itemsize {itemsize}")));
                 }

@@ -72,8 +72,9 @@ fn value_codes(s: &Struct) -> Vec<char> {
 /// A Python object as a value of `code`, as `_struct`'s packers read it.
 fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
     match code {
-        'c' => match crate::convert::bytes_of(obj) {
-            Some(b) if b.len() == 1 => Ok(Value::Bytes(b)),
+        // Only `bytes` (CPython's `np_char` refuses a `bytearray`; `s` and `p` take both).
+        'c' => match obj.cast::<PyBytes>() {
+            Ok(b) if b.as_bytes().len() == 1 => Ok(Value::Bytes(b.as_bytes().to_vec())),
             _ => Err(struct_error("char format requires a bytes object of length 1")),
         },
         's' | 'p' => crate::convert::bytes_of(obj)

@@ -125,10 +125,11 @@ fn classify<'py>(key: &Bound<'py, PyAny>, ndim: usize) -> KeyKind<'py> {
         let py = key.py();
         let numpy_entry =
             |x: &Bound<'py, PyAny>| is_index(x) || x.is_instance_of::<PySlice>() || x.is(&PyEllipsis::get(py)) || x.is_none();
-        if ndim >= 2 && t.len() <= ndim && t.iter().all(|x| numpy_entry(&x)) {
+        let all_slices = t.iter().all(|x| x.is_instance_of::<PySlice>());
+        if ndim >= 2 && t.len() <= ndim && !all_slices && t.iter().all(|x| numpy_entry(&x)) {
             return KeyKind::Mixed(t.clone());
         }
-        if t.iter().all(|x| x.is_instance_of::<PySlice>()) {
+        if all_slices {
             return KeyKind::MultiSlice;
         }
     }
@@ -621,7 +622,8 @@ impl PyMemoryView {
                     if !x.is_instance_of::<pyo3::types::PyInt>() {
                         return Err(PyTypeError::new_err("memoryview.cast(): elements of shape must be integers"));
                     }
-                    dims.push(x.extract::<i128>().unwrap_or(i128::MAX));
+                    // `PyLong_AsSsize_t`: OverflowError beyond it.
+                    dims.push(i128::from(x.extract::<i64>()?));
                 }
                 Some(dims)
             }
