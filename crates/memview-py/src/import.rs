@@ -61,7 +61,9 @@ impl Descriptor {
     pub(crate) unsafe fn read(view: &ffi::Py_buffer) -> PyResult<Descriptor> {
         let ndim = usize::try_from(view.ndim).map_err(|_| refuse(format!("ndim {}", view.ndim)))?;
         if ndim > MAX_NDIM {
-            return Err(refuse(format!("ndim {ndim} is more than {MAX_NDIM}")));
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "memoryview: number of dimensions must not exceed {MAX_NDIM}"
+            )));
         }
         let itemsize = usize::try_from(view.itemsize).map_err(|_| refuse(format!("itemsize {}", view.itemsize)))?;
         if itemsize == 0 {

@@ -67,6 +67,11 @@ impl<'a> MemoryView<'a> {
 unsafe impl Exporter for MemoryView<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, buffer_protocol::BufferError> {
         let out = self.descriptor(flags)?;
+        // `memory_getbuf` refuses `FORMAT` without `ND` whatever the format (only
+        // `PyBuffer_FillInfo` exporters such as `bytes` serve it for plain bytes).
+        if flags.has(Flags::FORMAT) && !flags.has(Flags::ND) {
+            return Err(buffer_protocol::BufferError::FormatWithoutNd);
+        }
         self.live.exports.set(self.live.exports.get() + 1);
         Ok(out)
     }

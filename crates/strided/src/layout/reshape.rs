@@ -135,17 +135,19 @@ impl StridedLayout {
     /// assert!(l.cast_nd(4, &[2]).is_err());
     /// ```
     pub fn cast_nd(&self, itemsize: usize, shape: &[i128]) -> Result<StridedLayout, LayoutError> {
-        let mut len: usize = 1;
+        // CPython's `copy_shape` counts bytes from the item size on: a shape whose product
+        // fits but whose byte size does not is "product(shape) > SSIZE_MAX" too.
+        let mut nbytes: usize = itemsize;
         let mut dims: Shape = SmallVec::new();
         for &x in shape {
             if x <= 0 {
                 return Err(LayoutError::CastShapeElement);
             }
             let x = usize::try_from(x).map_err(|_| LayoutError::CastShapeOverflow)?;
-            len = len.checked_mul(x).filter(|&n| n <= isize::MAX as usize).ok_or(LayoutError::CastShapeOverflow)?;
+            nbytes =
+                nbytes.checked_mul(x).filter(|&n| n <= isize::MAX as usize).ok_or(LayoutError::CastShapeOverflow)?;
             dims.push(x);
         }
-        let nbytes = len.checked_mul(itemsize).ok_or(LayoutError::CastSize)?;
         if nbytes != self.nbytes() {
             return Err(LayoutError::CastSize);
         }
