@@ -7,7 +7,8 @@ use pyo3::exceptions::{
     PyBufferError, PyIndexError, PyMemoryError, PyNotImplementedError, PyOverflowError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyByteArray, PyComplex, PyFloat, PyList, PyTuple};
+use pyo3::type_object::PyTypeInfo;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyComplex, PyFloat, PyList, PyTuple};
 use pyo3::{ffi, IntoPyObjectExt};
 
 /// The exception of a core error, with its message.
@@ -58,8 +59,9 @@ pub(crate) fn to_py<'py>(py: Python<'py>, v: &Value, tuples: bool) -> PyResult<B
 
 /// `PyNumber_AsSsize_t(obj, IndexError)`: an index, with overflow reported as `IndexError`.
 pub(crate) fn as_ssize(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
-    // SAFETY: a live object, the GIL held; the exception type is a valid borrowed reference.
-    let v = unsafe { ffi::PyNumber_AsSsize_t(obj.as_ptr(), ffi::PyExc_IndexError) };
+    let index_error = pyo3::exceptions::PyIndexError::type_object_raw(obj.py());
+    // SAFETY: a live object, the GIL held; the exception type is a live type object.
+    let v = unsafe { ffi::PyNumber_AsSsize_t(obj.as_ptr(), index_error.cast()) };
     if v == -1 {
         if let Some(e) = PyErr::take(obj.py()) {
             return Err(e);
@@ -76,8 +78,10 @@ pub(crate) fn is_index(obj: &Bound<'_, PyAny>) -> bool {
 
 /// `operator.index(obj)` as an `i128`, or `None` beyond it (with `Err` for no `__index__`).
 fn index_i128(obj: &Bound<'_, PyAny>) -> PyResult<Option<i128>> {
-    // SAFETY: a live object, the GIL held; a new reference or NULL with an exception set.
-    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Index(obj.as_ptr()))? };
+    // SAFETY: a live object, the GIL held.
+    let raw = unsafe { ffi::PyNumber_Index(obj.as_ptr()) };
+    // SAFETY: `PyNumber_Index` returns a new reference or NULL with an exception set.
+    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), raw)? };
     match index.extract::<i128>() {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Ok(None),

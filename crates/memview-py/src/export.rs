@@ -24,7 +24,8 @@ pub(crate) struct Filled {
 /// `view` points at a `Py_buffer` the caller may write (as `bf_getbuffer` receives it). The
 /// memory `info` describes stays valid until [`take`] is called on the filled buffer.
 pub(crate) unsafe fn fill(view: *mut ffi::Py_buffer, info: BufferInfo, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-    let to_ssize = |x: usize| ffi::Py_ssize_t::try_from(x).map_err(|_| pyo3::exceptions::PyOverflowError::new_err("size"));
+    let to_ssize =
+        |x: usize| ffi::Py_ssize_t::try_from(x).map_err(|_| pyo3::exceptions::PyOverflowError::new_err("size"));
     let format = match info.format() {
         Some(f) => Some(CString::new(f).map_err(|_| pyo3::exceptions::PyValueError::new_err("format contains NUL"))?),
         None => None,
@@ -38,7 +39,8 @@ pub(crate) unsafe fn fill(view: *mut ffi::Py_buffer, info: BufferInfo, obj: &Bou
     });
     let len = to_ssize(filled.info.len())?;
     let itemsize = to_ssize(filled.info.itemsize())?;
-    let ndim = std::ffi::c_int::try_from(filled.info.ndim()).map_err(|_| pyo3::exceptions::PyOverflowError::new_err("ndim"))?;
+    let ndim = std::ffi::c_int::try_from(filled.info.ndim())
+        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("ndim"))?;
     let ptr_or_null = |v: &mut SmallVec<[ffi::Py_ssize_t; 4]>, present: bool| {
         if present {
             v.as_mut_ptr()
@@ -58,21 +60,22 @@ pub(crate) unsafe fn fill(view: *mut ffi::Py_buffer, info: BufferInfo, obj: &Bou
     let buf = filled.info.buf();
     let readonly = std::ffi::c_int::from(filled.info.readonly());
     let owner = obj.clone().into_py_any(obj.py())?;
+    let filled = ffi::Py_buffer {
+        buf: buf.cast(),
+        obj: owner.into_ptr(),
+        len,
+        itemsize,
+        readonly,
+        ndim,
+        format,
+        shape,
+        strides,
+        suboffsets,
+        internal: Box::into_raw(filled).cast(),
+    };
     // SAFETY: the caller's promise: `view` is writable. Every pointer stored points into
     // `filled` (boxed, so it does not move) or at the exporter's memory, valid until `take`.
-    unsafe {
-        (*view).buf = buf.cast();
-        (*view).obj = owner.into_ptr();
-        (*view).len = len;
-        (*view).itemsize = itemsize;
-        (*view).readonly = readonly;
-        (*view).ndim = ndim;
-        (*view).format = format;
-        (*view).shape = shape;
-        (*view).strides = strides;
-        (*view).suboffsets = suboffsets;
-        (*view).internal = Box::into_raw(filled).cast();
-    }
+    unsafe { view.write(filled) };
     Ok(())
 }
 
@@ -81,14 +84,15 @@ pub(crate) unsafe fn fill(view: *mut ffi::Py_buffer, info: BufferInfo, obj: &Bou
 /// # Safety
 /// `view` was filled by [`fill`] and is released now, once (`bf_releasebuffer`).
 pub(crate) unsafe fn take(view: *mut ffi::Py_buffer) -> Option<Box<Filled>> {
-    // SAFETY: the caller's promise: `internal` is the box `fill` leaked, taken once.
-    unsafe {
-        let internal = (*view).internal.cast::<Filled>();
-        (*view).internal = std::ptr::null_mut();
-        if internal.is_null() {
-            None
-        } else {
-            Some(Box::from_raw(internal))
-        }
+    // SAFETY: the caller's promise: `view` is a live buffer `fill` filled, so its
+    // `internal` field may be read and written.
+    let field = unsafe { std::ptr::addr_of_mut!((*view).internal) };
+    // SAFETY: as above: the field is live and writable.
+    let internal = unsafe { std::ptr::replace(field, std::ptr::null_mut()) };
+    let internal = internal.cast::<Filled>();
+    if internal.is_null() {
+        return None;
     }
+    // SAFETY: `internal` is the box `fill` leaked, taken once (replaced by NULL above).
+    Some(unsafe { Box::from_raw(internal) })
 }

@@ -135,7 +135,9 @@ impl<T> Member<T> {
         // SAFETY: both families' locks are held by this thread for the whole call and no
         // other `Held` of them can exist on this thread (see `with`); the values are only
         // read, so two shared references, even to one value, are sound.
-        let (x, y) = unsafe { (&*self.value.get(), &*other.value.get()) };
+        let x = unsafe { &*self.value.get() };
+        // SAFETY: as for `x`.
+        let y = unsafe { &*other.value.get() };
         Ok(f(x, y))
     }
 }

@@ -71,8 +71,11 @@ impl Descriptor {
         }
         let len = usize::try_from(view.len).map_err(|_| refuse(format!("len {}", view.len)))?;
         // SAFETY: the caller's promise for the three arrays.
-        let (shape, strides, suboffsets) =
-            unsafe { (ssizes(view.shape, ndim), ssizes(view.strides, ndim), ssizes(view.suboffsets, ndim)) };
+        let shape = unsafe { ssizes(view.shape, ndim) };
+        // SAFETY: as for `shape`.
+        let strides = unsafe { ssizes(view.strides, ndim) };
+        // SAFETY: as for `shape`.
+        let suboffsets = unsafe { ssizes(view.suboffsets, ndim) };
         let shape: Vec<usize> = match shape {
             Some(s) => s
                 .iter()
@@ -102,10 +105,7 @@ impl Descriptor {
             layout = layout.with_suboffsets(sub).map_err(|e| refuse(e.to_string()))?;
         }
         // The block the direct part of the layout reaches, from `buf`.
-        let (lo, hi) = match layout.extent().map_err(|e| refuse(e.to_string()))? {
-            Some(span) => span,
-            None => (0, 0),
-        };
+        let (lo, hi) = layout.extent().map_err(|e| refuse(e.to_string()))?.unwrap_or_default();
         let region_len = usize::try_from(hi - lo).map_err(|_| refuse("negative extent".into()))?;
         let layout = StridedLayout::new(itemsize, &shape, &strides, -lo).map_err(|e| refuse(e.to_string()))?;
         let layout = match suboffsets {
@@ -138,7 +138,14 @@ impl Descriptor {
         // SAFETY: the exporter's promise, read in `read`, holds while the buffer is exported
         // (the caller's promise); the direct part is checked against the region by `new`.
         unsafe {
-            BufferInfo::new(self.region, self.region_len, self.layout.clone(), self.format.clone(), self.readonly, flags)
+            BufferInfo::new(
+                self.region,
+                self.region_len,
+                self.layout.clone(),
+                self.format.clone(),
+                self.readonly,
+                flags,
+            )
         }
     }
 }
@@ -211,6 +218,7 @@ impl ManagedBuffer {
     }
 }
 
+#[allow(clippy::boxed_local)] // the box is the buffer's stable address since it was filled
 fn release(mut view: Box<ffi::Py_buffer>) {
     Python::attach(|_| {
         // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once.
@@ -248,7 +256,7 @@ unsafe impl Exporter for Foreign {
 /// A Python buffer imported as a Rust exporter: `PyObject_GetBuffer` now, `PyBuffer_Release`
 /// when the last view of it is dropped.
 ///
-/// ```no_run
+/// ```
 /// use memview::MemoryView;
 /// use memview_py::PyBufferExporter;
 /// use pyo3::prelude::*;
@@ -306,7 +314,9 @@ impl Contiguous {
         let view = get_buffer(obj, flags).map_err(|e| {
             if writable && e.is_instance_of::<PyBufferError>(obj.py()) {
                 let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-                pyo3::exceptions::PyTypeError::new_err(format!("argument must be read-write bytes-like object, not {name}"))
+                pyo3::exceptions::PyTypeError::new_err(format!(
+                    "argument must be read-write bytes-like object, not {name}"
+                ))
             } else {
                 e
             }

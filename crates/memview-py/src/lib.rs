@@ -15,7 +15,7 @@
 //!   plus N-D keys, `nd[...]`, transposes and record fields) and `memview.struct` (the
 //!   `struct` module over `format-codec`), built by `cargo xtask py build`.
 //!
-//! ```no_run
+//! ```
 //! use pyo3::prelude::*;
 //! Python::attach(|py| -> PyResult<()> {
 //!     // Rust memory to Python, zero-copy:
@@ -82,7 +82,7 @@ use pyo3::prelude::*;
 /// (`PyBUF_FULL_RO`: writable if the exporter allows it). The exporter stays alive and
 /// exported until the last view of it is dropped, then is released once.
 ///
-/// ```no_run
+/// ```
 /// use pyo3::prelude::*;
 /// Python::attach(|py| -> PyResult<()> {
 ///     let data = pyo3::types::PyByteArray::new(py, b"hello");
@@ -100,7 +100,7 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
 /// refuse read-only memory up front, `Flags::C_CONTIGUOUS`, ...), CPython's `BufferError`
 /// when the exporter refuses.
 ///
-/// ```no_run
+/// ```
 /// use memview::Flags;
 /// use pyo3::prelude::*;
 /// Python::attach(|py| {

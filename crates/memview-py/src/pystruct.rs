@@ -13,10 +13,8 @@ use std::sync::Mutex;
 /// named `struct.error` as CPython's is).
 pub fn error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    TYPE.get_or_try_init(py, || {
-        PyErr::new_type(py, c"struct.error", None, Some(&py.get_type::<PyException>()), None)
-    })
-    .map(|t| t.bind(py))
+    TYPE.get_or_try_init(py, || PyErr::new_type(py, c"struct.error", None, Some(&py.get_type::<PyException>()), None))
+        .map(|t| t.bind(py))
 }
 
 /// A `struct.error` with a message.
@@ -93,8 +91,10 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
             if !is_index(obj) {
                 return Err(struct_error("required argument is not an integer"));
             }
-            // SAFETY: a live object, the GIL held; a new reference or NULL with an error.
-            let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr()))? };
+            // SAFETY: a live object, the GIL held.
+            let raw = unsafe { pyo3::ffi::PyNumber_Index(obj.as_ptr()) };
+            // SAFETY: `PyNumber_Index` returns a new reference or NULL with an error set.
+            let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), raw)? };
             match index.extract::<i128>() {
                 Ok(v) => Ok(Value::Int(v)),
                 Err(_) => Ok(Value::BigInt(index.str()?.to_string())),
@@ -106,10 +106,7 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
 fn values_of(s: &Struct, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
     let given = args.len().saturating_sub(skip);
     if given != s.value_count() {
-        return Err(struct_error(format!(
-            "{what} expected {} items for packing (got {given})",
-            s.value_count()
-        )));
+        return Err(struct_error(format!("{what} expected {} items for packing (got {given})", s.value_count())));
     }
     let codes = value_codes(s);
     args.iter().skip(skip).zip(codes).map(|(a, c)| struct_value(&a, c)).collect()
@@ -175,7 +172,12 @@ impl PyStruct {
     }
 
     #[pyo3(signature = (buffer, offset, *args))]
-    fn pack_into(&self, buffer: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+    fn pack_into(
+        &self,
+        buffer: &Bound<'_, PyAny>,
+        offset: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
         let values = self.values(args, 0, "pack_into")?;
         let mut buf = Contiguous::get(buffer, true)?;
         let offset = offset.extract::<isize>()?;
@@ -232,10 +234,7 @@ impl PyStruct {
     fn values(&self, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
         let given = args.len().saturating_sub(skip);
         if given != self.codes.len() {
-            return Err(struct_error(format!(
-                "{what} expected {} items for packing (got {given})",
-                self.codes.len()
-            )));
+            return Err(struct_error(format!("{what} expected {} items for packing (got {given})", self.codes.len())));
         }
         args.iter().skip(skip).zip(&self.codes).map(|(a, &c)| struct_value(&a, c)).collect()
     }
@@ -312,7 +311,11 @@ fn pack_into(
 }
 
 #[pyfunction]
-fn unpack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+fn unpack<'py>(
+    py: Python<'py>,
+    format: &Bound<'py, PyAny>,
+    buffer: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyTuple>> {
     let s = compile(format)?;
     let buf = Contiguous::get(buffer, false)?;
     let values = s.unpack(buf.bytes()).map_err(codec_err)?;

@@ -14,6 +14,7 @@ use pyo3::{ffi, PyTraverseError, PyVisit};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// The state Python keeps: a live view, or the released object.
+#[allow(clippy::large_enum_variant)] // one per Python object, never in a collection
 pub(crate) enum State {
     Live(MemoryView<'static>),
     Released,
@@ -75,7 +76,7 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<Index> {
     if let Ok(s) = obj.cast::<PySlice>() {
         return Ok(Index::Slice(unpack_slice(s)?));
     }
-    if obj.is(&PyEllipsis::get(obj.py())) {
+    if obj.is(PyEllipsis::get(obj.py())) {
         return Ok(Index::Ellipsis);
     }
     if obj.is_none() {
@@ -84,9 +85,7 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<Index> {
     if is_index(obj) {
         return Ok(Index::At(as_ssize(obj)?));
     }
-    Err(PyIndexError::new_err(
-        "only integers, slices (`:`), ellipsis (`...`) and None are valid indices",
-    ))
+    Err(PyIndexError::new_err("only integers, slices (`:`), ellipsis (`...`) and None are valid indices"))
 }
 
 /// A NumPy-style key: one entry or a tuple of them.
@@ -123,8 +122,9 @@ fn classify<'py>(key: &Bound<'py, PyAny>, ndim: usize) -> KeyKind<'py> {
             return KeyKind::MultiIndex(t.clone());
         }
         let py = key.py();
-        let numpy_entry =
-            |x: &Bound<'py, PyAny>| is_index(x) || x.is_instance_of::<PySlice>() || x.is(&PyEllipsis::get(py)) || x.is_none();
+        let numpy_entry = |x: &Bound<'py, PyAny>| {
+            is_index(x) || x.is_instance_of::<PySlice>() || x.is(PyEllipsis::get(py)) || x.is_none()
+        };
         let all_slices = t.iter().all(|x| x.is_instance_of::<PySlice>());
         if ndim >= 2 && t.len() <= ndim && !all_slices && t.iter().all(|x| numpy_entry(&x)) {
             return KeyKind::Mixed(t.clone());
@@ -193,7 +193,12 @@ impl PyMemoryView {
 
     fn snapshot(&self) -> PyResult<Snapshot> {
         self.live(|v, _| {
-            Ok(Snapshot { ndim: v.ndim(), format: v.format().to_owned(), shape: v.shape().to_vec(), readonly: v.readonly() })
+            Ok(Snapshot {
+                ndim: v.ndim(),
+                format: v.format().to_owned(),
+                shape: v.shape().to_vec(),
+                readonly: v.readonly(),
+            })
         })
     }
 
@@ -235,15 +240,15 @@ impl PyMemoryView {
         let this = slf.get();
         enum Got {
             Item(format_codec::Value),
-            View(PyMemoryView),
+            View(Box<PyMemoryView>),
         }
         let got = this.live(|v, held| match v.subscript(key).map_err(view_err)? {
             Subscript::Item(x) => Ok(Got::Item(x)),
-            Subscript::View(w) => Ok(Got::View(this.sibling(py, held, *w))),
+            Subscript::View(w) => Ok(Got::View(Box::new(this.sibling(py, held, *w)))),
         })?;
         match got {
             Got::Item(x) => Ok(to_py(py, &x, true)?.unbind()),
-            Got::View(w) => Ok(Py::new(py, w)?.into_any()),
+            Got::View(w) => Ok(Py::new(py, *w)?.into_any()),
         }
     }
 
@@ -449,7 +454,7 @@ impl PyMemoryView {
                 let fmt = adjust_fmt(&snap.format)?;
                 return this.item_at(py, vec![], &fmt);
             }
-            if key.is(&PyEllipsis::get(py)) {
+            if key.is(PyEllipsis::get(py)) {
                 return Ok(slf.clone().into_any().unbind());
             }
             return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
@@ -505,7 +510,7 @@ impl PyMemoryView {
             return Err(PyTypeError::new_err("cannot modify read-only memory"));
         }
         if snap.ndim == 0 {
-            if key.is(&PyEllipsis::get(py)) || key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
+            if key.is(PyEllipsis::get(py)) || key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
                 return self.store_at(vec![], value, &fmt);
             }
             return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
@@ -539,9 +544,9 @@ impl PyMemoryView {
                 self.store_at(index, value, &fmt)
             }
             KeyKind::Mixed(t) => self.numpy_set(numpy_key(t.as_any())?, value),
-            KeyKind::Slice(_) | KeyKind::MultiSlice => Err(PyNotImplementedError::new_err(
-                "memoryview slice assignments are currently restricted to ndim = 1",
-            )),
+            KeyKind::Slice(_) | KeyKind::MultiSlice => {
+                Err(PyNotImplementedError::new_err("memoryview slice assignments are currently restricted to ndim = 1"))
+            }
             KeyKind::Invalid => Err(PyTypeError::new_err("memoryview: invalid slice key")),
         }
     }
@@ -565,7 +570,12 @@ impl PyMemoryView {
         }
         let fmt = adjust_fmt(&snap.format)?;
         native_code(&fmt)?;
-        Ok(MemoryIter { view: slf.clone().unbind(), next: std::sync::atomic::AtomicUsize::new(0), len: snap.shape[0], fmt })
+        Ok(MemoryIter {
+            view: slf.clone().unbind(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+            len: snap.shape[0],
+            fmt,
+        })
     }
 
     // ----- conversions -----
@@ -602,7 +612,12 @@ impl PyMemoryView {
     }
 
     #[pyo3(signature = (format, shape = None))]
-    fn cast(&self, py: Python<'_>, format: &Bound<'_, PyAny>, shape: Option<&Bound<'_, PyAny>>) -> PyResult<PyMemoryView> {
+    fn cast(
+        &self,
+        py: Python<'_>,
+        format: &Bound<'_, PyAny>,
+        shape: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyMemoryView> {
         let format = format.cast::<PyString>().map_err(|_| {
             PyTypeError::new_err(format!(
                 "cast() argument 'format' must be str, not {}",
@@ -677,7 +692,8 @@ impl PyMemoryView {
     unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::ffi::c_int) -> PyResult<()> {
         let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyBufferError::new_err("invalid flags"))?);
         let info: BufferInfo = slf.get().live(|v, _| {
-            buffer_protocol::Exporter::get_buffer(v, flags).map_err(|e| exc(PyExc::BufferError, format!("memoryview: {e}")))
+            buffer_protocol::Exporter::get_buffer(v, flags)
+                .map_err(|e| exc(PyExc::BufferError, format!("memoryview: {e}")))
         })?;
         // SAFETY: PyO3 passes the `Py_buffer` CPython asked to fill; the memory `info`
         // describes stays valid while this view lives, and the view stays alive (the buffer
@@ -859,11 +875,8 @@ impl NdIndexer {
         PyMemoryView::numpy_get(self.view.bind(py), numpy_key(key)?)
     }
 
-    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.view.get().numpy_set(numpy_key(key)?, value).map_err(|e| {
-            let _ = py;
-            e
-        })
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.view.get().numpy_set(numpy_key(key)?, value)
     }
 
     fn __len__(&self) -> PyResult<usize> {

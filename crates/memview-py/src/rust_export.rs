@@ -14,7 +14,7 @@ use pyo3::PyClass;
 /// writable), and every request flag answered as CPython's exporters answer it. Python's
 /// `memoryview()`, `bytes()`, `numpy.asarray()` and `struct` functions accept the result.
 ///
-/// ```no_run
+/// ```
 /// use buffer_protocol::NdArray;
 /// use pyo3::prelude::*;
 /// Python::attach(|py| -> PyResult<()> {
@@ -38,7 +38,7 @@ pub fn export<E: Exporter + Send + 'static>(py: Python<'_>, exporter: E) -> PyRe
 /// A frozen class cannot be mutated through `&self`, so the slice stays valid and
 /// unchanged for as long as the view holds the owner.
 ///
-/// ```no_run
+/// ```
 /// use pyo3::prelude::*;
 ///
 /// #[pyclass(frozen)]
