@@ -14,6 +14,12 @@
 //!   strict provenance), and again on a big-endian target (s390x).
 //! * `asan`: the tests of the crates with `unsafe` code under AddressSanitizer (nightly,
 //!   `-Zbuild-std`), leaks included.
+//! * `py build [--python PY]`: the `memview` Python package (the `memview-py` extension,
+//!   built by `cargo build` for the interpreter `PY`, default `python3`, and copied beside the
+//!   package's Python files) under `target/python/`.
+//! * `py test`: builds, then runs the bridge's pytest suite and CPython's own
+//!   `test_memoryview`, `test_struct` and `test_buffer` with memview bound in their place, on
+//!   `python3` and on every other CPython (3.12, 3.13) found on `PATH` or under pyenv.
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
@@ -67,8 +73,10 @@ fn test() -> bool {
     let mut t = cargo();
     t.args(["test", "--workspace"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace (INSTA_UPDATE=no)", t);
+    // memview-py's `extension-module` feature builds a module for an interpreter to load,
+    // never a test binary: it is tested with default features above and by `xtask py test`.
     let mut all = cargo();
-    all.args(["test", "--workspace", "--all-features"]).env("INSTA_UPDATE", "no");
+    all.args(["test", "--workspace", "--all-features", "--exclude", "memview-py"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace --all-features (INSTA_UPDATE=no)", all);
     // The published crates package and build from their tarballs alone, in a target
     // directory of their own: cargo treats registry crates as immutable, so artifacts of an
@@ -78,7 +86,7 @@ fn test() -> bool {
     forget_packaged_sources();
     let mut package = cargo();
     package.args(["package", "--quiet", "--allow-dirty", "--workspace", "--target-dir"]).arg(&verify_dir);
-    for private in ["xtask", "conformance", "examples"] {
+    for private in ["xtask", "conformance", "examples", "memview-py"] {
         package.args(["--exclude", private]);
     }
     ok &= run("cargo package --workspace (the five published crates)", package);
@@ -254,6 +262,154 @@ fn fuzz(args: &[String]) -> bool {
     ok
 }
 
+/// An interpreter's `EXT_SUFFIX` (`.cpython-311-x86_64-linux-gnu.so`) and a short tag.
+fn python_info(python: &str) -> Option<(String, String)> {
+    let out = Command::new(python)
+        .args(["-c", "import sys, sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX')); print('%d.%d' % sys.version_info[:2])"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    Some((lines.next()?.trim().to_owned(), lines.next()?.trim().to_owned()))
+}
+
+/// Builds the extension for `python` and lays the package out under `target/python/memview`.
+///
+/// `cargo build` and a copy rather than maturin: nothing to download, the workspace's own
+/// profile and lints, and one package directory that holds the module of every interpreter
+/// built for (each file named with its `EXT_SUFFIX`), so that
+/// `PYTHONPATH=target/python pythonX.Y -c "import memview"` works for each of them.
+fn py_build(python: &str) -> bool {
+    let Some((suffix, version)) = python_info(python) else {
+        eprintln!("xtask: `{python}` is not a working Python interpreter");
+        return false;
+    };
+    let target_dir = root().join("target/py").join(&version);
+    let mut c = cargo();
+    c.args(["build", "--release", "--package", "memview-py", "--features", "extension-module", "--target-dir"])
+        .arg(&target_dir)
+        .env("PYO3_PYTHON", python);
+    if !run(&format!("cargo build -p memview-py --features extension-module (for {python}, CPython {version})"), c) {
+        return false;
+    }
+    let package = root().join("target/python/memview");
+    if let Err(e) = std::fs::create_dir_all(&package) {
+        eprintln!("xtask: cannot create {}: {e}", package.display());
+        return false;
+    }
+    let sources = root().join("crates/memview-py/python/memview");
+    for entry in std::fs::read_dir(&sources).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "py") {
+            if let Err(e) = std::fs::copy(&path, package.join(entry.file_name())) {
+                eprintln!("xtask: cannot copy {}: {e}", path.display());
+                return false;
+            }
+        }
+    }
+    let built = target_dir.join("release/libmemview_py.so");
+    let module = package.join(format!("_memview{suffix}"));
+    match std::fs::copy(&built, &module) {
+        Ok(_) => {
+            println!("==> {} (import memview with PYTHONPATH=target/python)", module.display());
+            true
+        }
+        Err(e) => {
+            eprintln!("xtask: cannot copy {} to {}: {e}", built.display(), module.display());
+            false
+        }
+    }
+}
+
+/// The other CPythons of the machine on which CPython's own test files run too: `python3.12`
+/// and `python3.13` on `PATH`, or pyenv's.
+fn other_pythons() -> Vec<String> {
+    let mut out = Vec::new();
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
+    for v in ["3.12", "3.13"] {
+        let named = format!("python{v}");
+        if python_info(&named).is_some_and(|(_, got)| got == v) {
+            out.push(named);
+            continue;
+        }
+        let Some(root) = &pyenv else { continue };
+        let mut found: Vec<PathBuf> = std::fs::read_dir(root.join("versions"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&format!("{v}.")))
+            .map(|e| e.path().join("bin/python3"))
+            .filter(|p| p.exists())
+            .collect();
+        found.sort();
+        if let Some(p) = found.pop() {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+fn python_in_package(python: &str, args: &[&str], what: &str) -> bool {
+    let mut c = Command::new(python);
+    c.current_dir(root()).args(args).env("PYTHONPATH", root().join("target/python"));
+    run(what, c)
+}
+
+fn py(args: &[String]) -> bool {
+    let mut python = "python3".to_owned();
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--python" {
+            if let Some(p) = it.next() {
+                python = p.clone();
+            }
+        } else {
+            rest.push(a.as_str());
+        }
+    }
+    match rest.first().copied() {
+        Some("build") => py_build(&python),
+        Some("test") => {
+            let runner = "crates/memview-py/pytests/run_cpython_tests.py";
+            let mut ok = py_build(&python);
+            if !ok {
+                return false;
+            }
+            ok &= python_in_package(
+                &python,
+                &["-m", "pytest", "-q", "-p", "no:cacheprovider", "crates/memview-py/pytests"],
+                &format!("{python} -m pytest crates/memview-py/pytests"),
+            );
+            ok &= python_in_package(&python, &[runner], &format!("{python} {runner} (CPython's own test files)"));
+            // memview follows CPython 3.11; newer interpreters' test files check what changed
+            // since (PEP 688's `__buffer__`, `_from_flags`, newer struct messages), so their
+            // totals are reported, not required.
+            for other in other_pythons() {
+                if py_build(&other) {
+                    python_in_package(
+                        &other,
+                        &[runner, "--report-only"],
+                        &format!("{other} {runner} --report-only (CPython's own test files, newer semantics)"),
+                    );
+                } else {
+                    ok = false;
+                }
+            }
+            ok
+        }
+        _ => {
+            eprintln!("usage: cargo xtask py <build | test> [--python PY]");
+            false
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let ok = match args.first().map(String::as_str) {
@@ -264,8 +420,9 @@ fn main() -> ExitCode {
         Some("miri") => miri(),
         Some("fuzz") => fuzz(&args[1..]),
         Some("asan") => asan(),
+        Some("py") => py(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S]>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test> [--python PY]>");
             false
         }
     };

@@ -1,0 +1,4 @@
+import memview
+
+def test_import():
+    assert memview.memoryview(b"ab").tobytes() == b"ab"
