@@ -175,6 +175,18 @@ pub(crate) fn value_of(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     Err(PyTypeError::new_err(format!("memview: cannot store a '{}' object", obj.get_type().name()?)))
 }
 
+/// The C-order index of the `flat`-th item of a shape.
+pub(crate) fn flat_index(shape: &[usize], mut flat: usize) -> Vec<isize> {
+    let mut index = vec![0isize; shape.len()];
+    for (slot, &extent) in index.iter_mut().zip(shape).rev() {
+        if extent > 0 {
+            *slot = isize::try_from(flat % extent).unwrap_or(isize::MAX);
+            flat /= extent;
+        }
+    }
+    index
+}
+
 /// Turns any object into an owned `Py`.
 pub(crate) fn owned(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     obj.clone().into_py_any(obj.py())

@@ -68,6 +68,9 @@ mod pystruct;
 mod pyview;
 #[allow(unsafe_code)]
 mod rust_export;
+// Implements the `Exporter` contract for a shared `ByteArray`.
+#[allow(unsafe_code)]
+mod testing;
 
 pub use crate::import::PyBufferExporter;
 pub use crate::pystruct::{error_type as struct_error_type, PyStruct};
@@ -124,6 +127,9 @@ fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let st = PyModule::new(py, "struct")?;
     pystruct::module(&st)?;
     m.add_submodule(&st)?;
+    let testing = PyModule::new(py, "_testing")?;
+    testing::module(&testing)?;
+    m.add_submodule(&testing)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

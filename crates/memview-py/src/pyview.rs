@@ -161,6 +161,11 @@ impl PyMemoryView {
         PyMemoryView { member: Member::new(State::Live(view)), obj, hash: AtomicI64::new(-1) }
     }
 
+    /// A new Python view of a family, for a view made under `held` from one of its values.
+    pub(crate) fn in_family(held: &Held<'_>, view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
+        PyMemoryView { member: Member::<State>::sibling(held, State::Live(view)), obj, hash: AtomicI64::new(-1) }
+    }
+
     fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
         PyMemoryView {
             member: Member::<State>::sibling(held, State::Live(view)),

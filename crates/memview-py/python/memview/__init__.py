@@ -6,7 +6,13 @@ indexing, ``m.T`` and ``m.transpose(*axes)``, ``m.fields`` and ``m.field(name)``
 records, and ``m.to_list()`` for every format. ``memview.struct`` is the ``struct`` module.
 """
 
+import sys as _sys
+
 from memview._memview import memoryview, __version__
+from memview._memview import _testing
 from memview import struct
+
+# `import memview._testing` works too (Rust exporters for the tests and the guide).
+_sys.modules[__name__ + "._testing"] = _testing
 
 __all__ = ["memoryview", "struct", "__version__"]
