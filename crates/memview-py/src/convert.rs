@@ -57,6 +57,17 @@ pub(crate) fn to_py<'py>(py: Python<'py>, v: &Value, tuples: bool) -> PyResult<B
     })
 }
 
+/// A nested list of `ndim` levels whose items are Python values, records as tuples.
+pub(crate) fn to_py_nd<'py>(py: Python<'py>, v: &Value, ndim: usize) -> PyResult<Bound<'py, PyAny>> {
+    match v {
+        Value::List(rows) if ndim > 0 => {
+            let items = rows.iter().map(|x| to_py_nd(py, x, ndim - 1)).collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, items)?.into_any())
+        }
+        item => to_py(py, item, true),
+    }
+}
+
 /// `PyNumber_AsSsize_t(obj, IndexError)`: an index, with overflow reported as `IndexError`.
 pub(crate) fn as_ssize(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
     let index_error = pyo3::exceptions::PyIndexError::type_object_raw(obj.py());

@@ -772,8 +772,8 @@ impl PyMemoryView {
     /// `tolist` for every format (non-native byte orders, multi-item formats and records as
     /// tuples) and every dimension.
     fn to_list(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let list = self.live(|v, _| v.to_list().map_err(view_err))?;
-        Ok(to_py(py, &list, true)?.unbind())
+        let (list, ndim) = self.live(|v, _| Ok((v.to_list().map_err(view_err)?, v.ndim())))?;
+        Ok(crate::convert::to_py_nd(py, &list, ndim)?.unbind())
     }
 
     /// How many items equal `value`.

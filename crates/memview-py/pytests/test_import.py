@@ -1,0 +1,169 @@
+"""Python buffers imported as memview views: every layout and format, checked by value
+against the builtin memoryview and by writing through one side."""
+
+import array
+import ctypes
+import sys
+
+import pytest
+
+import memview
+from memview import memoryview as mv
+from conftest import builtin_memoryview as bmv
+
+_testbuffer = pytest.importorskip("_testbuffer")
+from _testbuffer import ND_FORTRAN, ND_PIL, ND_WRITABLE, ndarray  # noqa: E402
+
+
+def same(a, b):
+    """Every attribute and the contents of a memview view and a builtin view agree."""
+    for attr in ("format", "itemsize", "ndim", "shape", "strides", "suboffsets", "readonly",
+                 "nbytes", "c_contiguous", "f_contiguous", "contiguous"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert a.tobytes() == b.tobytes()
+    for order in "CFA":
+        assert a.tobytes(order) == b.tobytes(order)
+    assert a.hex() == b.hex()
+    assert a == b and b == a
+
+
+@pytest.mark.parametrize("make", [
+    lambda: b"hello",
+    lambda: bytearray(b"hello"),
+    lambda: array.array("i", [1, -2, 3]),
+    lambda: array.array("d", [1.5, float("inf")]),
+    lambda: array.array("Q", [2**64 - 1]),
+    lambda: bmv(b"abcdef")[::-2],
+    lambda: ctypes.c_double(0.25),
+])
+def test_simple_exporters(make):
+    obj = make()
+    a, b = mv(obj), bmv(obj)
+    same(a, b)
+    if a.ndim == 1 and len(a.format.lstrip("@<>=!")) == 1 and a.format != "<d":
+        assert a.tolist() == b.tolist()
+
+
+LAYOUTS = [
+    dict(items=list(range(24)), shape=[2, 3, 4], flags=0),
+    dict(items=list(range(24)), shape=[2, 3, 4], flags=ND_FORTRAN),
+    dict(items=list(range(24)), shape=[4, 6], flags=ND_PIL),
+    dict(items=list(range(12)), shape=[12], flags=0),
+    dict(items=7, shape=[], flags=0),
+    dict(items=list(range(6)), shape=[6], flags=0, key=slice(6, None)),       # empty
+    dict(items=list(range(12)), shape=[3, 4], flags=0, key=slice(2, 1)),      # empty rows
+]
+
+
+@pytest.mark.parametrize("spec", LAYOUTS)
+@pytest.mark.parametrize("fmt", ["B", "b", "h", "i", "L", "q", "f", "d", "?"])
+def test_ndarray_layouts(spec, fmt):
+    items = spec["items"]
+    if fmt == "?":
+        items = [bool(x % 2) for x in items] if isinstance(items, list) else True
+    if fmt in "fd":
+        items = [x + 0.5 for x in items] if isinstance(items, list) else 7.5
+    ex = ndarray(items, shape=spec["shape"], format=fmt, flags=spec["flags"])
+    if "key" in spec:
+        ex = ex[spec["key"]]
+    a, b = mv(ex), bmv(ex)
+    same(a, b)
+    assert a.tolist() == b.tolist()
+
+
+def test_negative_strides_and_offsets():
+    ex = ndarray(list(range(24)), shape=[4, 6], format="h")
+    for key in [slice(None, None, -1), slice(1, None, 2), slice(-1, 0, -3)]:
+        sub = ex[key]
+        same(mv(sub), bmv(sub))
+    a = mv(ex)
+    assert a[::-1].tolist() == bmv(ex)[::-1].tolist()
+
+
+def test_non_native_and_records_come_through():
+    ex = ndarray([(1, 2.5), (3, 4.5)], shape=[2], format="<id")
+    a = mv(ex)
+    assert (a.format, a.itemsize, a.shape) == ("<id", 12, (2,))
+    with pytest.raises(NotImplementedError):
+        a.tolist()               # as the builtin: not a native single character
+    assert a.to_list() == [(1, 2.5), (3, 4.5)]   # memview's extension
+
+
+def test_writes_reach_the_exporter():
+    data = bytearray(b"abcdef")
+    m = mv(data)
+    m[0] = ord("z")
+    m[1:3] = b"XY"
+    assert data == bytearray(b"zXYdef")
+    data[5] = ord("!")
+    assert m[5] == ord("!")
+
+
+def test_readonly_refused():
+    m = mv(b"abc")
+    with pytest.raises(TypeError, match="cannot modify read-only memory"):
+        m[0] = 1
+    ex = ndarray(list(range(4)), shape=[4])
+    with pytest.raises(TypeError):
+        mv(ex)[0] = 1
+
+
+def test_resize_while_exported():
+    data = bytearray(b"abc")
+    m = mv(data)
+    with pytest.raises(BufferError):
+        data.append(1)
+    sub = m[1:]
+    m.release()
+    with pytest.raises(BufferError):  # the slice still holds the buffer
+        data.append(1)
+    sub.release()
+    data.append(1)
+    assert data == bytearray(b"abc\x01")
+
+
+def test_release_and_exports():
+    m = mv(bytearray(b"abc"))
+    inner = bmv(m)              # a buffer exported from m
+    with pytest.raises(BufferError, match="1 exported buffer"):
+        m.release()
+    inner.release()
+    m.release()
+    with pytest.raises(ValueError, match="released"):
+        m.tobytes()
+    m.release()                 # twice is fine
+    assert "released memory" in repr(m)
+
+
+def test_exporter_kept_alive_and_released_once():
+    ex = ndarray(list(range(6)), shape=[6], flags=ND_WRITABLE)
+    m = mv(ex)
+    del ex
+    assert m.tolist() == list(range(6))
+    obj = m.obj
+    assert isinstance(obj, ndarray)
+    refs = sys.getrefcount(obj)
+    w = m[1:]
+    del w
+    m.release()
+    assert sys.getrefcount(obj) == refs - 1   # the view's reference went with the release
+
+
+def test_not_a_buffer():
+    with pytest.raises(TypeError, match="a bytes-like object is required, not 'str'"):
+        mv("abc")
+    with pytest.raises(TypeError):
+        mv(1)
+
+
+def test_getbuf_failures_pass_through():
+    from _testbuffer import ND_GETBUF_FAIL
+    ex = ndarray([1, 2, 3], shape=[3], flags=ND_GETBUF_FAIL)
+    with pytest.raises(BufferError):
+        mv(ex)
+
+
+def test_more_than_64_dimensions():
+    ex = ndarray([1] * 65, shape=[1] * 65, format="B")
+    with pytest.raises(ValueError, match="must not exceed 64"):
+        mv(ex)

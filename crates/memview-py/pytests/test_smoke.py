@@ -1,4 +1,0 @@
-import memview
-
-def test_import():
-    assert memview.memoryview(b"ab").tobytes() == b"ab"

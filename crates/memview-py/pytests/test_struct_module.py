@@ -1,0 +1,102 @@
+"""memview.struct against the stdlib struct on random formats and values."""
+
+import random
+import struct as std
+
+import pytest
+
+from memview import struct as ours
+
+CODES = "xcbB?hHiIlLqQnNefdspP"
+
+
+def random_format(rng):
+    order = rng.choice(["", "@", "=", "<", ">", "!"])
+    parts = []
+    for _ in range(rng.randint(0, 5)):
+        c = rng.choice(CODES)
+        if order not in ("", "@") and c in "nNP":
+            c = "i"
+        n = rng.choice(["", "", "2", "3", "0"])
+        parts.append(n + c)
+    return order + "".join(parts)
+
+
+def values_for(fmt, rng):
+    s = std.Struct(fmt)
+    out = []
+    for part in std.Struct(fmt).format.lstrip("@=<>!"):
+        pass
+    # Build values by trial: unpack random bytes, which always gives valid values.
+    raw = bytes(rng.randrange(256) for _ in range(s.size))
+    return list(std.unpack(fmt, raw))
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_random_formats_match_the_stdlib(seed):
+    rng = random.Random(seed)
+    fmt = random_format(rng)
+    assert ours.calcsize(fmt) == std.calcsize(fmt)
+    raw = bytes(rng.randrange(256) for _ in range(std.calcsize(fmt)))
+    try:
+        expected = std.unpack(fmt, raw)
+    except SystemError:
+        # CPython 3.11 fails `0p` this way (a negative length to PyBytes_FromStringAndSize);
+        # memview unpacks it as b"".
+        assert ours.unpack(fmt, raw) is not None
+        return
+    except std.error:
+        with pytest.raises(ours.error):
+            ours.unpack(fmt, raw)
+        return
+    got = ours.unpack(fmt, raw)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        if isinstance(e, float) and e != e:
+            assert g != g
+        else:
+            assert g == e and type(g) is type(e)
+    values = list(expected)
+    packed = std.pack(fmt, *values)
+    assert ours.pack(fmt, *values) == packed
+    s = ours.Struct(fmt)
+    assert (s.format, s.size) == (fmt, std.calcsize(fmt))
+    buf = bytearray(len(packed) + 3)
+    s.pack_into(buf, 3, *values)
+    assert bytes(buf[3:]) == packed
+    again = s.unpack_from(buf, 3)
+    assert std.pack(fmt, *again) == packed     # NaNs compare unequal: compare by packing
+    if s.size:
+        rows = list(s.iter_unpack(packed * 2))
+        assert [std.pack(fmt, *r) for r in rows] == [packed, packed]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.pack("h", 70000),
+    lambda m: m.pack("i", 1.5),
+    lambda m: m.pack("c", b"ab"),
+    lambda m: m.pack("3s"),
+    lambda m: m.unpack("i", b"abc"),
+    lambda m: m.calcsize("1000000000000000000000i"),
+    lambda m: m.calcsize("q5"),
+    lambda m: m.pack_into("i", bytearray(2), 0, 1),
+    lambda m: m.iter_unpack("", b""),
+])
+def test_errors_match(call):
+    with pytest.raises(std.error) as e1:
+        call(std)
+    with pytest.raises(ours.error) as e2:
+        call(ours)
+    assert str(e1.value) == str(e2.value)
+
+
+def test_type_errors_match():
+    for call in (lambda m: m.unpack("b", 0), lambda m: m.Struct(1), lambda m: m.pack_into("b", b"x", 0, 1)):
+        with pytest.raises(TypeError):
+            call(std)
+        with pytest.raises(TypeError):
+            call(ours)
+
+
+def test_error_is_named_as_cpython():
+    assert ours.error.__name__ == "error" and issubclass(ours.error, Exception)
