@@ -116,6 +116,11 @@ pub fn import_with(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<
     MemoryView::with_flags(exporter, flags).map_err(convert::view_err)
 }
 
+/// The guide for extension authors (`docs/extension-authors.md`); its Rust examples are doc
+/// tests of this crate.
+#[doc = include_str!("../../../docs/extension-authors.md")]
+pub mod guide {}
+
 /// The `memview` extension module: `memview._memview` with the `memoryview` type and the
 /// `struct` submodule (the package's `__init__.py` re-exports them).
 #[pymodule]

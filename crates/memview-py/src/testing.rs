@@ -137,12 +137,12 @@ impl Image {
     }
 }
 
-/// A `#[pyfunction]` that reads any buffer (bytes, `bytearray`, `array`, NumPy arrays of any
-/// layout, memoryviews) as an extension author writes one: the sum of its bytes, in C order.
+/// The sum of the bytes of any buffer (bytes, bytearray, array, NumPy arrays of any layout):
+/// a `#[pyfunction]` as an extension author writes one (the guide's example, verbatim).
 #[pyfunction]
 fn byte_sum(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let view = crate::import(obj)?;
-    let bytes = view.to_bytes().map_err(view_err)?;
+    let view = crate::import(obj)?; // PyObject_GetBuffer(PyBUF_FULL_RO)
+    let bytes = view.to_bytes().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     Ok(bytes.iter().map(|&b| u64::from(b)).sum())
 }
 
