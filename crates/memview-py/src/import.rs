@@ -14,7 +14,8 @@
 use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
 use pyo3::exceptions::PyBufferError;
 use pyo3::prelude::*;
-use pyo3::{ffi, PyTraverseError, PyVisit};
+use pyo3::ffi;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::ffi::CStr;
 use std::ptr::NonNull;
@@ -51,6 +52,24 @@ unsafe fn ssizes<'b>(p: *const ffi::Py_ssize_t, n: usize) -> Option<&'b [isize]>
     }
 }
 
+/// The formats exporters commonly give, so that a descriptor of one is made without an
+/// allocation (a `'static` string instead of a copy).
+const COMMON_FORMATS: &[&str] = &[
+    "c", "b", "B", "?", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "e", "f", "d", "P", "@c", "@b", "@B",
+    "@?", "@h", "@H", "@i", "@I", "@l", "@L", "@q", "@Q", "@n", "@N", "@e", "@f", "@d", "@P", "<c", "<b", "<B",
+    "<?", "<h", "<H", "<i", "<I", "<l", "<L", "<q", "<Q", "<e", "<f", "<d", ">c", ">b", ">B", ">?", ">h", ">H",
+    ">i", ">I", ">l", ">L", ">q", ">Q", ">e", ">f", ">d", "=c", "=b", "=B", "=?", "=h", "=H", "=i", "=I", "=l",
+    "=L", "=q", "=Q", "=e", "=f", "=d", "!c", "!b", "!B", "!?", "!h", "!H", "!i", "!I", "!l", "!L", "!q", "!Q",
+    "!e", "!f", "!d", "Zf", "Zd", "<Zf", "<Zd", ">Zf", ">Zd",
+];
+
+fn format_text(text: &str) -> Cow<'static, str> {
+    match COMMON_FORMATS.iter().find(|f| **f == text) {
+        Some(f) => Cow::Borrowed(f),
+        None => Cow::Owned(text.to_owned()),
+    }
+}
+
 impl Descriptor {
     /// Checks a filled `Py_buffer`.
     ///
@@ -76,19 +95,19 @@ impl Descriptor {
         let strides = unsafe { ssizes(view.strides, ndim) };
         // SAFETY: as for `shape`.
         let suboffsets = unsafe { ssizes(view.suboffsets, ndim) };
-        let shape: Vec<usize> = match shape {
+        let shape: SmallVec<[usize; 4]> = match shape {
             Some(s) => s
                 .iter()
                 .map(|&d| usize::try_from(d).map_err(|_| refuse(format!("negative extent {d}"))))
                 .collect::<PyResult<_>>()?,
             // A scalar has no shape.
-            None if ndim == 0 => Vec::new(),
+            None if ndim == 0 => SmallVec::new(),
             // No shape: one dimension of `len / itemsize` items (`PyBUF_SIMPLE`).
             None if ndim == 1 => {
                 if len % itemsize != 0 {
                     return Err(refuse(format!("len {len} is not a multiple of itemsize {itemsize}")));
                 }
-                vec![len / itemsize]
+                smallvec::smallvec![len / itemsize]
             }
             None => return Err(refuse(format!("ndim {ndim} without a shape"))),
         };
@@ -96,16 +115,32 @@ impl Descriptor {
         if count.checked_mul(itemsize) != Some(len) {
             return Err(refuse(format!("len {len} is not the product of shape {shape:?} and itemsize {itemsize}")));
         }
-        let strides: Vec<isize> = match strides {
-            Some(s) => s.to_vec(),
-            None => strided::c_strides(itemsize, &shape).map_err(|e| refuse(e.to_string()))?.to_vec(),
+        let strides: SmallVec<[isize; 4]> = match strides {
+            Some(s) => s.iter().copied().collect(),
+            None => strided::c_strides(itemsize, &shape).map_err(|e| refuse(e.to_string()))?.iter().copied().collect(),
         };
-        let mut layout = StridedLayout::new(itemsize, &shape, &strides, 0).map_err(|e| refuse(e.to_string()))?;
-        if let Some(sub) = suboffsets {
-            layout = layout.with_suboffsets(sub).map_err(|e| refuse(e.to_string()))?;
+        // The lowest and highest byte the direct part reaches, from `buf` (a PIL layout's
+        // direct part ends at its first pointer dimension, whose table is what is read).
+        let direct = suboffsets.and_then(|sub| sub.iter().position(|&s| s >= 0)).map_or(ndim, |d| d + 1);
+        let (mut lo, mut hi) = (0isize, 0isize);
+        if count > 0 {
+            for (&extent, &stride) in shape.iter().zip(&strides).take(direct) {
+                let last = isize::try_from(extent - 1).map_err(|_| refuse("extent overflows".into()))?;
+                let reach = stride.checked_mul(last).ok_or_else(|| refuse("extent overflows".into()))?;
+                if reach < 0 {
+                    lo = lo.checked_add(reach).ok_or_else(|| refuse("extent overflows".into()))?;
+                } else {
+                    hi = hi.checked_add(reach).ok_or_else(|| refuse("extent overflows".into()))?;
+                }
+            }
+            // The last byte read: an item, or a pointer of the table where one is read.
+            let step = if suboffsets.is_some_and(|sub| sub.iter().any(|&x| x >= 0)) {
+                itemsize.max(std::mem::size_of::<*const u8>())
+            } else {
+                itemsize
+            };
+            hi = hi.checked_add(isize::try_from(step).map_err(|_| refuse("itemsize".into()))?).ok_or_else(|| refuse("extent overflows".into()))?;
         }
-        // The block the direct part of the layout reaches, from `buf`.
-        let (lo, hi) = layout.extent().map_err(|e| refuse(e.to_string()))?.unwrap_or_default();
         let region_len = usize::try_from(hi - lo).map_err(|_| refuse("negative extent".into()))?;
         let layout = StridedLayout::new(itemsize, &shape, &strides, -lo).map_err(|e| refuse(e.to_string()))?;
         let layout = match suboffsets {
@@ -125,7 +160,7 @@ impl Descriptor {
         } else {
             // SAFETY: the caller's promise: a NUL-terminated string.
             let text = unsafe { CStr::from_ptr(view.format) };
-            Cow::Owned(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?.to_owned())
+            format_text(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?)
         };
         Ok(Descriptor { region, region_len, layout, format, readonly: view.readonly != 0 })
     }
@@ -138,14 +173,7 @@ impl Descriptor {
         // SAFETY: the exporter's promise, read in `read`, holds while the buffer is exported
         // (the caller's promise); the direct part is checked against the region by `new`.
         unsafe {
-            BufferInfo::new(
-                self.region,
-                self.region_len,
-                self.layout.clone(),
-                self.format.clone(),
-                self.readonly,
-                flags,
-            )
+            BufferInfo::new(self.region, self.region_len, self.layout.clone(), self.format.clone(), self.readonly, flags)
         }
     }
 }
@@ -164,24 +192,12 @@ pub(crate) fn get_buffer(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Box<f
     Ok(unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) })
 }
 
-/// One imported Python buffer, released exactly once (when the object is freed).
-///
-/// The Python side of a family (CPython's managed buffer): every `memview.memoryview` of an
-/// imported buffer holds one, and drops its views before it; the collector sees the
-/// exporter through it.
-#[pyclass(module = "memview", name = "_managedbuffer", frozen)]
+/// One imported Python buffer, released exactly once, when the last view of it is dropped
+/// (the exporter a view of an imported buffer holds; CPython's managed buffer).
 pub(crate) struct ManagedBuffer {
     view: Box<ffi::Py_buffer>,
-    pub(crate) descriptor: Descriptor,
+    descriptor: Descriptor,
 }
-
-// SAFETY: the `Py_buffer` is not touched after it is filled except by `Drop`, which releases
-// it with the interpreter attached, from whichever thread frees the object; CPython's buffer
-// release may be called from any thread that is attached. The raw pointers in `descriptor`
-// are only read by views, which hold their own synchronisation (the family lock).
-unsafe impl Send for ManagedBuffer {}
-// SAFETY: as above: shared references only read fields that never change.
-unsafe impl Sync for ManagedBuffer {}
 
 impl ManagedBuffer {
     /// Imports `obj`'s buffer with `flags`.
@@ -202,19 +218,6 @@ impl ManagedBuffer {
         // SAFETY: `obj` is null or a strong reference held by the buffer until its release,
         // which happens only when `self` is dropped.
         unsafe { Bound::from_borrowed_ptr_or_opt(py, self.view.obj) }
-    }
-}
-
-#[pymethods]
-impl ManagedBuffer {
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if !self.view.obj.is_null() {
-            // SAFETY: a live object the buffer holds a strong reference to; the collector
-            // calls this with the interpreter attached.
-            let obj: &Py<PyAny> = unsafe { &*(std::ptr::addr_of!(self.view.obj).cast::<Py<PyAny>>()) };
-            visit.call(obj)?;
-        }
-        Ok(())
     }
 }
 
@@ -239,22 +242,17 @@ fn zeroed_buffer() -> ffi::Py_buffer {
     unsafe { std::mem::zeroed() }
 }
 
-/// The exporter a view of an imported buffer holds: the managed buffer, kept alive.
-pub(crate) struct Foreign {
-    pub(crate) buffer: Py<ManagedBuffer>,
-}
-
-// SAFETY: the descriptor was read from a buffer that stays exported until the managed buffer
-// is dropped, which `buffer` (a strong reference) prevents while this exporter lives.
-unsafe impl Exporter for Foreign {
+// SAFETY: the descriptor was read from a buffer that stays exported until `self` is dropped
+// (the release is in `Drop`), and it is answered only while `self` lives.
+unsafe impl Exporter for ManagedBuffer {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         // SAFETY: the buffer is still exported (see the impl's argument).
-        unsafe { self.buffer.get().descriptor.info(flags) }
+        unsafe { self.descriptor.info(flags) }
     }
 }
 
 /// A Python buffer imported as a Rust exporter: `PyObject_GetBuffer` now, `PyBuffer_Release`
-/// when the last view of it is dropped.
+/// when the last view of it is dropped (with the interpreter attached).
 ///
 /// ```
 /// use memview::MemoryView;
@@ -268,7 +266,7 @@ unsafe impl Exporter for Foreign {
 /// }).unwrap();
 /// ```
 pub struct PyBufferExporter {
-    inner: Foreign,
+    inner: ManagedBuffer,
 }
 
 impl PyBufferExporter {
@@ -279,13 +277,12 @@ impl PyBufferExporter {
 
     /// Acquires `obj`'s buffer with chosen request flags (`PyBUF_WRITABLE` to write).
     pub fn with_flags(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<PyBufferExporter> {
-        let managed = ManagedBuffer::acquire(obj, flags)?;
-        Ok(PyBufferExporter { inner: Foreign { buffer: Py::new(obj.py(), managed)? } })
+        Ok(PyBufferExporter { inner: ManagedBuffer::acquire(obj, flags)? })
     }
 }
 
-// SAFETY: forwarded to `Foreign`, whose argument holds: the managed buffer is kept alive by
-// `inner` for as long as this exporter lives.
+// SAFETY: forwarded to `ManagedBuffer`, whose argument holds: the buffer is released only when
+// `inner` is dropped, with this exporter.
 unsafe impl Exporter for PyBufferExporter {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         self.inner.get_buffer(flags)

@@ -4,7 +4,7 @@
 
 use crate::convert::{as_ssize, exc, is_index, item_of, owned, to_py, value_of, view_err};
 use crate::family::{Busy, Held, Member};
-use crate::import::{Foreign, ManagedBuffer};
+use crate::import::ManagedBuffer;
 use buffer_protocol::{BufferInfo, Flags};
 use memview::{Index, Key, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
@@ -280,8 +280,7 @@ fn check_buffer(obj: &Bound<'_, PyAny>) -> bool {
 /// within one call, on one thread, and dropped there.
 fn import_view(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
     let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
-    let foreign = Foreign { buffer: Py::new(obj.py(), managed)? };
-    MemoryView::new(foreign).map_err(view_err)
+    MemoryView::new(managed).map_err(view_err)
 }
 
 /// `memoryview(obj)`: a sibling of a memview view, or a new import.
@@ -299,8 +298,7 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
     }
     let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
     let exporter = managed.obj(py).map(|o| owned(&o)).transpose()?;
-    let foreign = Foreign { buffer: Py::new(py, managed)? };
-    let view = MemoryView::new(foreign).map_err(view_err)?;
+    let view = MemoryView::new(managed).map_err(view_err)?;
     Ok(PyMemoryView::from_core(view, exporter))
 }
 

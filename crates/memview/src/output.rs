@@ -38,6 +38,26 @@ impl MemoryView<'_> {
         Ok(out)
     }
 
+    /// `tobytes(order)` into a buffer the caller provides (a Python `bytes` object being
+    /// filled, a reused scratch buffer): `out` must be exactly [`nbytes`](Self::nbytes) long.
+    ///
+    /// ```
+    /// use memview::{MemoryView, Order, Slice};
+    /// let v = MemoryView::from_bytes(b"abcd");
+    /// let mut out = [0u8; 2];
+    /// v.slice(Slice::new(None, None, Some(-2))).unwrap().to_bytes_into(&mut out, Order::C).unwrap();
+    /// assert_eq!(&out, b"db");
+    /// assert!(v.to_bytes_into(&mut out, Order::C).is_err()); // 4 bytes do not fit in 2
+    /// ```
+    pub fn to_bytes_into(&self, out: &mut [u8], order: Order) -> Result<(), ViewError> {
+        let live = self.live();
+        let n = live.layout().nbytes();
+        if out.len() != n {
+            return Err(strided::LayoutError::OutOfBounds { low: 0, high: n as isize, len: out.len() }.into());
+        }
+        live.view.gather(order, out)
+    }
+
     /// Runs `f` over the view's items as C-order bytes: in place for a C-contiguous direct
     /// view, through a gathered copy otherwise. `f` must not run other views' code.
     pub(crate) fn with_c_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, ViewError> {
