@@ -15,17 +15,26 @@
 //! The lock is never held while Python code may run (no Python object is made, no
 //! `__index__` is called, no buffer is released inside it): with the GIL a thread that ran
 //! Python code inside the lock could hand the GIL to a thread that then waits on the lock.
-//! A thread that asks again for a lock it holds gets an error, never a deadlock.
+//! A thread that asks again for a lock it holds gets an error, never a deadlock. With the
+//! GIL, the GIL is the lock (see [`Family`]); a free-threaded CPython adds a `Mutex`.
 
 use std::cell::UnsafeCell;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 /// The lock of a family of views.
+///
+/// With the GIL (every CPython but the free-threaded builds) the GIL is the lock: a thread
+/// touches a family only while attached to the interpreter, and never runs Python code (which
+/// could hand the GIL over) while inside a family, so attached means alone. What is left to
+/// refuse is re-entry on the same thread, which `owner` does. On a free-threaded CPython
+/// (`Py_GIL_DISABLED`) a `Mutex` serialises the threads as well.
 #[derive(Debug, Default)]
 pub(crate) struct Family {
-    lock: Mutex<()>,
-    /// The thread that holds `lock` (its [`thread_tag`]), or 0.
+    #[cfg(Py_GIL_DISABLED)]
+    lock: std::sync::Mutex<()>,
+    /// The thread inside the family (its [`thread_tag`]), or 0.
     owner: AtomicUsize,
 }
 
@@ -44,7 +53,10 @@ pub(crate) struct Busy;
 /// Proof that a family's lock is held: what [`Member::sibling`] takes.
 pub(crate) struct Held<'f> {
     family: &'f Arc<Family>,
-    _guard: MutexGuard<'f, ()>,
+    #[cfg(Py_GIL_DISABLED)]
+    _guard: std::sync::MutexGuard<'f, ()>,
+    /// Tied to the attachment to the interpreter the lock was taken under.
+    _attached: PhantomData<pyo3::Python<'f>>,
 }
 
 impl Drop for Held<'_> {
@@ -59,17 +71,24 @@ impl Family {
         Arc::new(Family::default())
     }
 
-    /// Holds the lock: waits for another thread that holds it, refuses this thread.
-    pub(crate) fn lock(self: &Arc<Self>) -> Result<Held<'_>, Busy> {
+    /// Holds the lock, for a thread attached to the interpreter (`_py`): waits for another
+    /// thread that holds it, refuses this thread.
+    pub(crate) fn lock<'f>(self: &'f Arc<Self>, _py: pyo3::Python<'f>) -> Result<Held<'f>, Busy> {
         let me = thread_tag();
         if self.owner.load(Ordering::Acquire) == me {
             return Err(Busy);
         }
         // A panic inside the lock leaves no broken state behind (values are only read or
         // replaced whole), so a poisoned lock is taken as it is.
-        let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        #[cfg(Py_GIL_DISABLED)]
+        let guard = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.owner.store(me, Ordering::Release);
-        Ok(Held { family: self, _guard: guard })
+        Ok(Held {
+            family: self,
+            #[cfg(Py_GIL_DISABLED)]
+            _guard: guard,
+            _attached: PhantomData,
+        })
     }
 }
 
@@ -104,7 +123,16 @@ impl<T> Member<T> {
     /// Locks the family and runs `f` on the value (`None` once taken) and the proof of the
     /// lock (for [`sibling`](Self::sibling)).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Option<T>, &Held<'_>) -> R) -> Result<R, Busy> {
-        let held = self.family.lock()?;
+        pyo3::Python::attach(|py| self.with_attached(py, f))
+    }
+
+    /// [`with`](Self::with) for a caller that is attached already.
+    pub(crate) fn with_attached<R>(
+        &self,
+        py: pyo3::Python<'_>,
+        f: impl FnOnce(&mut Option<T>, &Held<'_>) -> R,
+    ) -> Result<R, Busy> {
+        let held = self.family.lock(py)?;
         // SAFETY: this thread holds the lock of this member's family for the whole call, and
         // `Family::lock` refuses a second `Held` on this thread, so no other `&` or `&mut` to
         // any value of the family exists while `f` runs (every access to a member's value is
@@ -120,25 +148,27 @@ impl<T> Member<T> {
         other: &Member<U>,
         f: impl FnOnce(&Option<T>, &Option<U>) -> R,
     ) -> Result<R, Busy> {
-        let (a, b) = (&self.family, &other.family);
-        let _first;
-        let _second;
-        if Arc::ptr_eq(a, b) {
-            _first = a.lock()?;
-        } else if Arc::as_ptr(a) < Arc::as_ptr(b) {
-            _first = a.lock()?;
-            _second = b.lock()?;
-        } else {
-            _first = b.lock()?;
-            _second = a.lock()?;
-        }
-        // SAFETY: both families' locks are held by this thread for the whole call and no
-        // other `Held` of them can exist on this thread (see `with`); the values are only
-        // read, so two shared references, even to one value, are sound.
-        let x = unsafe { &*self.value.get() };
-        // SAFETY: as for `x`.
-        let y = unsafe { &*other.value.get() };
-        Ok(f(x, y))
+        pyo3::Python::attach(|py| {
+            let (a, b) = (&self.family, &other.family);
+            let _first;
+            let _second;
+            if Arc::ptr_eq(a, b) {
+                _first = a.lock(py)?;
+            } else if Arc::as_ptr(a) < Arc::as_ptr(b) {
+                _first = a.lock(py)?;
+                _second = b.lock(py)?;
+            } else {
+                _first = b.lock(py)?;
+                _second = a.lock(py)?;
+            }
+            // SAFETY: both families' locks are held by this thread for the whole call and no
+            // other `Held` of them can exist on this thread (see `with`); the values are only
+            // read, so two shared references, even to one value, are sound.
+            let x = unsafe { &*self.value.get() };
+            // SAFETY: as for `x`.
+            let y = unsafe { &*other.value.get() };
+            Ok(f(x, y))
+        })
     }
 }
 
@@ -146,11 +176,13 @@ impl<T> Drop for Member<T> {
     fn drop(&mut self) {
         // `&mut self`: no other reference to this member; its value may still share counts
         // with live members of the family, so it is dropped under the lock.
-        match self.family.lock() {
-            Ok(_held) => drop(self.value.get_mut().take()),
+        let family = Arc::clone(&self.family);
+        let value = self.value.get_mut().take();
+        pyo3::Python::attach(move |py| match family.lock(py) {
+            Ok(_held) => drop(value),
             // Dropped by the thread inside the lock (a callback run inside it): the value
             // is leaked rather than dropped without the lock.
-            Err(Busy) => std::mem::forget(self.value.get_mut().take()),
-        }
+            Err(Busy) => std::mem::forget(value),
+        });
     }
 }

@@ -13,8 +13,8 @@
 
 use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
 use pyo3::exceptions::PyBufferError;
-use pyo3::prelude::*;
 use pyo3::ffi;
+use pyo3::prelude::*;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::ffi::CStr;
@@ -55,12 +55,12 @@ unsafe fn ssizes<'b>(p: *const ffi::Py_ssize_t, n: usize) -> Option<&'b [isize]>
 /// The formats exporters commonly give, so that a descriptor of one is made without an
 /// allocation (a `'static` string instead of a copy).
 const COMMON_FORMATS: &[&str] = &[
-    "c", "b", "B", "?", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "e", "f", "d", "P", "@c", "@b", "@B",
-    "@?", "@h", "@H", "@i", "@I", "@l", "@L", "@q", "@Q", "@n", "@N", "@e", "@f", "@d", "@P", "<c", "<b", "<B",
-    "<?", "<h", "<H", "<i", "<I", "<l", "<L", "<q", "<Q", "<e", "<f", "<d", ">c", ">b", ">B", ">?", ">h", ">H",
-    ">i", ">I", ">l", ">L", ">q", ">Q", ">e", ">f", ">d", "=c", "=b", "=B", "=?", "=h", "=H", "=i", "=I", "=l",
-    "=L", "=q", "=Q", "=e", "=f", "=d", "!c", "!b", "!B", "!?", "!h", "!H", "!i", "!I", "!l", "!L", "!q", "!Q",
-    "!e", "!f", "!d", "Zf", "Zd", "<Zf", "<Zd", ">Zf", ">Zd",
+    "c", "b", "B", "?", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "e", "f", "d", "P", "@c", "@b", "@B", "@?",
+    "@h", "@H", "@i", "@I", "@l", "@L", "@q", "@Q", "@n", "@N", "@e", "@f", "@d", "@P", "<c", "<b", "<B", "<?", "<h",
+    "<H", "<i", "<I", "<l", "<L", "<q", "<Q", "<e", "<f", "<d", ">c", ">b", ">B", ">?", ">h", ">H", ">i", ">I", ">l",
+    ">L", ">q", ">Q", ">e", ">f", ">d", "=c", "=b", "=B", "=?", "=h", "=H", "=i", "=I", "=l", "=L", "=q", "=Q", "=e",
+    "=f", "=d", "!c", "!b", "!B", "!?", "!h", "!H", "!i", "!I", "!l", "!L", "!q", "!Q", "!e", "!f", "!d", "Zf", "Zd",
+    "<Zf", "<Zd", ">Zf", ">Zd",
 ];
 
 fn format_text(text: &str) -> Cow<'static, str> {
@@ -139,7 +139,9 @@ impl Descriptor {
             } else {
                 itemsize
             };
-            hi = hi.checked_add(isize::try_from(step).map_err(|_| refuse("itemsize".into()))?).ok_or_else(|| refuse("extent overflows".into()))?;
+            hi = hi
+                .checked_add(isize::try_from(step).map_err(|_| refuse("itemsize".into()))?)
+                .ok_or_else(|| refuse("extent overflows".into()))?;
         }
         let region_len = usize::try_from(hi - lo).map_err(|_| refuse("negative extent".into()))?;
         let layout = StridedLayout::new(itemsize, &shape, &strides, -lo).map_err(|e| refuse(e.to_string()))?;
@@ -173,7 +175,14 @@ impl Descriptor {
         // SAFETY: the exporter's promise, read in `read`, holds while the buffer is exported
         // (the caller's promise); the direct part is checked against the region by `new`.
         unsafe {
-            BufferInfo::new(self.region, self.region_len, self.layout.clone(), self.format.clone(), self.readonly, flags)
+            BufferInfo::new(
+                self.region,
+                self.region_len,
+                self.layout.clone(),
+                self.format.clone(),
+                self.readonly,
+                flags,
+            )
         }
     }
 }

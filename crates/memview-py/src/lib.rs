@@ -60,6 +60,7 @@ mod convert;
 mod export;
 #[allow(unsafe_code)]
 mod family;
+mod fastlist;
 #[allow(unsafe_code)]
 mod import;
 #[allow(unsafe_code)]

@@ -38,6 +38,24 @@ fn adjust_fmt(format: &str) -> PyResult<String> {
     }
 }
 
+/// `memory_item`'s checks on a live view for an integer key, in its order, and the wrapped
+/// index: the format (`adjust_fmt`), the dimension, the bound.
+fn item_checks(v: &MemoryView<'_>, index: isize) -> PyResult<(isize, char)> {
+    let format = v.format();
+    let f = format.strip_prefix('@').unwrap_or(format);
+    let mut chars = f.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c), None) => c,
+        _ => return Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {format}"))),
+    };
+    match v.ndim() {
+        0 => return Err(PyTypeError::new_err("invalid indexing of 0-dim memory")),
+        1 => {}
+        _ => return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented")),
+    }
+    Ok((lookup(v.shape()[0], index, 0)?, code))
+}
+
 /// The codes `unpack_single`/`pack_single` know.
 fn native_code(fmt: &str) -> PyResult<char> {
     match fmt.chars().next() {
@@ -451,6 +469,24 @@ impl PyMemoryView {
     fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let this = slf.get();
+        // The common case first: an `int` (no Python code runs to read it), one lock.
+        if key.is_exact_instance_of::<pyo3::types::PyInt>() {
+            let index = match as_ssize(key) {
+                Ok(i) => i,
+                Err(e) => {
+                    this.live(|_, _| Ok(()))?; // a released view says so first
+                    return Err(e);
+                }
+            };
+            let value = this.live(|v, _| {
+                let (i, code) = item_checks(v, index)?;
+                if !"bBhHiIlLqQnNfde?cP".contains(code) {
+                    return Err(PyNotImplementedError::new_err(format!("memoryview: format {code} not supported")));
+                }
+                v.get(i).map_err(view_err)
+            })?;
+            return Ok(to_py(py, &value, false)?.unbind());
+        }
         let snap = this.snapshot()?;
         if snap.ndim == 0 {
             if key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
@@ -507,6 +543,27 @@ impl PyMemoryView {
 
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = key.py();
+        // The common case first: an `int` key and an exact `int`, `float` or `bytes` value
+        // (no Python code runs to read either), one lock.
+        if key.is_exact_instance_of::<pyo3::types::PyInt>()
+            && (value.is_exact_instance_of::<pyo3::types::PyInt>()
+                || value.is_exact_instance_of::<pyo3::types::PyFloat>()
+                || value.is_exact_instance_of::<PyBytes>())
+        {
+            if let Ok(index) = as_ssize(key) {
+                let code = self.live(|v, _| {
+                    let f = v.format();
+                    Ok(f.strip_prefix('@').unwrap_or(f).chars().next().filter(|_| v.ndim() == 1 && !v.readonly()))
+                })?;
+                if let Some(code) = code.filter(|c| "bBhHiIlLqQnNfde?cP".contains(*c)) {
+                    let item = item_of(value, code, &code.to_string())?;
+                    return self.live(|v, _| {
+                        let (i, _) = item_checks(v, index)?;
+                        v.set(i, item).map_err(view_err)
+                    });
+                }
+            }
+        }
         let snap = self.snapshot()?;
         let fmt = adjust_fmt(&snap.format)?;
         if snap.readonly {
@@ -585,16 +642,19 @@ impl PyMemoryView {
 
     #[pyo3(signature = (order = None))]
     fn tobytes<'py>(&self, py: Python<'py>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
-        self.live(|_, _| Ok(()))?;
+        let n = self.live(|v, _| Ok(v.nbytes()))?;
         let order = order_of(order)?;
-        let bytes = self.live(|v, _| v.to_bytes_in(order).map_err(view_err))?;
-        Ok(PyBytes::new(py, &bytes))
+        // The bytes object is made first (outside the lock), then filled under it: one copy.
+        PyBytes::new_with(py, n, |out| self.live(|v, _| v.to_bytes_into(out, order).map_err(view_err)))
     }
 
     fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let snap = self.snapshot()?;
         let fmt = adjust_fmt(&snap.format)?;
-        native_code(&fmt)?;
+        let code = native_code(&fmt)?;
+        if let Some(list) = crate::fastlist::tolist(self, py, code, &snap.shape)? {
+            return Ok(list);
+        }
         let list = self.live(|v, _| v.to_list().map_err(view_err))?;
         Ok(to_py(py, &list, false)?.unbind())
     }

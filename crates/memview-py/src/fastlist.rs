@@ -1,0 +1,67 @@
+//! `tolist` of native numbers without a `Value` per item: the items are copied out as Rust
+//! numbers under the family lock (one C-order copy), then the lists are built outside it.
+
+use crate::convert::view_err;
+use crate::pyview::PyMemoryView;
+use buffer_protocol::Element;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use pyo3::IntoPyObjectExt;
+
+/// Nested lists of `shape` over C-order items.
+fn nest<'py, T: Copy + IntoPyObject<'py>>(
+    py: Python<'py>,
+    items: &[T],
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
+    match shape {
+        [] => match items.first() {
+            Some(x) => x.into_bound_py_any(py),
+            None => Ok(PyList::empty(py).into_any()),
+        },
+        [_] => Ok(PyList::new(py, items.iter().copied())?.into_any()),
+        [n, rest @ ..] => {
+            let step = rest.iter().product::<usize>();
+            let mut rows = Vec::with_capacity(*n);
+            for i in 0..*n {
+                let part = items.get(i * step..(i + 1) * step).unwrap_or(&[]);
+                rows.push(nest(py, part, rest)?);
+            }
+            Ok(PyList::new(py, rows)?.into_any())
+        }
+    }
+}
+
+fn typed<T>(m: &PyMemoryView, py: Python<'_>, shape: &[usize]) -> PyResult<Option<Py<PyAny>>>
+where
+    T: Element + for<'py> IntoPyObject<'py>,
+{
+    let items: Option<Vec<T>> = m.live(|v, _| match v.typed::<T>() {
+        Ok(t) => t.to_vec().map(Some).map_err(view_err),
+        Err(_) => Ok(None),
+    })?;
+    match items {
+        Some(items) => Ok(Some(nest(py, &items, shape)?.unbind())),
+        None => Ok(None),
+    }
+}
+
+/// `tolist` for the native codes Rust reads directly; `None` for the others (`?`, `c`, `e`,
+/// `P`), which take the general path.
+pub(crate) fn tolist(m: &PyMemoryView, py: Python<'_>, code: char, shape: &[usize]) -> PyResult<Option<Py<PyAny>>> {
+    match code {
+        'b' => typed::<i8>(m, py, shape),
+        'B' => typed::<u8>(m, py, shape),
+        'h' => typed::<i16>(m, py, shape),
+        'H' => typed::<u16>(m, py, shape),
+        'i' => typed::<i32>(m, py, shape),
+        'I' => typed::<u32>(m, py, shape),
+        'l' | 'q' => typed::<i64>(m, py, shape),
+        'L' | 'Q' => typed::<u64>(m, py, shape),
+        'n' => typed::<isize>(m, py, shape),
+        'N' => typed::<usize>(m, py, shape),
+        'f' => typed::<f32>(m, py, shape),
+        'd' => typed::<f64>(m, py, shape),
+        _ => Ok(None),
+    }
+}
