@@ -96,3 +96,50 @@ pub(crate) unsafe fn take(view: *mut ffi::Py_buffer) -> Option<Box<Filled>> {
     // SAFETY: `internal` is the box `fill` leaked, taken once (replaced by NULL above).
     Some(unsafe { Box::from_raw(internal) })
 }
+
+/// A new `bytes` object of `n` bytes, filled by `fill` (without zeroing it first, as
+/// `PyBytes::new_with` does).
+pub(crate) fn bytes_filled<'py>(
+    py: Python<'py>,
+    n: usize,
+    fill: impl FnOnce(&mut [u8]) -> PyResult<()>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let len = ffi::Py_ssize_t::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err("too large"))?;
+    // SAFETY: a NULL source makes CPython allocate `len` uninitialised bytes (plus its
+    // terminator); the GIL is held (`py`).
+    let raw = unsafe { ffi::PyBytes_FromStringAndSize(std::ptr::null(), len) };
+    // SAFETY: a new reference, or NULL with an exception set.
+    let bytes = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    // SAFETY: the object was just made and nothing else refers to it; its buffer holds `n`
+    // bytes. They are written before any read: `fill` gets them as `&mut [u8]`, and a `u8`
+    // has no invalid bit pattern, so uninitialised bytes are only a question of whose values
+    // they hold, which `fill` decides (on error the object is dropped unread).
+    let data = unsafe { ffi::PyBytes_AsString(raw) }.cast::<u8>();
+    // SAFETY: as above: `data` is the object's buffer of `n` bytes, written by `fill` only.
+    let out = unsafe { std::slice::from_raw_parts_mut(data, n) };
+    fill(out)?;
+    Ok(bytes.cast_into::<pyo3::types::PyBytes>()?)
+}
+
+/// A new ASCII `str` of `n` characters, filled by `fill` (one copy: the characters are
+/// written straight into the string object).
+pub(crate) fn ascii_str_filled<'py>(
+    py: Python<'py>,
+    n: usize,
+    fill: impl FnOnce(&mut [u8]) -> PyResult<()>,
+) -> PyResult<Bound<'py, pyo3::types::PyString>> {
+    let len = ffi::Py_ssize_t::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err("too large"))?;
+    // SAFETY: the GIL is held; a maximum character of 127 makes a compact ASCII string whose
+    // data is `n` one-byte characters.
+    let raw = unsafe { ffi::PyUnicode_New(len, 127) };
+    // SAFETY: a new reference, or NULL with an exception set.
+    let text = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    // SAFETY: the string was just made, nothing else refers to it, and its data is `n` bytes
+    // (one-byte kind). `fill` writes every byte before the string is used; it must write
+    // ASCII only, which the hex writer does (its separator is checked to be ASCII).
+    let data = unsafe { ffi::PyUnicode_DATA(raw) }.cast::<u8>();
+    // SAFETY: as above: `data` is the string's `n` one-byte characters, written by `fill`.
+    let out = unsafe { std::slice::from_raw_parts_mut(data, n) };
+    fill(out)?;
+    Ok(text.cast_into::<pyo3::types::PyString>()?)
+}

@@ -20,7 +20,9 @@
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(Py_GIL_DISABLED)]
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// The lock of a family of views.
@@ -35,11 +37,17 @@ pub(crate) struct Family {
     #[cfg(Py_GIL_DISABLED)]
     lock: std::sync::Mutex<()>,
     /// The thread inside the family (its [`thread_tag`]), or 0.
+    #[cfg(Py_GIL_DISABLED)]
     owner: AtomicUsize,
+    /// Whether a thread is inside the family: with the GIL only one thread runs, so a
+    /// second entry can only be the same thread's.
+    #[cfg(not(Py_GIL_DISABLED))]
+    busy: std::sync::atomic::AtomicBool,
 }
 
 /// A number that tells this thread from every other live thread: the address of a
 /// thread-local.
+#[cfg(Py_GIL_DISABLED)]
 fn thread_tag() -> usize {
     thread_local! { static TAG: u8 = const { 0 }; }
     TAG.with(|t| t as *const u8 as usize)
@@ -61,7 +69,10 @@ pub(crate) struct Held<'f> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
+        #[cfg(Py_GIL_DISABLED)]
         self.family.owner.store(0, Ordering::Release);
+        #[cfg(not(Py_GIL_DISABLED))]
+        self.family.busy.store(false, Ordering::Relaxed);
     }
 }
 
@@ -74,15 +85,27 @@ impl Family {
     /// Holds the lock, for a thread attached to the interpreter (`_py`): waits for another
     /// thread that holds it, refuses this thread.
     pub(crate) fn lock<'f>(self: &'f Arc<Self>, _py: pyo3::Python<'f>) -> Result<Held<'f>, Busy> {
-        let me = thread_tag();
-        if self.owner.load(Ordering::Acquire) == me {
-            return Err(Busy);
-        }
-        // A panic inside the lock leaves no broken state behind (values are only read or
-        // replaced whole), so a poisoned lock is taken as it is.
         #[cfg(Py_GIL_DISABLED)]
-        let guard = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.owner.store(me, Ordering::Release);
+        let guard = {
+            let me = thread_tag();
+            if self.owner.load(Ordering::Acquire) == me {
+                return Err(Busy);
+            }
+            // A panic inside the lock leaves no broken state behind (values are only read
+            // or replaced whole), so a poisoned lock is taken as it is.
+            let guard = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.owner.store(me, Ordering::Release);
+            guard
+        };
+        // With the GIL no other thread runs meanwhile, so a plain load and store suffice (no
+        // locked instruction on the hot path); the GIL's own hand-over orders them.
+        #[cfg(not(Py_GIL_DISABLED))]
+        {
+            if self.busy.load(Ordering::Relaxed) {
+                return Err(Busy);
+            }
+            self.busy.store(true, Ordering::Relaxed);
+        }
         Ok(Held {
             family: self,
             #[cfg(Py_GIL_DISABLED)]

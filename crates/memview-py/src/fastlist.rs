@@ -32,10 +32,44 @@ fn nest<'py, T: Copy + IntoPyObject<'py>>(
     }
 }
 
+/// A 1-D list made outside the lock (a list is a container: making one may run the
+/// collector, hence Python code) and filled under it with numbers (not containers: making
+/// one runs no Python code), straight from memory.
+fn flat<T>(m: &PyMemoryView, py: Python<'_>, n: usize) -> PyResult<Option<Py<PyAny>>>
+where
+    T: Element + for<'py> IntoPyObject<'py>,
+{
+    let len = pyo3::ffi::Py_ssize_t::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err("too large"))?;
+    // SAFETY: the GIL is held; a new list of `len` NULL items, or NULL with an error set.
+    let raw = unsafe { pyo3::ffi::PyList_New(len) };
+    // SAFETY: a new reference or NULL with an exception set.
+    let list = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    let filled = m.live_in(py, |v, _| {
+        let Ok(t) = v.typed::<T>() else { return Ok(false) };
+        if t.len() != n {
+            return Ok(false);
+        }
+        for (i, x) in t.iter().enumerate() {
+            let item = x.into_py_any(py)?;
+            // SAFETY: `raw` is the list made above, of `n` slots (`i < n`: the typed view
+            // has `n` items); each slot is set once, with a new reference the list steals.
+            // A list whose later slots stay NULL after an error is still freed correctly.
+            unsafe { pyo3::ffi::PyList_SET_ITEM(raw, i as pyo3::ffi::Py_ssize_t, item.into_ptr()) };
+        }
+        Ok(true)
+    })?;
+    Ok(filled.then(|| list.unbind()))
+}
+
 fn typed<T>(m: &PyMemoryView, py: Python<'_>, shape: &[usize]) -> PyResult<Option<Py<PyAny>>>
 where
     T: Element + for<'py> IntoPyObject<'py>,
 {
+    if let [n] = shape {
+        if let Some(list) = flat::<T>(m, py, *n)? {
+            return Ok(Some(list));
+        }
+    }
     let items: Option<Vec<T>> = m.live(|v, _| match v.typed::<T>() {
         Ok(t) => t.to_vec().map(Some).map_err(view_err),
         Err(_) => Ok(None),

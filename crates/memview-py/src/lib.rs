@@ -60,6 +60,8 @@ mod convert;
 mod export;
 #[allow(unsafe_code)]
 mod family;
+// Fills lists straight from memory (`PyList_New`/`PyList_SET_ITEM`).
+#[allow(unsafe_code)]
 mod fastlist;
 #[allow(unsafe_code)]
 mod import;

@@ -14,9 +14,9 @@ use pyo3::{ffi, PyTraverseError, PyVisit};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// The state Python keeps: a live view, or the released object.
-#[allow(clippy::large_enum_variant)] // one per Python object, never in a collection
 pub(crate) enum State {
-    Live(MemoryView<'static>),
+    /// Boxed: a Python view is made and moved often, a core view is 280 bytes.
+    Live(Box<MemoryView<'static>>),
     Released,
 }
 
@@ -54,6 +54,72 @@ fn item_checks(v: &MemoryView<'_>, index: isize) -> PyResult<(isize, char)> {
         _ => return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented")),
     }
     Ok((lookup(v.shape()[0], index, 0)?, code))
+}
+
+/// A number read straight from memory (no `Value`), for the item fast path.
+enum Num {
+    I(i64),
+    U(u64),
+    F(f64),
+}
+
+impl Num {
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        use pyo3::IntoPyObjectExt;
+        match self {
+            Num::I(x) => x.into_py_any(py),
+            Num::U(x) => x.into_py_any(py),
+            Num::F(x) => x.into_py_any(py),
+        }
+    }
+}
+
+/// The item at `i` of a 1-D view of a native number code, read as its Rust type; `None`
+/// where the typed path does not apply (other codes, PIL layouts).
+fn fast_item(v: &MemoryView<'_>, i: isize, code: char) -> Option<Num> {
+    macro_rules! read {
+        ($t:ty, $wrap:expr) => {
+            v.typed::<$t>().ok().and_then(|t| t.get([i]).ok()).map($wrap)
+        };
+    }
+    match code {
+        'B' => read!(u8, |x| Num::U(u64::from(x))),
+        'b' => read!(i8, |x| Num::I(i64::from(x))),
+        'H' => read!(u16, |x| Num::U(u64::from(x))),
+        'h' => read!(i16, |x| Num::I(i64::from(x))),
+        'I' => read!(u32, |x| Num::U(u64::from(x))),
+        'i' => read!(i32, |x| Num::I(i64::from(x))),
+        'L' | 'Q' => read!(u64, Num::U),
+        'l' | 'q' => read!(i64, Num::I),
+        'f' => read!(f32, |x| Num::F(f64::from(x))),
+        'd' => read!(f64, Num::F),
+        _ => None,
+    }
+}
+
+/// `unpack_single`'s refusal of a code it does not know.
+fn native_code_char(code: char) -> PyResult<char> {
+    match code {
+        'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'f' | 'd' | 'e' | '?' | 'c' | 'P' => {
+            Ok(code)
+        }
+        _ => Err(PyNotImplementedError::new_err(format!("memoryview: format {code} not supported"))),
+    }
+}
+
+/// Whether a slice's bounds are `int`s or `None` (read without running Python code).
+fn plain_slice(s: &Bound<'_, PySlice>) -> bool {
+    let raw = s.as_ptr().cast::<ffi::PySliceObject>();
+    // SAFETY: `s` is a live slice object (the cast checked its type), so it has the
+    // `PySliceObject` layout; its three fields are always valid (never NULL) references,
+    // read here while the GIL is held.
+    let slice = unsafe { &*raw };
+    let fields = [slice.start, slice.stop, slice.step];
+    fields.iter().all(|&f| {
+        // SAFETY: a live object (see above), the GIL held.
+        let field = unsafe { Bound::from_borrowed_ptr(s.py(), f) };
+        field.is_none() || field.is_exact_instance_of::<pyo3::types::PyInt>()
+    })
 }
 
 /// The codes `unpack_single`/`pack_single` know.
@@ -176,17 +242,21 @@ pub struct PyMemoryView {
 impl PyMemoryView {
     /// A new Python view, the first of its family.
     pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
-        PyMemoryView { member: Member::new(State::Live(view)), obj, hash: AtomicI64::new(-1) }
+        PyMemoryView { member: Member::new(State::Live(Box::new(view))), obj, hash: AtomicI64::new(-1) }
     }
 
     /// A new Python view of a family, for a view made under `held` from one of its values.
     pub(crate) fn in_family(held: &Held<'_>, view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
-        PyMemoryView { member: Member::<State>::sibling(held, State::Live(view)), obj, hash: AtomicI64::new(-1) }
+        PyMemoryView {
+            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
+            obj,
+            hash: AtomicI64::new(-1),
+        }
     }
 
     fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
         PyMemoryView {
-            member: Member::<State>::sibling(held, State::Live(view)),
+            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             hash: AtomicI64::new(-1),
         }
@@ -196,6 +266,20 @@ impl PyMemoryView {
     pub(crate) fn live<R>(&self, f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>) -> PyResult<R> {
         self.member
             .with(|state, held| match state {
+                Some(State::Live(v)) => f(v, held),
+                _ => Err(released()),
+            })
+            .map_err(busy)?
+    }
+
+    /// [`live`](Self::live) for a caller that holds the interpreter already (the hot paths).
+    pub(crate) fn live_in<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>,
+    ) -> PyResult<R> {
+        self.member
+            .with_attached(py, |state, held| match state {
                 Some(State::Live(v)) => f(v, held),
                 _ => Err(released()),
             })
@@ -414,14 +498,14 @@ impl PyMemoryView {
     fn release(&self) -> PyResult<()> {
         self.member
             .with(|state, _| match state.take() {
-                Some(State::Live(v)) => match v.release() {
+                Some(State::Live(v)) => match (*v).release() {
                     Ok(()) => {
                         *state = Some(State::Released);
                         Ok(())
                     }
                     Err(e) => {
                         let exports = e.exports();
-                        *state = Some(State::Live(e.into_view()));
+                        *state = Some(State::Live(Box::new(e.into_view())));
                         Err(PyBufferError::new_err(format!(
                             "memoryview has {exports} exported buffer{}",
                             if exports == 1 { "" } else { "s" }
@@ -462,8 +546,8 @@ impl PyMemoryView {
 
     // ----- the sequence -----
 
-    fn __len__(&self) -> PyResult<usize> {
-        self.live(|v, _| Ok(if v.ndim() == 0 { 1 } else { v.shape()[0] }))
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.live_in(py, |v, _| Ok(if v.ndim() == 0 { 1 } else { v.shape()[0] }))
     }
 
     fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
@@ -478,14 +562,70 @@ impl PyMemoryView {
                     return Err(e);
                 }
             };
-            let value = this.live(|v, _| {
+            let value = this.live_in(py, |v, _| {
                 let (i, code) = item_checks(v, index)?;
-                if !"bBhHiIlLqQnNfde?cP".contains(code) {
-                    return Err(PyNotImplementedError::new_err(format!("memoryview: format {code} not supported")));
+                native_code_char(code)?;
+                match fast_item(v, i, code) {
+                    Some(n) => Ok(Ok(n)),
+                    None => v.get(i).map(Err).map_err(view_err),
                 }
-                v.get(i).map_err(view_err)
             })?;
-            return Ok(to_py(py, &value, false)?.unbind());
+            return Ok(match value {
+                Ok(n) => n.into_py(py)?,
+                Err(v) => to_py(py, &v, false)?.unbind(),
+            });
+        }
+        // A slice of `int`s and `None`s: read without Python code, so one lock.
+        if let Ok(s) = key.cast::<PySlice>() {
+            if plain_slice(s) {
+                let slice = unpack_slice(s)?;
+                let w = this.live_in(py, |v, held| {
+                    if v.ndim() == 0 {
+                        return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+                    }
+                    let w = v.slice(slice).map_err(view_err)?;
+                    Ok(this.sibling(py, held, w))
+                })?;
+                return Ok(Py::new(py, w)?.into_any());
+            }
+        }
+        // A tuple of `int`s, one per dimension: one lock.
+        if let Ok(t) = key.cast_exact::<PyTuple>() {
+            if !t.is_empty() && t.iter().all(|x| x.is_exact_instance_of::<pyo3::types::PyInt>()) {
+                let mut index: smallvec::SmallVec<[isize; 4]> = smallvec::SmallVec::new();
+                let mut bad = None;
+                for x in t.iter() {
+                    match as_ssize(&x) {
+                        Ok(i) => index.push(i),
+                        Err(e) => {
+                            bad = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if bad.is_none() {
+                    let got = this.live_in(py, |v, _| {
+                        if v.ndim() != index.len() {
+                            return Ok(None); // the general path gives the error
+                        }
+                        let f = v.format();
+                        let f = f.strip_prefix('@').unwrap_or(f);
+                        let mut chars = f.chars();
+                        let code = match (chars.next(), chars.next()) {
+                            (Some(c), None) => c,
+                            _ => return Ok(None),
+                        };
+                        for (dim, (i, &n)) in index.iter_mut().zip(v.shape()).enumerate() {
+                            *i = lookup(n, *i, dim)?;
+                        }
+                        native_code_char(code)?;
+                        v.get(Key::tuple(index.iter().copied())).map(Some).map_err(view_err)
+                    })?;
+                    if let Some(value) = got {
+                        return Ok(to_py(py, &value, false)?.unbind());
+                    }
+                }
+            }
         }
         let snap = this.snapshot()?;
         if snap.ndim == 0 {
@@ -519,7 +659,7 @@ impl PyMemoryView {
                     .member
                     .with(|state, _| match state {
                         Some(State::Live(v)) => {
-                            *v = v.slice(slice).map_err(view_err)?;
+                            **v = v.slice(slice).map_err(view_err)?;
                             Ok(())
                         }
                         _ => Err(released()),
@@ -642,10 +782,10 @@ impl PyMemoryView {
 
     #[pyo3(signature = (order = None))]
     fn tobytes<'py>(&self, py: Python<'py>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
-        let n = self.live(|v, _| Ok(v.nbytes()))?;
+        let n = self.live_in(py, |v, _| Ok(v.nbytes()))?;
         let order = order_of(order)?;
         // The bytes object is made first (outside the lock), then filled under it: one copy.
-        PyBytes::new_with(py, n, |out| self.live(|v, _| v.to_bytes_into(out, order).map_err(view_err)))
+        crate::export::bytes_filled(py, n, |out| self.live_in(py, |v, _| v.to_bytes_into(out, order).map_err(view_err)))
     }
 
     fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -660,14 +800,23 @@ impl PyMemoryView {
     }
 
     #[pyo3(signature = (sep = None, bytes_per_sep = 1))]
-    fn hex(&self, sep: Option<&Bound<'_, PyAny>>, bytes_per_sep: i32) -> PyResult<String> {
-        self.live(|_, _| Ok(()))?;
+    fn hex<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        bytes_per_sep: i32,
+    ) -> PyResult<Bound<'py, PyString>> {
+        self.live_in(py, |_, _| Ok(()))?;
         let sep = match sep {
             None => None,
             Some(s) => Some(separator(s)?),
         };
-        let n = isize::try_from(bytes_per_sep).unwrap_or(isize::MAX);
-        self.live(|v, _| v.hex_with(sep, n).map_err(view_err))
+        let group = isize::try_from(bytes_per_sep).unwrap_or(isize::MAX);
+        let n = self.live_in(py, |v, _| Ok(v.hex_len(sep, group)))?;
+        // The string is made first (outside the lock), then filled under it: one pass.
+        crate::export::ascii_str_filled(py, n, |out| {
+            self.live_in(py, |v, _| v.hex_to_slice(out, sep, group).map_err(view_err))
+        })
     }
 
     fn toreadonly(&self, py: Python<'_>) -> PyResult<PyMemoryView> {
@@ -780,7 +929,7 @@ impl PyMemoryView {
             let _ = self.member.with(|state, _| {
                 if let Some(State::Live(v)) = state {
                     // SAFETY: `filled.info` came from this view's `get_buffer`, released once.
-                    unsafe { buffer_protocol::Exporter::release_buffer(v, &filled.info) };
+                    unsafe { buffer_protocol::Exporter::release_buffer(&**v, &filled.info) };
                 }
             });
         }
@@ -874,7 +1023,7 @@ fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Op
         let r = this
             .member
             .with_pair(&o.get().member, |a, b| match (a, b) {
-                (Some(State::Live(x)), Some(State::Live(y))) => x == y,
+                (Some(State::Live(x)), Some(State::Live(y))) => **x == **y,
                 _ => false,
             })
             .map_err(busy)?;
@@ -942,7 +1091,7 @@ impl NdIndexer {
         self.view.get().numpy_set(numpy_key(key)?, value)
     }
 
-    fn __len__(&self) -> PyResult<usize> {
-        self.view.get().__len__()
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.view.get().__len__(py)
     }
 }

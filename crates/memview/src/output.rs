@@ -51,9 +51,14 @@ impl MemoryView<'_> {
     /// ```
     pub fn to_bytes_into(&self, out: &mut [u8], order: Order) -> Result<(), ViewError> {
         let live = self.live();
-        let n = live.layout().nbytes();
+        let l = live.layout();
+        let n = l.nbytes();
         if out.len() != n {
             return Err(strided::LayoutError::OutOfBounds { low: 0, high: n as isize, len: out.len() }.into());
+        }
+        // C (or A) order of a C-contiguous direct view is its memory: one copy, no plan.
+        if order != Order::F && !l.is_indirect() && l.is_c_contiguous() {
+            return live.view.with_c_bytes(|bytes| out.copy_from_slice(bytes));
         }
         live.view.gather(order, out)
     }
@@ -129,6 +134,35 @@ impl MemoryView<'_> {
         Ok(())
     }
 
+    /// The length of `hex(sep, bytes_per_sep)` in bytes (ASCII), for a caller that fills its
+    /// own buffer with [`hex_to_slice`](Self::hex_to_slice).
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[1, 2, 3]);
+    /// assert_eq!((v.hex_len(None, 1), v.hex_len(Some(':'), 1), v.hex_len(Some(':'), 2)), (6, 8, 7));
+    /// ```
+    pub fn hex_len(&self, sep: Option<char>, bytes_per_sep: isize) -> usize {
+        hex_size(self.nbytes(), sep.is_some(), bytes_per_sep)
+    }
+
+    /// `hex(sep, bytes_per_sep)` written as ASCII into `out` (a Python `str` being filled),
+    /// which must be exactly [`hex_len`](Self::hex_len) long.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0xb9, 0x01, 0xef]);
+    /// let mut out = [0u8; 7];
+    /// v.hex_to_slice(&mut out, Some(':'), 2).unwrap();
+    /// assert_eq!(&out, b"b9:01ef");
+    /// ```
+    pub fn hex_to_slice(&self, out: &mut [u8], sep: Option<char>, bytes_per_sep: isize) -> Result<(), ViewError> {
+        let sep_byte = ascii_sep(sep)?;
+        let n = self.hex_len(sep, bytes_per_sep);
+        if out.len() != n {
+            return Err(strided::LayoutError::OutOfBounds { low: 0, high: n as isize, len: out.len() }.into());
+        }
+        self.with_c_bytes(|bytes| hex_bytes_into(bytes, sep_byte, bytes_per_sep, out))
+    }
+
     /// `hex(sep, bytes_per_sep)`: hex with a one-character ASCII separator between groups of
     /// `|bytes_per_sep|` bytes, counted from the right when positive and from the left when
     /// negative (0 means no separator).
@@ -181,12 +215,22 @@ fn ascii_string(bytes: Vec<u8>) -> String {
 /// Appends the hex of `bytes` to `out` (see [`hex_string`]): the output is sized once and
 /// filled through the pair table, groups of `group` bytes at a time (`[sep, hex...]` chunks).
 pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + hex_size(bytes.len(), sep.is_some(), bytes_per_sep), 0);
+    hex_bytes_into(bytes, sep, bytes_per_sep, &mut out[start..]);
+}
+
+/// The length of the hex of `n` bytes, with or without a separator.
+fn hex_size(n: usize, sep: bool, bytes_per_sep: isize) -> usize {
+    let group = bytes_per_sep.unsigned_abs();
+    2 * n + if sep && group > 0 && n > 0 { (n - 1) / group } else { 0 }
+}
+
+/// The hex of `bytes` into `dst`, exactly `hex_size` long.
+fn hex_bytes_into(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, dst: &mut [u8]) {
     let n = bytes.len();
     let group = bytes_per_sep.unsigned_abs();
     let sep = sep.filter(|_| group > 0 && n > 0);
-    let start = out.len();
-    out.resize(start + 2 * n + sep.map_or(0, |_| (n - 1) / group), 0);
-    let dst = &mut out[start..];
     let Some(sep) = sep else {
         hex_pairs(bytes, dst);
         return;
