@@ -20,6 +20,8 @@
 //! * `py test`: builds, then runs the bridge's pytest suite and CPython's own
 //!   `test_memoryview`, `test_struct` and `test_buffer` with memview bound in their place, on
 //!   `python3` and on every other CPython (3.12, 3.13) found on `PATH` or under pyenv.
+//! * `py bench`: acquiring a Python buffer from Rust beside PyO3's `PyBuffer` (criterion),
+//!   and `memview.memoryview` beside the builtin on per-call and bulk operations.
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
@@ -403,8 +405,17 @@ fn py(args: &[String]) -> bool {
             }
             ok
         }
+        Some("bench") => {
+            let mut ok = py_build(&python);
+            let mut c = cargo();
+            c.args(["bench", "--package", "memview-py", "--bench", "acquire"]);
+            ok &= run("cargo bench -p memview-py (acquire and release beside PyO3's PyBuffer)", c);
+            let script = "crates/memview-py/bench/compare.py";
+            ok &= python_in_package(&python, &[script], &format!("{python} {script} (beside the builtin memoryview)"));
+            ok
+        }
         _ => {
-            eprintln!("usage: cargo xtask py <build | test> [--python PY]");
+            eprintln!("usage: cargo xtask py <build | test | bench> [--python PY]");
             false
         }
     }
@@ -422,7 +433,7 @@ fn main() -> ExitCode {
         Some("asan") => asan(),
         Some("py") => py(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test> [--python PY]>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test | bench> [--python PY]>");
             false
         }
     };

@@ -93,6 +93,10 @@ fn index_i128(obj: &Bound<'_, PyAny>) -> PyResult<Option<i128>> {
     let raw = unsafe { ffi::PyNumber_Index(obj.as_ptr()) };
     // SAFETY: `PyNumber_Index` returns a new reference or NULL with an exception set.
     let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), raw)? };
+    // The common case (a machine integer) without the slower 128-bit conversion.
+    if let Ok(small) = index.extract::<i64>() {
+        return Ok(Some(i128::from(small)));
+    }
     match index.extract::<i128>() {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Ok(None),

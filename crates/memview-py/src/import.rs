@@ -52,19 +52,31 @@ unsafe fn ssizes<'b>(p: *const ffi::Py_ssize_t, n: usize) -> Option<&'b [isize]>
     }
 }
 
-/// The formats exporters commonly give, so that a descriptor of one is made without an
-/// allocation (a `'static` string instead of a copy).
-const COMMON_FORMATS: &[&str] = &[
+/// The codes of [`COMMON_FORMATS`], in its order.
+const CODES: &[u8; 18] = b"cbB?hHiIlLqQnNefdP";
+
+/// The formats exporters commonly give (a native code alone or after one of `@<>=!`), in
+/// the order of the prefixes `"", "@", "<", ">", "=", "!"` then of [`CODES`], so that a
+/// descriptor of one is made without an allocation.
+const COMMON_FORMATS: &[&str; 108] = &[
     "c", "b", "B", "?", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "e", "f", "d", "P", "@c", "@b", "@B", "@?",
     "@h", "@H", "@i", "@I", "@l", "@L", "@q", "@Q", "@n", "@N", "@e", "@f", "@d", "@P", "<c", "<b", "<B", "<?", "<h",
-    "<H", "<i", "<I", "<l", "<L", "<q", "<Q", "<e", "<f", "<d", ">c", ">b", ">B", ">?", ">h", ">H", ">i", ">I", ">l",
-    ">L", ">q", ">Q", ">e", ">f", ">d", "=c", "=b", "=B", "=?", "=h", "=H", "=i", "=I", "=l", "=L", "=q", "=Q", "=e",
-    "=f", "=d", "!c", "!b", "!B", "!?", "!h", "!H", "!i", "!I", "!l", "!L", "!q", "!Q", "!e", "!f", "!d", "Zf", "Zd",
-    "<Zf", "<Zd", ">Zf", ">Zd",
+    "<H", "<i", "<I", "<l", "<L", "<q", "<Q", "<n", "<N", "<e", "<f", "<d", "<P", ">c", ">b", ">B", ">?", ">h", ">H",
+    ">i", ">I", ">l", ">L", ">q", ">Q", ">n", ">N", ">e", ">f", ">d", ">P", "=c", "=b", "=B", "=?", "=h", "=H", "=i",
+    "=I", "=l", "=L", "=q", "=Q", "=n", "=N", "=e", "=f", "=d", "=P", "!c", "!b", "!B", "!?", "!h", "!H", "!i", "!I",
+    "!l", "!L", "!q", "!Q", "!n", "!N", "!e", "!f", "!d", "!P",
 ];
 
 fn format_text(text: &str) -> Cow<'static, str> {
-    match COMMON_FORMATS.iter().find(|f| **f == text) {
+    let slot = match text.as_bytes() {
+        [c] => CODES.iter().position(|x| x == c),
+        [p, c] => {
+            let group = b"@<>=!".iter().position(|x| x == p);
+            group.and_then(|g| CODES.iter().position(|x| x == c).map(|i| (g + 1) * CODES.len() + i))
+        }
+        _ => None,
+    };
+    match slot.and_then(|i| COMMON_FORMATS.get(i)) {
         Some(f) => Cow::Borrowed(f),
         None => Cow::Owned(text.to_owned()),
     }
@@ -371,3 +383,18 @@ impl Drop for Contiguous {
 unsafe impl Send for Contiguous {}
 // SAFETY: as above: `&Contiguous` reads the descriptor only.
 unsafe impl Sync for Contiguous {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_formats_are_interned_and_others_copied() {
+        for f in ["B", "@d", "<i", "!Q", ">f", "=?", "@P"] {
+            assert!(matches!(format_text(f), Cow::Borrowed(s) if s == f), "{f}");
+        }
+        for f in ["", "T{i:x:}", "2i", "<Zd", "@", "xB"] {
+            assert!(matches!(format_text(f), Cow::Owned(ref s) if s == f), "{f}");
+        }
+    }
+}

@@ -97,6 +97,37 @@ fn fast_item(v: &MemoryView<'_>, i: isize, code: char) -> Option<Num> {
     }
 }
 
+/// Writes a value at `i` of a 1-D view of a native number code as its Rust type; `None`
+/// where the typed path does not apply, `Some(Err(()))` for a value out of the code's range.
+fn fast_store(v: &MemoryView<'_>, i: isize, code: char, value: &format_codec::Value) -> Option<Result<(), ()>> {
+    use format_codec::Value;
+    macro_rules! int {
+        ($t:ty) => {{
+            let Value::Int(x) = value else { return None };
+            let t = v.typed::<$t>().ok()?;
+            match <$t>::try_from(*x) {
+                Ok(x) => t.set([i], x).ok().map(Ok),
+                Err(_) => Some(Err(())),
+            }
+        }};
+    }
+    match code {
+        'B' => int!(u8),
+        'b' => int!(i8),
+        'H' => int!(u16),
+        'h' => int!(i16),
+        'I' => int!(u32),
+        'i' => int!(i32),
+        'L' | 'Q' => int!(u64),
+        'l' | 'q' => int!(i64),
+        'd' => {
+            let Value::Float(x) = value else { return None };
+            v.typed::<f64>().ok()?.set([i], *x).ok().map(Ok)
+        }
+        _ => None,
+    }
+}
+
 /// `unpack_single`'s refusal of a code it does not know.
 fn native_code_char(code: char) -> PyResult<char> {
     match code {
@@ -691,16 +722,30 @@ impl PyMemoryView {
                 || value.is_exact_instance_of::<PyBytes>())
         {
             if let Ok(index) = as_ssize(key) {
-                let code = self.live(|v, _| {
-                    let f = v.format();
-                    Ok(f.strip_prefix('@').unwrap_or(f).chars().next().filter(|_| v.ndim() == 1 && !v.readonly()))
+                // Reading an exact `int`, `float` or `bytes` runs no Python code, so it may
+                // happen under the lock: one lock for the whole assignment.
+                let done = self.live_in(py, |v, _| {
+                    if v.ndim() != 1 || v.readonly() {
+                        return Ok(false); // the general path gives the error, in its order
+                    }
+                    let (i, code) = item_checks(v, index)?;
+                    if native_code_char(code).is_err() {
+                        return Ok(false);
+                    }
+                    let mut name = [0u8; 4];
+                    let fmt = code.encode_utf8(&mut name);
+                    let item = item_of(value, code, fmt)?;
+                    match fast_store(v, i, code, &item) {
+                        Some(Ok(())) => {}
+                        Some(Err(())) => {
+                            return Err(PyValueError::new_err(format!("memoryview: invalid value for format '{fmt}'")))
+                        }
+                        None => v.set(i, item).map_err(view_err)?,
+                    }
+                    Ok(true)
                 })?;
-                if let Some(code) = code.filter(|c| "bBhHiIlLqQnNfde?cP".contains(*c)) {
-                    let item = item_of(value, code, &code.to_string())?;
-                    return self.live(|v, _| {
-                        let (i, _) = item_checks(v, index)?;
-                        v.set(i, item).map_err(view_err)
-                    });
+                if done {
+                    return Ok(());
                 }
             }
         }

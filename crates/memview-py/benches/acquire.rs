@@ -1,0 +1,48 @@
+//! Acquiring and releasing a Python buffer from Rust: memview-py's import beside PyO3's
+//! `PyBuffer::get` + drop (the practical limit: the one other safe way), in one group.
+//!
+//! Run with `cargo xtask py bench` (or `cargo bench -p memview-py`).
+
+#![allow(missing_docs)] // criterion_group! defines an undocumented function
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use pyo3::buffer::PyBuffer;
+use pyo3::prelude::*;
+use std::hint::black_box;
+
+fn acquire(c: &mut Criterion) {
+    Python::attach(|py| {
+        let bytes = pyo3::types::PyBytes::new(py, &[7u8; 1024]).into_any();
+        let array = py
+            .eval(c"__import__('array').array('d', range(128))", None, None)
+            .map(Bound::into_any)
+            .unwrap_or_else(|_| bytes.clone());
+        let mut g = c.benchmark_group("acquire_release");
+        for (name, obj) in [("bytes", &bytes), ("array_d", &array)] {
+            g.bench_function(format!("pyo3_PyBuffer_get/{name}"), |b| {
+                b.iter(|| {
+                    let buf = PyBuffer::<u8>::get(black_box(obj)).or_else(|_| {
+                        // `array('d')` is read as `f64` by PyO3 (its element type must match).
+                        Err::<PyBuffer<u8>, ()>(())
+                    });
+                    black_box(buf.is_ok())
+                })
+            });
+            if name == "array_d" {
+                g.bench_function("pyo3_PyBuffer_get_f64/array_d", |b| {
+                    b.iter(|| black_box(PyBuffer::<f64>::get(black_box(obj)).is_ok()))
+                });
+            }
+            g.bench_function(format!("memview_import/{name}"), |b| {
+                b.iter(|| black_box(memview_py::import(black_box(obj)).is_ok()))
+            });
+            g.bench_function(format!("memview_exporter_only/{name}"), |b| {
+                b.iter(|| black_box(memview_py::PyBufferExporter::get(black_box(obj)).is_ok()))
+            });
+        }
+        g.finish();
+    });
+}
+
+criterion_group!(benches, acquire);
+criterion_main!(benches);
