@@ -124,6 +124,13 @@ pub fn import_with(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<
 #[doc = include_str!("../../../docs/extension-authors.md")]
 pub mod guide {}
 
+/// Whether the running interpreter is CPython 3.12 or later (where a few memoryview results
+/// changed: `len` of a 0-dim view is a `TypeError`).
+pub(crate) fn python_3_12(py: Python<'_>) -> bool {
+    static NEWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *NEWER.get_or_init(|| py.version_info() >= (3, 12))
+}
+
 /// The `memview` extension module: `memview._memview` with the `memoryview` type and the
 /// `struct` submodule (the package's `__init__.py` re-exports them).
 #[pymodule]

@@ -215,8 +215,8 @@ impl PyStruct {
         Ok(UnpackIterator { codec: slf.unbind(), buffer: Mutex::new(Some(buf)), next: Mutex::new(0), count: len })
     }
 
-    fn __repr__(&self) -> String {
-        format!("Struct({:?})", self.inner.format())
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Struct({})", PyString::new(py, self.inner.format()).repr()?))
     }
 }
 

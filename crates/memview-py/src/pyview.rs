@@ -578,7 +578,28 @@ impl PyMemoryView {
     // ----- the sequence -----
 
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        self.live_in(py, |v, _| Ok(if v.ndim() == 0 { 1 } else { v.shape()[0] }))
+        self.live_in(py, |v, _| match v.shape().first() {
+            Some(&n) => Ok(n),
+            // CPython 3.11 says 1; 3.12 made it an error (gh-89903): the running interpreter's.
+            None if crate::python_3_12(py) => Err(PyTypeError::new_err("0-dim memory has no length")),
+            None => Ok(1),
+        })
+    }
+
+    /// `memoryview._from_flags(object, flags)` (CPython 3.12): a view of `object`'s buffer
+    /// requested with exactly `flags`.
+    #[classmethod]
+    fn _from_flags(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        object: &Bound<'_, PyAny>,
+        flags: i32,
+    ) -> PyResult<PyMemoryView> {
+        let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
+        let py = object.py();
+        let managed = ManagedBuffer::acquire(object, flags)?;
+        let exporter = managed.obj(py).map(|o| owned(&o)).transpose()?;
+        let view = MemoryView::with_flags(managed, flags).map_err(view_err)?;
+        Ok(PyMemoryView::from_core(view, exporter))
     }
 
     fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
