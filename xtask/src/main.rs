@@ -314,8 +314,11 @@ fn py_build(python: &str) -> bool {
     }
     let built = target_dir.join("release/libmemview_py.so");
     let module = package.join(format!("_memview{suffix}"));
-    match std::fs::copy(&built, &module) {
-        Ok(_) => {
+    // Copied beside, then renamed over: a running interpreter that has the old module mapped
+    // keeps its file (overwriting a mapped library in place crashes that process).
+    let staged = package.join(format!("._memview{suffix}.new"));
+    match std::fs::copy(&built, &staged).and_then(|_| std::fs::rename(&staged, &module)) {
+        Ok(()) => {
             println!("==> {} (import memview with PYTHONPATH=target/python)", module.display());
             true
         }
