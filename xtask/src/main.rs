@@ -22,6 +22,8 @@
 //!   `python3` and on every other CPython (3.12, 3.13) found on `PATH` or under pyenv.
 //! * `py bench`: acquiring a Python buffer from Rust beside PyO3's `PyBuffer` (criterion),
 //!   and `memview.memoryview` beside the builtin on per-call and bulk operations.
+//! * `py valgrind`: the pytest suite and CPython's test files under valgrind's memcheck;
+//!   fails on any error whose stack reaches memview's code.
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
@@ -329,6 +331,13 @@ fn py_build(python: &str) -> bool {
     }
 }
 
+/// The interpreter's own executable (`sys.executable`): valgrind must run the binary, not a
+/// launcher script such as pyenv's shim.
+fn python_executable(python: &str) -> Option<String> {
+    let out = Command::new(python).args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// The other CPythons of the machine on which CPython's own test files run too: `python3.12`
 /// and `python3.13` on `PATH`, or pyenv's.
 fn other_pythons() -> Vec<String> {
@@ -408,6 +417,40 @@ fn py(args: &[String]) -> bool {
             }
             ok
         }
+        Some("valgrind") => {
+            // The pytest suite and CPython's test files under valgrind's memcheck, with
+            // CPython's own allocator off (`PYTHONMALLOC=malloc`); CPython itself reports
+            // errors there without its suppression file, so only the error contexts whose
+            // stacks reach memview's code count.
+            if !py_build(&python) {
+                return false;
+            }
+            let Some(exe) = python_executable(&python) else { return false };
+            let mut ok = true;
+            for (name, args) in [
+                ("pytest", vec!["-m", "pytest", "-q", "-p", "no:cacheprovider", "crates/memview-py/pytests"]),
+                ("cpython-tests", vec!["crates/memview-py/pytests/run_cpython_tests.py"]),
+            ] {
+                let log = root().join(format!("target/valgrind-{name}.log"));
+                let mut c = Command::new("valgrind");
+                c.current_dir(root())
+                    .arg(format!("--log-file={}", log.display()))
+                    .arg(&exe)
+                    .args(&args)
+                    .env("PYTHONPATH", root().join("target/python"))
+                    .env("PYTHONMALLOC", "malloc");
+                ok &= run(&format!("valgrind {exe} {}", args.join(" ")), c);
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                // Valgrind ends each error's block with an empty `==PID== ` line.
+                let ours = text
+                    .split("== \n")
+                    .filter(|b| (b.contains("Invalid") || b.contains("uninitialised")) && b.contains("memview"))
+                    .count();
+                println!("valgrind {name}: {ours} error contexts in memview's code (log: {})", log.display());
+                ok &= ours == 0;
+            }
+            ok
+        }
         Some("bench") => {
             let mut ok = py_build(&python);
             let mut c = cargo();
@@ -418,7 +461,7 @@ fn py(args: &[String]) -> bool {
             ok
         }
         _ => {
-            eprintln!("usage: cargo xtask py <build | test | bench> [--python PY]");
+            eprintln!("usage: cargo xtask py <build | test | bench | valgrind> [--python PY]");
             false
         }
     }
@@ -436,7 +479,7 @@ fn main() -> ExitCode {
         Some("asan") => asan(),
         Some("py") => py(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test | bench> [--python PY]>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test | bench | valgrind> [--python PY]>");
             false
         }
     };
