@@ -167,3 +167,25 @@ def test_more_than_64_dimensions():
     ex = ndarray([1] * 65, shape=[1] * 65, format="B")
     with pytest.raises(ValueError, match="must not exceed 64"):
         mv(ex)
+
+
+def test_half_float_items_as_the_running_cpython():
+    """Half floats became memoryview items in CPython 3.12; memview follows the interpreter."""
+    ex = ndarray([1.5, -2.0], shape=[2], format="e", flags=ND_WRITABLE)
+    a, b = mv(ex), bmv(ex)
+    assert a.to_list() == [1.5, -2.0]            # memview's extension, everywhere
+    if sys.version_info < (3, 12):
+        for m in (a, b):
+            with pytest.raises(NotImplementedError):
+                m.tolist()
+            with pytest.raises(NotImplementedError):
+                m[0]
+        return
+    assert a.tolist() == b.tolist() == [1.5, -2.0]
+    a[0] = 0.25
+    assert b[0] == 0.25
+    for big in (1e10, float("1e300")):
+        with pytest.raises(ValueError, match="invalid value for format 'e'"):
+            a[1] = big
+        with pytest.raises(ValueError):
+            b[1] = big

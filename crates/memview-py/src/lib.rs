@@ -124,11 +124,19 @@ pub fn import_with(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<
 #[doc = include_str!("../../../docs/extension-authors.md")]
 pub mod guide {}
 
-/// Whether the running interpreter is CPython 3.12 or later (where a few memoryview results
-/// changed: `len` of a 0-dim view is a `TypeError`).
+/// Whether the running interpreter is CPython 3.12 or later, where a few memoryview results
+/// changed: `len` of a 0-dim view is a `TypeError`, half floats (`e`) are items and a cast
+/// format, struct's range errors have one message.
 pub(crate) fn python_3_12(py: Python<'_>) -> bool {
-    static NEWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *NEWER.get_or_init(|| py.version_info() >= (3, 12))
+}
+
+static NEWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether half floats are memoryview items here (CPython 3.12 on); known once the module
+/// is initialised, which every Python-facing path follows.
+pub(crate) fn half_items() -> bool {
+    NEWER.get().copied().unwrap_or(false)
 }
 
 /// The `memview` extension module: `memview._memview` with the `memoryview` type and the
@@ -136,6 +144,7 @@ pub(crate) fn python_3_12(py: Python<'_>) -> bool {
 #[pymodule]
 fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    python_3_12(py);
     m.add_class::<PyMemoryView>()?;
     m.add_class::<MemoryIter>()?;
     m.add_class::<NdIndexer>()?;

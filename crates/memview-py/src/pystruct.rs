@@ -103,13 +103,54 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
     }
 }
 
+/// CPython 3.12's range check of an integer (gh-98248: one message for every byte order,
+/// `'h' format requires -32768 <= number <= 32767`); 3.11's messages come from the codec.
+fn check_range_3_12(py: Python<'_>, value: &Value, code: char, native: bool) -> PyResult<()> {
+    if !crate::python_3_12(py) {
+        return Ok(());
+    }
+    let size: u32 = match (code, native) {
+        ('b' | 'B', _) => 1,
+        ('h' | 'H', _) => 2,
+        ('i' | 'I', _) => 4,
+        ('l' | 'L', true) => 8,
+        ('l' | 'L', false) => 4,
+        ('q' | 'Q' | 'n' | 'N', _) => 8,
+        _ => return Ok(()),
+    };
+    let (min, max) = if code.is_ascii_uppercase() {
+        (0i128, (1i128 << (8 * size)) - 1)
+    } else {
+        (-(1i128 << (8 * size - 1)), (1i128 << (8 * size - 1)) - 1)
+    };
+    let inside = matches!(value, Value::Int(x) if (min..=max).contains(x));
+    if inside {
+        Ok(())
+    } else {
+        Err(struct_error(format!("'{code}' format requires {min} <= number <= {max}")))
+    }
+}
+
+/// Converts the arguments, checking integer ranges as the running CPython does.
+fn convert_args(s: &Struct, codes: &[char], args: &Bound<'_, PyTuple>, skip: usize) -> PyResult<Vec<Value>> {
+    let py = args.py();
+    let native = s.byte_order().native_sizes();
+    let mut out = Vec::with_capacity(codes.len());
+    for (a, &c) in args.iter().skip(skip).zip(codes) {
+        let v = struct_value(&a, c)?;
+        check_range_3_12(py, &v, c, native)?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
 fn values_of(s: &Struct, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
     let given = args.len().saturating_sub(skip);
     if given != s.value_count() {
         return Err(struct_error(format!("{what} expected {} items for packing (got {given})", s.value_count())));
     }
     let codes = value_codes(s);
-    args.iter().skip(skip).zip(codes).map(|(a, c)| struct_value(&a, c)).collect()
+    convert_args(s, &codes, args, skip)
 }
 
 fn record<'py>(py: Python<'py>, values: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
@@ -236,7 +277,7 @@ impl PyStruct {
         if given != self.codes.len() {
             return Err(struct_error(format!("{what} expected {} items for packing (got {given})", self.codes.len())));
         }
-        args.iter().skip(skip).zip(&self.codes).map(|(a, &c)| struct_value(&a, c)).collect()
+        convert_args(&self.inner, &self.codes, args, skip)
     }
 }
 

@@ -128,12 +128,12 @@ fn fast_store(v: &MemoryView<'_>, i: isize, code: char, value: &format_codec::Va
     }
 }
 
-/// `unpack_single`'s refusal of a code it does not know.
+/// `unpack_single`'s refusal of a code it does not know: the running interpreter's (half
+/// floats, `e`, became items in CPython 3.12).
 fn native_code_char(code: char) -> PyResult<char> {
     match code {
-        'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'f' | 'd' | 'e' | '?' | 'c' | 'P' => {
-            Ok(code)
-        }
+        'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'f' | 'd' | '?' | 'c' | 'P' => Ok(code),
+        'e' if crate::half_items() => Ok(code),
         _ => Err(PyNotImplementedError::new_err(format!("memoryview: format {code} not supported"))),
     }
 }
@@ -156,7 +156,7 @@ fn plain_slice(s: &Bound<'_, PySlice>) -> bool {
 /// The codes `unpack_single`/`pack_single` know.
 fn native_code(fmt: &str) -> PyResult<char> {
     match fmt.chars().next() {
-        Some(c) if "bBhHiIlLqQnNfde?cP".contains(c) => Ok(c),
+        Some(c) if native_code_char(c).is_ok() => Ok(c),
         _ => Err(PyNotImplementedError::new_err(format!("memoryview: format {fmt} not supported"))),
     }
 }
@@ -921,6 +921,9 @@ impl PyMemoryView {
                 Some(dims)
             }
         };
+        if format.strip_prefix('@').unwrap_or(&format) == "e" && crate::python_3_12(py) {
+            return self.derive(py, |v| cast_to_half(v, &format, dims.as_deref()));
+        }
         self.derive(py, |v| v.cast_to(&format, dims.as_deref()))
     }
 
@@ -1060,6 +1063,25 @@ impl PyMemoryView {
         let v = value_of(value)?;
         self.live(|m, _| m.index(&v).map_err(view_err))
     }
+}
+
+/// `cast("e", shape)`, which CPython 3.12 allows (half floats became a native cast format;
+/// 3.11 refuses it, as memview's core does): the rules of every cast, through the byte view.
+fn cast_to_half(
+    v: &MemoryView<'static>,
+    format: &str,
+    shape: Option<&[i128]>,
+) -> Result<MemoryView<'static>, ViewError> {
+    let bytes = v.cast_to("B", None)?; // a C-contiguous source of a native format
+    if !matches!(v.format().strip_prefix('@').unwrap_or(v.format()), "B" | "b" | "c") {
+        return Err(ViewError::Layout(strided::LayoutError::CastNonByte));
+    }
+    let mut layout = bytes.layout().cast_1d(2)?;
+    if let Some(shape) = shape {
+        layout.check_cast_source(Some(shape.len()))?;
+        layout = layout.cast_nd(2, shape)?;
+    }
+    bytes.reinterpret(format, layout)
 }
 
 /// `hex`'s separator: one ASCII character, as a `str` or `bytes` of length 1.

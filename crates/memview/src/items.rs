@@ -191,7 +191,14 @@ impl ItemCodec {
     pub(crate) fn pack(&self, format: &str, value: &Value, out: &mut [u8]) -> Result<(), ViewError> {
         match self {
             ItemCodec::Native(c) => pack_native(*c, format, value, out),
-            ItemCodec::Codec(f) => Ok(f.pack_item(value, out)?),
+            ItemCodec::Codec(f) => f.pack_item(value, out).map_err(|e| match e {
+                // memoryview's `pack_single` turns `PyFloat_Pack2`'s OverflowError into
+                // "invalid value" (`fix_error_int`) for its native `e`.
+                format_codec::CodecError::FloatTooLarge { .. } if matches!(format, "e" | "@e") => {
+                    ViewError::InvalidValue(format.trim_start_matches('@').to_owned())
+                }
+                e => e.into(),
+            }),
             ItemCodec::Unsupported => Err(ViewError::UnsupportedFormat(format.to_owned())),
         }
     }
@@ -290,6 +297,10 @@ mod tests {
         }
         let mut b = [0u8; 1];
         assert!(matches!(pack_native(NativeCode::U8, "B", &Value::Int(256), &mut b), Err(ViewError::InvalidValue(_))));
+        // A half float too large for `e` is memoryview's "invalid value" (a ValueError).
+        let half = ItemCodec::new("e");
+        let mut h = [0u8; 2];
+        assert!(matches!(half.pack("e", &Value::Float(1e10), &mut h), Err(ViewError::InvalidValue(f)) if f == "e"));
         assert!(matches!(pack_native(NativeCode::U8, "B", &Value::Float(1.0), &mut b), Err(ViewError::InvalidType(_))));
         assert!(matches!(
             pack_native(NativeCode::Char, "c", &Value::Bytes(vec![]), &mut b),
