@@ -41,6 +41,11 @@ fn adjust_fmt(format: &str) -> PyResult<String> {
 /// `memory_item`'s checks on a live view for an integer key, in its order, and the wrapped
 /// index: the format (`adjust_fmt`), the dimension, the bound.
 fn item_checks(v: &MemoryView<'_>, index: isize) -> PyResult<(isize, char)> {
+    // `memory_subscript` refuses any key but `()` and `...` of a 0-dim view before it looks
+    // at the format.
+    if v.ndim() == 0 {
+        return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+    }
     let format = v.format();
     let f = format.strip_prefix('@').unwrap_or(format);
     let mut chars = f.chars();
@@ -48,10 +53,8 @@ fn item_checks(v: &MemoryView<'_>, index: isize) -> PyResult<(isize, char)> {
         (Some(c), None) => c,
         _ => return Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {format}"))),
     };
-    match v.ndim() {
-        0 => return Err(PyTypeError::new_err("invalid indexing of 0-dim memory")),
-        1 => {}
-        _ => return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented")),
+    if v.ndim() != 1 {
+        return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
     }
     Ok((lookup(v.shape()[0], index, 0)?, code))
 }
@@ -834,8 +837,8 @@ impl PyMemoryView {
         if snap.ndim != 1 {
             return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
         }
+        // An unknown code is refused by the first `next`, as CPython's iterator does.
         let fmt = adjust_fmt(&snap.format)?;
-        native_code(&fmt)?;
         Ok(MemoryIter {
             view: slf.clone().unbind(),
             next: std::sync::atomic::AtomicUsize::new(0),
@@ -857,7 +860,9 @@ impl PyMemoryView {
     fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let snap = self.snapshot()?;
         let fmt = adjust_fmt(&snap.format)?;
-        let code = native_code(&fmt)?;
+        // `unpack_single` refuses an unknown code when it unpacks an item: a view of no item
+        // is `[]` (nested) whatever its one-character format.
+        let code = if snap.shape.contains(&0) { fmt.chars().next().unwrap_or('B') } else { native_code(&fmt)? };
         if let Some(list) = crate::fastlist::tolist(self, py, code, &snap.shape)? {
             return Ok(list);
         }
