@@ -129,9 +129,55 @@ fn int_arg(v: &Value) -> Result<Option<i128>, CodecError> {
 
 const OUT_OF_RANGE: &str = "argument out of range";
 
-/// Checks an integer against the range of its code, with CPython 3.11's messages, and returns
-/// the bits to store.
-pub(crate) fn int_bits(code: u8, size: u8, signed: bool, v: &Value) -> Result<u64, CodecError> {
+/// Whether CPython packs an integer code of this byte order with its native-table function
+/// (`np_*`). It does for native order, for one-byte codes, and, on a little-endian machine,
+/// for the little-endian standard codes whose standard size is the native size (`h H i I q Q`:
+/// `_struct`'s start-up swaps those in); the others use the standard-table functions
+/// (`bp_*`, `lp_*`), whose range checks and messages differ.
+pub(crate) fn native_int_packer(code: u8, size: u8, native_order: bool, little: bool) -> bool {
+    native_order
+        || size == 1
+        || (little == cfg!(target_endian = "little") && matches!(code, b'h' | b'H' | b'i' | b'I' | b'q' | b'Q'))
+}
+
+/// Checks an integer for a standard-table packer (`bp_int`, `bp_uint`, `bp_longlong`, ...)
+/// with CPython 3.11's messages, and returns the bits to store.
+fn standard_int_bits(code: u8, size: u8, signed: bool, v: &Value) -> Result<u64, CodecError> {
+    let i = int_arg(v)?;
+    if size == 8 {
+        // `_PyLong_AsByteArray`'s OverflowError, which `s_pack_internal` turns into this.
+        return match i {
+            Some(i) if signed && i >= i128::from(i64::MIN) && i <= i128::from(i64::MAX) => Ok(i as u64),
+            Some(i) if !signed && i >= 0 && i <= i128::from(u64::MAX) => Ok(i as u64),
+            _ => Err(CodecError::IntTooLarge),
+        };
+    }
+    // `get_long` / `get_ulong` first: "argument out of range" beyond a C long.
+    let fits_long = match i {
+        Some(i) if signed => i >= i128::from(i64::MIN) && i <= i128::from(i64::MAX),
+        Some(i) => i >= 0 && i <= i128::from(u64::MAX),
+        None => false,
+    };
+    let (Some(i), true) = (i, fits_long) else {
+        return Err(CodecError::IntRange(OUT_OF_RANGE.into()));
+    };
+    let bits = 8 * u32::from(size);
+    let (min, max) =
+        if signed { (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1) } else { (0, (1i128 << bits) - 1) };
+    if i < min || i > max {
+        let c = char::from(code);
+        return Err(CodecError::IntRange(format!("'{c}' format requires {min} <= number <= {max}")));
+    }
+    Ok(i as u64)
+}
+
+/// Checks an integer against the range of its code, with CPython 3.11's messages (those of
+/// the native-table packers, or of the standard-table ones when `native_fn` is false), and
+/// returns the bits to store.
+pub(crate) fn int_bits(code: u8, size: u8, signed: bool, v: &Value, native_fn: bool) -> Result<u64, CodecError> {
+    if !native_fn {
+        return standard_int_bits(code, size, signed, v);
+    }
     let range = |m: String| -> Result<(), CodecError> { Err(CodecError::IntRange(m)) };
     let Some(i) = int_arg(v)? else {
         return Err(CodecError::IntRange(OUT_OF_RANGE.into()));
@@ -180,7 +226,7 @@ pub(crate) fn write_scalar(
     };
     match s {
         Scalar::Int { size, signed } => {
-            let bits = int_bits(code, size, signed, v)?;
+            let bits = int_bits(code, size, signed, v, native_int_packer(code, size, native_float_cast, little))?;
             write_uint(out, at, usize::from(size), bits, little);
         }
         Scalar::Pointer => {

@@ -85,6 +85,14 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
             if d == -1.0 && PyErr::take(obj.py()).is_some() {
                 return Err(struct_error("required argument is not a float"));
             }
+            // An `int` stays an integer: CPython reports its overflow as "int too large to
+            // convert" (`s_pack_internal`), a float's as OverflowError.
+            if obj.is_instance_of::<pyo3::types::PyInt>() {
+                return Ok(match obj.extract::<i128>() {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => Value::BigInt(obj.str()?.to_string()),
+                });
+            }
             Ok(Value::Float(d))
         }
         _ => {
@@ -137,11 +145,66 @@ fn convert_args(s: &Struct, codes: &[char], args: &Bound<'_, PyTuple>, skip: usi
     let native = s.byte_order().native_sizes();
     let mut out = Vec::with_capacity(codes.len());
     for (a, &c) in args.iter().skip(skip).zip(codes) {
-        let v = struct_value(&a, c)?;
+        let v = match struct_value(&a, c) {
+            Ok(v) => v,
+            // CPython converts and packs value by value: an earlier value's packing error
+            // comes before this one's conversion error.
+            Err(e) => return Err(first_pack_error(s, codes, &out).unwrap_or(e)),
+        };
         check_range_3_12(py, &v, c, native)?;
+        // An 8-byte big-endian packer (`bp_longlong`) overflows with `OverflowError`, which
+        // CPython turns into "int too large to convert" only for an `int` argument: another
+        // object with `__index__` keeps the OverflowError.
+        if matches!(c, 'q' | 'Q')
+            && matches!(s.byte_order(), format_codec::ByteOrder::Big | format_codec::ByteOrder::Network)
+            && !a.is_instance_of::<pyo3::types::PyInt>()
+        {
+            let fits = match &v {
+                Value::Int(i) if c == 'q' => i64::try_from(*i).is_ok(),
+                Value::Int(i) => u64::try_from(*i).is_ok(),
+                _ => false,
+            };
+            if !fits {
+                return Err(first_pack_error(s, codes, &out)
+                    .unwrap_or_else(|| pyo3::exceptions::PyOverflowError::new_err("int too big to convert")));
+            }
+        }
+        // `P` (`PyLong_AsVoidPtr`) likewise: an OverflowError unless the argument is an `int`.
+        if c == 'P' && !a.is_instance_of::<pyo3::types::PyInt>() {
+            let msg = match &v {
+                Value::Int(i) if *i > i128::from(u64::MAX) => {
+                    Some("Python int too large to convert to C unsigned long")
+                }
+                Value::Int(i) if *i < i128::from(i64::MIN) => Some("Python int too large to convert to C long"),
+                Value::Int(_) => None,
+                Value::BigInt(d) if d.starts_with('-') => Some("Python int too large to convert to C long"),
+                _ => Some("Python int too large to convert to C unsigned long"),
+            };
+            if let Some(msg) = msg {
+                return Err(
+                    first_pack_error(s, codes, &out).unwrap_or_else(|| pyo3::exceptions::PyOverflowError::new_err(msg))
+                );
+            }
+        }
         out.push(v);
     }
     Ok(out)
+}
+
+/// The first packing error among values already converted (each packed alone with its code
+/// and the format's byte order), if any.
+fn first_pack_error(s: &Struct, codes: &[char], values: &[Value]) -> Option<PyErr> {
+    let prefix = s.format().chars().next().filter(|c| "@=<>!".contains(*c)).unwrap_or('@');
+    for (v, &c) in values.iter().zip(codes) {
+        if matches!(c, 's' | 'p') {
+            continue;
+        }
+        let one = Struct::new(&format!("{prefix}{c}")).ok()?;
+        if let Err(e) = one.pack(std::slice::from_ref(v)) {
+            return Some(codec_err(e));
+        }
+    }
+    None
 }
 
 fn values_of(s: &Struct, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {

@@ -55,3 +55,33 @@ fn error_messages() {
     line(&mut out, "unpack O", Layout::parse("O").unwrap().unpack(&[0; 8]));
     insta::assert_snapshot!(out);
 }
+
+/// Big-endian standard codes are packed by CPython's `bp_*` functions, little-endian ones of
+/// native size by the native `np_*` ones (swapped in at start-up on a little-endian machine):
+/// their range checks and messages differ, as CPython 3.11 gives them.
+#[test]
+fn standard_and_native_packers_differ_as_in_cpython() {
+    let err = |fmt: &str, v: Value| pack(fmt, &[v]).err().map(|e| e.to_string());
+    let big = |n: i128| Value::Int(n);
+    // CPython 3.11.7, `struct.pack(fmt, v)`.
+    let cases: &[(&str, i128, &str)] = &[
+        (">H", -1, "argument out of range"),
+        ("!H", -1, "argument out of range"),
+        (">H", 70000, "'H' format requires 0 <= number <= 65535"),
+        ("<H", -1, "ushort format requires 0 <= number <= 65535"),
+        ("=h", 40000, "short format requires -32768 <= number <= 32767"),
+        (">h", -40000, "'h' format requires -32768 <= number <= 32767"),
+        (">h", 1 << 70, "argument out of range"),
+        (">i", -(1 << 31) - 1, "'i' format requires -2147483648 <= number <= 2147483647"),
+        ("<i", 1 << 40, "'i' format requires -2147483648 <= number <= 2147483647"),
+        ("<l", 1 << 31, "'l' format requires -2147483648 <= number <= 2147483647"),
+        (">I", -5, "argument out of range"),
+        (">Q", 1 << 64, "int too large to convert"),
+        (">q", -(1 << 63) - 1, "int too large to convert"),
+        ("<Q", 1 << 64, "argument out of range"),
+        ("=Q", -1, "argument out of range"),
+    ];
+    for &(fmt, v, want) in cases {
+        assert_eq!(err(fmt, big(v)).as_deref(), Some(want), "{fmt} {v}");
+    }
+}
