@@ -189,3 +189,24 @@ def test_half_float_items_as_the_running_cpython():
             a[1] = big
         with pytest.raises(ValueError):
             b[1] = big
+
+
+def test_cycles_through_a_view_are_collected():
+    import gc
+    import weakref
+
+    class Source(bytearray):
+        pass
+
+    class Payload:
+        pass
+
+    b = Source(b"abc")
+    m = mv(b)
+    s = m[1:]
+    b.views = (m, s)            # exporter -> views -> (managed buffer) -> exporter
+    b.payload = Payload()
+    wr = weakref.ref(b.payload)
+    del b, m, s
+    gc.collect()
+    assert wr() is None

@@ -398,3 +398,76 @@ mod tests {
         }
     }
 }
+
+/// An imported buffer as a Python object (CPython's managed buffer): what every
+/// `memview.memoryview` of one import holds, so that the collector sees the exporter through
+/// it exactly once per import (a reference cycle through a view and its exporter is
+/// collected, as with the builtin).
+#[pyclass(module = "memview", name = "_managedbuffer", frozen)]
+pub(crate) struct PyManagedBuffer {
+    inner: ManagedBuffer,
+}
+
+// SAFETY: the `Py_buffer` is only read after it is filled, and released in `Drop` with the
+// interpreter attached, from whichever thread frees the object (CPython allows that); shared
+// references read fields that never change.
+unsafe impl Send for PyManagedBuffer {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for PyManagedBuffer {}
+
+#[pymethods]
+impl PyManagedBuffer {
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        let obj = self.inner.view.obj;
+        if !obj.is_null() {
+            // SAFETY: a live object the buffer holds a strong reference to until its release
+            // (in `Drop`, so not before this object is freed); `Py<PyAny>` is a transparent
+            // wrapper of the pointer, borrowed here only for the visit.
+            let obj: &Py<PyAny> = unsafe { &*std::ptr::addr_of!(self.inner.view.obj).cast::<Py<PyAny>>() };
+            visit.call(obj)?;
+        }
+        Ok(())
+    }
+}
+
+impl PyManagedBuffer {
+    /// Imports `obj`'s buffer with `flags` into a new managed-buffer object.
+    pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Py<PyManagedBuffer>> {
+        Py::new(obj.py(), PyManagedBuffer { inner: ManagedBuffer::acquire(obj, flags)? })
+    }
+
+    /// The exporting object.
+    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.inner.obj(py)
+    }
+
+    /// The exporter a core view of this buffer holds.
+    ///
+    /// # Safety
+    /// Every core view made of the returned exporter (and every view derived from it) is
+    /// dropped before `this` is freed: a `memview.memoryview` holds the core views of its
+    /// family and a strong reference to this object, declared after them, so dropped after
+    /// them (the crate's rule: a core view never leaves its family).
+    pub(crate) unsafe fn exporter(this: &Py<PyManagedBuffer>) -> Anchored {
+        Anchored { buffer: NonNull::from(&this.get().inner) }
+    }
+}
+
+/// The exporter of a view of a managed-buffer object: a pointer to the buffer, kept alive by
+/// the views' owners (see [`PyManagedBuffer::exporter`]), not by the exporter itself, so
+/// that the collector accounts for the object exactly once per holder.
+pub(crate) struct Anchored {
+    buffer: NonNull<ManagedBuffer>,
+}
+
+// SAFETY: `buffer` points into a live managed-buffer object for as long as this exporter and
+// every view of it live (the promise of `PyManagedBuffer::exporter`), and that object keeps
+// the buffer exported until it is freed; the descriptor it answers is the one read, checked,
+// when the buffer was imported.
+unsafe impl Exporter for Anchored {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        // SAFETY: the object is alive (see the impl's argument).
+        let buffer = unsafe { self.buffer.as_ref() };
+        buffer.get_buffer(flags)
+    }
+}

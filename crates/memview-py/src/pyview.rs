@@ -4,7 +4,7 @@
 
 use crate::convert::{as_ssize, exc, is_index, item_of, owned, to_py, value_of, view_err};
 use crate::family::{Busy, Held, Member};
-use crate::import::ManagedBuffer;
+use crate::import::{ManagedBuffer, PyManagedBuffer};
 use buffer_protocol::{BufferInfo, Flags};
 use memview::{Index, Key, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
@@ -269,6 +269,11 @@ pub struct PyMemoryView {
     pub(crate) member: Member<State>,
     /// The exporting object (`memoryview.obj`), if it is a Python object.
     obj: Option<Py<PyAny>>,
+    /// The imported buffer the core views point into, if this view is of an import: taken
+    /// by `release` after the core view is dropped, and declared after `member`, so dropped
+    /// after the core views (the promise of `PyManagedBuffer::exporter`). The buffer itself is
+    /// released when the last view holding it lets go, as CPython's managed buffer is.
+    mbuf: std::sync::Mutex<Option<Py<PyManagedBuffer>>>,
     /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
     hash: AtomicI64,
 }
@@ -276,7 +281,32 @@ pub struct PyMemoryView {
 impl PyMemoryView {
     /// A new Python view, the first of its family.
     pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
-        PyMemoryView { member: Member::new(State::Live(Box::new(view))), obj, hash: AtomicI64::new(-1) }
+        PyMemoryView {
+            member: Member::new(State::Live(Box::new(view))),
+            obj,
+            mbuf: std::sync::Mutex::new(None),
+            hash: AtomicI64::new(-1),
+        }
+    }
+
+    /// A new Python view of an imported buffer, the first of its family.
+    fn of_import(py: Python<'_>, mbuf: Py<PyManagedBuffer>, flags: Option<Flags>) -> PyResult<PyMemoryView> {
+        let obj = mbuf.get().obj(py).map(|o| owned(&o)).transpose()?;
+        // SAFETY: the view goes into the family of the returned object, which holds `mbuf`
+        // (a strong reference, dropped after the family's views); views derived from it stay
+        // in the family and their objects clone the reference (`sibling`).
+        let exporter = unsafe { PyManagedBuffer::exporter(&mbuf) };
+        let view = match flags {
+            Some(f) => MemoryView::with_flags(exporter, f),
+            None => MemoryView::new(exporter),
+        }
+        .map_err(view_err)?;
+        Ok(PyMemoryView {
+            member: Member::new(State::Live(Box::new(view))),
+            obj,
+            mbuf: std::sync::Mutex::new(Some(mbuf)),
+            hash: AtomicI64::new(-1),
+        })
     }
 
     /// A new Python view of a family, for a view made under `held` from one of its values.
@@ -284,6 +314,7 @@ impl PyMemoryView {
         PyMemoryView {
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj,
+            mbuf: std::sync::Mutex::new(None),
             hash: AtomicI64::new(-1),
         }
     }
@@ -292,8 +323,42 @@ impl PyMemoryView {
         PyMemoryView {
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
+            mbuf: std::sync::Mutex::new(self.managed(py)),
             hash: AtomicI64::new(-1),
         }
+    }
+
+    /// Drops the core view (`BufferError` while exported), keeping the released state.
+    fn release_core(&self) -> PyResult<()> {
+        self.member
+            .with(|state, _| match state.take() {
+                Some(State::Live(v)) => match (*v).release() {
+                    Ok(()) => {
+                        *state = Some(State::Released);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let exports = e.exports();
+                        *state = Some(State::Live(Box::new(e.into_view())));
+                        Err(PyBufferError::new_err(format!(
+                            "memoryview has {exports} exported buffer{}",
+                            if exports == 1 { "" } else { "s" }
+                        )))
+                    }
+                },
+                other => {
+                    *state = other.or(Some(State::Released));
+                    Ok(())
+                }
+            })
+            .map_err(busy)?
+    }
+
+    /// A new reference to the managed buffer of an imported view (`None` for Rust exports and
+    /// released views).
+    fn managed(&self, py: Python<'_>) -> Option<Py<PyManagedBuffer>> {
+        let guard = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.as_ref().map(|m| m.clone_ref(py))
     }
 
     /// Runs `f` on the live view, under the family's lock; `ValueError` once released.
@@ -432,10 +497,7 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
             obj.get_type().name()?
         )));
     }
-    let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
-    let exporter = managed.obj(py).map(|o| owned(&o)).transpose()?;
-    let view = MemoryView::new(managed).map_err(view_err)?;
-    Ok(PyMemoryView::from_core(view, exporter))
+    PyMemoryView::of_import(py, PyManagedBuffer::acquire(obj, Flags::FULL_RO)?, None)
 }
 
 fn order_of(order: Option<&str>) -> PyResult<Order> {
@@ -456,7 +518,12 @@ impl PyMemoryView {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.obj)
+        visit.call(&self.obj)?;
+        // Never blocks: taken only for a moment, never across Python code.
+        if let Ok(mbuf) = self.mbuf.try_lock() {
+            visit.call(mbuf.as_ref())?;
+        }
+        Ok(())
     }
 
     // ----- attributes -----
@@ -530,28 +597,12 @@ impl PyMemoryView {
 
     /// Releases the view; `BufferError` while buffers exported from it are alive.
     fn release(&self) -> PyResult<()> {
-        self.member
-            .with(|state, _| match state.take() {
-                Some(State::Live(v)) => match (*v).release() {
-                    Ok(()) => {
-                        *state = Some(State::Released);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        let exports = e.exports();
-                        *state = Some(State::Live(Box::new(e.into_view())));
-                        Err(PyBufferError::new_err(format!(
-                            "memoryview has {exports} exported buffer{}",
-                            if exports == 1 { "" } else { "s" }
-                        )))
-                    }
-                },
-                other => {
-                    *state = other.or(Some(State::Released));
-                    Ok(())
-                }
-            })
-            .map_err(busy)?
+        self.release_core()?;
+        // The core view is gone: the managed buffer may go too (and with the last view of it,
+        // the exporter's buffer), outside the family's lock.
+        let mbuf = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        drop(mbuf);
+        Ok(())
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
@@ -598,11 +649,7 @@ impl PyMemoryView {
         flags: i32,
     ) -> PyResult<PyMemoryView> {
         let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
-        let py = object.py();
-        let managed = ManagedBuffer::acquire(object, flags)?;
-        let exporter = managed.obj(py).map(|o| owned(&o)).transpose()?;
-        let view = MemoryView::with_flags(managed, flags).map_err(view_err)?;
-        Ok(PyMemoryView::from_core(view, exporter))
+        PyMemoryView::of_import(object.py(), PyManagedBuffer::acquire(object, flags)?, Some(flags))
     }
 
     fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
