@@ -1,5 +1,13 @@
 //! Iteration over item offsets and the strided copy kernels.
 //!
+//! Why no index or offset here can panic (the module is excepted from the crate's
+//! `indexing_slicing` and `arithmetic_side_effects` denials): every public entry point checks
+//! its layouts against the slices it was given (`check`: the layout's whole extent, computed
+//! with checked arithmetic when the layout was made, lies inside the slice) before the first
+//! access, and a plan only walks the items of those layouts, so every offset it forms is
+//! between an item's offset and the extent's end; extents and counts are products of shapes
+//! whose totals were checked against `isize::MAX`.
+//!
 //! Every kernel first merges dimensions that are contiguous with their inner neighbour in both
 //! layouts, drops dimensions of extent 1, and then runs a few long inner loops, so a mostly
 //! contiguous layout costs about as much as a `memcpy`.

@@ -25,7 +25,8 @@
 //! assert_eq!((every_other.shape(), every_other.strides()), (&[2, 3][..], &[12, 2][..]));
 //! ```
 #![forbid(unsafe_code)]
-// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`, and
+// never indexes or does arithmetic that could panic or wrap (one argued exception: `copy`).
 #![cfg_attr(
     not(test),
     deny(
@@ -34,10 +35,16 @@
         clippy::panic,
         clippy::unreachable,
         clippy::todo,
-        clippy::unimplemented
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
     )
 )]
 
+// The copy kernels index and offset inside ranges proven at their entry points (see the
+// module's header), in loops where a checked operation per item would cost the speed of a
+// `memcpy`: the one module excepted from `indexing_slicing` and `arithmetic_side_effects`.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod copy;
 mod error;
 mod layout;

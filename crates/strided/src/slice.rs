@@ -55,7 +55,8 @@ impl Slice {
         }
         // PySlice_Unpack keeps the step above -PY_SSIZE_T_MAX so that -step cannot overflow.
         let step = step.max(-isize::MAX);
-        let (lower, upper) = if step < 0 { (-1, len - 1) } else { (0, len) };
+        // `len <= isize::MAX` (a shape's extent), so `len - 1` cannot wrap.
+        let (lower, upper) = if step < 0 { (-1, len.wrapping_sub(1)) } else { (0, len) };
         let adjust = |v: Option<isize>, default: isize| -> isize {
             match v {
                 None => default,
@@ -72,14 +73,18 @@ impl Slice {
         };
         let start = adjust(self.start, if step < 0 { upper } else { lower });
         let stop = adjust(self.stop, if step < 0 { lower } else { upper });
+        // `start` and `stop` lie in `-1..=len`, so their difference cannot wrap; the step is
+        // neither 0 nor below `-isize::MAX` (above), so neither the negation nor the division
+        // can fail.
+        let count = |span: isize, by: isize| span.wrapping_sub(1).checked_div(by).map_or(0, |q| q.saturating_add(1));
         let n = if step < 0 {
             if stop < start {
-                (start - stop - 1) / (-step) + 1
+                count(start.wrapping_sub(stop), step.wrapping_neg())
             } else {
                 0
             }
         } else if start < stop {
-            (stop - start - 1) / step + 1
+            count(stop.wrapping_sub(start), step)
         } else {
             0
         };

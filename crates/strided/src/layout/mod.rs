@@ -124,9 +124,9 @@ pub fn checked_len(shape: &[usize]) -> Option<usize> {
 pub fn c_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutError> {
     let mut strides: Strides = SmallVec::from_elem(0, shape.len());
     let mut sd = to_isize(itemsize, "itemsize")?;
-    for d in (0..shape.len()).rev() {
-        strides[d] = sd;
-        sd = sd.checked_mul(to_isize(shape[d].max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
+    for (stride, &extent) in strides.iter_mut().zip(shape).rev() {
+        *stride = sd;
+        sd = sd.checked_mul(to_isize(extent.max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
     }
     Ok(strides)
 }
@@ -139,9 +139,9 @@ pub fn c_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutErro
 pub fn f_strides(itemsize: usize, shape: &[usize]) -> Result<Strides, LayoutError> {
     let mut strides: Strides = SmallVec::from_elem(0, shape.len());
     let mut sd = to_isize(itemsize, "itemsize")?;
-    for d in 0..shape.len() {
-        strides[d] = sd;
-        sd = sd.checked_mul(to_isize(shape[d].max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
+    for (stride, &extent) in strides.iter_mut().zip(shape) {
+        *stride = sd;
+        sd = sd.checked_mul(to_isize(extent.max(1), "shape")?).ok_or(LayoutError::Overflow("strides"))?;
     }
     Ok(strides)
 }
@@ -324,7 +324,8 @@ impl StridedLayout {
     /// assert_eq!(strided::StridedLayout::contiguous(4, &[2, 3]).unwrap().nbytes(), 24);
     /// ```
     pub fn nbytes(&self) -> usize {
-        self.len() * self.itemsize
+        // Checked when the layout was made (invariant: `len × itemsize <= isize::MAX`).
+        self.len().saturating_mul(self.itemsize)
     }
 
     /// The lowest byte offset touched and one past the highest, or `None` if empty; only the
@@ -340,9 +341,10 @@ impl StridedLayout {
         }
         let (mut low, mut high) = (self.offset, self.offset);
         let last = self.suboffsets.as_ref().and_then(|s| s.iter().position(|&x| x >= 0));
-        for d in 0..self.ndim() {
-            let span = to_isize(self.shape[d] - 1, "shape")?
-                .checked_mul(self.strides[d])
+        for (d, (&extent, &stride)) in self.shape.iter().zip(&self.strides).enumerate() {
+            // Not empty (checked above), so every extent is at least 1.
+            let span = to_isize(extent.saturating_sub(1), "shape")?
+                .checked_mul(stride)
                 .ok_or(LayoutError::Overflow("shape × stride"))?;
             if span < 0 {
                 low = low.checked_add(span).ok_or(LayoutError::Overflow("offset"))?;
@@ -406,10 +408,13 @@ impl StridedLayout {
         }
         let mut sd = self.itemsize as isize;
         for d in dims {
-            if self.shape[d] > 1 && self.strides[d] != sd {
+            let (Some(&extent), Some(&stride)) = (self.shape.get(d), self.strides.get(d)) else {
+                return false;
+            };
+            if extent > 1 && stride != sd {
                 return false;
             }
-            sd = sd.saturating_mul(self.shape[d] as isize);
+            sd = sd.saturating_mul(extent as isize);
         }
         true
     }
@@ -453,7 +458,9 @@ impl StridedLayout {
             if j < 0 || j >= n {
                 return Err(LayoutError::IndexOutOfBounds { index: i, axis: d, size: n as usize });
             }
-            off += j * s;
+            // `0 <= j < n`: the item lies within the extent, which was computed with checked
+            // arithmetic when the layout was made, so neither operation wraps.
+            off = off.wrapping_add(j.wrapping_mul(s));
         }
         Ok(off)
     }
@@ -476,14 +483,14 @@ impl StridedLayout {
         }
         let mut steps: SmallVec<[AddressStep; 4]> = SmallVec::new();
         let mut off = self.offset;
-        for (d, &i) in index.iter().enumerate() {
+        for (d, (&i, &stride)) in index.iter().zip(&self.strides).enumerate() {
             let i = self.wrap_index(d, i)?;
             // Checked: past a pointer dimension the layout's spans are not bounded by a block.
             off = (i as isize)
-                .checked_mul(self.strides[d])
+                .checked_mul(stride)
                 .and_then(|step| off.checked_add(step))
                 .ok_or(LayoutError::Overflow("address"))?;
-            if let Some(s) = self.suboffsets.as_ref().map(|s| s[d]).filter(|&s| s >= 0) {
+            if let Some(s) = self.suboffsets.as_ref().and_then(|s| s.get(d).copied()).filter(|&s| s >= 0) {
                 steps.push(AddressStep { offset: off, deref: Some(s) });
                 off = 0;
             }
@@ -501,7 +508,7 @@ impl StridedLayout {
     /// ```
     pub fn wrap_index(&self, dim: usize, index: isize) -> Result<usize, LayoutError> {
         let n = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })? as isize;
-        let i = if index < 0 { index + n } else { index };
+        let i = if index < 0 { index.wrapping_add(n) } else { index };
         if i < 0 || i >= n {
             return Err(LayoutError::IndexOutOfBounds { index, axis: dim, size: n as usize });
         }
@@ -512,14 +519,14 @@ impl StridedLayout {
     /// the suboffset of the nearest indirect dimension before it (as CPython's `init_slice`).
     fn shift(&mut self, dim: usize, delta: isize) -> Result<(), LayoutError> {
         if let Some(subs) = self.suboffsets.as_mut() {
-            if let Some(n) = (0..dim).rev().find(|&n| subs[n] >= 0) {
-                let moved = subs[n].checked_add(delta).ok_or(LayoutError::Overflow("suboffset"))?;
+            if let Some(sub) = subs.iter_mut().take(dim).rev().find(|s| **s >= 0) {
+                let moved = sub.checked_add(delta).ok_or(LayoutError::Overflow("suboffset"))?;
                 // A negative suboffset means "no pointer here": moving one below zero would
                 // turn a pointer dimension into data (and its table into items).
                 if moved < 0 {
                     return Err(LayoutError::Indirect("a slice that moves a suboffset below zero"));
                 }
-                subs[n] = moved;
+                *sub = moved;
                 return Ok(());
             }
         }
@@ -549,14 +556,19 @@ impl StridedLayout {
     /// assert_eq!((l.shape(), l.offset()), (&[8][..], 2));
     /// ```
     pub fn slice_dim_in_place(&mut self, dim: usize, slice: crate::Slice) -> Result<(), LayoutError> {
-        let len = *self.shape.get(dim).ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })?;
+        let no_dim = LayoutError::NoSuchDim { dim, ndim: self.ndim() };
+        let (Some(&len), Some(&old_stride)) = (self.shape.get(dim), self.strides.get(dim)) else {
+            return Err(no_dim);
+        };
         let (start, _stop, step, n) = slice.indices(len)?;
-        let stride = self.strides[dim].checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
+        let stride = old_stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
         // The start moves even for an empty result, as CPython's `init_slice` does.
-        let delta = start.checked_mul(self.strides[dim]).ok_or(LayoutError::Overflow("offset"))?;
+        let delta = start.checked_mul(old_stride).ok_or(LayoutError::Overflow("offset"))?;
         self.shift(dim, delta)?;
-        self.shape[dim] = n;
-        self.strides[dim] = stride;
+        if let (Some(extent), Some(s)) = (self.shape.get_mut(dim), self.strides.get_mut(dim)) {
+            *extent = n;
+            *s = stride;
+        }
         Ok(())
     }
 
@@ -576,10 +588,12 @@ impl StridedLayout {
     /// [`index_dim`](Self::index_dim) in place; on error the layout is unchanged.
     pub fn index_dim_in_place(&mut self, dim: usize, index: isize) -> Result<(), LayoutError> {
         let i = self.wrap_index(dim, index)?;
-        if self.suboffsets.as_ref().is_some_and(|s| s[dim] >= 0) {
+        if self.suboffsets.as_ref().is_some_and(|s| s.get(dim).is_some_and(|&x| x >= 0)) {
             return Err(LayoutError::Indirect("an integer index"));
         }
-        self.shift(dim, i as isize * self.strides[dim])?;
+        let stride = self.strides.get(dim).copied().ok_or(LayoutError::NoSuchDim { dim, ndim: self.ndim() })?;
+        // `i` is in bounds (`wrap_index`), so its offset lies within the checked extent.
+        self.shift(dim, (i as isize).wrapping_mul(stride))?;
         self.shape.remove(dim);
         self.strides.remove(dim);
         if let Some(s) = self.suboffsets.as_mut() {
@@ -658,14 +672,16 @@ impl StridedLayout {
         for k in key {
             match k {
                 Index::At(i) => self.index_dim_in_place(dim, *i)?,
+                // `dim` stays below the dimensions the layout has at each step (the key was
+                // counted against them above), so none of these additions overflow.
                 Index::Slice(s) => {
                     self.slice_dim_in_place(dim, *s)?;
-                    dim += 1;
+                    dim = dim.saturating_add(1);
                 }
-                Index::Ellipsis => dim += ndim - consuming,
+                Index::Ellipsis => dim = dim.saturating_add(ndim.saturating_sub(consuming)),
                 Index::NewAxis => {
                     self.new_axis_in_place(dim)?;
-                    dim += 1;
+                    dim = dim.saturating_add(1);
                 }
             }
         }
@@ -694,24 +710,24 @@ impl StridedLayout {
     pub fn permute(&self, axes: &[usize]) -> Result<StridedLayout, LayoutError> {
         let n = self.ndim();
         let mut seen = [false; MAX_NDIM];
-        if axes.len() != n || axes.iter().any(|&a| a >= n || std::mem::replace(&mut seen[a], true)) {
+        let mut repeated = |a: usize| seen.get_mut(a).is_none_or(|s| std::mem::replace(s, true));
+        if axes.len() != n || axes.iter().any(|&a| a >= n || repeated(a)) {
             return Err(LayoutError::BadAxes(axes.to_vec()));
         }
         // A pointer dimension is followed where it stands: moving it, or moving a direct
         // dimension in front of it, would step through the pointer table with a row's stride.
         let last_indirect = self.suboffsets.as_ref().and_then(|s| s.iter().rposition(|&x| x >= 0));
         if let Some(last) = last_indirect {
-            if axes.iter().take(last + 1).enumerate().any(|(k, &a)| k != a) {
+            if axes.iter().take(last.saturating_add(1)).enumerate().any(|(k, &a)| k != a) {
                 return Err(LayoutError::Indirect("moving a dimension across a pointer dimension"));
             }
         }
+        // `axes` is a permutation of `0..n` (checked above): every `a` indexes the arrays.
         let mut out = self.clone();
-        for (k, &a) in axes.iter().enumerate() {
-            out.shape[k] = self.shape[a];
-            out.strides[k] = self.strides[a];
-            if let (Some(o), Some(s)) = (out.suboffsets.as_mut(), self.suboffsets.as_ref()) {
-                o[k] = s[a];
-            }
+        out.shape = axes.iter().filter_map(|&a| self.shape.get(a).copied()).collect();
+        out.strides = axes.iter().filter_map(|&a| self.strides.get(a).copied()).collect();
+        if let Some(s) = self.suboffsets.as_ref() {
+            out.suboffsets = Some(Box::new(axes.iter().filter_map(|&a| s.get(a).copied()).collect()));
         }
         Ok(out)
     }
