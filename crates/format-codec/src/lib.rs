@@ -27,7 +27,9 @@
 //!
 //! This crate has no unsafe code.
 #![forbid(unsafe_code)]
-// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
+// Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`, and
+// never indexes or does arithmetic that could panic or wrap (the exceptions, `pow2` and
+// `f64_to_half`'s bounded exponent arithmetic, are argued in place).
 #![cfg_attr(
     not(test),
     deny(
@@ -36,7 +38,9 @@
         clippy::panic,
         clippy::unreachable,
         clippy::todo,
-        clippy::unimplemented
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
     )
 )]
 

@@ -7,7 +7,11 @@ use crate::{CodecError, Value};
 #[inline(always)]
 fn take<const N: usize>(bytes: &[u8], at: usize, little: bool) -> [u8; N] {
     let mut out = [0u8; N];
-    out.copy_from_slice(&bytes[at..at + N]);
+    // Every caller checked `at + N <= bytes.len()`; were it not so, the bytes read as zero
+    // rather than panic.
+    if let Some(src) = at.checked_add(N).and_then(|end| bytes.get(at..end)) {
+        out.copy_from_slice(src);
+    }
     if little != cfg!(target_endian = "little") {
         out.reverse();
     }
@@ -18,7 +22,7 @@ fn take<const N: usize>(bytes: &[u8], at: usize, little: bool) -> [u8; N] {
 #[inline(always)]
 pub(crate) fn read_uint(bytes: &[u8], at: usize, size: usize, little: bool) -> u64 {
     match size {
-        1 => u64::from(bytes[at]),
+        1 => bytes.get(at).map_or(0, |&b| u64::from(b)),
         2 => u64::from(u16::from_ne_bytes(take(bytes, at, little))),
         4 => u64::from(u32::from_ne_bytes(take(bytes, at, little))),
         _ => u64::from_ne_bytes(take(bytes, at, little)),
@@ -30,8 +34,10 @@ pub(crate) fn read_uint(bytes: &[u8], at: usize, size: usize, little: bool) -> u
 pub(crate) fn read_int(bytes: &[u8], at: usize, size: usize, signed: bool, little: bool) -> i128 {
     let raw = read_uint(bytes, at, size, little);
     if signed {
-        let shift = 64 - 8 * size as u32;
-        i128::from(((raw << shift) as i64) >> shift)
+        // `size` is 1, 2, 4 or 8: the shift is 56, 48, 32 or 0.
+        let shift = 64u32.saturating_sub((size as u32).saturating_mul(8));
+        let high = raw.checked_shl(shift).unwrap_or(0) as i64;
+        i128::from(high.checked_shr(shift).unwrap_or(0))
     } else {
         i128::from(raw)
     }
@@ -41,11 +47,15 @@ pub(crate) fn read_int(bytes: &[u8], at: usize, size: usize, signed: bool, littl
 #[inline]
 pub(crate) fn write_uint(out: &mut [u8], at: usize, size: usize, bits: u64, little: bool) {
     let le = bits.to_le_bytes();
-    let dst = &mut out[at..at + size];
+    // Every caller checked `at + size <= out.len()` (and `size <= 8`); were it not so,
+    // nothing would be written rather than panic.
+    let (Some(dst), Some(src)) = (at.checked_add(size).and_then(|end| out.get_mut(at..end)), le.get(..size)) else {
+        return;
+    };
     if little {
-        dst.copy_from_slice(&le[..size]);
+        dst.copy_from_slice(src);
     } else {
-        for (d, s) in dst.iter_mut().zip(le[..size].iter().rev()) {
+        for (d, s) in dst.iter_mut().zip(src.iter().rev()) {
             *d = *s;
         }
     }
@@ -57,18 +67,18 @@ pub(crate) fn read_scalar(s: Scalar, bytes: &[u8], at: usize, little: bool) -> R
     Ok(match s {
         Scalar::Int { size, signed } => Value::Int(read_int(bytes, at, usize::from(size), signed, little)),
         Scalar::Pointer => Value::Int(i128::from(read_uint(bytes, at, 8, little))),
-        Scalar::Bool => Value::Bool(bytes[at] != 0),
-        Scalar::Char => Value::Bytes(vec![bytes[at]]),
+        Scalar::Bool => Value::Bool(bytes.get(at).is_some_and(|&b| b != 0)),
+        Scalar::Char => Value::Bytes(vec![bytes.get(at).copied().unwrap_or(0)]),
         Scalar::Half => Value::Float(half_to_f64(read_uint(bytes, at, 2, little) as u16)),
         Scalar::Float => Value::Float(f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32))),
         Scalar::Double => Value::Float(f64::from_bits(read_uint(bytes, at, 8, little))),
         Scalar::ComplexFloat => Value::Complex(
             f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32)),
-            f64::from(f32::from_bits(read_uint(bytes, at + 4, 4, little) as u32)),
+            f64::from(f32::from_bits(read_uint(bytes, at.saturating_add(4), 4, little) as u32)),
         ),
         Scalar::ComplexDouble => Value::Complex(
             f64::from_bits(read_uint(bytes, at, 8, little)),
-            f64::from_bits(read_uint(bytes, at + 8, 8, little)),
+            f64::from_bits(read_uint(bytes, at.saturating_add(8), 8, little)),
         ),
         Scalar::Opaque(o) => return Err(CodecError::Unsupported { code: o.code(), why: o.why() }),
     })
@@ -81,6 +91,10 @@ pub(crate) fn half_to_f64(bits: u16) -> f64 {
 
 /// 2^k, exactly, for a normal exponent (`-1022 <= k <= 1023`); `powi`'s precision is
 /// unspecified, and this conversion must round exactly once.
+// `k` is in -1022..=1023 (the callers' exponents), so `1023 + k` is a biased exponent in
+// 1..=2046: neither the sum nor the shift can overflow. An argued exception to the crate's
+// lint denials, as is the exponent arithmetic of `f64_to_half`.
+#[allow(clippy::arithmetic_side_effects)]
 fn pow2(k: i32) -> f64 {
     f64::from_bits(((1023 + k) as u64) << 52)
 }
@@ -88,6 +102,9 @@ fn pow2(k: i32) -> f64 {
 /// Rounds a double to binary16 as `PyFloat_Pack2` does: once, to nearest with ties to even
 /// (never through `f32`, which would round twice), overflow from 65520 on, infinities kept,
 /// NaN kept as a quiet NaN with its sign.
+// Exponents stay in -14..=16 and mantissas in 0..=2048 on every path below (each range
+// stated where it is established), so the arithmetic cannot overflow.
+#[allow(clippy::arithmetic_side_effects)]
 pub(crate) fn f64_to_half(x: f64) -> Option<u16> {
     let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
     let a = x.abs();
@@ -161,9 +178,14 @@ fn standard_int_bits(code: u8, size: u8, signed: bool, v: &Value) -> Result<u64,
     let (Some(i), true) = (i, fits_long) else {
         return Err(CodecError::IntRange(OUT_OF_RANGE.into()));
     };
-    let bits = 8 * u32::from(size);
-    let (min, max) =
-        if signed { (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1) } else { (0, (1i128 << bits) - 1) };
+    let (min, max): (i128, i128) = match (size, signed) {
+        (2, true) => (i16::MIN.into(), i16::MAX.into()),
+        (2, false) => (0, u16::MAX.into()),
+        (4, true) => (i32::MIN.into(), i32::MAX.into()),
+        (4, false) => (0, u32::MAX.into()),
+        (_, true) => (i64::MIN.into(), i64::MAX.into()),
+        (_, false) => (0, u64::MAX.into()),
+    };
     if i < min || i > max {
         let c = char::from(code);
         return Err(CodecError::IntRange(format!("'{c}' format requires {min} <= number <= {max}")));
@@ -236,9 +258,9 @@ pub(crate) fn write_scalar(
             }
             write_uint(out, at, 8, i as u64, little);
         }
-        Scalar::Bool => out[at] = u8::from(v.truthy()),
-        Scalar::Char => match v {
-            Value::Bytes(b) if b.len() == 1 => out[at] = b[0],
+        Scalar::Bool => write_uint(out, at, 1, u64::from(v.truthy()), little),
+        Scalar::Char => match v.as_bytes() {
+            Some(&[b]) => write_uint(out, at, 1, u64::from(b), little),
             _ => return Err(CodecError::BadChar1),
         },
         Scalar::Half => {
@@ -269,10 +291,10 @@ pub(crate) fn write_scalar(
                     return Err(CodecError::FloatTooLarge { code: 'f' });
                 }
                 write_uint(out, at, 4, u64::from(r.to_bits()), little);
-                write_uint(out, at + 4, 4, u64::from(i.to_bits()), little);
+                write_uint(out, at.saturating_add(4), 4, u64::from(i.to_bits()), little);
             } else {
                 write_uint(out, at, 8, re.to_bits(), little);
-                write_uint(out, at + 8, 8, im.to_bits(), little);
+                write_uint(out, at.saturating_add(8), 8, im.to_bits(), little);
             }
         }
         Scalar::Opaque(o) => return Err(CodecError::Unsupported { code: o.code(), why: o.why() }),

@@ -116,47 +116,50 @@ impl Struct {
         let mut fields = SmallVec::new();
         let mut values = 0usize;
         const MAX: usize = isize::MAX as usize;
-        while pos < b.len() {
-            let mut c = b[pos];
-            pos += 1;
+        while let Some(&first) = b.get(pos) {
+            let mut c = first;
+            pos = pos.saturating_add(1);
             if is_space(c) {
                 continue;
             }
             let mut num = 1usize;
             if c.is_ascii_digit() {
-                num = usize::from(c - b'0');
+                num = usize::from(c.wrapping_sub(b'0')); // an ASCII digit
                 loop {
                     let Some(&d) = b.get(pos) else {
                         return Err(CodecError::RepeatWithoutCode);
                     };
-                    pos += 1;
+                    pos = pos.saturating_add(1);
                     if !d.is_ascii_digit() {
                         c = d;
                         break;
                     }
                     num = num
                         .checked_mul(10)
-                        .and_then(|n| n.checked_add(usize::from(d - b'0')))
+                        .and_then(|n| n.checked_add(usize::from(d.wrapping_sub(b'0'))))
                         .filter(|&n| n <= MAX)
                         .ok_or(CodecError::SizeTooLong)?;
                 }
             }
             let scalar = struct_scalar(c, order);
             if scalar.is_none() && !matches!(c, b'x' | b's' | b'p') {
-                return Err(CodecError::BadChar { position: pos - 1 });
+                return Err(CodecError::BadChar { position: pos.saturating_sub(1) });
             }
             let itemsize = scalar.map_or(1, Scalar::size);
             if order.is_aligned() {
                 let align = native_align(c);
-                let extra = (align - size % align) % align;
+                // `r < align`: no wrap; an alignment of 0 (none) pads nothing.
+                let extra = size.checked_rem(align).filter(|&r| r != 0).map_or(0, |r| align.wrapping_sub(r));
                 size = size.checked_add(extra).filter(|&s| s <= MAX).ok_or(CodecError::SizeTooLong)?;
             }
-            if num > (MAX - size) / itemsize {
+            // `size <= MAX` throughout and `itemsize >= 1`.
+            if num > MAX.saturating_sub(size).checked_div(itemsize).unwrap_or(0) {
                 return Err(CodecError::SizeTooLong);
             }
             let offset = size;
-            size += num * itemsize;
-            items.push(Item { code: char::from(c), count: num, offset, size: num * itemsize });
+            let bytes = num.saturating_mul(itemsize); // at most `MAX - size` (checked above)
+            size = size.saturating_add(bytes);
+            items.push(Item { code: char::from(c), count: num, offset, size: bytes });
             let run = match (c, scalar) {
                 (b's', _) => Some(Field { offset, kind: FieldKind::Bytes(num), count: 1 }),
                 (b'p', _) => Some(Field { offset, kind: FieldKind::Pascal(num), count: 1 }),
@@ -236,7 +239,8 @@ impl Struct {
     pub(crate) fn each_value(&self) -> impl Iterator<Item = (usize, FieldKind)> + '_ {
         self.fields.iter().flat_map(|f| {
             let step = f.kind.size();
-            (0..f.count).map(move |k| (f.offset + k * step, f.kind))
+            // Inside the record, whose size was computed with checked arithmetic.
+            (0..f.count).map(move |k| (f.offset.saturating_add(k.saturating_mul(step)), f.kind))
         })
     }
 
@@ -308,7 +312,8 @@ impl Struct {
     /// ```
     pub fn unpack_from(&self, bytes: &[u8], offset: isize) -> Result<Vec<Value>, CodecError> {
         let start = self.checked_window(bytes.len(), offset, "unpack_from")?;
-        self.unpack_record(&bytes[start..start + self.size])
+        let record = start.checked_add(self.size).and_then(|end| bytes.get(start..end));
+        self.unpack_record(record.ok_or(CodecError::UnpackSize { size: self.size })?)
     }
 
     /// Resolves an `unpack_from`/`pack_into` offset to a start index, with CPython's checks.
@@ -326,7 +331,7 @@ impl Struct {
                     CodecError::NotEnoughData { size, offset }
                 });
             }
-            len - back
+            len.saturating_sub(back) // `back <= len`, checked above
         } else {
             offset.unsigned_abs()
         };
@@ -365,8 +370,9 @@ impl Struct {
         self.check_count(values, "pack")?;
         // One spare byte, as CPython's bytes object has its terminator: see `0p` in `pack_record`.
         let mut out = Vec::new();
-        out.try_reserve_exact(self.size + 1).map_err(|_| CodecError::NoMemory)?;
-        out.resize(self.size + 1, 0);
+        let room = self.size.checked_add(1).ok_or(CodecError::NoMemory)?;
+        out.try_reserve_exact(room).map_err(|_| CodecError::NoMemory)?;
+        out.resize(room, 0);
         self.pack_record(values, &mut out)?;
         out.truncate(self.size);
         Ok(out)
@@ -386,13 +392,17 @@ impl Struct {
         let start = self.checked_window(buffer.len(), offset, "pack_into")?;
         // Pack into a zeroed scratch record first so a failing value leaves the buffer untouched;
         // the byte after the record comes along, as `0p` may write it (see `pack_record`).
-        let end = (start + self.size + 1).min(buffer.len());
+        // `checked_window` gave `start + size <= buffer.len()`.
+        let end = start.saturating_add(self.size).saturating_add(1).min(buffer.len());
+        let window = buffer.get_mut(start..end).ok_or(CodecError::UnpackSize { size: self.size })?;
         let mut rec = Vec::new();
-        rec.try_reserve_exact(end - start).map_err(|_| CodecError::NoMemory)?;
-        rec.extend_from_slice(&buffer[start..end]);
-        rec[..self.size].fill(0);
+        rec.try_reserve_exact(window.len()).map_err(|_| CodecError::NoMemory)?;
+        rec.extend_from_slice(window);
+        if let Some(record) = rec.get_mut(..self.size) {
+            record.fill(0);
+        }
         self.pack_record(values, &mut rec)?;
-        buffer[start..end].copy_from_slice(&rec);
+        window.copy_from_slice(&rec);
         Ok(())
     }
 
@@ -415,7 +425,10 @@ impl Struct {
                         return Err(CodecError::NotBytes { code: 's' });
                     };
                     let k = b.len().min(n);
-                    out[offset..offset + k].copy_from_slice(&b[..k]);
+                    // The field lies inside the record, which `out` holds.
+                    if let (Some(dst), Some(src)) = (out.get_mut(offset..offset.saturating_add(k)), b.get(..k)) {
+                        dst.copy_from_slice(src);
+                    }
                 }
                 FieldKind::Pascal(n) => {
                     let Value::Bytes(b) = v else {
@@ -429,9 +442,14 @@ impl Struct {
                         }
                         continue;
                     }
-                    let k = b.len().min(n - 1);
-                    out[offset + 1..offset + 1 + k].copy_from_slice(&b[..k]);
-                    out[offset] = k.min(255) as u8;
+                    let k = b.len().min(n.saturating_sub(1)); // n >= 1 here
+                    let data = offset.saturating_add(1);
+                    if let (Some(dst), Some(src)) = (out.get_mut(data..data.saturating_add(k)), b.get(..k)) {
+                        dst.copy_from_slice(src);
+                    }
+                    if let Some(len) = out.get_mut(offset) {
+                        *len = k.min(255) as u8;
+                    }
                 }
             }
         }
@@ -450,21 +468,30 @@ fn field_value(at: usize, kind: FieldKind, bytes: &[u8], little: bool) -> Value 
             Value::Float(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
         }
         FieldKind::Scalar(s, _) => {
-            read_scalar(s, bytes, at, little).unwrap_or_else(|_| Value::Bytes(bytes[at..at + s.size()].to_vec()))
+            read_scalar(s, bytes, at, little).unwrap_or_else(|_| Value::Bytes(field(bytes, at, s.size()).to_vec()))
         }
-        FieldKind::Bytes(n) => Value::Bytes(bytes[at..at + n].to_vec()),
+        FieldKind::Bytes(n) => Value::Bytes(field(bytes, at, n).to_vec()),
         FieldKind::Pascal(n) => {
-            let data = &bytes[at..at + n];
+            let data = field(bytes, at, n);
             let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
-            Value::Bytes(data.get(1..1 + len).unwrap_or(&[]).to_vec())
+            Value::Bytes(data.get(1..len.saturating_add(1)).unwrap_or(&[]).to_vec())
         }
     }
+}
+
+/// The `n` bytes of a field at `at` (inside the record the caller checked; empty otherwise,
+/// never a panic).
+#[inline(always)]
+fn field(bytes: &[u8], at: usize, n: usize) -> &[u8] {
+    at.checked_add(n).and_then(|end| bytes.get(at..end)).unwrap_or(&[])
 }
 
 #[inline(always)]
 fn arr<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     let mut a = [0u8; N];
-    a.copy_from_slice(&bytes[at..at + N]);
+    if let Ok(b) = <[u8; N]>::try_from(field(bytes, at, N)) {
+        a = b;
+    }
     a
 }
 
@@ -479,8 +506,8 @@ fn int_at(bytes: &[u8], at: usize, size: u8, signed: bool, little: bool) -> i128
         }};
     }
     match (size, signed) {
-        (1, true) => i128::from(bytes[at] as i8),
-        (1, false) => i128::from(bytes[at]),
+        (1, true) => i128::from(bytes.get(at).copied().unwrap_or(0) as i8),
+        (1, false) => i128::from(bytes.get(at).copied().unwrap_or(0)),
         (2, true) => rd!(i16, 2),
         (2, false) => rd!(u16, 2),
         (4, true) => rd!(i32, 4),

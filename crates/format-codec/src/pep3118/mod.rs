@@ -99,10 +99,9 @@ pub struct Field {
 }
 
 fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
+    match a.checked_rem(b) {
+        None => a, // b == 0
+        Some(r) => gcd(b, r),
     }
 }
 
@@ -315,13 +314,14 @@ impl Layout {
                 let mut at = 0;
                 for f in fields {
                     if f.offset > at {
-                        out.push_str(&format!("{}x", f.offset - at));
+                        out.push_str(&format!("{}x", f.offset.saturating_sub(at)));
                     }
                     f.layout.write_format(out, cur);
                     out.push(':');
                     out.push_str(&f.name);
                     out.push(':');
-                    at = f.offset + f.layout.itemsize;
+                    // Fields lie inside a struct whose size was computed with checked sums.
+                    at = f.offset.saturating_add(f.layout.itemsize);
                 }
                 // The setting at `}` decides the rounding: written on the trailing padding
                 // (`0x` if there is none), the one place a prefix can stand before `}`.
@@ -330,7 +330,7 @@ impl Layout {
                     *cur = self.close;
                     out.push_str(&format!("{}x", self.element_size.saturating_sub(at)));
                 } else if self.element_size > at {
-                    out.push_str(&format!("{}x", self.element_size - at));
+                    out.push_str(&format!("{}x", self.element_size.saturating_sub(at)));
                 }
                 out.push('}');
             }
@@ -371,21 +371,19 @@ impl Layout {
     }
 
     fn unpack_dims(&self, bytes: &[u8], at: usize, dim: usize) -> Result<Value, CodecError> {
-        if dim == self.shape.len() {
+        let Some((&n, rest)) = self.shape.get(dim..).and_then(<[usize]>::split_first) else {
             return self.unpack_element(bytes, at);
-        }
-        let n = self.shape[dim];
+        };
         let mut items = Vec::new();
         if n == 0 {
             return Ok(Value::List(items));
         }
         // With `n > 0` and no zero before, the inner block fits in the item (or is empty).
-        let inner = product(&self.shape[dim + 1..])
-            .and_then(|p| p.checked_mul(self.element_size))
-            .ok_or(CodecError::SizeTooLong)?;
+        let inner = product(rest).and_then(|p| p.checked_mul(self.element_size)).ok_or(CodecError::SizeTooLong)?;
         items.try_reserve_exact(n).map_err(|_| CodecError::NoMemory)?;
         for k in 0..n {
-            items.push(self.unpack_dims(bytes, at + k * inner, dim + 1)?);
+            let here = k.checked_mul(inner).and_then(|o| o.checked_add(at)).ok_or(CodecError::SizeTooLong)?;
+            items.push(self.unpack_dims(bytes, here, dim.saturating_add(1))?);
         }
         Ok(Value::List(items))
     }
@@ -393,10 +391,14 @@ impl Layout {
     fn unpack_element(&self, bytes: &[u8], at: usize) -> Result<Value, CodecError> {
         match &self.element {
             Element::Scalar { scalar, little, .. } => read_scalar(*scalar, bytes, at, *little),
-            Element::Bytes(n) => Ok(Value::Bytes(bytes[at..at + n].to_vec())),
+            Element::Bytes(n) => {
+                let end = at.checked_add(*n).ok_or(CodecError::SizeTooLong)?;
+                let b = bytes.get(at..end).ok_or(CodecError::UnpackSize { size: self.itemsize })?;
+                Ok(Value::Bytes(b.to_vec()))
+            }
             Element::Struct(fields) => fields
                 .iter()
-                .map(|f| f.layout.unpack_dims(bytes, at + f.offset, 0))
+                .map(|f| f.layout.unpack_dims(bytes, at.checked_add(f.offset).ok_or(CodecError::SizeTooLong)?, 0))
                 .collect::<Result<_, _>>()
                 .map(Value::List),
         }
@@ -435,28 +437,26 @@ impl Layout {
     }
 
     fn pack_dims(&self, value: &Value, out: &mut [u8], at: usize, dim: usize) -> Result<(), CodecError> {
-        if dim == self.shape.len() {
+        let dims = self.shape.get(dim..).unwrap_or(&[]);
+        let Some((&n, rest)) = dims.split_first() else {
             return self.pack_element(value, out, at);
-        }
-        let Value::List(items) = value else {
-            return Err(CodecError::BadValue(format!("a sub-array of shape {:?} needs a list", &self.shape[dim..])));
         };
-        if items.len() != self.shape[dim] {
+        let Value::List(items) = value else {
+            return Err(CodecError::BadValue(format!("a sub-array of shape {dims:?} needs a list")));
+        };
+        if items.len() != n {
             return Err(CodecError::BadValue(format!(
-                "a sub-array dimension of {} needs {} values, got {}",
-                self.shape[dim],
-                self.shape[dim],
+                "a sub-array dimension of {n} needs {n} values, got {}",
                 items.len()
             )));
         }
         if items.is_empty() {
             return Ok(());
         }
-        let inner = product(&self.shape[dim + 1..])
-            .and_then(|p| p.checked_mul(self.element_size))
-            .ok_or(CodecError::SizeTooLong)?;
+        let inner = product(rest).and_then(|p| p.checked_mul(self.element_size)).ok_or(CodecError::SizeTooLong)?;
         for (k, v) in items.iter().enumerate() {
-            self.pack_dims(v, out, at + k * inner, dim + 1)?;
+            let here = k.checked_mul(inner).and_then(|o| o.checked_add(at)).ok_or(CodecError::SizeTooLong)?;
+            self.pack_dims(v, out, here, dim.saturating_add(1))?;
         }
         Ok(())
     }
@@ -464,16 +464,19 @@ impl Layout {
     fn pack_element(&self, value: &Value, out: &mut [u8], at: usize) -> Result<(), CodecError> {
         match &self.element {
             Element::Scalar { scalar, code, little } => {
-                let c = code.as_bytes()[0];
+                let c = code.as_bytes().first().copied().unwrap_or(b'B');
                 write_scalar(*scalar, c, value, out, at, *little, false)
             }
             Element::Bytes(n) => {
                 let Value::Bytes(b) = value else {
                     return Err(CodecError::NotBytes { code: 's' });
                 };
+                let end = at.checked_add(*n).ok_or(CodecError::SizeTooLong)?;
+                let dst = out.get_mut(at..end).ok_or(CodecError::UnpackSize { size: self.itemsize })?;
                 let k = b.len().min(*n);
-                out[at..at + k].copy_from_slice(&b[..k]);
-                out[at + k..at + n].fill(0);
+                let (head, tail) = dst.split_at_mut(k);
+                head.copy_from_slice(b.get(..k).unwrap_or(&[]));
+                tail.fill(0);
                 Ok(())
             }
             Element::Struct(fields) => {
@@ -488,7 +491,7 @@ impl Layout {
                     )));
                 }
                 for (f, v) in fields.iter().zip(items) {
-                    f.layout.pack_dims(v, out, at + f.offset, 0)?;
+                    f.layout.pack_dims(v, out, at.checked_add(f.offset).ok_or(CodecError::SizeTooLong)?, 0)?;
                 }
                 Ok(())
             }

@@ -18,9 +18,19 @@ impl Stream<'_> {
         self.s.get(self.pos).copied()
     }
 
+    /// Moves past `n` bytes (never beyond the end, which `pos` cannot reach `usize::MAX` before).
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n);
+    }
+
+    /// The bytes not read yet.
+    fn rest(&self) -> &[u8] {
+        self.s.get(self.pos..).unwrap_or(&[])
+    }
+
     fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
-            self.pos += 1;
+            self.advance(1);
             true
         } else {
             false
@@ -34,12 +44,13 @@ impl Stream<'_> {
     fn number(&mut self) -> Result<Option<usize>, CodecError> {
         let start = self.pos;
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
+            self.advance(1);
         }
         if start == self.pos {
             return Ok(None);
         }
-        let digits = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| self.err("bad number"))?;
+        let digits = self.s.get(start..self.pos).ok_or_else(|| self.err("bad number"))?;
+        let digits = std::str::from_utf8(digits).map_err(|_| self.err("bad number"))?;
         digits.parse::<usize>().map(Some).map_err(|_| self.err("number too large"))
     }
 }
@@ -62,7 +73,7 @@ pub(super) fn name_fields(pending: Vec<Pending>) -> Vec<Field> {
             if p.unnamed {
                 let name = loop {
                     let cand = format!("f{k}");
-                    k += 1;
+                    k = k.saturating_add(1);
                     if !taken.contains(&cand) {
                         break cand;
                     }
@@ -88,7 +99,7 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
             None if nested => return Err(st.err("missing '}'")),
             None => break,
             Some(b'}') if nested => {
-                st.pos += 1;
+                st.advance(1);
                 break;
             }
             Some(b'}') => return Err(st.err("'}' without 'T{'")),
@@ -113,7 +124,7 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
         }
         // Byte order.
         if let Some(o) = st.peek().and_then(ByteOrder::from_prefix) {
-            st.pos += 1;
+            st.advance(1);
             // `!` and `>` mean the same: one setting, so equal layouts compare equal.
             st.order = if o == ByteOrder::Network { ByteOrder::Big } else { o };
         }
@@ -121,32 +132,32 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
         let order = st.order;
         // The item itself: (element, element size, alignment, is unnamed padding).
         let mut close = order;
-        let (element, mut elem_size, align, padding) = if st.s[st.pos..].starts_with(b"T{") {
-            st.pos += 2;
+        let (element, mut elem_size, align, padding) = if st.rest().starts_with(b"T{") {
+            st.advance(2);
             if st.depth >= MAX_NESTING {
                 return Err(CodecError::TooDeep("nested structs"));
             }
-            st.depth += 1;
+            st.depth = st.depth.saturating_add(1);
             let (inner, size, align) = parse_struct(st, true)?;
-            st.depth -= 1;
+            st.depth = st.depth.saturating_sub(1);
             close = st.order;
             (Element::Struct(name_fields(inner)), size, align, false)
         } else {
             match st.peek() {
                 Some(b's') => {
-                    st.pos += 1;
+                    st.advance(1);
                     (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, false)
                 }
                 Some(b'x') => {
-                    st.pos += 1;
+                    st.advance(1);
                     (Element::Bytes(count.unwrap_or(1)), count.unwrap_or(1), 1, true)
                 }
                 Some(b'c') => {
-                    st.pos += 1;
+                    st.advance(1);
                     (Element::Bytes(1), 1, 1, false)
                 }
                 Some(b'w') => {
-                    st.pos += 1;
+                    st.advance(1);
                     let n = count.unwrap_or(1);
                     let size = n.checked_mul(4).ok_or_else(|| overflow(st))?;
                     let sc = Scalar::Opaque(Opaque::Ucs4);
@@ -155,8 +166,8 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
                 Some(b'u' | b'&' | b't' | b'X') => return Err(st.err("format code not supported by NumPy's reader")),
                 _ => {
                     let (sc, align, code, len) =
-                        pep_scalar(&st.s[st.pos..], order).ok_or_else(|| st.err("unknown type code"))?;
-                    st.pos += len;
+                        pep_scalar(st.rest(), order).ok_or_else(|| st.err("unknown type code"))?;
+                    st.advance(len);
                     (Element::Scalar { scalar: sc, code, little: order.is_little_endian() }, sc.size(), align, false)
                 }
             }
@@ -164,24 +175,27 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
         // A count repeats the item as a sub-array, except for `s`, `x` and `w`, where it is a length.
         let count_dims = match (&element, count) {
             (_, None) | (_, Some(1)) => None,
-            (Element::Bytes(_), _) if !matches!(st.s.get(st.pos - 1), Some(b'c')) => None,
+            (Element::Bytes(_), _) if !matches!(st.pos.checked_sub(1).and_then(|p| st.s.get(p)), Some(b'c')) => None,
             (Element::Scalar { code: "w", .. }, _) => None,
             (_, Some(n)) => Some(n),
         };
         let mut extra_offset = 0usize;
         if st.order == ByteOrder::Native {
-            let start_pad = (align - offset % align) % align;
-            let intra_pad = (align - elem_size % align) % align;
+            let start_pad = pad_to(offset, align);
+            let intra_pad = pad_to(elem_size, align);
             offset = offset.checked_add(start_pad).ok_or_else(|| overflow(st))?;
             if intra_pad != 0 {
                 let repeated = count_dims.is_some() || product(&shape).is_some_and(|p| p > 1);
                 if repeated {
-                    elem_size += intra_pad;
+                    elem_size = elem_size.checked_add(intra_pad).ok_or_else(|| overflow(st))?;
                 } else {
                     extra_offset = intra_pad;
                 }
             }
-            common_align = common_align / gcd(common_align, align) * align;
+            common_align = common_align
+                .checked_div(gcd(common_align, align))
+                .and_then(|x| x.checked_mul(align))
+                .ok_or_else(|| overflow(st))?;
         }
         let mut full_shape = shape;
         if let Some(n) = count_dims {
@@ -192,11 +206,13 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
         // Field name.
         let mut name = None;
         if st.eat(b':') {
-            let rest = &st.s[st.pos..];
+            let rest = st.rest();
             let end = rest.iter().position(|&c| c == b':').ok_or_else(|| st.err("field name without closing ':'"))?;
-            let text = std::str::from_utf8(&rest[..end]).map_err(|_| st.err("field name is not UTF-8"))?;
-            st.pos += end + 1;
-            name = Some(text.to_owned());
+            let text =
+                std::str::from_utf8(rest.get(..end).unwrap_or(&[])).map_err(|_| st.err("field name is not UTF-8"))?;
+            let text = text.to_owned();
+            st.advance(end.saturating_add(1));
+            name = Some(text);
         }
         if !(padding && name.is_none()) {
             if let Some(n) = &name {
@@ -217,7 +233,13 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
     }
     let mut size = offset;
     if st.order == ByteOrder::Native {
-        size = size.checked_add((common_align - offset % common_align) % common_align).ok_or_else(|| overflow(st))?;
+        size = size.checked_add(pad_to(offset, common_align)).ok_or_else(|| overflow(st))?;
     }
     Ok((fields, size, common_align))
+}
+
+/// The padding that brings `offset` up to a multiple of `align` (none for an alignment of 0).
+fn pad_to(offset: usize, align: usize) -> usize {
+    // `r < align`, so `align - r` cannot wrap.
+    offset.checked_rem(align).filter(|&r| r != 0).map_or(0, |r| align.wrapping_sub(r))
 }
