@@ -276,12 +276,21 @@ pub struct PyMemoryView {
     mbuf: std::sync::Mutex<Option<Py<PyManagedBuffer>>>,
     /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
     hash: AtomicI64,
+    /// `len(m)` without the family's lock: the first extent, -2 for a 0-dim view, -1 once
+    /// released (the slow path then says what CPython says). A view's shape never changes.
+    len: std::sync::atomic::AtomicIsize,
+}
+
+/// The `len` cache value of a view.
+fn len_of(v: &MemoryView<'_>) -> isize {
+    v.shape().first().map_or(-2, |&n| isize::try_from(n).unwrap_or(-1))
 }
 
 impl PyMemoryView {
     /// A new Python view, the first of its family.
     pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
         PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(None),
@@ -302,6 +311,7 @@ impl PyMemoryView {
         }
         .map_err(view_err)?;
         Ok(PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(Some(mbuf)),
@@ -312,6 +322,7 @@ impl PyMemoryView {
     /// A new Python view of a family, for a view made under `held` from one of its values.
     pub(crate) fn in_family(held: &Held<'_>, view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
         PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(None),
@@ -321,6 +332,7 @@ impl PyMemoryView {
 
     fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
         PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             mbuf: std::sync::Mutex::new(self.managed(py)),
@@ -598,6 +610,7 @@ impl PyMemoryView {
     /// Releases the view; `BufferError` while buffers exported from it are alive.
     fn release(&self) -> PyResult<()> {
         self.release_core()?;
+        self.len.store(-1, Ordering::Relaxed);
         // The core view is gone: the managed buffer may go too (and with the last view of it,
         // the exporter's buffer), outside the family's lock.
         let mbuf = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
@@ -632,6 +645,9 @@ impl PyMemoryView {
     // ----- the sequence -----
 
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        if let Ok(n) = usize::try_from(self.len.load(Ordering::Relaxed)) {
+            return Ok(n);
+        }
         self.live_in(py, |v, _| match v.shape().first() {
             Some(&n) => Ok(n),
             // CPython 3.11 says 1; 3.12 made it an error (gh-89903): the running interpreter's.
@@ -762,6 +778,7 @@ impl PyMemoryView {
                     .with(|state, _| match state {
                         Some(State::Live(v)) => {
                             **v = v.slice(slice).map_err(view_err)?;
+                            sliced.len.store(len_of(v), Ordering::Relaxed);
                             Ok(())
                         }
                         _ => Err(released()),
