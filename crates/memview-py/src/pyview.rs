@@ -279,6 +279,23 @@ pub struct PyMemoryView {
     /// `len(m)` without the family's lock: the first extent, -2 for a 0-dim view, -1 once
     /// released (the slow path then says what CPython says). A view's shape never changes.
     len: std::sync::atomic::AtomicIsize,
+    /// The native number code of a 1-D direct view whose items `m[i]` reads as Rust numbers
+    /// (`0` for every other view): decided once, as the view's format and layout never change.
+    code: std::sync::atomic::AtomicU8,
+}
+
+/// The `code` cache value of a view.
+fn code_of(v: &MemoryView<'_>) -> u8 {
+    let f = v.format();
+    let f = f.strip_prefix('@').unwrap_or(f);
+    match f.as_bytes() {
+        [c @ (b'b' | b'B' | b'h' | b'H' | b'i' | b'I' | b'l' | b'L' | b'q' | b'Q' | b'f' | b'd')]
+            if v.ndim() == 1 && v.suboffsets().is_empty() =>
+        {
+            *c
+        }
+        _ => 0,
+    }
 }
 
 /// The `len` cache value of a view.
@@ -291,6 +308,7 @@ impl PyMemoryView {
     pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
         PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(None),
@@ -312,6 +330,7 @@ impl PyMemoryView {
         .map_err(view_err)?;
         Ok(PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(Some(mbuf)),
@@ -323,6 +342,7 @@ impl PyMemoryView {
     pub(crate) fn in_family(held: &Held<'_>, view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
         PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(None),
@@ -333,6 +353,7 @@ impl PyMemoryView {
     fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
         PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             mbuf: std::sync::Mutex::new(self.managed(py)),
@@ -673,6 +694,17 @@ impl PyMemoryView {
         let this = slf.get();
         // The common case first: an `int` (no Python code runs to read it), one lock.
         if key.is_exact_instance_of::<pyo3::types::PyInt>() {
+            // A 1-D view of native numbers: bounds from the cached length, then one typed read.
+            let code = this.code.load(Ordering::Relaxed);
+            let n = this.len.load(Ordering::Relaxed);
+            if code != 0 && n >= 0 {
+                if let Ok(i) = as_ssize(key) {
+                    let i = lookup(n.unsigned_abs(), i, 0)?;
+                    if let Some(num) = this.live_in(py, |v, _| Ok(fast_item(v, i, char::from(code))))? {
+                        return num.into_py(py);
+                    }
+                }
+            }
             let index = match as_ssize(key) {
                 Ok(i) => i,
                 Err(e) => {
@@ -779,6 +811,7 @@ impl PyMemoryView {
                         Some(State::Live(v)) => {
                             **v = v.slice(slice).map_err(view_err)?;
                             sliced.len.store(len_of(v), Ordering::Relaxed);
+                            sliced.code.store(code_of(v), Ordering::Relaxed);
                             Ok(())
                         }
                         _ => Err(released()),
@@ -812,11 +845,17 @@ impl PyMemoryView {
             if let Ok(index) = as_ssize(key) {
                 // Reading an exact `int`, `float` or `bytes` runs no Python code, so it may
                 // happen under the lock: one lock for the whole assignment.
+                let cached = self.code.load(Ordering::Relaxed);
                 let done = self.live_in(py, |v, _| {
                     if v.ndim() != 1 || v.readonly() {
                         return Ok(false); // the general path gives the error, in its order
                     }
-                    let (i, code) = item_checks(v, index)?;
+                    let (i, code) = if cached != 0 {
+                        // A 1-D view of native numbers (format checked when the view was made).
+                        (lookup(v.shape()[0], index, 0)?, char::from(cached))
+                    } else {
+                        item_checks(v, index)?
+                    };
                     if native_code_char(code).is_err() {
                         return Ok(false);
                     }
