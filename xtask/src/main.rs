@@ -412,7 +412,7 @@ fn py(args: &[String]) -> bool {
                         &format!("{other} {runner} --report-only (CPython's own test files, newer semantics)"),
                     );
                 } else {
-                    ok = false;
+                    println!("xtask py test: no build for {other} (reported, not required)");
                 }
             }
             ok
