@@ -22,16 +22,6 @@ def random_format(rng):
     return order + "".join(parts)
 
 
-def values_for(fmt, rng):
-    s = std.Struct(fmt)
-    out = []
-    for part in std.Struct(fmt).format.lstrip("@=<>!"):
-        pass
-    # Build values by trial: unpack random bytes, which always gives valid values.
-    raw = bytes(rng.randrange(256) for _ in range(s.size))
-    return list(std.unpack(fmt, raw))
-
-
 @pytest.mark.parametrize("seed", range(300))
 def test_random_formats_match_the_stdlib(seed):
     rng = random.Random(seed)

@@ -81,6 +81,12 @@ pub(crate) fn as_ssize(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
     Ok(v)
 }
 
+/// Whether `obj` exports a buffer (`PyObject_CheckBuffer`).
+pub(crate) fn check_buffer(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: a live object, the GIL held.
+    unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) != 0 }
+}
+
 /// Whether `obj` has `__index__` (`PyIndex_Check`).
 pub(crate) fn is_index(obj: &Bound<'_, PyAny>) -> bool {
     // SAFETY: a live object, the GIL held.
@@ -161,7 +167,6 @@ pub(crate) fn bytes_of(obj: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
 /// A Python object as a `Value` without a target format (for `count`, `index` and NumPy-style
 /// fills): ints, floats, bools, bytes, complex numbers and sequences of them.
 pub(crate) fn value_of(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    let py = obj.py();
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
     }
@@ -186,7 +191,6 @@ pub(crate) fn value_of(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(l) = obj.cast::<PyList>() {
         return Ok(Value::List(l.iter().map(|x| value_of(&x)).collect::<PyResult<_>>()?));
     }
-    let _ = py;
     Err(PyTypeError::new_err(format!("memview: cannot store a '{}' object", obj.get_type().name()?)))
 }
 

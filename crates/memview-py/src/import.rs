@@ -131,36 +131,19 @@ impl Descriptor {
             Some(s) => s.iter().copied().collect(),
             None => strided::c_strides(itemsize, &shape).map_err(|e| refuse(e.to_string()))?.iter().copied().collect(),
         };
-        // The lowest and highest byte the direct part reaches, from `buf` (a PIL layout's
-        // direct part ends at its first pointer dimension, whose table is what is read).
-        let direct = suboffsets.and_then(|sub| sub.iter().position(|&s| s >= 0)).map_or(ndim, |d| d + 1);
-        let (mut lo, mut hi) = (0isize, 0isize);
-        if count > 0 {
-            for (&extent, &stride) in shape.iter().zip(&strides).take(direct) {
-                let last = isize::try_from(extent - 1).map_err(|_| refuse("extent overflows".into()))?;
-                let reach = stride.checked_mul(last).ok_or_else(|| refuse("extent overflows".into()))?;
-                if reach < 0 {
-                    lo = lo.checked_add(reach).ok_or_else(|| refuse("extent overflows".into()))?;
-                } else {
-                    hi = hi.checked_add(reach).ok_or_else(|| refuse("extent overflows".into()))?;
-                }
+        // The layout at `buf`, and the block its direct part reaches (strided's own extent:
+        // a PIL layout's direct part ends at the pointer table it reads); then the same
+        // layout placed in that block.
+        let place = |offset: isize| -> PyResult<StridedLayout> {
+            let l = StridedLayout::new(itemsize, &shape, &strides, offset).map_err(|e| refuse(e.to_string()))?;
+            match suboffsets {
+                Some(sub) => l.with_suboffsets(sub).map_err(|e| refuse(e.to_string())),
+                None => Ok(l),
             }
-            // The last byte read: an item, or a pointer of the table where one is read.
-            let step = if suboffsets.is_some_and(|sub| sub.iter().any(|&x| x >= 0)) {
-                itemsize.max(std::mem::size_of::<*const u8>())
-            } else {
-                itemsize
-            };
-            hi = hi
-                .checked_add(isize::try_from(step).map_err(|_| refuse("itemsize".into()))?)
-                .ok_or_else(|| refuse("extent overflows".into()))?;
-        }
-        let region_len = usize::try_from(hi - lo).map_err(|_| refuse("negative extent".into()))?;
-        let layout = StridedLayout::new(itemsize, &shape, &strides, -lo).map_err(|e| refuse(e.to_string()))?;
-        let layout = match suboffsets {
-            Some(sub) => layout.with_suboffsets(sub).map_err(|e| refuse(e.to_string()))?,
-            None => layout,
         };
+        let (lo, hi) = place(0)?.extent().map_err(|e| refuse(e.to_string()))?.unwrap_or_default();
+        let region_len = usize::try_from(hi.wrapping_sub(lo)).map_err(|_| refuse("negative extent".into()))?;
+        let layout = place(lo.checked_neg().ok_or_else(|| refuse("extent overflows".into()))?)?;
         let buf = view.buf.cast::<u8>();
         let region = if region_len == 0 {
             NonNull::new(buf).unwrap_or(NonNull::dangling())
@@ -319,8 +302,7 @@ pub(crate) struct Contiguous {
 impl Contiguous {
     /// Acquires `obj`'s bytes; `TypeError` as CPython's `y*`/`w*` arguments give it.
     pub(crate) fn get(obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<Contiguous> {
-        // SAFETY: a live object, the GIL held.
-        if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+        if !crate::convert::check_buffer(obj) {
             let name = obj.get_type().name()?;
             return Err(pyo3::exceptions::PyTypeError::new_err(if writable {
                 format!("argument must be read-write bytes-like object, not {name}")

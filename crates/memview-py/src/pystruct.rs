@@ -11,6 +11,15 @@ use std::sync::Mutex;
 
 /// `struct.error`: the exception class of the struct functions (a subclass of `Exception`,
 /// named `struct.error` as CPython's is).
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let error = memview_py::struct_error_type(py)?;
+///     assert_eq!(error.name()?.to_str()?, "error");
+///     Ok(())
+/// }).unwrap();
+/// ```
 pub fn error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     TYPE.get_or_try_init(py, || PyErr::new_type(py, c"struct.error", None, Some(&py.get_type::<PyException>()), None))
@@ -140,11 +149,11 @@ fn check_range_3_12(py: Python<'_>, value: &Value, code: char, native: bool) -> 
 }
 
 /// Converts the arguments, checking integer ranges as the running CPython does.
-fn convert_args(s: &Struct, codes: &[char], args: &Bound<'_, PyTuple>, skip: usize) -> PyResult<Vec<Value>> {
+fn convert_args(s: &Struct, codes: &[char], args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
     let py = args.py();
     let native = s.byte_order().native_sizes();
     let mut out = Vec::with_capacity(codes.len());
-    for (a, &c) in args.iter().skip(skip).zip(codes) {
+    for (a, &c) in args.iter().zip(codes) {
         let v = match struct_value(&a, c) {
             Ok(v) => v,
             // CPython converts and packs value by value: an earlier value's packing error
@@ -207,15 +216,6 @@ fn first_pack_error(s: &Struct, codes: &[char], values: &[Value]) -> Option<PyEr
     None
 }
 
-fn values_of(s: &Struct, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
-    let given = args.len().saturating_sub(skip);
-    if given != s.value_count() {
-        return Err(struct_error(format!("{what} expected {} items for packing (got {given})", s.value_count())));
-    }
-    let codes = value_codes(s);
-    convert_args(s, &codes, args, skip)
-}
-
 fn record<'py>(py: Python<'py>, values: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
     let items = values.iter().map(|v| to_py(py, v, true)).collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(py, items)
@@ -233,6 +233,16 @@ fn offset_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<isize> {
 /// The first two fields are laid out as CPython's `PyStructObject` begins (`s_size`, then
 /// `s_len`, right after the object header): C code that reads them, as `_testbuffer` reads
 /// `s_len` to count the values of a format, works with this class too.
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let s = py.get_type::<memview_py::PyStruct>().call1(("<h",))?;
+///     let packed: Vec<u8> = s.call_method1("pack", (-2,))?.extract()?;
+///     assert_eq!(packed, [0xfe, 0xff]);
+///     Ok(())
+/// }).unwrap();
+/// ```
 #[pyclass(module = "memview.struct", name = "Struct", frozen, immutable_type)]
 #[repr(C)]
 pub struct PyStruct {
@@ -270,7 +280,7 @@ impl PyStruct {
 
     #[pyo3(signature = (*args))]
     fn pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-        let values = self.values(args, 0, "pack")?;
+        let values = self.values(args, "pack")?;
         let bytes = self.inner.pack(&values).map_err(codec_err)?;
         Ok(PyBytes::new(py, &bytes))
     }
@@ -282,7 +292,7 @@ impl PyStruct {
         offset: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<()> {
-        let values = self.values(args, 0, "pack_into")?;
+        let values = self.values(args, "pack_into")?;
         let mut buf = Contiguous::get(buffer, true)?;
         let offset = offset.extract::<isize>()?;
         self.inner.pack_into(buf.bytes_mut(), offset, &values).map_err(codec_err)
@@ -335,18 +345,18 @@ impl PyStruct {
         }
     }
 
-    fn values(&self, args: &Bound<'_, PyTuple>, skip: usize, what: &str) -> PyResult<Vec<Value>> {
-        let given = args.len().saturating_sub(skip);
+    fn values(&self, args: &Bound<'_, PyTuple>, what: &str) -> PyResult<Vec<Value>> {
+        let given = args.len();
         if given != self.codes.len() {
             return Err(struct_error(format!("{what} expected {} items for packing (got {given})", self.codes.len())));
         }
-        convert_args(&self.inner, &self.codes, args, skip)
+        convert_args(&self.inner, &self.codes, args)
     }
 }
 
 /// The iterator `iter_unpack` returns.
 #[pyclass(module = "memview.struct", name = "unpack_iterator", frozen, immutable_type)]
-pub struct UnpackIterator {
+pub(crate) struct UnpackIterator {
     codec: Py<PyStruct>,
     buffer: Mutex<Option<Contiguous>>,
     next: Mutex<usize>,
@@ -394,9 +404,7 @@ fn calcsize(format: &Bound<'_, PyAny>) -> PyResult<usize> {
 #[pyfunction]
 #[pyo3(signature = (format, *args))]
 fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-    let s = compile(format)?;
-    let values = values_of(&s, args, 0, "pack")?;
-    Ok(PyBytes::new(py, &s.pack(&values).map_err(codec_err)?))
+    PyStruct::of(compile(format)?).pack(py, args)
 }
 
 #[pyfunction]
@@ -407,11 +415,7 @@ fn pack_into(
     offset: &Bound<'_, PyAny>,
     args: &Bound<'_, PyTuple>,
 ) -> PyResult<()> {
-    let s = compile(format)?;
-    let values = values_of(&s, args, 0, "pack_into")?;
-    let mut buf = Contiguous::get(buffer, true)?;
-    let offset = offset.extract::<isize>()?;
-    s.pack_into(buf.bytes_mut(), offset, &values).map_err(codec_err)
+    PyStruct::of(compile(format)?).pack_into(buffer, offset, args)
 }
 
 #[pyfunction]
@@ -420,11 +424,7 @@ fn unpack<'py>(
     format: &Bound<'py, PyAny>,
     buffer: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let s = compile(format)?;
-    let buf = Contiguous::get(buffer, false)?;
-    let values = s.unpack(buf.bytes()).map_err(codec_err)?;
-    drop(buf);
-    record(py, &values)
+    PyStruct::of(compile(format)?).unpack(py, buffer)
 }
 
 #[pyfunction]
@@ -435,19 +435,12 @@ fn unpack_from<'py>(
     buffer: &Bound<'py, PyAny>,
     offset: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let s = compile(format)?;
-    let offset = offset_of(offset)?;
-    let buf = Contiguous::get(buffer, false)?;
-    let values = s.unpack_from(buf.bytes(), offset).map_err(codec_err)?;
-    drop(buf);
-    record(py, &values)
+    PyStruct::of(compile(format)?).unpack_from(py, buffer, offset)
 }
 
 #[pyfunction]
 fn iter_unpack(py: Python<'_>, format: &Bound<'_, PyAny>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
-    let s = compile(format)?;
-    let codec = Bound::new(py, PyStruct::of(s))?;
-    PyStruct::iter_unpack(codec, buffer)
+    PyStruct::iter_unpack(Bound::new(py, PyStruct::of(compile(format)?))?, buffer)
 }
 
 #[pyfunction]

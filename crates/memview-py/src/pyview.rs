@@ -2,7 +2,7 @@
 //! memview's core, plus memview's extensions (NumPy-style N-D keys where CPython refuses a
 //! mixed key, `nd[...]`, transposes, record fields, `to_list` of every format).
 
-use crate::convert::{as_ssize, exc, is_index, item_of, owned, to_py, value_of, view_err};
+use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err};
 use crate::family::{Busy, Held, Member};
 use crate::import::{ManagedBuffer, PyManagedBuffer};
 use buffer_protocol::{BufferInfo, Flags};
@@ -264,6 +264,16 @@ struct Snapshot {
 
 /// `memview.memoryview(object)`: a view of any object that exports a buffer, with the
 /// builtin `memoryview`'s API and results, and memview's N-D extensions.
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let view = memview_py::export(py, vec![1u16, 2, 3])?;
+///     let first: u16 = view.bind(py).get_item(0)?.extract()?;
+///     assert_eq!((first, view.bind(py).len()?), (1, 3));
+///     Ok(())
+/// }).unwrap();
+/// ```
 #[pyclass(name = "memoryview", module = "memview", frozen, weakref, sequence)]
 pub struct PyMemoryView {
     pub(crate) member: Member<State>,
@@ -493,7 +503,7 @@ impl PyMemoryView {
 
     /// A NumPy-style write: a buffer of the selection's shape, or one value for every item.
     fn numpy_set(&self, key: Key, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        if value.hasattr("__buffer__").unwrap_or(false) || check_buffer(value) {
+        if check_buffer(value) {
             let source = import_view(value)?;
             let r = self.live(|v, _| v.assign(key, &source).map_err(view_err));
             drop(source);
@@ -502,12 +512,6 @@ impl PyMemoryView {
         let item = value_of(value)?;
         self.live(|v, _| v.set(key, item).map_err(view_err))
     }
-}
-
-/// `PyObject_CheckBuffer`.
-fn check_buffer(obj: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: a live object, the GIL held.
-    unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) != 0 }
 }
 
 /// A temporary view of any Python buffer (`PyBUF_FULL_RO`), outside every family: used only
@@ -1242,6 +1246,16 @@ fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Op
 }
 
 /// The iterator of a 1-D view (`iter(m)`).
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let view = memview_py::export(py, vec![7u8, 8])?;
+///     let items: Vec<u8> = view.bind(py).try_iter()?.map(|x| x?.extract()).collect::<PyResult<_>>()?;
+///     assert_eq!(items, [7, 8]);
+///     Ok(())
+/// }).unwrap();
+/// ```
 #[pyclass(module = "memview", name = "memory_iterator", frozen)]
 pub struct MemoryIter {
     view: Py<PyMemoryView>,
@@ -1272,6 +1286,17 @@ impl MemoryIter {
 }
 
 /// `m.nd`: NumPy's indexing of a view (`m.nd[:, 1]`, `m.nd[0]`, `m.nd[::-1, ::2] = other`).
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let view = memview_py::export(py, vec![0u8, 1, 2, 3, 4, 5])?;
+///     let grid = view.bind(py).call_method1("cast", ("B", (2, 3)))?;
+///     let row: Vec<u8> = grid.getattr("nd")?.get_item(1)?.call_method0("tolist")?.extract()?;
+///     assert_eq!(row, [3, 4, 5]); // a sub-view, where the builtin raises NotImplementedError
+///     Ok(())
+/// }).unwrap();
+/// ```
 #[pyclass(module = "memview", name = "nd_indexer", frozen)]
 pub struct NdIndexer {
     view: Py<PyMemoryView>,
