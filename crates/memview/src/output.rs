@@ -212,12 +212,104 @@ fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Appends the hex of `bytes` to `out` (see [`hex_string`]): the output is sized once and
-/// filled through the pair table, groups of `group` bytes at a time (`[sep, hex...]` chunks).
+/// Appends the hex of `bytes` to `out` (see [`hex_string`]). The output is reserved once and
+/// appended from a small stack buffer filled through the pair table, so fresh memory is
+/// written once (never zero-filled first) while the writes stay in cache.
 pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out: &mut Vec<u8>) {
-    let start = out.len();
-    out.resize(start + hex_size(bytes.len(), sep.is_some(), bytes_per_sep), 0);
-    hex_bytes_into(bytes, sep, bytes_per_sep, &mut out[start..]);
+    out.reserve_exact(hex_size(bytes.len(), sep.is_some(), bytes_per_sep));
+    hex_pieces(bytes, sep, bytes_per_sep, |piece| out.extend_from_slice(piece));
+}
+
+/// Input bytes per piece of [`hex_pieces`]: the piece (hex and separators) stays in L1.
+const PIECE: usize = 2048;
+
+/// Calls `emit` with consecutive pieces of the hex of `bytes` (as [`hex_bytes_into`] lays it
+/// out), each at most `3 × PIECE` bytes, built in a stack buffer.
+fn hex_pieces(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, mut emit: impl FnMut(&[u8])) {
+    let n = bytes.len();
+    let group = bytes_per_sep.unsigned_abs();
+    let mut buf = [0u8; 3 * PIECE];
+    let Some(sep) = sep.filter(|_| group > 0 && n > 0) else {
+        for chunk in bytes.chunks(PIECE) {
+            let dst = &mut buf[..2 * chunk.len()];
+            hex_pairs(chunk, dst);
+            emit(dst);
+        }
+        return;
+    };
+    // Groups of `group` bytes, the short one first (from the right) or last (from the left);
+    // a separator before every group but the first.
+    let group = group.min(n);
+    let first = if bytes_per_sep < 0 { group } else { n - (n - 1) / group * group };
+    let (head, rest) = bytes.split_at(first);
+    for chunk in head.chunks(PIECE) {
+        let dst = &mut buf[..2 * chunk.len()];
+        hex_pairs(chunk, dst);
+        emit(dst);
+    }
+    let whole = rest.chunks_exact(group);
+    let tail = whole.remainder();
+    let whole = &rest[..rest.len() - tail.len()];
+    let width = 2 * group + 1;
+    if width <= buf.len() {
+        // Many groups per piece.
+        let per_piece = buf.len() / width;
+        for batch in whole.chunks(per_piece * group) {
+            let dst = &mut buf[..batch.len() / group * width];
+            hex_groups(batch, group, sep, dst);
+            emit(dst);
+        }
+    } else {
+        // Groups longer than a piece: each separator, then the group's hex in pieces.
+        for g in whole.chunks_exact(group) {
+            emit(&[sep]);
+            for chunk in g.chunks(PIECE) {
+                let dst = &mut buf[..2 * chunk.len()];
+                hex_pairs(chunk, dst);
+                emit(dst);
+            }
+        }
+    }
+    if !tail.is_empty() {
+        emit(&[sep]);
+        for chunk in tail.chunks(PIECE) {
+            let dst = &mut buf[..2 * chunk.len()];
+            hex_pairs(chunk, dst);
+            emit(dst);
+        }
+    }
+}
+
+/// Writes `sep` and the hex of each group of `group` bytes of `src` (whole groups only) into
+/// `dst` (`src.len() / group × (2 × group + 1)` bytes). The usual group sizes get loops of a
+/// fixed shape.
+fn hex_groups(src: &[u8], group: usize, sep: u8, dst: &mut [u8]) {
+    match group {
+        1 => hex_groups_of::<1>(src, sep, dst),
+        2 => hex_groups_of::<2>(src, sep, dst),
+        4 => hex_groups_of::<4>(src, sep, dst),
+        8 => hex_groups_of::<8>(src, sep, dst),
+        _ => {
+            for (d, s) in dst.chunks_exact_mut(2 * group + 1).zip(src.chunks_exact(group)) {
+                if let Some((first_byte, hex)) = d.split_first_mut() {
+                    *first_byte = sep;
+                    hex_pairs(s, hex);
+                }
+            }
+        }
+    }
+}
+
+/// [`hex_groups`] for groups of `G` bytes.
+#[inline]
+fn hex_groups_of<const G: usize>(src: &[u8], sep: u8, dst: &mut [u8]) {
+    for (d, s) in dst.chunks_exact_mut(2 * G + 1).zip(src.chunks_exact(G)) {
+        let (first_byte, hex) = d.split_at_mut(1);
+        first_byte[0] = sep;
+        for (o, &b) in hex.chunks_exact_mut(2).zip(s) {
+            o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+        }
+    }
 }
 
 /// The length of the hex of `n` bytes, with or without a separator.
@@ -229,7 +321,8 @@ fn hex_size(n: usize, sep: bool, bytes_per_sep: isize) -> usize {
 /// The hex of `bytes` into `dst`, exactly `hex_size` long.
 fn hex_bytes_into(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, dst: &mut [u8]) {
     let n = bytes.len();
-    let group = bytes_per_sep.unsigned_abs();
+    // A group of at least `n` bytes holds them all (and `2 × group + 1` below cannot overflow).
+    let group = bytes_per_sep.unsigned_abs().min(n);
     let sep = sep.filter(|_| group > 0 && n > 0);
     let Some(sep) = sep else {
         hex_pairs(bytes, dst);
@@ -240,17 +333,11 @@ fn hex_bytes_into(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, dst: &mut
     let (head, rest) = bytes.split_at(first);
     let (dst_head, dst_rest) = dst.split_at_mut(2 * first);
     hex_pairs(head, dst_head);
-    let whole = rest.chunks_exact(group);
-    let tail = whole.remainder();
-    let mut dst_chunks = dst_rest.chunks_exact_mut(2 * group + 1);
-    for (d, s) in dst_chunks.by_ref().zip(whole) {
-        if let Some((first_byte, hex)) = d.split_first_mut() {
-            *first_byte = sep;
-            hex_pairs(s, hex);
-        }
-    }
+    let tail = rest.chunks_exact(group).remainder();
+    let (dst_whole, dst_tail) = dst_rest.split_at_mut(rest.len() / group * (2 * group + 1));
+    hex_groups(&rest[..rest.len() - tail.len()], group, sep, dst_whole);
     // The short last group (counting from the left).
-    if let Some((first_byte, hex)) = dst_chunks.into_remainder().split_first_mut() {
+    if let Some((first_byte, hex)) = dst_tail.split_first_mut() {
         *first_byte = sep;
         hex_pairs(tail, hex);
     }
@@ -389,6 +476,44 @@ mod tests {
         assert_eq!(hex_string(&b, Some(b':'), 5), "b901ef");
         assert_eq!(hex_string(&b, Some(b'-'), 1), "b9-01-ef");
         assert_eq!(hex_string(&[], Some(b':'), 1), "");
+    }
+
+    /// A plain definition of `hex(sep, bytes_per_sep)`: groups counted from the right (or
+    /// the left for a negative count), joined by the separator.
+    fn hex_reference(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize) -> String {
+        let digits: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let group = bytes_per_sep.unsigned_abs();
+        let Some(sep) = sep.filter(|_| group > 0) else { return digits.concat() };
+        let mut groups: Vec<String> = Vec::new();
+        if bytes_per_sep > 0 {
+            let mut end = digits.len();
+            while end > 0 {
+                let start = end.saturating_sub(group);
+                groups.insert(0, digits[start..end].concat());
+                end = start;
+            }
+        } else {
+            groups = digits.chunks(group).map(|c| c.concat()).collect();
+        }
+        groups.join(&char::from(sep).to_string())
+    }
+
+    #[test]
+    fn hex_pieces_agree_with_the_in_place_writer_and_the_definition() {
+        // Lengths and groups around the piece size, where the stack buffer is flushed.
+        let bytes: Vec<u8> = (0..3 * PIECE + 7).map(|i| (i * 37 % 256) as u8).collect();
+        for n in [0, 1, 2, 5, PIECE - 1, PIECE, PIECE + 1, 2 * PIECE + 3, bytes.len()] {
+            for bps in [0, 1, -1, 2, -2, 3, 7, -7, 1000, -1000, PIECE as isize + 5, -(PIECE as isize) - 5, isize::MAX, isize::MIN] {
+                for sep in [None, Some(b':')] {
+                    let src = &bytes[..n];
+                    let got = hex_string(src, sep, bps);
+                    assert_eq!(got, hex_reference(src, sep, bps), "n={n} bps={bps} sep={sep:?}");
+                    let mut dst = vec![0u8; hex_size(n, sep.is_some(), bps)];
+                    hex_bytes_into(src, sep, bps, &mut dst);
+                    assert_eq!(dst, got.as_bytes(), "in place: n={n} bps={bps} sep={sep:?}");
+                }
+            }
+        }
     }
 
     #[test]
