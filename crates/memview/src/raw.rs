@@ -461,10 +461,22 @@ pub(crate) fn for_each_index(
 /// # Safety
 ///
 /// `addr` must be valid for reads of `out.len()` bytes.
+#[inline]
 unsafe fn read(addr: *const u8, out: &mut [u8]) {
+    let dst = out.as_mut_ptr();
     // SAFETY: the caller guarantees `addr` is readable for `out.len()` bytes; `out` is a
     // distinct Rust allocation, so the two do not overlap; byte copies need no alignment.
-    unsafe { std::ptr::copy_nonoverlapping(addr, out.as_mut_ptr(), out.len()) }
+    // Each arm copies exactly `out.len()` bytes; the sizes of native items are constants, so
+    // their copies compile to one load and store instead of a call to `memcpy`.
+    unsafe {
+        match out.len() {
+            1 => std::ptr::copy_nonoverlapping(addr, dst, 1),
+            2 => std::ptr::copy_nonoverlapping(addr, dst, 2),
+            4 => std::ptr::copy_nonoverlapping(addr, dst, 4),
+            8 => std::ptr::copy_nonoverlapping(addr, dst, 8),
+            n => std::ptr::copy_nonoverlapping(addr, dst, n),
+        }
+    }
 }
 
 /// Copies `src` to `addr`.
@@ -472,10 +484,21 @@ unsafe fn read(addr: *const u8, out: &mut [u8]) {
 /// # Safety
 ///
 /// `addr` must be valid for writes of `src.len()` bytes.
+#[inline]
 unsafe fn write(addr: *mut u8, src: &[u8]) {
+    let from = src.as_ptr();
     // SAFETY: the caller guarantees `addr` is writable for `src.len()` bytes; `src` is a
-    // distinct Rust allocation (a scratch buffer), so they do not overlap.
-    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), addr, src.len()) }
+    // distinct Rust allocation (a scratch buffer), so they do not overlap. Each arm copies
+    // exactly `src.len()` bytes (constant sizes for native items, as in `read`).
+    unsafe {
+        match src.len() {
+            1 => std::ptr::copy_nonoverlapping(from, addr, 1),
+            2 => std::ptr::copy_nonoverlapping(from, addr, 2),
+            4 => std::ptr::copy_nonoverlapping(from, addr, 4),
+            8 => std::ptr::copy_nonoverlapping(from, addr, 8),
+            n => std::ptr::copy_nonoverlapping(from, addr, n),
+        }
+    }
 }
 
 /// Loads the pointer stored at `addr` (a suboffset dimension) and adds `suboffset`.

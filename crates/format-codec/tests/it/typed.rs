@@ -22,3 +22,27 @@ fn typed_refuses_mismatches() {
     assert!(t.decode(&[0; 5]).is_err());
     assert!(t.iter(&[0; 7]).is_err());
 }
+
+#[test]
+fn internal_and_external_iteration_agree_in_both_byte_orders() {
+    for fmt in ["<IhdQ", ">IhdQ", "=IhdQ", "!IhdQ"] {
+        let s = Struct::new(fmt).unwrap();
+        let mut data = Vec::new();
+        for i in 0..50i128 {
+            data.extend(s.pack(&[Value::Int(i), Value::Int(-i), Value::Float(i as f64 / 4.0), Value::Int(i << 33)]).unwrap());
+        }
+        let t = s.typed::<(u32, i16, f64, u64)>().unwrap();
+        let stepped: Vec<_> = {
+            let mut it = t.iter(&data).unwrap();
+            std::iter::from_fn(|| it.next()).collect()
+        };
+        let folded: Vec<_> = t.iter(&data).unwrap().fold(Vec::new(), |mut v, r| {
+            v.push(r);
+            v
+        });
+        assert_eq!(stepped.len(), 50, "{fmt}");
+        assert_eq!(stepped, folded, "{fmt}");
+        assert_eq!(folded[3], (3, -3, 0.75, 3 << 33), "{fmt}");
+        assert_eq!(t.iter(&data).unwrap().rev().next(), Some((49, -49, 12.25, 49 << 33)), "{fmt}");
+    }
+}
