@@ -80,6 +80,34 @@ pub struct Struct {
     values: usize,
 }
 
+/// The value fields of a record, in order: each value's offset and kind, runs expanded as
+/// they are walked. A plain iterator (not a `flat_map`) so that the per-record loops of
+/// unpacking and packing inline it.
+pub(crate) struct ValueFields<'s> {
+    fields: std::slice::Iter<'s, Field>,
+    kind: FieldKind,
+    at: usize,
+    step: usize,
+    left: usize,
+}
+
+impl Iterator for ValueFields<'_> {
+    type Item = (usize, FieldKind);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, FieldKind)> {
+        while self.left == 0 {
+            let f = self.fields.next()?;
+            (self.kind, self.at, self.step, self.left) = (f.kind, f.offset, f.kind.size(), f.count);
+        }
+        let at = self.at;
+        // Inside the record, whose size was computed with checked arithmetic.
+        self.at = self.at.saturating_add(self.step);
+        self.left = self.left.saturating_sub(1);
+        Some((at, self.kind))
+    }
+}
+
 /// `Py_ISSPACE`: the whitespace the struct parser skips between items.
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
@@ -236,12 +264,8 @@ impl Struct {
     }
 
     /// Every value's offset and kind, in order (the runs expanded lazily).
-    pub(crate) fn each_value(&self) -> impl Iterator<Item = (usize, FieldKind)> + '_ {
-        self.fields.iter().flat_map(|f| {
-            let step = f.kind.size();
-            // Inside the record, whose size was computed with checked arithmetic.
-            (0..f.count).map(move |k| (f.offset.saturating_add(k.saturating_mul(step)), f.kind))
-        })
+    pub(crate) fn each_value(&self) -> ValueFields<'_> {
+        ValueFields { fields: self.fields.iter(), kind: FieldKind::Bytes(0), at: 0, step: 0, left: 0 }
     }
 
     /// Unpacks one record from a buffer of exactly [`size`](Self::size) bytes.

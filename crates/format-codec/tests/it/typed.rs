@@ -43,6 +43,6 @@ fn internal_and_external_iteration_agree_in_both_byte_orders() {
         assert_eq!(stepped.len(), 50, "{fmt}");
         assert_eq!(stepped, folded, "{fmt}");
         assert_eq!(folded[3], (3, -3, 0.75, 3 << 33), "{fmt}");
-        assert_eq!(t.iter(&data).unwrap().rev().next(), Some((49, -49, 12.25, 49 << 33)), "{fmt}");
+        assert_eq!(t.iter(&data).unwrap().next_back(), Some((49, -49, 12.25, 49 << 33)), "{fmt}");
     }
 }
