@@ -109,7 +109,7 @@ fn contiguous_info<T: Element>(
     flags: Flags,
 ) -> Result<BufferInfo, BufferError> {
     let size = std::mem::size_of::<T>();
-    let layout = StridedLayout::contiguous(size, &[len])?;
+    let layout = StridedLayout::contiguous_1d(size, len)?;
     let bytes = len.checked_mul(size).ok_or(strided::LayoutError::Overflow("nbytes"))?;
     // SAFETY: every caller passes a pointer to `len` initialised `T`s that stay valid and
     // unmoved while the exporter is borrowed (promise 1 of `BufferInfo::new`), writable when

@@ -142,9 +142,10 @@ impl<'a> Proven<'a> {
         // The descriptor is kept before anything else can fail, so that it is released.
         let info = acq.exporter.get_buffer(flags)?;
         let info = acq.info.get_or_init(|| info);
+        // Within the region: `BufferInfo::new`, the descriptor's only constructor, checked
+        // the layout against it, and a descriptor is never changed afterwards (no `&mut`
+        // method), so the exporter's layout needs no second walk here.
         let full = info.layout();
-        // Defence in depth: `BufferInfo::new` checked this already.
-        full.check_within(info.region_len())?;
         let layout = if info.shape().is_none() {
             // No ND: `BufferInfo::new` refused layouts that are not C-contiguous (and indirect
             // ones, as INDIRECT implies ND), so the items are `nbytes` bytes from the offset.
@@ -463,20 +464,9 @@ pub(crate) fn for_each_index(
 /// `addr` must be valid for reads of `out.len()` bytes.
 #[inline]
 unsafe fn read(addr: *const u8, out: &mut [u8]) {
-    let dst = out.as_mut_ptr();
     // SAFETY: the caller guarantees `addr` is readable for `out.len()` bytes; `out` is a
     // distinct Rust allocation, so the two do not overlap; byte copies need no alignment.
-    // Each arm copies exactly `out.len()` bytes; the sizes of native items are constants, so
-    // their copies compile to one load and store instead of a call to `memcpy`.
-    unsafe {
-        match out.len() {
-            1 => std::ptr::copy_nonoverlapping(addr, dst, 1),
-            2 => std::ptr::copy_nonoverlapping(addr, dst, 2),
-            4 => std::ptr::copy_nonoverlapping(addr, dst, 4),
-            8 => std::ptr::copy_nonoverlapping(addr, dst, 8),
-            n => std::ptr::copy_nonoverlapping(addr, dst, n),
-        }
-    }
+    unsafe { copy_bytes(addr, out.as_mut_ptr(), out.len()) }
 }
 
 /// Copies `src` to `addr`.
@@ -486,18 +476,32 @@ unsafe fn read(addr: *const u8, out: &mut [u8]) {
 /// `addr` must be valid for writes of `src.len()` bytes.
 #[inline]
 unsafe fn write(addr: *mut u8, src: &[u8]) {
-    let from = src.as_ptr();
     // SAFETY: the caller guarantees `addr` is writable for `src.len()` bytes; `src` is a
-    // distinct Rust allocation (a scratch buffer), so they do not overlap. Each arm copies
-    // exactly `src.len()` bytes (constant sizes for native items, as in `read`).
-    unsafe {
-        match src.len() {
-            1 => std::ptr::copy_nonoverlapping(from, addr, 1),
-            2 => std::ptr::copy_nonoverlapping(from, addr, 2),
-            4 => std::ptr::copy_nonoverlapping(from, addr, 4),
-            8 => std::ptr::copy_nonoverlapping(from, addr, 8),
-            n => std::ptr::copy_nonoverlapping(from, addr, n),
-        }
+    // distinct Rust allocation (a scratch buffer), so they do not overlap.
+    unsafe { copy_bytes(src.as_ptr(), addr, src.len()) }
+}
+
+/// `copy_nonoverlapping` of `n` bytes, with the sizes of native items as constants, so that
+/// an item's copy compiles to one load and one store instead of a call to `memcpy`.
+///
+/// # Safety
+///
+/// As `std::ptr::copy_nonoverlapping(src, dst, n)`: `src` readable and `dst` writable for
+/// `n` bytes, the two not overlapping.
+#[inline(always)]
+unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
+    use std::ptr::copy_nonoverlapping as copy;
+    match n {
+        // SAFETY: the caller's promise, for `n` bytes (`n` written out in each arm).
+        1 => unsafe { copy(src, dst, 1) },
+        // SAFETY: as above.
+        2 => unsafe { copy(src, dst, 2) },
+        // SAFETY: as above.
+        4 => unsafe { copy(src, dst, 4) },
+        // SAFETY: as above.
+        8 => unsafe { copy(src, dst, 8) },
+        // SAFETY: as above.
+        n => unsafe { copy(src, dst, n) },
     }
 }
 

@@ -36,6 +36,16 @@ fn full_index(key: &Key, ndim: usize) -> Option<[isize; 8]> {
     Some(index)
 }
 
+/// The slice of a key that is one slice (`m[a:b:c]`, or the tuple `m[a:b:c,]`) of a view with
+/// dimensions: what [`MemoryView::target`] finds a view of (dimension 0 sliced), decided
+/// without it.
+fn first_dim_slice(key: &Key, ndim: usize) -> Option<strided::Slice> {
+    match key.entries() {
+        [Index::Slice(s)] if ndim > 0 => Some(*s),
+        _ => None,
+    }
+}
+
 impl<'a> MemoryView<'a> {
     /// What `key` selects, with CPython's dispatch: an integer of a 1-D view and a tuple of
     /// as many integers as dimensions select an item; `()` selects the item of a 0-D view;
@@ -172,6 +182,9 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn subscript(&self, key: impl Into<Key>) -> Result<super::Subscript<'a>, ViewError> {
         let key = key.into();
+        if let Some(s) = first_dim_slice(&key, self.ndim()) {
+            return Ok(super::Subscript::View(Box::new(self.selected(Select::Slice(s))?)));
+        }
         match self.target(&key)? {
             Target::Item(ix) => {
                 self.check_item_format()?;
@@ -193,6 +206,9 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn view(&self, key: impl Into<Key>) -> Result<MemoryView<'a>, ViewError> {
         let key = key.into();
+        if let Some(s) = first_dim_slice(&key, self.ndim()) {
+            return self.selected(Select::Slice(s));
+        }
         match self.target(&key)? {
             Target::View => self.selected(Select::Key(key.entries())),
             Target::Item(_) => Err(ViewError::InvalidKey("the key selects an item, not a view (use get)")),

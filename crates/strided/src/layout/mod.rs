@@ -183,6 +183,33 @@ impl StridedLayout {
         StridedLayout::new(itemsize, shape, &strides, 0)
     }
 
+    /// A one-dimensional C-contiguous layout of `len` items at offset 0: the layout of a
+    /// slice, built without the general checks (its only conditions, a nonzero item size and
+    /// at most `isize::MAX` bytes, are checked here).
+    ///
+    /// ```
+    /// use strided::StridedLayout;
+    /// let l = StridedLayout::contiguous_1d(4, 3).unwrap();
+    /// assert_eq!(l, StridedLayout::contiguous(4, &[3]).unwrap());
+    /// assert!(StridedLayout::contiguous_1d(2, usize::MAX / 2).is_err());
+    /// assert!(StridedLayout::contiguous_1d(0, 1).is_err());
+    /// ```
+    #[inline]
+    pub fn contiguous_1d(itemsize: usize, len: usize) -> Result<StridedLayout, LayoutError> {
+        if itemsize == 0 {
+            return Err(LayoutError::ZeroItemsize);
+        }
+        len.checked_mul(itemsize).filter(|&n| n <= isize::MAX as usize).ok_or(LayoutError::Overflow("nbytes"))?;
+        let stride = to_isize(itemsize, "itemsize")?;
+        // Valid: one dimension, a nonzero item size, at most `isize::MAX` bytes from offset 0,
+        // so the extent `(0, len × itemsize)` cannot overflow.
+        let mut shape = Shape::new();
+        shape.push(len);
+        let mut strides = Strides::new();
+        strides.push(stride);
+        Ok(StridedLayout { itemsize, shape, strides, offset: 0, suboffsets: None })
+    }
+
     /// A contiguous layout of a shape in the given order (`A` means C) at offset 0.
     ///
     /// ```
