@@ -503,7 +503,22 @@ mod tests {
         // Lengths and groups around the piece size, where the stack buffer is flushed.
         let bytes: Vec<u8> = (0..3 * PIECE + 7).map(|i| (i * 37 % 256) as u8).collect();
         for n in [0, 1, 2, 5, PIECE - 1, PIECE, PIECE + 1, 2 * PIECE + 3, bytes.len()] {
-            for bps in [0, 1, -1, 2, -2, 3, 7, -7, 1000, -1000, PIECE as isize + 5, -(PIECE as isize) - 5, isize::MAX, isize::MIN] {
+            for bps in [
+                0,
+                1,
+                -1,
+                2,
+                -2,
+                3,
+                7,
+                -7,
+                1000,
+                -1000,
+                PIECE as isize + 5,
+                -(PIECE as isize) - 5,
+                isize::MAX,
+                isize::MIN,
+            ] {
                 for sep in [None, Some(b':')] {
                     let src = &bytes[..n];
                     let got = hex_string(src, sep, bps);

@@ -29,7 +29,9 @@ fn internal_and_external_iteration_agree_in_both_byte_orders() {
         let s = Struct::new(fmt).unwrap();
         let mut data = Vec::new();
         for i in 0..50i128 {
-            data.extend(s.pack(&[Value::Int(i), Value::Int(-i), Value::Float(i as f64 / 4.0), Value::Int(i << 33)]).unwrap());
+            data.extend(
+                s.pack(&[Value::Int(i), Value::Int(-i), Value::Float(i as f64 / 4.0), Value::Int(i << 33)]).unwrap(),
+            );
         }
         let t = s.typed::<(u32, i16, f64, u64)>().unwrap();
         let stepped: Vec<_> = {
