@@ -85,7 +85,7 @@ def operations(rng, ndim):
         ("tobytes A", lambda m: m.tobytes("A")),
         ("tolist", lambda m: m.tolist()),
         ("hex", lambda m: m.hex()),
-        ("hex sep", lambda m, n=rng.choice([1, 2, -3]): m.hex(":", n)),
+        ("hex sep", lambda m, n=rng.choice([1, 2, -3, 4, 8, -8, 9, 2**62, -2**62, 2**63 - 1, -2**63, 2**63]): m.hex(":", n)),
         ("len", lambda m: len(m)),
         ("attrs", lambda m: (m.format, m.itemsize, m.ndim, m.shape, m.strides, m.suboffsets, m.readonly,
                              m.nbytes, m.c_contiguous, m.f_contiguous, m.contiguous)),
@@ -126,3 +126,19 @@ def test_same_as_builtin(seed):
         assert got == want, (seed, name, ex.format, ex.shape, ex.strides)
     a.release()
     b.release()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 4096, 9000])
+def test_hex_groups_of_any_size(n):
+    data = bytes(i * 37 % 256 for i in range(n))
+    for sep in [":", "-"]:
+        for per in [1, -1, 2, -2, 3, 4, -4, 7, 8, 2048, -2049, 2**62, -2**62, 2**63 - 1, -2**63]:
+            assert outcome(lambda: mv(data).hex(sep, per)) == outcome(lambda: bmv(data).hex(sep, per)), (n, sep, per)
+
+
+def outcome(f):
+    """The result, or the exception's type and message."""
+    try:
+        return ("value", f())
+    except Exception as e:
+        return ("raises", type(e).__name__, str(e))

@@ -977,13 +977,25 @@ impl PyMemoryView {
         Ok(to_py(py, &list, false)?.unbind())
     }
 
-    #[pyo3(signature = (sep = None, bytes_per_sep = 1))]
+    #[pyo3(signature = (sep = None, bytes_per_sep = None))]
     fn hex<'py>(
         &self,
         py: Python<'py>,
         sep: Option<&Bound<'py, PyAny>>,
-        bytes_per_sep: i32,
+        bytes_per_sep: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyString>> {
+        // A C `int`, converted as CPython's argument clinic does (`_PyLong_AsInt`): any int
+        // outside it is the same OverflowError.
+        let bytes_per_sep = match bytes_per_sep {
+            None => 1,
+            Some(n) => n.extract::<i64>().ok().and_then(|n| i32::try_from(n).ok()).map_or_else(
+                || match n.extract::<i64>() {
+                    Err(e) if !e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(e),
+                    _ => Err(pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C int")),
+                },
+                Ok,
+            )?,
+        };
         self.live_in(py, |_, _| Ok(()))?;
         let sep = match sep {
             None => None,
