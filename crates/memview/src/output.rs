@@ -499,6 +499,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "slow under Miri; safe code, covered there by the short cases above")]
     fn hex_pieces_agree_with_the_in_place_writer_and_the_definition() {
         // Lengths and groups around the piece size, where the stack buffer is flushed.
         let bytes: Vec<u8> = (0..3 * PIECE + 7).map(|i| (i * 37 % 256) as u8).collect();
