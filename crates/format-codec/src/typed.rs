@@ -316,25 +316,6 @@ impl<T: Record> Iterator for Records<'_, T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.chunks.size_hint()
     }
-
-    /// Internal iteration (`for_each`, `sum`, `fold`...) chooses the byte order once: the
-    /// loop over the records is compiled for native or swapped fields, with no test per field.
-    #[inline]
-    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
-        let Records { chunks, offsets, swap } = self;
-        // Every chunk is a whole record, so every read succeeds (a `None` is never skipped).
-        if swap {
-            chunks.fold(init, |acc, c| match T::read(c, &offsets, true) {
-                Some(v) => f(acc, v),
-                None => acc,
-            })
-        } else {
-            chunks.fold(init, |acc, c| match T::read(c, &offsets, false) {
-                Some(v) => f(acc, v),
-                None => acc,
-            })
-        }
-    }
 }
 
 impl<T: Record> DoubleEndedIterator for Records<'_, T> {

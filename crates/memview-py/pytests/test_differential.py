@@ -133,10 +133,11 @@ def test_hex_groups_of_any_size(n):
     data = bytes(i * 37 % 256 for i in range(n))
     for sep in [":", "-"]:
         for per in [1, -1, 2, -2, 3, 4, -4, 7, 8, 2048, -2049, 2**62, -2**62, 2**63 - 1, -2**63]:
-            assert outcome(lambda: mv(data).hex(sep, per)) == outcome(lambda: bmv(data).hex(sep, per)), (n, sep, per)
+            got = value_or_error(lambda: mv(data).hex(sep, per))
+            assert got == value_or_error(lambda: bmv(data).hex(sep, per)), (n, sep, per)
 
 
-def outcome(f):
+def value_or_error(f):
     """The result, or the exception's type and message."""
     try:
         return ("value", f())

@@ -986,15 +986,12 @@ impl PyMemoryView {
     ) -> PyResult<Bound<'py, PyString>> {
         // A C `int`, converted as CPython's argument clinic does (`_PyLong_AsInt`): any int
         // outside it is the same OverflowError.
-        let bytes_per_sep = match bytes_per_sep {
+        let too_large = || pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C int");
+        let bytes_per_sep = match bytes_per_sep.map(|n| n.extract::<i64>()) {
             None => 1,
-            Some(n) => n.extract::<i64>().ok().and_then(|n| i32::try_from(n).ok()).map_or_else(
-                || match n.extract::<i64>() {
-                    Err(e) if !e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(e),
-                    _ => Err(pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C int")),
-                },
-                Ok,
-            )?,
+            Some(Ok(n)) => i32::try_from(n).map_err(|_| too_large())?,
+            Some(Err(e)) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => return Err(too_large()),
+            Some(Err(e)) => return Err(e),
         };
         self.live_in(py, |_, _| Ok(()))?;
         let sep = match sep {

@@ -220,96 +220,16 @@ pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out
     hex_pieces(bytes, sep, bytes_per_sep, |piece| out.extend_from_slice(piece));
 }
 
-/// Input bytes per piece of [`hex_pieces`]: the piece (hex and separators) stays in L1.
-const PIECE: usize = 2048;
-
-/// Calls `emit` with consecutive pieces of the hex of `bytes` (as [`hex_bytes_into`] lays it
-/// out), each at most `3 × PIECE` bytes, built in a stack buffer.
-fn hex_pieces(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, mut emit: impl FnMut(&[u8])) {
-    let n = bytes.len();
-    let group = bytes_per_sep.unsigned_abs();
-    let mut buf = [0u8; 3 * PIECE];
-    let Some(sep) = sep.filter(|_| group > 0 && n > 0) else {
-        for chunk in bytes.chunks(PIECE) {
-            let dst = &mut buf[..2 * chunk.len()];
-            hex_pairs(chunk, dst);
-            emit(dst);
-        }
-        return;
-    };
-    // Groups of `group` bytes, the short one first (from the right) or last (from the left);
-    // a separator before every group but the first.
-    let group = group.min(n);
-    let first = if bytes_per_sep < 0 { group } else { n - (n - 1) / group * group };
-    let (head, rest) = bytes.split_at(first);
-    for chunk in head.chunks(PIECE) {
-        let dst = &mut buf[..2 * chunk.len()];
-        hex_pairs(chunk, dst);
-        emit(dst);
-    }
-    let whole = rest.chunks_exact(group);
-    let tail = whole.remainder();
-    let whole = &rest[..rest.len() - tail.len()];
-    let width = 2 * group + 1;
-    if width <= buf.len() {
-        // Many groups per piece.
-        let per_piece = buf.len() / width;
-        for batch in whole.chunks(per_piece * group) {
-            let dst = &mut buf[..batch.len() / group * width];
-            hex_groups(batch, group, sep, dst);
-            emit(dst);
-        }
-    } else {
-        // Groups longer than a piece: each separator, then the group's hex in pieces.
-        for g in whole.chunks_exact(group) {
-            emit(&[sep]);
-            for chunk in g.chunks(PIECE) {
-                let dst = &mut buf[..2 * chunk.len()];
-                hex_pairs(chunk, dst);
-                emit(dst);
-            }
-        }
-    }
-    if !tail.is_empty() {
-        emit(&[sep]);
-        for chunk in tail.chunks(PIECE) {
-            let dst = &mut buf[..2 * chunk.len()];
-            hex_pairs(chunk, dst);
-            emit(dst);
-        }
-    }
-}
-
-/// Writes `sep` and the hex of each group of `group` bytes of `src` (whole groups only) into
-/// `dst` (`src.len() / group × (2 × group + 1)` bytes). The usual group sizes get loops of a
-/// fixed shape.
-fn hex_groups(src: &[u8], group: usize, sep: u8, dst: &mut [u8]) {
-    match group {
-        1 => hex_groups_of::<1>(src, sep, dst),
-        2 => hex_groups_of::<2>(src, sep, dst),
-        4 => hex_groups_of::<4>(src, sep, dst),
-        8 => hex_groups_of::<8>(src, sep, dst),
-        _ => {
-            for (d, s) in dst.chunks_exact_mut(2 * group + 1).zip(src.chunks_exact(group)) {
-                if let Some((first_byte, hex)) = d.split_first_mut() {
-                    *first_byte = sep;
-                    hex_pairs(s, hex);
-                }
-            }
-        }
-    }
-}
-
-/// [`hex_groups`] for groups of `G` bytes.
-#[inline]
-fn hex_groups_of<const G: usize>(src: &[u8], sep: u8, dst: &mut [u8]) {
-    for (d, s) in dst.chunks_exact_mut(2 * G + 1).zip(src.chunks_exact(G)) {
-        let (first_byte, hex) = d.split_at_mut(1);
-        first_byte[0] = sep;
-        for (o, &b) in hex.chunks_exact_mut(2).zip(s) {
-            o.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
-        }
-    }
+/// The hex of `bytes` into `dst`, which the caller made exactly `hex_size` long (a shorter
+/// `dst` gets what fits, never a panic).
+fn hex_bytes_into(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, dst: &mut [u8]) {
+    let mut rest = dst;
+    hex_pieces(bytes, sep, bytes_per_sep, |piece| {
+        let taken = piece.len().min(rest.len());
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(taken);
+        head.copy_from_slice(&piece[..head.len()]);
+        rest = tail;
+    });
 }
 
 /// The length of the hex of `n` bytes, with or without a separator.
@@ -318,28 +238,79 @@ fn hex_size(n: usize, sep: bool, bytes_per_sep: isize) -> usize {
     2 * n + if sep && group > 0 && n > 0 { (n - 1) / group } else { 0 }
 }
 
-/// The hex of `bytes` into `dst`, exactly `hex_size` long.
-fn hex_bytes_into(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, dst: &mut [u8]) {
+/// Input bytes per piece of [`hex_pieces`]: the piece (hex and separators) stays in L1.
+const PIECE: usize = 2048;
+
+/// The one definition of `hex(sep, bytes_per_sep)`, as CPython's `_Py_strhex_impl` lays it
+/// out: `emit` is called with consecutive pieces of the output, each at most `3 × PIECE`
+/// bytes, built in a stack buffer. Groups of `|bytes_per_sep|` bytes are counted from the
+/// right when it is positive (the short group first) and from the left when negative (the
+/// short group last), a separator before every group but the first.
+fn hex_pieces(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, mut emit: impl FnMut(&[u8])) {
     let n = bytes.len();
-    // A group of at least `n` bytes holds them all (and `2 × group + 1` below cannot overflow).
+    // A group of at least `n` bytes holds them all (and `2 × group + 1` cannot overflow).
     let group = bytes_per_sep.unsigned_abs().min(n);
-    let sep = sep.filter(|_| group > 0 && n > 0);
-    let Some(sep) = sep else {
-        hex_pairs(bytes, dst);
+    let mut buf = [0u8; 3 * PIECE];
+    let Some(sep) = sep.filter(|_| group > 0) else {
+        hex_plain(bytes, &mut buf, &mut emit);
         return;
     };
-    // Groups of `group` bytes, the short one first (from the right) or last (from the left).
-    let first = if bytes_per_sep < 0 { group.min(n) } else { n - (n - 1) / group * group };
+    let first = if bytes_per_sep < 0 { group } else { n - (n - 1) / group * group };
     let (head, rest) = bytes.split_at(first);
-    let (dst_head, dst_rest) = dst.split_at_mut(2 * first);
-    hex_pairs(head, dst_head);
+    hex_plain(head, &mut buf, &mut emit);
     let tail = rest.chunks_exact(group).remainder();
-    let (dst_whole, dst_tail) = dst_rest.split_at_mut(rest.len() / group * (2 * group + 1));
-    hex_groups(&rest[..rest.len() - tail.len()], group, sep, dst_whole);
-    // The short last group (counting from the left).
-    if let Some((first_byte, hex)) = dst_tail.split_first_mut() {
-        *first_byte = sep;
-        hex_pairs(tail, hex);
+    let whole = &rest[..rest.len() - tail.len()];
+    let width = 2 * group + 1;
+    if width <= buf.len() {
+        // Many groups per piece.
+        for batch in whole.chunks(buf.len() / width * group) {
+            let dst = &mut buf[..batch.len() / group * width];
+            hex_groups(batch, group, sep, dst);
+            emit(dst);
+        }
+    } else {
+        // Groups longer than a piece: each separator, then the group's hex in pieces.
+        for g in whole.chunks_exact(group) {
+            emit(&[sep]);
+            hex_plain(g, &mut buf, &mut emit);
+        }
+    }
+    if !tail.is_empty() {
+        emit(&[sep]);
+        hex_plain(tail, &mut buf, &mut emit);
+    }
+}
+
+/// The hex of `src` without separators, emitted in pieces built in `buf`.
+fn hex_plain(src: &[u8], buf: &mut [u8; 3 * PIECE], emit: &mut impl FnMut(&[u8])) {
+    for chunk in src.chunks(PIECE) {
+        let dst = &mut buf[..2 * chunk.len()];
+        hex_pairs(chunk, dst);
+        emit(dst);
+    }
+}
+
+/// Writes `sep` and the hex of each group of `group` bytes of `src` (whole groups only) into
+/// `dst` (`src.len() / group × (2 × group + 1)` bytes). The usual group sizes are passed as
+/// constants, so their loops are compiled for that size.
+fn hex_groups(src: &[u8], group: usize, sep: u8, dst: &mut [u8]) {
+    match group {
+        1 => hex_groups_of(src, 1, sep, dst),
+        2 => hex_groups_of(src, 2, sep, dst),
+        4 => hex_groups_of(src, 4, sep, dst),
+        8 => hex_groups_of(src, 8, sep, dst),
+        g => hex_groups_of(src, g, sep, dst),
+    }
+}
+
+/// [`hex_groups`], inlined into each of its arms.
+#[inline(always)]
+fn hex_groups_of(src: &[u8], group: usize, sep: u8, dst: &mut [u8]) {
+    for (d, s) in dst.chunks_exact_mut(2 * group + 1).zip(src.chunks_exact(group)) {
+        if let Some((first_byte, hex)) = d.split_first_mut() {
+            *first_byte = sep;
+            hex_pairs(s, hex);
+        }
     }
 }
 

@@ -24,7 +24,7 @@ fn typed_refuses_mismatches() {
 }
 
 #[test]
-fn internal_and_external_iteration_agree_in_both_byte_orders() {
+fn records_iterate_the_same_every_way_in_every_byte_order() {
     for fmt in ["<IhdQ", ">IhdQ", "=IhdQ", "!IhdQ"] {
         let s = Struct::new(fmt).unwrap();
         let mut data = Vec::new();

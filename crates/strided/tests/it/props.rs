@@ -185,6 +185,22 @@ proptest! {
 }
 
 #[test]
+fn the_layout_of_a_slice_is_the_general_one() {
+    let big = isize::MAX as usize;
+    for itemsize in [0, 1, 2, 3, 8, 16, big / 2, big, big + 1, usize::MAX] {
+        for len in [0, 1, 2, 7, 1 << 20, big / 8, big / 2, big / 2 + 1, big, big + 1, usize::MAX] {
+            let fast = StridedLayout::contiguous_1d(itemsize, len);
+            let general = StridedLayout::contiguous(itemsize, &[len]);
+            match (&fast, &general) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "itemsize {itemsize}, len {len}"),
+                (Err(_), Err(_)) => {}
+                _ => panic!("itemsize {itemsize}, len {len}: {fast:?} vs {general:?}"),
+            }
+        }
+    }
+}
+
+#[test]
 fn overflowing_layouts_are_errors() {
     assert!(StridedLayout::contiguous(1, &[1 << 62, 4]).is_err());
     assert!(StridedLayout::new(8, &[2, 1 << 61], &[8, 16], 0).is_err());
