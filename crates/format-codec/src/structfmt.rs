@@ -83,6 +83,7 @@ pub struct Struct {
 /// The value fields of a record, in order: each value's offset and kind, runs expanded as
 /// they are walked. A plain iterator (not a `flat_map`) so that the per-record loops of
 /// unpacking and packing inline it.
+#[derive(Clone)]
 pub(crate) struct ValueFields<'s> {
     fields: std::slice::Iter<'s, Field>,
     kind: FieldKind,
@@ -340,20 +341,45 @@ impl Struct {
         self.unpack_record(record.ok_or(CodecError::UnpackSize { size: self.size })?)
     }
 
+    /// Where `pack_into` at `offset` of a buffer of `len` bytes puts the record: its start
+    /// index, with CPython's checks and errors (a negative offset counts from the end).
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<h").unwrap();
+    /// assert_eq!(s.pack_window(4, -2).unwrap(), 2);
+    /// assert!(s.pack_window(4, 3).is_err());
+    /// ```
+    pub fn pack_window(&self, len: usize, offset: isize) -> Result<usize, CodecError> {
+        self.checked_window(len, offset, "pack_into")
+    }
+
+    /// Where `unpack_from` at `offset` of a buffer of `len` bytes reads the record: its
+    /// start index, with CPython's checks and errors (a negative offset counts from the end).
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<h").unwrap();
+    /// assert_eq!(s.unpack_window(4, 1).unwrap(), 1);
+    /// assert!(s.unpack_window(4, -5).is_err());
+    /// ```
+    pub fn unpack_window(&self, len: usize, offset: isize) -> Result<usize, CodecError> {
+        self.checked_window(len, offset, "unpack_from")
+    }
+
     /// Resolves an `unpack_from`/`pack_into` offset to a start index, with CPython's checks.
     fn checked_window(&self, len: usize, offset: isize, op: &'static str) -> Result<usize, CodecError> {
         let size = self.size;
         let start = if offset < 0 {
             let back = offset.unsigned_abs();
-            if back > len {
-                return Err(CodecError::OffsetOutOfRange { offset, len });
-            }
+            // CPython's order: the record must fit before the end, then the offset inside.
             if size > back {
                 return Err(if op == "pack_into" {
                     CodecError::NoSpace { size, offset }
                 } else {
                     CodecError::NotEnoughData { size, offset }
                 });
+            }
+            if back > len {
+                return Err(CodecError::OffsetOutOfRange { offset, len });
             }
             len.saturating_sub(back) // `back <= len`, checked above
         } else {
@@ -439,47 +465,183 @@ impl Struct {
 
     /// Packs one record into `out`, which starts with [`size`](Self::size) zeroed bytes.
     pub(crate) fn pack_record(&self, values: &[Value], out: &mut [u8]) -> Result<(), CodecError> {
-        let little = self.order.is_little_endian();
-        let native_cast = self.order == ByteOrder::Native;
-        for ((offset, kind), v) in self.each_value().zip(values) {
-            match kind {
-                FieldKind::Scalar(s, code) => write_scalar(s, code, v, out, offset, little, native_cast)?,
-                FieldKind::Bytes(n) => {
-                    let Value::Bytes(b) = v else {
-                        return Err(CodecError::NotBytes { code: 's' });
-                    };
-                    let k = b.len().min(n);
-                    // The field lies inside the record, which `out` holds.
-                    if let (Some(dst), Some(src)) = (out.get_mut(offset..offset.saturating_add(k)), b.get(..k)) {
-                        dst.copy_from_slice(src);
-                    }
+        for (slot, v) in self.slots().zip(values) {
+            slot.pack(v, out)?;
+        }
+        Ok(())
+    }
+
+    /// The values of a record, one [`Slot`] each, in order: the compiled plan that
+    /// [`pack`](Self::pack) and [`unpack`](Self::unpack) run, for callers that convert their
+    /// own values one at a time (the Python bridge converts each argument as it packs it, as
+    /// CPython does). Runs are expanded lazily: a format of a huge repeat count allocates
+    /// nothing here.
+    ///
+    /// ```
+    /// use format_codec::{Struct, Value};
+    /// let s = Struct::new("<h2sx?").unwrap();
+    /// let codes: Vec<(char, usize)> = s.slots().map(|v| (v.code(), v.offset())).collect();
+    /// assert_eq!(codes, [('h', 0), ('s', 2), ('?', 5)]);
+    /// let mut record = vec![0u8; s.size()];
+    /// for (slot, v) in s.slots().zip([Value::Int(-1), Value::Bytes(b"ok".to_vec()), Value::Bool(true)]) {
+    ///     slot.pack(&v, &mut record).unwrap();
+    /// }
+    /// assert_eq!(record, b"\xff\xffok\x00\x01");
+    /// assert_eq!(s.slots().next().unwrap().unpack(&record), Value::Int(-1));
+    /// ```
+    pub fn slots(&self) -> Slots<'_> {
+        Slots {
+            fields: self.each_value(),
+            left: self.values,
+            little: self.order.is_little_endian(),
+            native_cast: self.order == ByteOrder::Native,
+        }
+    }
+}
+
+/// One value of a compiled [`Struct`]'s record: its format code, where it is, and how it is
+/// stored, with the format's byte order decided once. Made by [`Struct::slots`].
+///
+/// ```
+/// let s = format_codec::Struct::new(">I").unwrap();
+/// let slot = s.slots().next().unwrap();
+/// assert_eq!(slot.unpack(b"\x00\x00\x01\x00"), 256.into());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slot {
+    offset: usize,
+    kind: FieldKind,
+    little: bool,
+    native_cast: bool,
+}
+
+impl Slot {
+    /// The format code of this value (`'s'` and `'p'` for a whole byte string).
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("3s").unwrap();
+    /// assert_eq!(s.slots().next().unwrap().code(), 's');
+    /// ```
+    pub fn code(&self) -> char {
+        match self.kind {
+            FieldKind::Scalar(_, c) => char::from(c),
+            FieldKind::Bytes(_) => 's',
+            FieldKind::Pascal(_) => 'p',
+        }
+    }
+
+    /// The byte offset of the value inside its record.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("@bi").unwrap();
+    /// assert_eq!(s.slots().nth(1).unwrap().offset(), 4);
+    /// ```
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The value stored in `record` (a record of the [`Struct`]'s
+    /// [`size`](Struct::size)); bytes outside a shorter slice read as empty, never a panic.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<xh").unwrap();
+    /// assert_eq!(s.slots().next().unwrap().unpack(b"\x00\x05\x00"), 5.into());
+    /// ```
+    #[inline]
+    pub fn unpack(&self, record: &[u8]) -> Value {
+        field_value(self.offset, self.kind, record, self.little)
+    }
+
+    /// Stores `value` in `record` with CPython's checks and messages for this code
+    /// (`struct.error` for a value out of range, of the wrong type, ...). `record` should
+    /// be the record's [`size`](Struct::size) in bytes, zeroed where not yet written, and one
+    /// byte longer where the byte after it may be written (CPython's `0p` writes one length
+    /// byte just past its empty field); nothing outside `record` is touched.
+    ///
+    /// ```
+    /// use format_codec::{Struct, Value};
+    /// let s = Struct::new("B").unwrap();
+    /// let slot = s.slots().next().unwrap();
+    /// let mut record = [0u8; 1];
+    /// slot.pack(&Value::Int(7), &mut record).unwrap();
+    /// assert_eq!(record, [7]);
+    /// assert!(slot.pack(&Value::Int(256), &mut record).is_err());
+    /// ```
+    pub fn pack(&self, v: &Value, out: &mut [u8]) -> Result<(), CodecError> {
+        let offset = self.offset;
+        match self.kind {
+            FieldKind::Scalar(s, code) => write_scalar(s, code, v, out, offset, self.little, self.native_cast)?,
+            FieldKind::Bytes(n) => {
+                let Value::Bytes(b) = v else {
+                    return Err(CodecError::NotBytes { code: 's' });
+                };
+                let k = b.len().min(n);
+                // The field lies inside the record, which `out` holds.
+                if let (Some(dst), Some(src)) = (out.get_mut(offset..offset.saturating_add(k)), b.get(..k)) {
+                    dst.copy_from_slice(src);
                 }
-                FieldKind::Pascal(n) => {
-                    let Value::Bytes(b) = v else {
-                        return Err(CodecError::NotBytes { code: 'p' });
-                    };
-                    if n == 0 {
-                        // CPython stores the length byte min(len, n - 1) = -1 even for `0p`, so
-                        // 0xff lands on the byte just past the field (a later field may cover it).
-                        if let Some(b) = out.get_mut(offset) {
-                            *b = 0xff;
-                        }
-                        continue;
+            }
+            FieldKind::Pascal(n) => {
+                let Value::Bytes(b) = v else {
+                    return Err(CodecError::NotBytes { code: 'p' });
+                };
+                if n == 0 {
+                    // CPython stores the length byte min(len, n - 1) = -1 even for `0p`, so
+                    // 0xff lands on the byte just past the field (a later field may cover it).
+                    if let Some(b) = out.get_mut(offset) {
+                        *b = 0xff;
                     }
-                    let k = b.len().min(n.saturating_sub(1)); // n >= 1 here
-                    let data = offset.saturating_add(1);
-                    if let (Some(dst), Some(src)) = (out.get_mut(data..data.saturating_add(k)), b.get(..k)) {
-                        dst.copy_from_slice(src);
-                    }
-                    if let Some(len) = out.get_mut(offset) {
-                        *len = k.min(255) as u8;
-                    }
+                    return Ok(());
+                }
+                let k = b.len().min(n.saturating_sub(1)); // n >= 1 here
+                let data = offset.saturating_add(1);
+                if let (Some(dst), Some(src)) = (out.get_mut(data..data.saturating_add(k)), b.get(..k)) {
+                    dst.copy_from_slice(src);
+                }
+                if let Some(len) = out.get_mut(offset) {
+                    *len = k.min(255) as u8;
                 }
             }
         }
         Ok(())
     }
 }
+
+/// The iterator of [`Struct::slots`]: one [`Slot`] per value, in order.
+///
+/// ```
+/// assert_eq!(format_codec::Struct::new("3x4i2s").unwrap().slots().len(), 5);
+/// ```
+#[derive(Clone)]
+pub struct Slots<'s> {
+    fields: ValueFields<'s>,
+    left: usize,
+    little: bool,
+    native_cast: bool,
+}
+
+impl std::fmt::Debug for Slots<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slots").field("left", &self.left).finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Slots<'_> {
+    type Item = Slot;
+
+    #[inline]
+    fn next(&mut self) -> Option<Slot> {
+        let (offset, kind) = self.fields.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(Slot { offset, kind, little: self.little, native_cast: self.native_cast })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Slots<'_> {}
 
 /// The value of one field of a record (the caller has checked the record's length). Struct
 /// formats hold only codes with Rust values, so this cannot fail.

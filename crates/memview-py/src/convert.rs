@@ -210,3 +210,31 @@ pub(crate) fn flat_index(shape: &[usize], mut flat: usize) -> Vec<isize> {
 pub(crate) fn owned(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     obj.clone().into_py_any(obj.py())
 }
+
+/// An optional argument that tells "not given" from an explicit `None`, as CPython's argument
+/// clinic does: `m.hex(None)` and `unpack_from(b, None)` are errors there, not the default.
+/// Declared with a default of [`Given::Absent`] in a `#[pyo3(signature)]`.
+pub(crate) enum Given<'py> {
+    /// The caller left the argument out.
+    Absent,
+    /// The caller passed this object (perhaps `None`).
+    Value(Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Given<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Given::Value(obj.to_owned()))
+    }
+}
+
+impl<'py> Given<'py> {
+    /// The object passed, if any.
+    pub(crate) fn get(&self) -> Option<&Bound<'py, PyAny>> {
+        match self {
+            Given::Absent => None,
+            Given::Value(v) => Some(v),
+        }
+    }
+}

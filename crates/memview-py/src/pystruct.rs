@@ -1,28 +1,29 @@
 //! `memview.struct`: the `struct` module's API over `format-codec`.
 
-use crate::convert::{is_index, to_py};
+use crate::convert::{is_index, to_py, Given};
 use crate::import::Contiguous;
-use format_codec::{Struct, Value};
-use pyo3::exceptions::{PyException, PyTypeError};
+use format_codec::{Slot, Struct, Value};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString, PyTuple, PyType};
 use std::sync::Mutex;
 
-/// `struct.error`: the exception class of the struct functions (a subclass of `Exception`,
-/// named `struct.error` as CPython's is).
+/// `struct.error`: the exception class of the struct functions. It is CPython's own
+/// `struct.error` (the class object of `_struct`), so `except struct.error` catches the errors
+/// of `memview.struct` and the other way round.
 ///
 /// ```
 /// use pyo3::prelude::*;
 /// Python::attach(|py| -> PyResult<()> {
 ///     let error = memview_py::struct_error_type(py)?;
-///     assert_eq!(error.name()?.to_str()?, "error");
+///     assert!(error.is(&py.import("struct")?.getattr("error")?));
 ///     Ok(())
 /// }).unwrap();
 /// ```
 pub fn error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    TYPE.get_or_try_init(py, || PyErr::new_type(py, c"struct.error", None, Some(&py.get_type::<PyException>()), None))
+    TYPE.get_or_try_init(py, || Ok(py.import("_struct")?.getattr("error")?.cast_into::<PyType>()?.unbind()))
         .map(|t| t.bind(py))
 }
 
@@ -39,15 +40,22 @@ fn codec_err(e: format_codec::CodecError) -> PyErr {
     crate::convert::exc(e.python_exception(), e.to_string())
 }
 
-/// A format argument: `str` or `bytes`, as `Struct()` takes it.
+/// A format argument as `Struct()` reads it: a `str` is encoded to ASCII first (a
+/// `UnicodeEncodeError` otherwise, as CPython's), a `bytes` is taken as it is (a byte outside
+/// ASCII is a bad char where the parser reaches it).
 fn format_text(format: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = format.cast::<PyString>() {
-        return Ok(s.to_str()?.to_owned());
+        let text = s.to_str()?;
+        if !text.is_ascii() {
+            // The interpreter's own encoder raises the exception CPython raises here.
+            s.call_method1("encode", ("ascii",))?;
+        }
+        return Ok(text.to_owned());
     }
     if let Ok(b) = format.cast::<PyBytes>() {
-        return std::str::from_utf8(b.as_bytes())
-            .map(str::to_owned)
-            .map_err(|_| struct_error("bad char in struct format"));
+        // A control character that is no format code and no whitespace stands in for each
+        // byte outside ASCII, so the parser reports it in order with the other errors.
+        return Ok(b.as_bytes().iter().map(|&c| if c.is_ascii() { char::from(c) } else { '\u{1}' }).collect());
     }
     Err(PyTypeError::new_err(format!(
         "Struct() argument 1 must be a str or bytes object, not {}",
@@ -61,19 +69,6 @@ fn compile(format: &Bound<'_, PyAny>) -> PyResult<Struct> {
         return Err(struct_error("embedded null character"));
     }
     Struct::new(&text).map_err(codec_err)
-}
-
-/// The code each value of a record is packed with, in order.
-fn value_codes(s: &Struct) -> Vec<char> {
-    let mut out = Vec::with_capacity(s.value_count());
-    for item in s.items() {
-        match item.code {
-            'x' => {}
-            's' | 'p' => out.push(item.code),
-            c => out.extend(std::iter::repeat_n(c, item.count)),
-        }
-    }
-    out
 }
 
 /// A Python object as a value of `code`, as `_struct`'s packers read it.
@@ -112,6 +107,9 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
             let raw = unsafe { pyo3::ffi::PyNumber_Index(obj.as_ptr()) };
             // SAFETY: `PyNumber_Index` returns a new reference or NULL with an error set.
             let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), raw)? };
+            if let Ok(v) = index.extract::<i64>() {
+                return Ok(Value::Int(i128::from(v)));
+            }
             match index.extract::<i128>() {
                 Ok(v) => Ok(Value::Int(v)),
                 Err(_) => Ok(Value::BigInt(index.str()?.to_string())),
@@ -148,83 +146,79 @@ fn check_range_3_12(py: Python<'_>, value: &Value, code: char, native: bool) -> 
     }
 }
 
-/// Converts the arguments, checking integer ranges as the running CPython does.
-fn convert_args(s: &Struct, codes: &[char], args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
-    let py = args.py();
-    let native = s.byte_order().native_sizes();
-    let mut out = Vec::with_capacity(codes.len());
-    for (a, &c) in args.iter().zip(codes) {
-        let v = match struct_value(&a, c) {
-            Ok(v) => v,
-            // CPython converts and packs value by value: an earlier value's packing error
-            // comes before this one's conversion error.
-            Err(e) => return Err(first_pack_error(s, codes, &out).unwrap_or(e)),
+/// Converts one argument for `slot` and stores it in `record`, with the checks of the
+/// running CPython's packer for that code: the conversion and the store of one value happen
+/// before the next value is looked at, as in CPython's `s_pack_internal`.
+fn pack_value(s: &Struct, slot: Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]) -> PyResult<()> {
+    let c = slot.code();
+    let v = struct_value(arg, c)?;
+    check_range_3_12(arg.py(), &v, c, s.byte_order().native_sizes())?;
+    // An 8-byte big-endian packer (`bp_longlong`) overflows with `OverflowError`, which
+    // CPython turns into "int too large to convert" only for an `int` argument: another
+    // object with `__index__` keeps the OverflowError.
+    let is_int = arg.is_instance_of::<pyo3::types::PyInt>();
+    if matches!(c, 'q' | 'Q')
+        && matches!(s.byte_order(), format_codec::ByteOrder::Big | format_codec::ByteOrder::Network)
+        && !is_int
+    {
+        let fits = match &v {
+            Value::Int(i) if c == 'q' => i64::try_from(*i).is_ok(),
+            Value::Int(i) => u64::try_from(*i).is_ok(),
+            _ => false,
         };
-        check_range_3_12(py, &v, c, native)?;
-        // An 8-byte big-endian packer (`bp_longlong`) overflows with `OverflowError`, which
-        // CPython turns into "int too large to convert" only for an `int` argument: another
-        // object with `__index__` keeps the OverflowError.
-        if matches!(c, 'q' | 'Q')
-            && matches!(s.byte_order(), format_codec::ByteOrder::Big | format_codec::ByteOrder::Network)
-            && !a.is_instance_of::<pyo3::types::PyInt>()
-        {
-            let fits = match &v {
-                Value::Int(i) if c == 'q' => i64::try_from(*i).is_ok(),
-                Value::Int(i) => u64::try_from(*i).is_ok(),
-                _ => false,
-            };
-            if !fits {
-                return Err(first_pack_error(s, codes, &out)
-                    .unwrap_or_else(|| pyo3::exceptions::PyOverflowError::new_err("int too big to convert")));
-            }
-        }
-        // `P` (`PyLong_AsVoidPtr`) likewise: an OverflowError unless the argument is an `int`.
-        if c == 'P' && !a.is_instance_of::<pyo3::types::PyInt>() {
-            let msg = match &v {
-                Value::Int(i) if *i > i128::from(u64::MAX) => {
-                    Some("Python int too large to convert to C unsigned long")
-                }
-                Value::Int(i) if *i < i128::from(i64::MIN) => Some("Python int too large to convert to C long"),
-                Value::Int(_) => None,
-                Value::BigInt(d) if d.starts_with('-') => Some("Python int too large to convert to C long"),
-                _ => Some("Python int too large to convert to C unsigned long"),
-            };
-            if let Some(msg) = msg {
-                return Err(
-                    first_pack_error(s, codes, &out).unwrap_or_else(|| pyo3::exceptions::PyOverflowError::new_err(msg))
-                );
-            }
-        }
-        out.push(v);
-    }
-    Ok(out)
-}
-
-/// The first packing error among values already converted (each packed alone with its code
-/// and the format's byte order), if any.
-fn first_pack_error(s: &Struct, codes: &[char], values: &[Value]) -> Option<PyErr> {
-    let prefix = s.format().chars().next().filter(|c| "@=<>!".contains(*c)).unwrap_or('@');
-    for (v, &c) in values.iter().zip(codes) {
-        if matches!(c, 's' | 'p') {
-            continue;
-        }
-        let one = Struct::new(&format!("{prefix}{c}")).ok()?;
-        if let Err(e) = one.pack(std::slice::from_ref(v)) {
-            return Some(codec_err(e));
+        if !fits {
+            return Err(pyo3::exceptions::PyOverflowError::new_err("int too big to convert"));
         }
     }
-    None
+    // `P` (`PyLong_AsVoidPtr`) likewise: an OverflowError unless the argument is an `int`.
+    if c == 'P' && !is_int {
+        let msg = match &v {
+            Value::Int(i) if *i > i128::from(u64::MAX) => Some("Python int too large to convert to C unsigned long"),
+            Value::Int(i) if *i < i128::from(i64::MIN) => Some("Python int too large to convert to C long"),
+            Value::Int(_) => None,
+            Value::BigInt(d) if d.starts_with('-') => Some("Python int too large to convert to C long"),
+            _ => Some("Python int too large to convert to C unsigned long"),
+        };
+        if let Some(msg) = msg {
+            return Err(pyo3::exceptions::PyOverflowError::new_err(msg));
+        }
+    }
+    slot.pack(&v, record).map_err(codec_err)
 }
 
-fn record<'py>(py: Python<'py>, values: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
-    let items = values.iter().map(|v| to_py(py, v, true)).collect::<PyResult<Vec<_>>>()?;
+/// Packs the arguments (already counted) into `record`, which holds the record's bytes,
+/// zeroed, and the byte after it where there is one.
+fn pack_args<'py>(s: &Struct, args: impl Iterator<Item = Bound<'py, PyAny>>, record: &mut [u8]) -> PyResult<()> {
+    for (slot, arg) in s.slots().zip(args) {
+        pack_value(s, slot, &arg, record)?;
+    }
+    Ok(())
+}
+
+/// One record's values as a tuple, read straight from its bytes (no intermediate row).
+fn record<'py>(py: Python<'py>, s: &Struct, bytes: &[u8]) -> PyResult<Bound<'py, PyTuple>> {
+    let mut items = Vec::new();
+    items.try_reserve_exact(s.value_count()).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    for slot in s.slots() {
+        items.push(to_py(py, &slot.unpack(bytes), true)?);
+    }
     PyTuple::new(py, items)
 }
 
+/// An offset argument of `unpack_from` (CPython's `Py_ssize_t` converter: `__index__`, and
+/// OverflowError beyond it).
 fn offset_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<isize> {
     match obj {
         None => Ok(0),
-        Some(o) => o.extract::<isize>(),
+        Some(o) => {
+            if !is_index(o) {
+                return Err(PyTypeError::new_err(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    o.get_type().name()?
+                )));
+            }
+            o.extract::<isize>()
+        }
     }
 }
 
@@ -251,18 +245,21 @@ pub struct PyStruct {
     /// The number of values a record packs (`x` padding not counted).
     s_len: isize,
     inner: Struct,
-    codes: Vec<char>,
 }
 
 #[pymethods]
 impl PyStruct {
     #[new]
-    #[pyo3(signature = (format, *_args, **_kwargs))]
+    #[pyo3(signature = (format, *args, **kwargs))]
     fn py_new(
         format: &Bound<'_, PyAny>,
-        _args: &Bound<'_, PyTuple>,
-        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<PyStruct> {
+        let given = 1 + args.len() + kwargs.map_or(0, |k| k.len());
+        if given > 1 {
+            return Err(PyTypeError::new_err(format!("Struct() takes at most 1 argument ({given} given)")));
+        }
         Ok(PyStruct::of(compile(format)?))
     }
 
@@ -280,43 +277,66 @@ impl PyStruct {
 
     #[pyo3(signature = (*args))]
     fn pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-        let values = self.values(args, "pack")?;
-        let bytes = self.inner.pack(&values).map_err(codec_err)?;
-        Ok(PyBytes::new(py, &bytes))
+        self.check_count(args.len(), "pack")?;
+        let s = &self.inner;
+        // The record and one spare byte (CPython's bytes object has its terminator there,
+        // which `0p` writes), zeroed: padding packs as zero bytes.
+        let room = s.size().checked_add(1).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(""))?;
+        let mut out: smallvec::SmallVec<[u8; 64]> = smallvec::SmallVec::new();
+        out.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+        out.resize(room, 0);
+        pack_args(s, args.iter(), &mut out)?;
+        Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
     }
 
-    #[pyo3(signature = (buffer, offset, *args))]
-    fn pack_into(
-        &self,
-        buffer: &Bound<'_, PyAny>,
-        offset: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-    ) -> PyResult<()> {
-        let values = self.values(args, "pack_into")?;
-        let mut buf = Contiguous::get(buffer, true)?;
-        let offset = offset.extract::<isize>()?;
-        self.inner.pack_into(buf.bytes_mut(), offset, &values).map_err(codec_err)
+    #[pyo3(signature = (*args))]
+    fn pack_into(&self, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        // CPython's order: the count, then the buffer is held (so an argument's `__index__`
+        // or `__float__` cannot resize it meanwhile), then the offset, then value by value
+        // into the zeroed record.
+        let expected = self.inner.value_count();
+        if args.len() != expected.saturating_add(2) {
+            return Err(struct_error(match args.len() {
+                0 => "pack_into expected buffer argument".to_owned(),
+                1 => "pack_into expected offset argument".to_owned(),
+                n => format!("pack_into expected {expected} items for packing (got {})", n - 2),
+            }));
+        }
+        let mut buf = Contiguous::get(&args.get_item(0)?, true)?;
+        let offset = crate::convert::as_ssize(&args.get_item(1)?)?;
+        let bytes = buf.bytes_mut();
+        let start = self.inner.pack_window(bytes.len(), offset).map_err(codec_err)?;
+        let s = &self.inner;
+        let end = start.saturating_add(s.size()).saturating_add(1).min(bytes.len());
+        let window = bytes.get_mut(start..end).unwrap_or_default();
+        if let Some(record) = window.get_mut(..s.size()) {
+            record.fill(0);
+        }
+        pack_args(s, args.iter().skip(2), window)
     }
 
     fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
         let buf = Contiguous::get(buffer, false)?;
-        let values = self.inner.unpack(buf.bytes()).map_err(codec_err)?;
-        drop(buf);
-        record(py, &values)
+        let bytes = buf.bytes();
+        if bytes.len() != self.inner.size() {
+            return Err(codec_err(format_codec::CodecError::UnpackSize { size: self.inner.size() }));
+        }
+        record(py, &self.inner, bytes)
     }
 
-    #[pyo3(signature = (buffer, offset = None))]
+    #[pyo3(signature = (buffer, offset = Given::Absent))]
     fn unpack_from<'py>(
         &self,
         py: Python<'py>,
         buffer: &Bound<'py, PyAny>,
-        offset: Option<&Bound<'py, PyAny>>,
+        offset: Given<'py>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let offset = offset_of(offset)?;
         let buf = Contiguous::get(buffer, false)?;
-        let values = self.inner.unpack_from(buf.bytes(), offset).map_err(codec_err)?;
-        drop(buf);
-        record(py, &values)
+        let offset = offset_of(offset.get())?;
+        let bytes = buf.bytes();
+        let start = self.inner.unpack_window(bytes.len(), offset).map_err(codec_err)?;
+        let rec = start.checked_add(self.inner.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
+        record(py, &self.inner, rec)
     }
 
     fn iter_unpack(slf: Bound<'_, Self>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
@@ -336,21 +356,19 @@ impl PyStruct {
 
 impl PyStruct {
     fn of(inner: Struct) -> PyStruct {
-        let codes = value_codes(&inner);
         PyStruct {
             s_size: isize::try_from(inner.size()).unwrap_or(isize::MAX),
-            s_len: isize::try_from(codes.len()).unwrap_or(isize::MAX),
+            s_len: isize::try_from(inner.value_count()).unwrap_or(isize::MAX),
             inner,
-            codes,
         }
     }
 
-    fn values(&self, args: &Bound<'_, PyTuple>, what: &str) -> PyResult<Vec<Value>> {
-        let given = args.len();
-        if given != self.codes.len() {
-            return Err(struct_error(format!("{what} expected {} items for packing (got {given})", self.codes.len())));
+    fn check_count(&self, given: usize, what: &str) -> PyResult<()> {
+        let expected = self.inner.value_count();
+        if given != expected {
+            return Err(struct_error(format!("{what} expected {expected} items for packing (got {given})")));
         }
-        convert_args(&self.inner, &self.codes, args)
+        Ok(())
     }
 }
 
@@ -371,23 +389,20 @@ impl UnpackIterator {
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let s = &self.codec.get().inner;
-        let values = {
-            let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut guard = self.buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let Some(buf) = guard.as_ref() else { return Ok(None) };
-            if *next >= self.count {
-                // Exhausted: the buffer is released now, as CPython's iterator does.
-                let done = guard.take();
-                drop(guard);
-                drop(done);
-                return Ok(None);
-            }
-            let start = *next * s.size();
-            *next += 1;
-            let bytes = buf.bytes().get(start..start + s.size()).unwrap_or(&[]);
-            s.unpack(bytes).map_err(codec_err)?
-        };
-        record(py, &values).map(Some)
+        let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self.buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(buf) = guard.as_ref() else { return Ok(None) };
+        if *next >= self.count {
+            // Exhausted: the buffer is released now, as CPython's iterator does.
+            let done = guard.take();
+            drop(guard);
+            drop(done);
+            return Ok(None);
+        }
+        let start = next.saturating_mul(s.size());
+        *next += 1;
+        let bytes = buf.bytes().get(start..start.saturating_add(s.size())).unwrap_or(&[]);
+        record(py, s, bytes).map(Some)
     }
 
     fn __length_hint__(&self) -> usize {
@@ -408,14 +423,9 @@ fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTu
 }
 
 #[pyfunction]
-#[pyo3(signature = (format, buffer, offset, *args))]
-fn pack_into(
-    format: &Bound<'_, PyAny>,
-    buffer: &Bound<'_, PyAny>,
-    offset: &Bound<'_, PyAny>,
-    args: &Bound<'_, PyTuple>,
-) -> PyResult<()> {
-    PyStruct::of(compile(format)?).pack_into(buffer, offset, args)
+#[pyo3(signature = (format, *args))]
+fn pack_into(format: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+    PyStruct::of(compile(format)?).pack_into(args)
 }
 
 #[pyfunction]
@@ -428,12 +438,12 @@ fn unpack<'py>(
 }
 
 #[pyfunction]
-#[pyo3(signature = (format, /, buffer, offset = None))]
+#[pyo3(signature = (format, /, buffer, offset = Given::Absent))]
 fn unpack_from<'py>(
     py: Python<'py>,
     format: &Bound<'py, PyAny>,
     buffer: &Bound<'py, PyAny>,
-    offset: Option<&Bound<'py, PyAny>>,
+    offset: Given<'py>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     PyStruct::of(compile(format)?).unpack_from(py, buffer, offset)
 }

@@ -2,7 +2,7 @@
 //! memview's core, plus memview's extensions (NumPy-style N-D keys where CPython refuses a
 //! mixed key, `nd[...]`, transposes, record fields, `to_list` of every format).
 
-use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err};
+use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err, Given};
 use crate::family::{Busy, Held, Member};
 use crate::import::{ManagedBuffer, PyManagedBuffer};
 use buffer_protocol::{BufferInfo, Flags};
@@ -977,11 +977,11 @@ impl PyMemoryView {
         Ok(to_py(py, &list, false)?.unbind())
     }
 
-    #[pyo3(signature = (sep = None, bytes_per_sep = None))]
+    #[pyo3(signature = (sep = Given::Absent, bytes_per_sep = None))]
     fn hex<'py>(
         &self,
         py: Python<'py>,
-        sep: Option<&Bound<'py, PyAny>>,
+        sep: Given<'py>,
         bytes_per_sep: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyString>> {
         // A C `int`, converted as CPython's argument clinic does (`_PyLong_AsInt`): any int
@@ -994,7 +994,7 @@ impl PyMemoryView {
             Some(Err(e)) => return Err(e),
         };
         self.live_in(py, |_, _| Ok(()))?;
-        let sep = match sep {
+        let sep = match sep.get() {
             None => None,
             Some(s) => Some(separator(s)?),
         };
@@ -1207,18 +1207,21 @@ fn cast_to_half(
 
 /// `hex`'s separator: one ASCII character, as a `str` or `bytes` of length 1.
 fn separator(s: &Bound<'_, PyAny>) -> PyResult<char> {
-    let text: String = if let Ok(t) = s.cast::<PyString>() {
-        t.to_str()?.to_owned()
+    // `_Py_strhex_impl`'s order: the length (any object's, so `None` is a TypeError of
+    // `len`), then the type, then ASCII.
+    if s.len()? != 1 {
+        return Err(PyValueError::new_err("sep must be length 1."));
+    }
+    let c = if let Ok(t) = s.cast::<PyString>() {
+        t.to_string_lossy().chars().next()
     } else if let Ok(b) = s.cast::<PyBytes>() {
-        b.as_bytes().iter().map(|&c| char::from(c)).collect()
+        b.as_bytes().first().map(|&c| char::from(c))
     } else {
         return Err(PyTypeError::new_err("sep must be str or bytes."));
     };
-    let mut chars = text.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if c.is_ascii() => Ok(c),
-        (Some(_), None) => Err(PyValueError::new_err("sep must be ASCII.")),
-        _ => Err(PyValueError::new_err("sep must be length 1.")),
+    match c {
+        Some(c) if c.is_ascii() => Ok(c),
+        _ => Err(PyValueError::new_err("sep must be ASCII.")),
     }
 }
 
@@ -1226,7 +1229,19 @@ fn separator(s: &Bound<'_, PyAny>) -> PyResult<char> {
 fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
     let this = slf.get();
     if slf.is(other) {
-        return Ok(Some(true));
+        // `memory_richcompare`: identity answers only for a released view; a live one
+        // compares its items with themselves (a NaN is unequal to itself, a format the
+        // struct module cannot unpack compares unequal).
+        let r = this
+            .member
+            .with(|state, _| match state {
+                // Deliberately the view with itself: NaN items make it unequal.
+                #[allow(clippy::eq_op)]
+                Some(State::Live(v)) => **v == **v,
+                _ => true,
+            })
+            .map_err(busy)?;
+        return Ok(Some(r));
     }
     if let Ok(o) = other.cast::<PyMemoryView>() {
         let r = this

@@ -1,6 +1,6 @@
 //! Equality with CPython's value semantics, and hashing where CPython allows it.
 
-use crate::items::NativeCode;
+use crate::items::{ItemCodec, NativeCode};
 use crate::{MemoryView, ViewError};
 use format_codec::{Struct, Value};
 use std::hash::{Hash, Hasher};
@@ -71,6 +71,11 @@ impl PartialEq for MemoryView<'_> {
     fn eq(&self, other: &MemoryView<'_>) -> bool {
         let (a, b) = (self.live(), other.live());
         if !equiv_shape(a.layout().shape(), b.layout().shape()) {
+            return false;
+        }
+        // Items no codec reads at the view's item size (an unknown format, or one whose size
+        // is not the item size) are the struct module's error: unequal, as CPython's.
+        if matches!(a.codec, ItemCodec::Unsupported) || matches!(b.codec, ItemCodec::Unsupported) {
             return false;
         }
         let (fa, fb) = (native(a.format()), native(b.format()));

@@ -158,6 +158,20 @@ impl ItemCodec {
         }
     }
 
+    /// The codec of an exporter's items: `format` read at the exporter's `itemsize`. A
+    /// format whose size is not the item size (a packed NumPy record described with aligned
+    /// codes, a lying exporter) cannot be read safely at that size, so its items are
+    /// [`Unsupported`](ItemCodec::Unsupported): the view exists, its bytes are there, and
+    /// item access fails with `NotImplementedError`, as the builtin's does for a format its
+    /// struct module cannot unpack.
+    pub(crate) fn for_exporter(format: &str, itemsize: usize) -> ItemCodec {
+        let codec = ItemCodec::new(format);
+        match codec.check_itemsize(format, itemsize) {
+            Ok(()) => codec,
+            Err(_) => ItemCodec::Unsupported,
+        }
+    }
+
     /// Refuses an item size that differs from the format's size (a lying exporter): every
     /// reader can then rely on items of the format's size. Unreadable formats have no size
     /// to check; their items are only ever handled as bytes.

@@ -508,6 +508,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_size_rounded_past_isize_is_an_overflow_not_an_unparsable_format() {
+        // 0H aligns the record to 2; isize::MAX bytes of padding would round to 2^63.
+        assert!(Layout::parse("0H9223372036854775807x").is_err());
+        let l = Layout::parse("0H9223372036854775806x").unwrap();
+        assert_eq!(Layout::parse(&l.to_format()).unwrap(), l);
+    }
+
+    #[test]
     fn to_format_keeps_sticky_byte_orders_and_lengths() {
         for f in [
             "T{>i:a:@i:b:}",

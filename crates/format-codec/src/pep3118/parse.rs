@@ -233,7 +233,12 @@ pub(super) fn parse_struct(st: &mut Stream<'_>, nested: bool) -> Result<(Vec<Pen
     }
     let mut size = offset;
     if st.order == ByteOrder::Native {
-        size = size.checked_add(pad_to(offset, common_align)).ok_or_else(|| overflow(st))?;
+        // The rounded size is a size too: at most `isize::MAX`, like every offset before it
+        // (else `to_format` would write a padding count that does not parse again).
+        size = size
+            .checked_add(pad_to(offset, common_align))
+            .filter(|&s| s <= isize::MAX as usize)
+            .ok_or_else(|| overflow(st))?;
     }
     Ok((fields, size, common_align))
 }

@@ -113,8 +113,7 @@ impl<'a> MemoryView<'a> {
             (Some(_), None) => FormatText::Acquired,
         };
         let text = requested.unwrap_or("B");
-        let codec = ItemCodec::new(text);
-        codec.check_itemsize(text, view.layout().itemsize())?;
+        let codec = ItemCodec::for_exporter(text, view.layout().itemsize());
         let readonly = view.lent_readonly();
         Ok(MemoryView::of(Live { view, fmt, codec, readonly, exports: Cell::new(0) }))
     }

@@ -101,11 +101,19 @@ fn slicing_never_moves_a_suboffset_below_zero() {
 }
 
 #[test]
-fn a_lying_exporter_is_refused_at_acquisition() {
-    for (format, itemsize) in [("d", 1), ("i", 8), ("<q", 4), ("T{i:a:}", 8), ("3B", 2)] {
-        let nd = NdArray::new(vec![0; 64], format, itemsize, &[4], &[itemsize as isize], 0, false).unwrap();
-        let err = MemoryView::new(&nd).unwrap_err();
-        assert_eq!(err.python_exception(), format_codec::PyExc::BufferError, "{format} with itemsize {itemsize}");
+fn a_format_of_another_size_than_the_items_is_never_read_as_that_format() {
+    // A lying exporter, or a packed NumPy record described with aligned codes: the view
+    // exists (the builtin's does), its bytes are there, but no item is decoded with a format
+    // of another size: item access is NotImplementedError, typed access is refused.
+    for (format, itemsize) in [("d", 1), ("i", 8), ("<q", 4), ("T{i:a:}", 8), ("3B", 2), ("T{f:f0:b:f1:}", 5)] {
+        let nd = NdArray::new(vec![7; 64], format, itemsize, &[4], &[itemsize as isize], 0, false).unwrap();
+        let v = MemoryView::new(&nd).unwrap();
+        let err = v.get([0]).unwrap_err();
+        assert_eq!(err.python_exception(), format_codec::PyExc::NotImplementedError, "{format}/{itemsize}");
+        assert!(v.to_list().is_err(), "{format} with itemsize {itemsize}");
+        assert_eq!(v.to_bytes().unwrap(), vec![7; 4 * itemsize]);
+        assert!(v.typed::<f64>().is_err() && v.typed::<i32>().is_err() && v.typed::<u8>().is_err());
+        assert_ne!(v, v, "{format}: a format that cannot be unpacked compares unequal, as CPython's");
     }
     // A format nobody reads has no size to check; its items stay bytes.
     let nd = NdArray::new(vec![5; 8], "&z", 2, &[4], &[2], 0, true).unwrap();

@@ -106,13 +106,19 @@ pub struct AddressStep {
     pub deref: Option<isize>,
 }
 
-/// The number of items of a shape, checked.
+/// The number of items of a shape, checked: `None` when it passes `isize::MAX`. A shape with
+/// a zero anywhere holds no item, whatever its other extents (as CPython and NumPy count it),
+/// so the product is never formed in an order that could overflow before the zero.
 ///
 /// ```
 /// assert_eq!(strided::checked_len(&[2, 3, 4]), Some(24));
 /// assert_eq!(strided::checked_len(&[1 << 62, 4]), None);
+/// assert_eq!(strided::checked_len(&[1 << 62, 1 << 62, 0]), Some(0));
 /// ```
 pub fn checked_len(shape: &[usize]) -> Option<usize> {
+    if shape.contains(&0) {
+        return Some(0);
+    }
     shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= isize::MAX as usize)
 }
 
@@ -333,7 +339,8 @@ impl StridedLayout {
     /// assert_eq!(strided::StridedLayout::contiguous(1, &[]).unwrap().len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        // Checked when the layout was made (invariant: `checked_len` of the shape succeeds).
+        checked_len(&self.shape).unwrap_or(0)
     }
 
     /// Whether the layout holds no item.
@@ -588,10 +595,24 @@ impl StridedLayout {
             return Err(no_dim);
         };
         let (start, _stop, step, n) = slice.indices(len)?;
-        let stride = old_stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?;
-        // The start moves even for an empty result, as CPython's `init_slice` does.
-        let delta = start.checked_mul(old_stride).ok_or(LayoutError::Overflow("offset"))?;
-        self.shift(dim, delta)?;
+        // A dimension of at most one item has no stride to overflow: no index but 0 ever
+        // multiplies it. CPython stores the product as C computes it (wrapped), which is what
+        // `.strides` shows; any value is sound there.
+        let stride = if n <= 1 {
+            old_stride.wrapping_mul(step)
+        } else {
+            old_stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?
+        };
+        // The start moves even for an empty result, as CPython's `init_slice` does; an empty
+        // result addresses nothing, so a start past what `isize` can hold leaves it in place.
+        match start.checked_mul(old_stride) {
+            Some(delta) => match self.shift(dim, delta) {
+                Err(LayoutError::Overflow(_)) if n == 0 => {}
+                r => r?,
+            },
+            None if n == 0 => {}
+            None => return Err(LayoutError::Overflow("offset")),
+        }
         if let (Some(extent), Some(s)) = (self.shape.get_mut(dim), self.strides.get_mut(dim)) {
             *extent = n;
             *s = stride;
@@ -763,5 +784,54 @@ impl StridedLayout {
     pub fn permute_in_place(&mut self, axes: &[usize]) -> Result<(), LayoutError> {
         *self = self.permute(axes)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Slice;
+
+    #[test]
+    fn a_zero_extent_anywhere_is_an_empty_layout_whatever_comes_before_it() {
+        // The product of the first two extents alone overflows: counted in order it would
+        // overflow before reaching the zero.
+        let l = StridedLayout::new(1, &[1 << 40, 1 << 40, 0], &[0, 0, 1], 0).unwrap();
+        assert_eq!((l.len(), l.nbytes(), l.is_empty()), (0, 0, true));
+        assert_eq!(l.extent().unwrap(), None);
+        let t = l.transpose().unwrap();
+        assert_eq!(t.len(), 0);
+        assert!(StridedLayout::new(1, &[1 << 40, 1 << 40, 1], &[0, 0, 1], 0).is_err());
+    }
+
+    #[test]
+    fn cast_nd_refuses_a_layout_whose_bytes_are_not_contiguous_from_its_offset() {
+        let l = StridedLayout::new(1, &[5], &[-2], isize::MAX - 1).unwrap();
+        let t = l.transpose().unwrap();
+        assert_eq!(t.cast_nd(1, &[1, 5]).unwrap_err(), LayoutError::CastNotContiguous);
+        // A contiguous layout near the end of the address space stays inside it.
+        let c = StridedLayout::new(1, &[5], &[1], isize::MAX - 5).unwrap();
+        let nd = c.cast_nd(1, &[1, 5]).unwrap();
+        assert_eq!(nd.extent().unwrap(), Some((isize::MAX - 5, isize::MAX)));
+    }
+
+    #[test]
+    fn slices_of_at_most_one_item_have_no_stride_to_overflow() {
+        let l = StridedLayout::contiguous(8, &[4]).unwrap();
+        // CPython stores the wrapped product, which `.strides` shows.
+        let one = l.slice_dim(0, Slice::new(Some(1), Some(2), Some(1 << 62))).unwrap();
+        assert_eq!((one.shape(), one.strides(), one.offset()), (&[1][..], &[0][..], 8));
+        let max = l.slice_dim(0, Slice::new(Some(1), Some(2), Some(isize::MAX))).unwrap();
+        assert_eq!(max.strides(), &[-8]);
+        // Its empty slice moves the start by the wrapped stride, or not at all past isize.
+        let empty = max.slice_dim(0, Slice::new(Some(isize::MAX), None, None)).unwrap();
+        assert_eq!((empty.shape(), empty.offset()), (&[0][..], 0));
+        let huge = StridedLayout::new(1, &[1], &[isize::MAX], 0).unwrap();
+        let past = huge.slice_dim(0, Slice::new(Some(1), None, None)).unwrap();
+        assert_eq!(past.len(), 0);
+        assert_eq!(l.slice_dim(0, Slice::new(None, None, Some(1 << 61))).unwrap().len(), 1);
+        // Two items or more: the product lies within the dimension's checked extent.
+        let wide = StridedLayout::new(8, &[3], &[1 << 61], 0).unwrap();
+        assert_eq!(wide.slice_dim(0, Slice::new(None, None, Some(2))).unwrap().strides(), &[1 << 62]);
     }
 }

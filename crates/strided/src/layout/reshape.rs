@@ -139,6 +139,11 @@ impl StridedLayout {
     /// assert!(l.cast_nd(4, &[2]).is_err());
     /// ```
     pub fn cast_nd(&self, itemsize: usize, shape: &[i128]) -> Result<StridedLayout, LayoutError> {
+        // The new layout lays the bytes out contiguously from the offset: only a C-contiguous
+        // source holds its bytes there (another one could reach past `isize::MAX` from it).
+        if !self.is_c_contiguous() {
+            return Err(LayoutError::CastNotContiguous);
+        }
         // CPython's `copy_shape` counts bytes from the item size on: a shape whose product
         // fits but whose byte size does not is "product(shape) > SSIZE_MAX" too.
         let mut nbytes: usize = itemsize;
