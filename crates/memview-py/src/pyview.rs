@@ -6,7 +6,7 @@ use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_p
 use crate::family::{Busy, Held, Member};
 use crate::import::{ManagedBuffer, PyManagedBuffer};
 use buffer_protocol::{BufferInfo, Flags};
-use memview::{Index, Key, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
+use memview::{Index, Key, LayoutError, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyEllipsis, PyList, PySlice, PyString, PyTuple};
@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub(crate) enum State {
     /// Boxed: a Python view is made and moved often, a core view is 280 bytes.
     Live(Box<MemoryView<'static>>),
-    Released,
+    /// Released; with the format when `adjust_fmt` refuses it (CPython keeps `view.format`
+    /// after release, and iteration reads it before it notices the release).
+    Released(Option<Box<str>>),
 }
 
 fn released() -> PyErr {
@@ -292,6 +294,9 @@ pub struct PyMemoryView {
     /// The native number code of a 1-D direct view whose items `m[i]` reads as Rust numbers
     /// (`0` for every other view): decided once, as the view's format and layout never change.
     code: std::sync::atomic::AtomicU8,
+    /// The number of dimensions, kept after release as CPython's `view.ndim` is (iteration
+    /// checks it before anything else).
+    ndim: u8,
 }
 
 /// The `code` cache value of a view.
@@ -319,6 +324,7 @@ impl PyMemoryView {
         PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(None),
@@ -341,6 +347,7 @@ impl PyMemoryView {
         Ok(PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(Some(mbuf)),
@@ -353,6 +360,7 @@ impl PyMemoryView {
         PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(None),
@@ -364,6 +372,7 @@ impl PyMemoryView {
         PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             mbuf: std::sync::Mutex::new(self.managed(py)),
@@ -375,22 +384,25 @@ impl PyMemoryView {
     fn release_core(&self) -> PyResult<()> {
         self.member
             .with(|state, _| match state.take() {
-                Some(State::Live(v)) => match (*v).release() {
-                    Ok(()) => {
-                        *state = Some(State::Released);
-                        Ok(())
+                Some(State::Live(v)) => {
+                    let unsupported = adjust_fmt(v.format()).is_err().then(|| Box::from(v.format()));
+                    match (*v).release() {
+                        Ok(()) => {
+                            *state = Some(State::Released(unsupported));
+                            Ok(())
+                        }
+                        Err(e) => {
+                            let exports = e.exports();
+                            *state = Some(State::Live(Box::new(e.into_view())));
+                            Err(PyBufferError::new_err(format!(
+                                "memoryview has {exports} exported buffer{}",
+                                if exports == 1 { "" } else { "s" }
+                            )))
+                        }
                     }
-                    Err(e) => {
-                        let exports = e.exports();
-                        *state = Some(State::Live(Box::new(e.into_view())));
-                        Err(PyBufferError::new_err(format!(
-                            "memoryview has {exports} exported buffer{}",
-                            if exports == 1 { "" } else { "s" }
-                        )))
-                    }
-                },
+                }
                 other => {
-                    *state = other.or(Some(State::Released));
+                    *state = other.or(Some(State::Released(None)));
                     Ok(())
                 }
             })
@@ -713,6 +725,10 @@ impl PyMemoryView {
                 Ok(i) => i,
                 Err(e) => {
                     this.live(|_, _| Ok(()))?; // a released view says so first
+                    if this.ndim == 0 {
+                        // Then a 0-dim view refuses every key but `()` and `...`.
+                        return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+                    }
                     return Err(e);
                 }
             };
@@ -937,13 +953,26 @@ impl PyMemoryView {
     }
 
     fn __iter__(slf: &Bound<'_, Self>) -> PyResult<MemoryIter> {
-        let snap = slf.get().snapshot()?;
-        if snap.ndim == 0 {
+        // `memory_iter` looks at the dimensions before anything else, even of a released view.
+        let ndim = slf.get().ndim;
+        if ndim == 0 {
             return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
         }
-        if snap.ndim != 1 {
+        if ndim != 1 {
             return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
         }
+        let unsupported = slf
+            .get()
+            .member
+            .with(|state, _| match state {
+                Some(State::Released(Some(f))) => Some(f.to_string()),
+                _ => None,
+            })
+            .map_err(busy)?;
+        if let Some(f) = unsupported {
+            return Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {f}")));
+        }
+        let snap = slf.get().snapshot()?;
         // An unknown code is refused by the first `next`, as CPython's iterator does.
         let fmt = adjust_fmt(&snap.format)?;
         Ok(MemoryIter {
@@ -1024,28 +1053,42 @@ impl PyMemoryView {
             ))
         })?;
         let format = format.to_str()?.to_owned();
+        let half = format.strip_prefix('@').unwrap_or(&format) == "e" && crate::python_3_12(py);
+        let cast = |v: &MemoryView<'static>, dims: Option<&[i128]>| {
+            if half {
+                cast_to_half(v, &format, dims)
+            } else {
+                v.cast_to(&format, dims)
+            }
+        };
         let dims: Option<Vec<i128>> = match shape {
             None => None,
             Some(s) => {
                 if !(s.is_instance_of::<PyList>() || s.is_instance_of::<PyTuple>()) {
+                    self.live_in(py, |_, _| Ok(()))?;
                     return Err(PyTypeError::new_err("shape must be a list or a tuple"));
                 }
-                let mut dims = Vec::new();
-                for x in s.try_iter()? {
-                    let x = x?;
-                    if !x.is_instance_of::<pyo3::types::PyInt>() {
-                        return Err(PyTypeError::new_err("memoryview.cast(): elements of shape must be integers"));
+                let items: Vec<Bound<'_, PyAny>> = s.try_iter()?.collect::<PyResult<_>>()?;
+                // CPython reads the elements last (`copy_shape`), after every check of the
+                // view and the format: those run first, with a neutral shape of the length.
+                let neutral = vec![1i128; items.len()];
+                if let Err(e) = self.live_in(py, |v, _| cast(v, Some(&neutral)).map(drop).map_err(view_err)) {
+                    let after_elements = self.live_in(py, |v, _| {
+                        Ok(matches!(
+                            cast(v, Some(&neutral)),
+                            Err(ViewError::Layout(
+                                LayoutError::CastShapeElement | LayoutError::CastShapeOverflow | LayoutError::CastSize
+                            ))
+                        ))
+                    })?;
+                    if !after_elements {
+                        return Err(e);
                     }
-                    // `PyLong_AsSsize_t`: OverflowError beyond it.
-                    dims.push(i128::from(x.extract::<i64>()?));
                 }
-                Some(dims)
+                Some(cast_shape(&items, &format)?)
             }
         };
-        if format.strip_prefix('@').unwrap_or(&format) == "e" && crate::python_3_12(py) {
-            return self.derive(py, |v| cast_to_half(v, &format, dims.as_deref()));
-        }
-        self.derive(py, |v| v.cast_to(&format, dims.as_deref()))
+        self.derive(py, |v| cast(v, dims.as_deref()))
     }
 
     // ----- comparison and hash -----
@@ -1179,11 +1222,69 @@ impl PyMemoryView {
         self.live(|m, _| m.count(&v).map_err(view_err))
     }
 
-    /// The position of the first item equal to `value`; `ValueError` if none is.
-    fn index(&self, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    /// The position of the first item equal to `value` at or after `start` and before
+    /// `stop` (counted from the end when negative, as slice bounds); `ValueError` if none is.
+    #[pyo3(signature = (value, start = None, stop = None, /))]
+    fn index(
+        &self,
+        value: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        stop: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        // Slice-index conversions (`_PyEval_SliceIndexNotNone`): any int, clamped to isize.
+        let bound = |b: Option<&Bound<'_, PyAny>>, default: isize| -> PyResult<isize> {
+            match b {
+                None => Ok(default),
+                Some(o) => {
+                    if !is_index(o) {
+                        return Err(PyTypeError::new_err("slice indices must be integers or have an __index__ method"));
+                    }
+                    // SAFETY: a live object, the GIL held; a NULL exception type clamps.
+                    let n = unsafe { ffi::PyNumber_AsSsize_t(o.as_ptr(), std::ptr::null_mut()) };
+                    match PyErr::take(o.py()) {
+                        Some(e) => Err(e),
+                        None => Ok(n),
+                    }
+                }
+            }
+        };
+        let (start, stop) = (bound(start, 0)?, bound(stop, isize::MAX)?);
         let v = value_of(value)?;
-        self.live(|m, _| m.index(&v).map_err(view_err))
+        self.live(|m, _| {
+            if m.ndim() != 1 || (start == 0 && stop == isize::MAX) {
+                return m.index(&v).map_err(view_err);
+            }
+            let n = isize::try_from(m.shape()[0]).unwrap_or(isize::MAX);
+            let lo = if start < 0 { start.saturating_add(n).max(0) } else { start.min(n) };
+            let hi = if stop < 0 { stop.saturating_add(n).max(0) } else { stop.min(n) };
+            let part = m.view(Key::one(Slice::new(Some(lo), Some(hi.max(lo)), None))).map_err(view_err)?;
+            let at = part.index(&v).map_err(view_err)?;
+            Ok(at.saturating_add(lo.unsigned_abs()))
+        })
     }
+}
+
+/// The elements of a `cast` shape, read in order as CPython's `copy_shape` reads them:
+/// each must be an `int` (TypeError), fit a C `Py_ssize_t` (OverflowError), be positive and
+/// keep the byte size within `isize` (ValueError), element by element.
+fn cast_shape(items: &[Bound<'_, PyAny>], format: &str) -> PyResult<Vec<i128>> {
+    let mut bytes = format_codec::calcsize(format).unwrap_or(1).max(1);
+    let mut dims = Vec::with_capacity(items.len());
+    for x in items {
+        if !x.is_instance_of::<pyo3::types::PyInt>() {
+            return Err(PyTypeError::new_err("memoryview.cast(): elements of shape must be integers"));
+        }
+        let n = x.extract::<isize>()?;
+        if n <= 0 {
+            return Err(view_err(LayoutError::CastShapeElement.into()));
+        }
+        bytes = bytes
+            .checked_mul(n.unsigned_abs())
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or_else(|| view_err(LayoutError::CastShapeOverflow.into()))?;
+        dims.push(n as i128);
+    }
+    Ok(dims)
 }
 
 /// `cast("e", shape)`, which CPython 3.12 allows (half floats became a native cast format;
