@@ -2,10 +2,20 @@
 //! permutations and reshapes; after every step the layout's item offsets (in C order) must be
 //! those of the model, which keeps the offsets themselves as an N-D array and follows
 //! Python's slice rules written out longhand. Nothing may panic.
+//!
+//! A second mode builds layouts at the edges of the address space (extents up to 2^62 with
+//! zeros among them, strides and offsets near `isize::MIN`/`MAX`), where no offset list fits
+//! in memory: there the model is arithmetic in `i128` (the item count, and the lowest and
+//! highest byte every result touches), checked after every step of a chain of slices,
+//! indices, transposes and casts.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use strided::{Index, LayoutError, Slice, StridedLayout};
+
+#[path = "model.rs"]
+mod model;
+use model::Model;
 
 struct Bytes<'a>(&'a [u8]);
 
@@ -34,162 +44,108 @@ impl Bytes<'_> {
     }
 }
 
-/// The model: the byte offset of every item, in C order, and the shape.
-#[derive(Debug, Clone, PartialEq)]
-struct Model {
-    shape: Vec<usize>,
-    offsets: Vec<i128>,
-}
-
-/// Python's `range(*slice(start, stop, step).indices(len))`, longhand.
-fn py_slice(len: usize, start: Option<isize>, stop: Option<isize>, step: Option<isize>) -> Option<Vec<usize>> {
-    let len = len as i128;
-    let step = i128::from(step.map_or(1, |s| s as i64));
-    if step == 0 {
-        return None;
-    }
-    let (lower, upper) = if step < 0 { (-1, len - 1) } else { (0, len) };
-    let fix = |v: Option<isize>, default: i128| match v {
-        None => default,
-        Some(v) => {
-            let mut v = v as i128;
-            if v < 0 {
-                v += len;
-                if v < lower {
-                    v = lower;
-                }
-            } else if v > upper {
-                v = upper;
-            }
-            v
-        }
-    };
-    let start = fix(start, if step < 0 { upper } else { lower });
-    let stop = fix(stop, if step < 0 { lower } else { upper });
-    let mut out = Vec::new();
-    let mut i = start;
-    while (step > 0 && i < stop) || (step < 0 && i > stop) {
-        out.push(i as usize);
-        i += step;
-    }
-    Some(out)
-}
-
-impl Model {
-    fn of(l: &StridedLayout) -> Model {
-        let shape = l.shape().to_vec();
-        let mut offsets = Vec::new();
-        let n: usize = shape.iter().product();
-        for k in 0..n {
-            let mut rest = k;
-            let mut off = l.offset() as i128;
-            for d in (0..shape.len()).rev() {
-                off += (rest % shape[d]) as i128 * l.strides()[d] as i128;
-                rest /= shape[d];
-            }
-            offsets.push(off);
-        }
-        Model { shape, offsets }
-    }
-
-    fn strides(&self) -> Vec<usize> {
-        let mut s = vec![1usize; self.shape.len()];
-        for d in (0..self.shape.len().saturating_sub(1)).rev() {
-            s[d] = s[d + 1] * self.shape[d + 1];
-        }
-        s
-    }
-
-    /// NumPy basic indexing; `None` where NumPy raises.
-    fn apply(&self, key: &[Index]) -> Option<Model> {
-        let ellipses = key.iter().filter(|k| matches!(k, Index::Ellipsis)).count();
-        let consuming = key.iter().filter(|k| matches!(k, Index::At(_) | Index::Slice(_))).count();
-        if ellipses > 1 || consuming > self.shape.len() {
-            return None;
-        }
-        // Per source dimension: the positions kept, and whether the dimension stays.
-        let mut picks: Vec<(Vec<usize>, bool)> = Vec::new();
-        let mut out_dims: Vec<Option<usize>> = Vec::new(); // Some(source dim) or None for a new axis
-        let mut dim = 0;
-        let mut full = |dim: usize, picks: &mut Vec<(Vec<usize>, bool)>, out: &mut Vec<Option<usize>>| {
-            picks.push(((0..self.shape[dim]).collect(), true));
-            out.push(Some(dim));
-        };
-        for k in key {
-            match k {
-                Index::At(i) => {
-                    let n = self.shape[dim] as isize;
-                    let j = if *i < 0 { i + n } else { *i };
-                    if j < 0 || j >= n {
-                        return None;
-                    }
-                    picks.push((vec![j as usize], false));
-                    dim += 1;
-                }
-                Index::Slice(s) => {
-                    picks.push((py_slice(self.shape[dim], s.start, s.stop, s.step)?, true));
-                    out_dims.push(Some(dim));
-                    dim += 1;
-                }
-                Index::Ellipsis => {
-                    for _ in 0..self.shape.len() - consuming {
-                        full(dim, &mut picks, &mut out_dims);
-                        dim += 1;
-                    }
-                }
-                Index::NewAxis => out_dims.push(None),
-            }
-        }
-        while dim < self.shape.len() {
-            full(dim, &mut picks, &mut out_dims);
-            dim += 1;
-        }
-        let strides = self.strides();
-        let mut offsets = Vec::new();
-        let total: usize = picks.iter().map(|p| p.0.len()).product();
-        for k in 0..total {
-            let mut rest = k;
-            let mut flat = 0usize;
-            for (d, (p, _)) in picks.iter().enumerate().rev() {
-                flat += p[rest % p.len()] * strides[d];
-                rest /= p.len();
-            }
-            offsets.push(self.offsets[flat]);
-        }
-        let shape = out_dims.iter().map(|d| d.map_or(1, |d| picks[d].0.len())).collect();
-        Some(Model { shape, offsets })
-    }
-
-    fn permute(&self, axes: &[usize]) -> Option<Model> {
-        let n = self.shape.len();
-        let mut seen = vec![false; n];
-        if axes.len() != n || axes.iter().any(|&a| a >= n || std::mem::replace(&mut seen[a], true)) {
-            return None;
-        }
-        let shape: Vec<usize> = axes.iter().map(|&a| self.shape[a]).collect();
-        let strides = self.strides();
-        let total: usize = shape.iter().product();
-        let mut offsets = Vec::with_capacity(total);
-        for k in 0..total {
-            let mut rest = k;
-            let mut flat = 0;
-            for d in (0..n).rev() {
-                flat += (rest % shape[d]) * strides[axes[d]];
-                rest /= shape[d];
-            }
-            offsets.push(self.offsets[flat]);
-        }
-        Some(Model { shape, offsets })
-    }
-}
-
 /// Errors the model cannot predict: sizes past `isize`, and refusals of the layout math that
 /// NumPy shares (a reshape that needs a copy is checked separately).
 fn tolerated(e: &LayoutError) -> bool {
     matches!(e, LayoutError::Overflow(_) | LayoutError::TooManyDims | LayoutError::NoMemory(_))
 }
 
+/// An extent at the edges: small, or huge.
+fn edge_extent(b: &mut Bytes<'_>) -> usize {
+    [0, 1, 2, 3, 5, 1 << 20, 1 << 31, 1 << 40, 1 << 62, usize::MAX / 2][usize::from(b.small(10))]
+}
+
+/// A stride or offset at the edges.
+fn edge_isize(b: &mut Bytes<'_>) -> isize {
+    let near = isize::from(b.small(9));
+    match b.small(8) {
+        0 => isize::MAX - near,
+        1 => isize::MIN + near,
+        2 => (1 << 62) - near,
+        3 => -(1 << 62) + near,
+        4 => 1 << 31,
+        _ => b.signed(),
+    }
+}
+
+/// The model of the edge mode: the number of items and the bytes touched, in `i128`.
+fn edge_model(l: &StridedLayout) -> (u128, Option<(i128, i128)>) {
+    let len = if l.shape().contains(&0) {
+        0
+    } else {
+        // A layout holds at most isize::MAX bytes of items, so the count fits.
+        l.shape().iter().try_fold(1u128, |a, &n| a.checked_mul(n as u128)).expect("a count past u128")
+    };
+    if len == 0 {
+        return (0, None);
+    }
+    let (mut lo, mut hi) = (l.offset() as i128, l.offset() as i128);
+    for (&n, &s) in l.shape().iter().zip(l.strides()) {
+        let span = (n as i128 - 1) * s as i128;
+        if span < 0 {
+            lo += span;
+        } else {
+            hi += span;
+        }
+    }
+    (len, Some((lo, hi + l.itemsize() as i128)))
+}
+
+/// Every layout the math hands out: its item count is the model's, and every byte it
+/// touches has an address that fits in `isize`.
+fn check_edges(l: &StridedLayout) {
+    let (len, extent) = edge_model(l);
+    assert_eq!(l.len() as u128, len, "{l:?}");
+    if let Some((lo, hi)) = extent {
+        assert!(lo >= isize::MIN as i128 && hi <= isize::MAX as i128, "{l:?} touches {lo}..{hi}");
+        assert_eq!(l.extent().ok().flatten().map(|(a, b)| (a as i128, b as i128)), Some((lo, hi)), "{l:?}");
+    }
+}
+
+fn edges(b: &mut Bytes<'_>) {
+    let itemsize = 1 + b.small(8) as usize;
+    let ndim = b.small(4) as usize;
+    let shape: Vec<usize> = (0..ndim).map(|_| edge_extent(b)).collect();
+    let strides: Vec<isize> = (0..ndim).map(|_| edge_isize(b)).collect();
+    let offset = edge_isize(b);
+    let Ok(mut l) = StridedLayout::new(itemsize, &shape, &strides, offset) else { return };
+    check_edges(&l);
+    for _ in 0..b.small(6) {
+        let before = edge_model(&l).1;
+        let next = match b.small(5) {
+            0 => l.slice_dim(0, Slice::new(Some(edge_isize(b)), Some(edge_isize(b)), Some(edge_isize(b)))),
+            1 => l.index_dim(0, edge_isize(b)),
+            2 => l.transpose(),
+            3 => {
+                let size = 1 + b.small(8) as usize;
+                let dims: Vec<i128> = (0..b.small(3)).map(|_| edge_extent(b) as i128).collect();
+                let r = l.cast_1d(size).and_then(|one| one.cast_nd(size, &dims));
+                // A cast keeps the bytes: the result lies within the source's bytes.
+                if let (Ok(c), Some((lo, hi))) = (&r, before) {
+                    if let (_, Some((clo, chi))) = edge_model(c) {
+                        assert!(clo >= lo && chi <= hi, "cast {c:?} of {l:?}");
+                    }
+                }
+                r
+            }
+            _ => {
+                let dims: Vec<i128> = (0..b.small(3)).map(|_| edge_extent(b) as i128).collect();
+                l.cast_nd(l.itemsize(), &dims)
+            }
+        };
+        if let Ok(next) = next {
+            check_edges(&next);
+            l = next;
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    // Inputs that start with 0xED run the edge mode (the corpus of the offset mode keeps
+    // its meaning).
+    if let Some((&0xED, rest)) = data.split_first() {
+        return edges(&mut Bytes(rest));
+    }
     let mut b = Bytes(data);
     let itemsize = 1 + b.small(8) as usize;
     let ndim = b.small(5) as usize;

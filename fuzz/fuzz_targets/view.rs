@@ -2,11 +2,20 @@
 //! strides, odd offsets, itemsize/format mismatches), every flag combination on re-export.
 //! Built with AddressSanitizer by cargo-fuzz: any access outside the exporter's memory, or
 //! through a forged pointer, is a finding; so is a panic.
+//!
+//! The oracle: beside every view of a direct exporter runs a naive model (`model.rs`, shared
+//! with the `layout` target) of which bytes of the exporter's memory each item is, followed
+//! through keys, slices, transposes, casts, reshapes and re-exports; the view's `to_bytes`
+//! must be those bytes, read from the memory by hand, and its shape the model's.
 #![no_main]
 
 use buffer_protocol::{Flags, NdArray};
 use libfuzzer_sys::fuzz_target;
 use memview::{Index, Key, MemoryView, Slice, Value};
+
+#[path = "model.rs"]
+mod model;
+use model::Model;
 
 struct Bytes<'a>(&'a [u8]);
 
@@ -54,26 +63,87 @@ fn index(b: &mut Bytes<'_>) -> Index {
     }
 }
 
-fn exercise(v: &MemoryView<'_>, b: &mut Bytes<'_>, depth: usize) {
-    let _ = v.to_bytes();
+/// The items' bytes by hand: each item's `itemsize` bytes at the model's offset into the
+/// exporter's memory (which must hold them: a view never reaches outside it).
+fn expected_bytes(memory: &[u8], model: &Model, itemsize: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &o in &model.offsets {
+        let start = usize::try_from(o).expect("an item before the memory");
+        let item = memory.get(start..start + itemsize).expect("an item past the memory");
+        out.extend_from_slice(item);
+    }
+    out
+}
+
+/// The view against the model (a model of `None` is not checked: PIL layouts, fields).
+fn check(v: &MemoryView<'_>, nd: &NdArray, model: Option<&Model>) {
+    let Some(m) = model else { return };
+    assert_eq!(v.shape(), &m.shape[..], "shape");
+    if let Ok(bytes) = v.to_bytes() {
+        assert_eq!(bytes, expected_bytes(&nd.memory(), m, v.itemsize()), "{v:?}");
+    }
+}
+
+/// The model of a cast or reshape of a C-contiguous view: the same bytes from the first
+/// item on, as items of the new size, in C order.
+fn recast(m: &Model, w: &MemoryView<'_>) -> Model {
+    let base = m.offsets.first().copied().unwrap_or(0);
+    let n: usize = w.shape().iter().product();
+    let size = w.itemsize() as i128;
+    Model { shape: w.shape().to_vec(), offsets: (0..n as i128).map(|k| base + k * size).collect() }
+}
+
+fn exercise(v: &MemoryView<'_>, nd: &NdArray, model: Option<&Model>, b: &mut Bytes<'_>, depth: usize) {
+    check(v, nd, model);
     let _ = v.to_list();
     let _ = v.hex_with(Some(':'), b.signed());
     let _ = v.try_hash();
     let _ = v == v;
     let _ = v.to_string();
     let _ = v.fill(Value::Int(i128::from(b.byte())));
+    check(v, nd, model);
     if depth > 6 {
         return;
     }
     for _ in 0..(b.byte() % 4) {
-        let next = match b.byte() % 8 {
-            0 => v.view(Key::tuple((0..b.small(4)).map(|_| index(b)).collect::<Vec<_>>())),
-            1 => v.slice(Slice::new(Some(b.signed()), None, Some(b.signed()))),
-            2 => v.transpose(),
-            3 => v.cast(FORMATS[b.small(FORMATS.len() as u8) as usize]),
-            4 => v.reshape(&[b.small(5) as usize, b.small(5) as usize]),
-            5 => v.field("a"),
-            6 => MemoryView::with_flags(v, FLAGS[b.small(FLAGS.len() as u8) as usize]),
+        let (next, next_model) = match b.byte() % 8 {
+            0 => {
+                let key: Vec<Index> = (0..b.small(4)).map(|_| index(b)).collect();
+                let m = model.and_then(|m| m.apply(&key));
+                let r = v.view(Key::tuple(key));
+                if r.is_ok() && model.is_some() {
+                    assert!(m.is_some(), "a key the model refuses was accepted");
+                }
+                (r, m)
+            }
+            1 => {
+                let s = Slice::new(Some(b.signed()), None, Some(b.signed()));
+                let m = model.and_then(|m| m.apply(&[Index::Slice(s)]));
+                (v.slice(s), m)
+            }
+            2 => {
+                let axes: Vec<usize> = (0..v.ndim()).rev().collect();
+                (v.transpose(), model.and_then(|m| m.permute(&axes)))
+            }
+            3 => {
+                let r = v.cast(FORMATS[b.small(FORMATS.len() as u8) as usize]);
+                let m = match (&r, model) {
+                    (Ok(w), Some(m)) => Some(recast(m, w)),
+                    _ => None,
+                };
+                (r, m)
+            }
+            4 => {
+                let r = v.reshape(&[b.small(5) as usize, b.small(5) as usize]);
+                // A reshape keeps the items in C order.
+                let m = match (&r, model) {
+                    (Ok(w), Some(m)) => Some(Model { shape: w.shape().to_vec(), offsets: m.offsets.clone() }),
+                    _ => None,
+                };
+                (r, m)
+            }
+            5 => (v.field("a"), None),
+            6 => (MemoryView::with_flags(v, FLAGS[b.small(FLAGS.len() as u8) as usize]), model.cloned()),
             _ => {
                 let ix: Vec<isize> = (0..v.ndim()).map(|_| b.signed()).collect();
                 let _ = v.get(&ix[..]);
@@ -88,7 +158,11 @@ fn exercise(v: &MemoryView<'_>, b: &mut Bytes<'_>, depth: usize) {
             }
         };
         if let Ok(w) = next {
-            exercise(&w, b, depth + 1);
+            // A re-export with flags that ask for less than the view has (no strides, no
+            // shape) describes the same bytes as another shape: the model follows only the
+            // items, so it continues only where the shapes agree.
+            let m = next_model.filter(|m| m.shape == w.shape());
+            exercise(&w, nd, m.as_ref(), b, depth + 1);
         }
     }
 }
@@ -105,10 +179,13 @@ fuzz_target!(|data: &[u8]| {
     let offset = b.small(64);
     let readonly = b.byte() % 2 == 0;
     let Ok(nd) = NdArray::new(memory, format, itemsize, &shape, &strides, offset, readonly) else { return };
-    let nd = if b.byte() % 3 == 0 { nd.into_pil().unwrap_or_else(|_| unreachable_ok()) } else { nd };
+    let pil = b.byte() % 3 == 0;
+    let nd = if pil { nd.into_pil().unwrap_or_else(|_| unreachable_ok()) } else { nd };
     let flags = FLAGS[b.small(FLAGS.len() as u8) as usize];
     if let Ok(v) = MemoryView::with_flags(&nd, flags) {
-        exercise(&v, &mut b, 0);
+        // The model of a direct exporter whose view shows all its dimensions.
+        let model = (!pil).then(|| Model::of(nd.layout())).filter(|m| m.shape == v.shape());
+        exercise(&v, &nd, model.as_ref(), &mut b, 0);
     };
 });
 

@@ -11,7 +11,9 @@ runner's report.
 Prints, per file, tests run / passed / failed / errors / skipped / expected failures, and
 ends with ``N passed, N failed``. Expected failures are listed, each with its reason, in
 ``expected-failures.txt`` beside this file; the exit status is non-zero when a test not
-listed there fails, or when a listed one passes (the list must stay exact).
+listed there fails, or when a listed one passes (the list must stay exact). Skips likewise:
+a skip not listed in ``expected-skips.txt`` fails the run, and so does a listed test that
+ran.
 
 Usage: python run_cpython_tests.py [-v] [--report-only] [test_memoryview test_struct test_buffer]
 
@@ -30,10 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FILES = ["test_memoryview", "test_struct", "test_buffer"]
 
 
-def load_expected():
-    """{test id suffix: reason} from expected-failures.txt (`id  # reason` lines)."""
+def load_expected(name="expected-failures.txt"):
+    """{test id suffix: reason} from a list beside this file (`id  # reason` lines)."""
     out = {}
-    with open(os.path.join(HERE, "expected-failures.txt"), encoding="utf-8") as f:
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
         for line in f:
             line = line.strip()
             if not line or line.startswith("#"):
@@ -71,10 +73,12 @@ def main(argv):
     report_only = "--report-only" in argv
     names = [a for a in argv if not a.startswith("-")] or FILES
     expected = load_expected()
+    skips_allowed = load_expected("expected-skips.txt")
     bind()
     total_pass = total_fail = 0
     unexpected = []
     stray_passes = []
+    skipped_ids = set()
     for name in names:
         module = importlib.import_module("test." + name)
         suite = unittest.defaultTestLoader.loadTestsFromModule(module)
@@ -90,6 +94,12 @@ def main(argv):
             if short in expected:
                 stray_passes.append(short)
         passed = len(result.passed)
+        for t, why in result.skipped:
+            short = t.id().rsplit(".", 2)[-2] + "." + t.id().rsplit(".", 1)[-1]
+            skipped_ids.add(short)
+            if short not in skips_allowed:
+                unexpected.append(t.id())
+                print(f"  SKIP not in expected-skips.txt: {t.id()} ({why})")
         print(f"{name}: {result.testsRun} run, {passed} passed, {len(real)} failed, "
               f"{len(result.skipped)} skipped, {len(xfail)} expected failures")
         for t, tb in real:
@@ -101,10 +111,14 @@ def main(argv):
         total_fail += len(real)
     for s in stray_passes:
         print(f"  listed as an expected failure but passed: {s}")
+    ran_all = set(names) == set(FILES)
+    stray_skips = sorted(set(skips_allowed) - skipped_ids) if ran_all else []
+    for s in stray_skips:
+        print(f"  listed in expected-skips.txt but ran: {s}")
     print(f"{total_pass} passed, {total_fail} failed")
     if report_only:
         return 0
-    return 1 if unexpected or stray_passes else 0
+    return 1 if unexpected or stray_passes or stray_skips else 0
 
 
 if __name__ == "__main__":

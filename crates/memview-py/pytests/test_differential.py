@@ -27,7 +27,7 @@ from _testbuffer import ND_FORTRAN, ND_PIL, ND_WRITABLE, ndarray
 import memview
 from conftest import builtin_memoryview as bmv
 
-numpy = pytest.importorskip("numpy") if os.environ.get("CI") is None else __import__("numpy")
+numpy = pytest.importorskip("numpy")
 
 EXAMPLES = int(os.environ.get("MEMVIEW_DIFF_EXAMPLES", "300"))
 

@@ -19,6 +19,7 @@ def blocks():
 
 @pytest.mark.parametrize("code", list(blocks()))
 def test_example_runs(code):
-    pytest.importorskip("numpy")
+    if "numpy" in code:
+        pytest.importorskip("numpy")
     namespace = {}
     exec(compile(code, "<example>", "exec"), namespace)

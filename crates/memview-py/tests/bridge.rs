@@ -42,7 +42,13 @@ fn an_import_writes_through_and_is_released_once() {
 fn strided_numpy_like_layouts_and_formats_come_through() {
     Python::attach(|py| {
         let locals = PyDict::new(py);
-        let Ok(tb) = py.import("_testbuffer") else { return };
+        let Ok(tb) = py.import("_testbuffer") else {
+            // CPython's test module ships with CPython; CI's interpreter has it, so there its
+            // absence is a failure, not a skip.
+            assert!(std::env::var_os("CI").is_none(), "_testbuffer is required in CI");
+            eprintln!("_testbuffer is not importable: this test is skipped");
+            return;
+        };
         locals.set_item("tb", tb).unwrap();
         let nd = eval(py, "tb.ndarray(list(range(12)), shape=[3, 4], format='<h', flags=tb.ND_PIL)", &locals);
         let view = memview_py::import(&nd).unwrap();
