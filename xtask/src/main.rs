@@ -17,13 +17,18 @@
 //! * `py build [--python PY]`: the `memview` Python package (the `memview-py` extension,
 //!   built by `cargo build` for the interpreter `PY`, default `python3`, and copied beside the
 //!   package's Python files) under `target/python/`.
-//! * `py test`: builds, then runs the bridge's pytest suite and CPython's own
-//!   `test_memoryview`, `test_struct` and `test_buffer` with memview bound in their place, on
-//!   `python3` and on every other CPython (3.12, 3.13) found on `PATH` or under pyenv.
+//! * `py test [--python PY]`: builds, then runs the bridge's pytest suite and CPython's own
+//!   `test_memoryview`, `test_struct` and `test_buffer` (the interpreter's own version of
+//!   them) with memview bound in their place, on `PY` alone, or on `python3` and every other
+//!   CPython (3.12, 3.13) found on `PATH` or under pyenv; every version is required.
+//! * `py wheel [--python PY]`: `pip install ./crates/memview-py` into a fresh virtual
+//!   environment per interpreter, then the same suites against the installed package, run
+//!   from outside the repository.
 //! * `py bench`: acquiring a Python buffer from Rust beside PyO3's `PyBuffer` (criterion),
 //!   and `memview.memoryview` beside the builtin on per-call and bulk operations.
-//! * `py valgrind`: the pytest suite and CPython's test files under valgrind's memcheck;
-//!   fails on any error whose stack reaches memview's code.
+//! * `py valgrind [--full]`: the tests that reach the bridge's unsafe code (all of the
+//!   pytest suite with `--full`) and CPython's test files under valgrind's memcheck; fails on
+//!   any error whose stack reaches memview's code.
 //! * `fuzz [TARGET] [--time S]`: the cargo-fuzz targets in `fuzz/` (libFuzzer with
 //!   AddressSanitizer, nightly), each for `S` seconds (default 60) from its committed corpus.
 
@@ -307,7 +312,8 @@ fn py_build(python: &str) -> bool {
     let sources = root().join("crates/memview-py/python/memview");
     for entry in std::fs::read_dir(&sources).into_iter().flatten().flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "py") {
+        // The package's Python files, its stubs and its `py.typed` marker.
+        if path.extension().is_some_and(|e| e == "py" || e == "pyi" || e == "typed") {
             if let Err(e) = std::fs::copy(&path, package.join(entry.file_name())) {
                 eprintln!("xtask: cannot copy {}: {e}", path.display());
                 return false;
@@ -368,6 +374,85 @@ fn other_pythons() -> Vec<String> {
     out
 }
 
+/// `python` and the other supported CPythons found on this machine.
+fn all_pythons(python: &str) -> Vec<String> {
+    let mine = python_info(python).map(|(_, v)| v);
+    let mut out = vec![python.to_owned()];
+    for other in other_pythons() {
+        if python_info(&other).map(|(_, v)| v) != mine {
+            out.push(other);
+        }
+    }
+    out
+}
+
+/// The bridge's pytest suite and CPython's own test files of `python`'s version, with the
+/// package built for it under `target/python`.
+fn py_test(python: &str) -> bool {
+    let runner = "crates/memview-py/pytests/run_cpython_tests.py";
+    if !py_build(python) {
+        return false;
+    }
+    let mut ok = python_in_package(
+        python,
+        &["-m", "pytest", "-q", "-p", "no:cacheprovider", "crates/memview-py/pytests"],
+        &format!("{python} -m pytest crates/memview-py/pytests"),
+    );
+    ok &= python_in_package(python, &[runner], &format!("{python} {runner} (CPython's own test files)"));
+    ok
+}
+
+/// `pip install ./crates/memview-py` into a fresh virtual environment of `python`, then the
+/// pytest suite and CPython's own test files with the installed package, run from a folder
+/// outside the repository (so nothing but the installed package can be imported).
+fn py_wheel(python: &str) -> bool {
+    let Some((_, version)) = python_info(python) else {
+        eprintln!("xtask: `{python}` is not a working Python interpreter");
+        return false;
+    };
+    let venv = root().join("target/venv").join(&version);
+    let _ = std::fs::remove_dir_all(&venv);
+    let mut c = Command::new(python);
+    c.args(["-m", "venv"]).arg(&venv);
+    if !run(&format!("{python} -m venv {}", venv.display()), c) {
+        return false;
+    }
+    let vpy = venv.join("bin/python").to_string_lossy().into_owned();
+    let mut c = Command::new(&vpy);
+    c.current_dir(root())
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "./crates/memview-py",
+            "pytest",
+            "hypothesis",
+            "numpy",
+            "mypy",
+        ])
+        .env("CARGO_TARGET_DIR", root().join("target/py-wheel").join(&version));
+    if !run(&format!("pip install ./crates/memview-py (CPython {version}, fresh venv)"), c) {
+        return false;
+    }
+    let outside = venv.join("run");
+    let _ = std::fs::create_dir_all(&outside);
+    let tests = root().join("crates/memview-py/pytests");
+    let mut ok = true;
+    let mut c = Command::new(&vpy);
+    c.current_dir(&outside)
+        .args(["-c", "import memview, memview.struct; print(memview.__file__, memview.memoryview(b'ok').tobytes())"]);
+    ok &= run(&format!("import memview (CPython {version}, installed)"), c);
+    let mut c = Command::new(&vpy);
+    c.current_dir(&outside).args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir"]).arg(&tests).arg(&tests);
+    ok &= run(&format!("pytest crates/memview-py/pytests (CPython {version}, installed)"), c);
+    let mut c = Command::new(&vpy);
+    c.current_dir(&outside).arg(tests.join("run_cpython_tests.py"));
+    ok &= run(&format!("CPython {version}'s own test files (installed package)"), c);
+    ok
+}
+
 fn python_in_package(python: &str, args: &[&str], what: &str) -> bool {
     let mut c = Command::new(python);
     c.current_dir(root()).args(args).env("PYTHONPATH", root().join("target/python"));
@@ -376,12 +461,14 @@ fn python_in_package(python: &str, args: &[&str], what: &str) -> bool {
 
 fn py(args: &[String]) -> bool {
     let mut python = "python3".to_owned();
+    let mut explicit = false;
     let mut rest = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--python" {
             if let Some(p) = it.next() {
                 python = p.clone();
+                explicit = true;
             }
         } else {
             rest.push(a.as_str());
@@ -390,30 +477,23 @@ fn py(args: &[String]) -> bool {
     match rest.first().copied() {
         Some("build") => py_build(&python),
         Some("test") => {
-            let runner = "crates/memview-py/pytests/run_cpython_tests.py";
-            let mut ok = py_build(&python);
-            if !ok {
-                return false;
+            // With `--python PY`: that interpreter alone. Without: python3, then every other
+            // CPython this project supports that is installed (3.12, 3.13), each required.
+            let pythons = if explicit { vec![python.clone()] } else { all_pythons(&python) };
+            let mut ok = true;
+            for py in &pythons {
+                ok &= py_test(py);
             }
-            ok &= python_in_package(
-                &python,
-                &["-m", "pytest", "-q", "-p", "no:cacheprovider", "crates/memview-py/pytests"],
-                &format!("{python} -m pytest crates/memview-py/pytests"),
-            );
-            ok &= python_in_package(&python, &[runner], &format!("{python} {runner} (CPython's own test files)"));
-            // memview follows CPython 3.11; newer interpreters' test files check what changed
-            // since (PEP 688's `__buffer__`, `_from_flags`, newer struct messages), so their
-            // totals are reported, not required.
-            for other in other_pythons() {
-                if py_build(&other) {
-                    python_in_package(
-                        &other,
-                        &[runner, "--report-only"],
-                        &format!("{other} {runner} --report-only (CPython's own test files, newer semantics)"),
-                    );
-                } else {
-                    println!("xtask py test: no build for {other} (reported, not required)");
-                }
+            ok
+        }
+        Some("wheel") => {
+            // The package as users install it: `pip install ./crates/memview-py` into a fresh
+            // virtual environment per interpreter, then the suites run from outside the
+            // repository's Python path.
+            let pythons = if explicit { vec![python.clone()] } else { all_pythons(&python) };
+            let mut ok = true;
+            for py in &pythons {
+                ok &= py_wheel(py);
             }
             ok
         }
@@ -426,11 +506,24 @@ fn py(args: &[String]) -> bool {
                 return false;
             }
             let Some(exe) = python_executable(&python) else { return false };
+            // By default the tests that reach every `unsafe` block of the bridge (imports and
+            // managed buffers, exports to every consumer, Rust exporters, struct's
+            // `pack_into`, the family lock under threads, PEP 688): CI's run. `--full` runs
+            // the whole suite (about an hour under memcheck).
+            let files: Vec<String> = if rest.contains(&"--full") {
+                vec!["crates/memview-py/pytests".to_owned()]
+            } else {
+                ["import", "export", "extensions", "numpy", "threads", "pep688", "struct_module"]
+                    .iter()
+                    .map(|f| format!("crates/memview-py/pytests/test_{f}.py"))
+                    .collect()
+            };
+            let mut pytest = vec!["-m", "pytest", "-q", "-p", "no:cacheprovider"];
+            pytest.extend(files.iter().map(String::as_str));
             let mut ok = true;
-            for (name, args) in [
-                ("pytest", vec!["-m", "pytest", "-q", "-p", "no:cacheprovider", "crates/memview-py/pytests"]),
-                ("cpython-tests", vec!["crates/memview-py/pytests/run_cpython_tests.py"]),
-            ] {
+            for (name, args) in
+                [("pytest", pytest), ("cpython-tests", vec!["crates/memview-py/pytests/run_cpython_tests.py"])]
+            {
                 let log = root().join(format!("target/valgrind-{name}.log"));
                 let mut c = Command::new("valgrind");
                 c.current_dir(root())
@@ -479,7 +572,7 @@ fn main() -> ExitCode {
         Some("asan") => asan(),
         Some("py") => py(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test | bench | valgrind> [--python PY]>");
+            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test | wheel | bench | valgrind> [--python PY]>");
             false
         }
     };

@@ -6,7 +6,7 @@ use format_codec::{Slot, Struct, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple, PyType};
 use std::sync::Mutex;
 
 /// `struct.error`: the exception class of the struct functions. It is CPython's own
@@ -222,22 +222,41 @@ fn offset_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<isize> {
     }
 }
 
-/// `struct.Struct(format)`: a compiled format.
-///
-/// The first two fields are laid out as CPython's `PyStructObject` begins (`s_size`, then
-/// `s_len`, right after the object header): C code that reads them, as `_testbuffer` reads
-/// `s_len` to count the values of a format, works with this class too.
-///
-/// ```
-/// use pyo3::prelude::*;
-/// Python::attach(|py| -> PyResult<()> {
-///     let s = py.get_type::<memview_py::PyStruct>().call1(("<h",))?;
-///     let packed: Vec<u8> = s.call_method1("pack", (-2,))?.extract()?;
-///     assert_eq!(packed, [0xfe, 0xff]);
-///     Ok(())
-/// }).unwrap();
-/// ```
-#[pyclass(module = "memview.struct", name = "Struct", frozen, immutable_type)]
+// The Rust documentation (rustdoc, doctests) and the Python docstring (`help()`)
+// differ: Python users read Python.
+#[cfg_attr(
+    any(doc, doctest),
+    doc = "`struct.Struct(format)`: a compiled format.
+
+The first two fields are laid out as CPython's `PyStructObject` begins (`s_size`, then
+`s_len`, right after the object header): C code that reads them, as `_testbuffer` reads
+`s_len` to count the values of a format, works with this class too.
+
+```
+use pyo3::prelude::*;
+Python::attach(|py| -> PyResult<()> {
+    let s = py.get_type::<memview_py::PyStruct>().call1((\"<h\",))?;
+    let packed: Vec<u8> = s.call_method1(\"pack\", (-2,))?.extract()?;
+    assert_eq!(packed, [0xfe, 0xff]);
+    Ok(())
+}).unwrap();
+```"
+)]
+#[cfg_attr(
+    not(any(doc, doctest)),
+    doc = "A compiled `struct` format: `pack`, `unpack`, `pack_into`, `unpack_from` and
+`iter_unpack` with this format, parsed once. `format` is the format string and `size`
+the size of one record in bytes (`calcsize(format)`).
+
+    >>> from memview import struct
+    >>> s = struct.Struct('<hI')
+    >>> s.unpack(s.pack(-2, 7))
+    (-2, 7)"
+)]
+// Not frozen: `__init__` may compile another format into an existing object, as CPython's
+// does (and a subclass's `__init__` calls it after `__new__`); PyO3's borrow flag keeps a
+// method from seeing the format change under it.
+#[pyclass(module = "memview.struct", name = "Struct", subclass, immutable_type)]
 #[repr(C)]
 pub struct PyStruct {
     /// `calcsize(format)`.
@@ -249,33 +268,48 @@ pub struct PyStruct {
 
 #[pymethods]
 impl PyStruct {
+    /// `Struct.__new__` takes any arguments and makes an object of the empty format, as
+    /// CPython's does: `__init__` reads the format.
     #[new]
-    #[pyo3(signature = (format, *args, **kwargs))]
-    fn py_new(
-        format: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
-    ) -> PyResult<PyStruct> {
-        let given = 1 + args.len() + kwargs.map_or(0, |k| k.len());
+    #[pyo3(text_signature = "(format)", signature = (*_args, **_kwargs))]
+    fn py_new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyStruct> {
+        Struct::new("").map(PyStruct::of).map_err(codec_err)
+    }
+
+    /// Compile `format` into this object (again, if it had one).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(&mut self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        let given = args.len() + kwargs.map_or(0, |k| k.len());
         if given > 1 {
             return Err(PyTypeError::new_err(format!("Struct() takes at most 1 argument ({given} given)")));
         }
-        Ok(PyStruct::of(compile(format)?))
+        let format = match (args.get_item(0), kwargs.map(|k| k.get_item("format"))) {
+            (Ok(f), _) => f,
+            (_, Some(Ok(Some(f)))) => f,
+            (_, Some(Ok(None))) => {
+                let key = kwargs.and_then(|k| k.keys().get_item(0).ok()).map(|k| k.to_string()).unwrap_or_default();
+                return Err(PyTypeError::new_err(format!("'{key}' is an invalid keyword argument for Struct()")));
+            }
+            _ => return Err(PyTypeError::new_err("Struct() missing required argument 'format' (pos 1)")),
+        };
+        *self = PyStruct::of(compile(&format)?);
+        Ok(())
     }
 
-    /// The format string.
+    /// The format string, as given.
     #[getter]
     fn format(&self) -> &str {
         self.inner.format()
     }
 
-    /// The size of a record in bytes (`calcsize(format)`).
+    /// The size in bytes of one record of the format (`calcsize(format)`).
     #[getter]
     fn size(&self) -> usize {
         self.inner.size()
     }
 
-    #[pyo3(signature = (*args))]
+    /// Return a `bytes` object holding the values `v` packed with this format.
+    #[pyo3(text_signature = "($self, /, *v)", signature = (*args))]
     fn pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
         self.check_count(args.len(), "pack")?;
         let s = &self.inner;
@@ -289,7 +323,9 @@ impl PyStruct {
         Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
     }
 
-    #[pyo3(signature = (*args))]
+    /// Pack the values `v` with this format into the writable `buffer`, starting at
+    /// `offset` (counted from the end when negative).
+    #[pyo3(text_signature = "($self, buffer, offset, /, *v)", signature = (*args))]
     fn pack_into(&self, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         // CPython's order: the count, then the buffer is held (so an argument's `__index__`
         // or `__float__` cannot resize it meanwhile), then the offset, then value by value
@@ -315,6 +351,9 @@ impl PyStruct {
         pack_args(s, args.iter().skip(2), window)
     }
 
+    /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
+    /// be `size`.
+    #[pyo3(signature = (buffer, /))]
     fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
         let buf = Contiguous::get(buffer, false)?;
         let bytes = buf.bytes();
@@ -324,7 +363,9 @@ impl PyStruct {
         record(py, &self.inner, bytes)
     }
 
-    #[pyo3(signature = (buffer, offset = Given::Absent))]
+    /// Return the values of one record read from `buffer` at `offset` (counted from the
+    /// end when negative), a tuple; the buffer needs `size` bytes from there on.
+    #[pyo3(text_signature = "($self, /, buffer, offset=0)", signature = (buffer, offset = Given::Absent))]
     fn unpack_from<'py>(
         &self,
         py: Python<'py>,
@@ -339,14 +380,15 @@ impl PyStruct {
         record(py, &self.inner, rec)
     }
 
+    /// Return an iterator over the records of `buffer`, each a tuple of values; the
+    /// buffer's size must be a multiple of `size`.
+    #[pyo3(signature = (buffer, /))]
     fn iter_unpack(slf: Bound<'_, Self>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
         let buf = Contiguous::get(buffer, false)?;
-        let len = {
-            let s = &slf.get().inner;
-            s.iter_unpack(buf.bytes()).map_err(codec_err)?;
-            buf.bytes().len() / s.size()
-        };
-        Ok(UnpackIterator { codec: slf.unbind(), buffer: Mutex::new(Some(buf)), next: Mutex::new(0), count: len })
+        let s = slf.borrow().inner.clone();
+        s.iter_unpack(buf.bytes()).map_err(codec_err)?;
+        let count = buf.bytes().len().checked_div(s.size()).unwrap_or(0);
+        Ok(UnpackIterator { codec: s, buffer: Mutex::new(Some(buf)), next: Mutex::new(0), count })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -375,7 +417,8 @@ impl PyStruct {
 /// The iterator `iter_unpack` returns.
 #[pyclass(module = "memview.struct", name = "unpack_iterator", frozen, immutable_type)]
 pub(crate) struct UnpackIterator {
-    codec: Py<PyStruct>,
+    /// The format, as compiled when the iterator was made.
+    codec: Struct,
     buffer: Mutex<Option<Contiguous>>,
     next: Mutex<usize>,
     count: usize,
@@ -388,7 +431,7 @@ impl UnpackIterator {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let s = &self.codec.get().inner;
+        let s = &self.codec;
         let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut guard = self.buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(buf) = guard.as_ref() else { return Ok(None) };
@@ -411,50 +454,94 @@ impl UnpackIterator {
     }
 }
 
+/// The compiled formats of the module functions, keyed by the format object, as CPython's
+/// `_struct` keeps them: at most [`MAX_CACHE`] entries, all dropped when it is full.
+fn cache(py: Python<'_>) -> &Bound<'_, PyDict> {
+    static CACHE: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    CACHE.get_or_init(py, || PyDict::new(py).unbind()).bind(py)
+}
+
+/// CPython's `MAXCACHE`.
+const MAX_CACHE: usize = 100;
+
+/// The compiled `Struct` of a format argument of a module function, from the cache (the
+/// format's hash is taken first, as CPython's dictionary lookup does: an unhashable format
+/// is a `TypeError` there).
+fn cached<'py>(format: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyStruct>> {
+    let py = format.py();
+    let cache = cache(py);
+    if let Some(hit) = cache.get_item(format)? {
+        if let Ok(s) = hit.cast_into::<PyStruct>() {
+            return Ok(s);
+        }
+    }
+    let compiled = Bound::new(py, PyStruct::of(compile(format)?))?;
+    if cache.len() >= MAX_CACHE {
+        cache.clear();
+    }
+    cache.set_item(format, &compiled)?;
+    Ok(compiled)
+}
+
+/// Return the size in bytes of one record of `format`.
 #[pyfunction]
+#[pyo3(signature = (format, /))]
 fn calcsize(format: &Bound<'_, PyAny>) -> PyResult<usize> {
-    Ok(compile(format)?.size())
+    Ok(cached(format)?.borrow().inner.size())
 }
 
+/// Return a `bytes` object holding the values `v` packed with `format`.
 #[pyfunction]
-#[pyo3(signature = (format, *args))]
+#[pyo3(text_signature = "(format, /, *v)", signature = (format, *args))]
 fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-    PyStruct::of(compile(format)?).pack(py, args)
+    cached(format)?.borrow().pack(py, args)
 }
 
+/// Pack the values `v` with `format` into the writable `buffer`, starting at `offset`
+/// (counted from the end when negative).
 #[pyfunction]
-#[pyo3(signature = (format, *args))]
+#[pyo3(text_signature = "(format, buffer, offset, /, *v)", signature = (format, *args))]
 fn pack_into(format: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
-    PyStruct::of(compile(format)?).pack_into(args)
+    cached(format)?.borrow().pack_into(args)
 }
 
+/// Return the values of one record of `format` read from `buffer`, a tuple; the buffer's
+/// size must be `calcsize(format)`.
 #[pyfunction]
+#[pyo3(signature = (format, buffer, /))]
 fn unpack<'py>(
     py: Python<'py>,
     format: &Bound<'py, PyAny>,
     buffer: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    PyStruct::of(compile(format)?).unpack(py, buffer)
+    cached(format)?.borrow().unpack(py, buffer)
 }
 
+/// Return the values of one record of `format` read from `buffer` at `offset` (counted
+/// from the end when negative), a tuple.
 #[pyfunction]
-#[pyo3(signature = (format, /, buffer, offset = Given::Absent))]
+#[pyo3(text_signature = "(format, /, buffer, offset=0)", signature = (format, /, buffer, offset = Given::Absent))]
 fn unpack_from<'py>(
     py: Python<'py>,
     format: &Bound<'py, PyAny>,
     buffer: &Bound<'py, PyAny>,
     offset: Given<'py>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    PyStruct::of(compile(format)?).unpack_from(py, buffer, offset)
+    cached(format)?.borrow().unpack_from(py, buffer, offset)
 }
 
+/// Return an iterator over the records of `format` in `buffer`, each a tuple of values.
 #[pyfunction]
-fn iter_unpack(py: Python<'_>, format: &Bound<'_, PyAny>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
-    PyStruct::iter_unpack(Bound::new(py, PyStruct::of(compile(format)?))?, buffer)
+#[pyo3(signature = (format, buffer, /))]
+fn iter_unpack(format: &Bound<'_, PyAny>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
+    PyStruct::iter_unpack(cached(format)?, buffer)
 }
 
+/// Clear the cache of compiled formats the module functions keep.
 #[pyfunction]
-fn _clearcache() {}
+fn _clearcache(py: Python<'_>) {
+    cache(py).clear();
+}
 
 /// Fills the `memview.struct` module.
 pub(crate) fn module(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -264,18 +264,38 @@ struct Snapshot {
     readonly: bool,
 }
 
-/// `memview.memoryview(object)`: a view of any object that exports a buffer, with the
-/// builtin `memoryview`'s API and results, and memview's N-D extensions.
-///
-/// ```
-/// use pyo3::prelude::*;
-/// Python::attach(|py| -> PyResult<()> {
-///     let view = memview_py::export(py, vec![1u16, 2, 3])?;
-///     let first: u16 = view.bind(py).get_item(0)?.extract()?;
-///     assert_eq!((first, view.bind(py).len()?), (1, 3));
-///     Ok(())
-/// }).unwrap();
-/// ```
+// The Rust documentation (rustdoc, doctests) and the Python docstring (`help()`)
+// differ: Python users read Python.
+#[cfg_attr(
+    any(doc, doctest),
+    doc = "`memview.memoryview(object)`: a view of any object that exports a buffer, with the
+builtin `memoryview`'s API and results, and memview's N-D extensions.
+
+```
+use pyo3::prelude::*;
+Python::attach(|py| -> PyResult<()> {
+    let view = memview_py::export(py, vec![1u16, 2, 3])?;
+    let first: u16 = view.bind(py).get_item(0)?.extract()?;
+    assert_eq!((first, view.bind(py).len()?), (1, 3));
+    Ok(())
+}).unwrap();
+```"
+)]
+#[cfg_attr(
+    not(any(doc, doctest)),
+    doc = "Create a view of the memory of `object`, any object that exports a buffer (bytes,
+bytearray, array.array, mmap, NumPy arrays, another view, ...), without copying it.
+
+The builtin `memoryview`'s API, results and exceptions, and where the builtin stops for
+a limitation of its own, NumPy's meaning: `m[:, 1]` and `m[0]` of N-D views, `m.nd[...]`
+for every NumPy basic key, `m.T`, `m.transpose(*axes)`, `m.reshape(shape)`, records
+(`m.fields`, `m.field(name)`) and `m.to_list()` for every format.
+
+    >>> import memview
+    >>> m = memview.memoryview(bytes(range(6))).cast('B', [2, 3])
+    >>> m[:, 1].tolist()
+    [1, 4]"
+)]
 #[pyclass(name = "memoryview", module = "memview", frozen, weakref, sequence)]
 pub struct PyMemoryView {
     pub(crate) member: Member<State>,
@@ -577,66 +597,79 @@ impl PyMemoryView {
 
     // ----- attributes -----
 
-    /// The exporting object.
+    /// The object whose memory this view shows (`None` for memory exported from Rust).
     #[getter]
     fn obj(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.live(|_, _| Ok(()))?;
         Ok(self.obj.as_ref().map_or_else(|| py.None(), |o| o.clone_ref(py)))
     }
 
+    /// The size of the view's items in bytes: `len(m.tobytes())`, `product(shape) * itemsize`.
     #[getter]
     fn nbytes(&self) -> PyResult<usize> {
         self.live(|v, _| Ok(v.nbytes()))
     }
 
+    /// Whether the memory is read-only.
     #[getter]
     fn readonly(&self) -> PyResult<bool> {
         self.live(|v, _| Ok(v.readonly()))
     }
 
+    /// The size in bytes of one item.
     #[getter]
     fn itemsize(&self) -> PyResult<usize> {
         self.live(|v, _| Ok(v.itemsize()))
     }
 
+    /// The format of one item, in `struct` module syntax (`'B'` for bytes); PEP 3118
+    /// extensions such as `'T{<i:x:<d:y:}'` where the exporter gives them.
     #[getter]
     fn format(&self) -> PyResult<String> {
         self.live(|v, _| Ok(v.format().to_owned()))
     }
 
+    /// The number of dimensions.
     #[getter]
     fn ndim(&self) -> PyResult<usize> {
         self.live(|v, _| Ok(v.ndim()))
     }
 
+    /// The extent of each dimension, a tuple of `ndim` ints.
     #[getter]
     fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let s = self.live(|v, _| Ok(v.shape().to_vec()))?;
         PyTuple::new(py, s)
     }
 
+    /// The step in bytes along each dimension, a tuple of `ndim` ints (negative steps
+    /// walk backwards).
     #[getter]
     fn strides<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let s = self.live(|v, _| Ok(v.strides().to_vec()))?;
         PyTuple::new(py, s)
     }
 
+    /// The suboffsets of a PIL-style (indirect) layout, or `()` for a direct one.
     #[getter]
     fn suboffsets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let s = self.live(|v, _| Ok(v.suboffsets().to_vec()))?;
         PyTuple::new(py, s)
     }
 
+    /// Whether the items are laid out in C (row-major) order without gaps.
     #[getter]
     fn c_contiguous(&self) -> PyResult<bool> {
         self.live(|v, _| Ok(v.c_contiguous()))
     }
 
+    /// Whether the items are laid out in Fortran (column-major) order without gaps.
     #[getter]
     fn f_contiguous(&self) -> PyResult<bool> {
         self.live(|v, _| Ok(v.f_contiguous()))
     }
 
+    /// Whether the items are laid out without gaps, in C or Fortran order.
     #[getter]
     fn contiguous(&self) -> PyResult<bool> {
         self.live(|v, _| Ok(v.contiguous()))
@@ -644,7 +677,10 @@ impl PyMemoryView {
 
     // ----- life -----
 
-    /// Releases the view; `BufferError` while buffers exported from it are alive.
+    /// Release the view: afterwards every use of it raises `ValueError`, and the exporter
+    /// may resize or free its memory again. Raises `BufferError` while a buffer exported
+    /// from this view (to NumPy, another view, ...) is still held. Releasing twice does
+    /// nothing.
     fn release(&self) -> PyResult<()> {
         self.release_core()?;
         self.len.store(-1, Ordering::Relaxed);
@@ -655,12 +691,14 @@ impl PyMemoryView {
         Ok(())
     }
 
+    /// Enter a `with` block: the view itself, released when the block ends.
     fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
         slf.get().live(|_, _| Ok(()))?;
         Ok(slf)
     }
 
-    #[pyo3(signature = (*_args))]
+    /// Release the view at the end of a `with` block.
+    #[pyo3(text_signature = "($self, /, *exc_info)", signature = (*_args))]
     fn __exit__(&self, _args: &Bound<'_, PyTuple>) -> PyResult<()> {
         self.release()
     }
@@ -693,8 +731,8 @@ impl PyMemoryView {
         })
     }
 
-    /// `memoryview._from_flags(object, flags)` (CPython 3.12): a view of `object`'s buffer
-    /// requested with exactly `flags`.
+    /// A view of `object`'s buffer requested with exactly the `PyBUF_*` `flags` (CPython
+    /// 3.12's `memoryview._from_flags`); the exporter's `BufferError` if it refuses them.
     #[classmethod]
     fn _from_flags(
         _cls: &Bound<'_, pyo3::types::PyType>,
@@ -985,7 +1023,9 @@ impl PyMemoryView {
 
     // ----- conversions -----
 
-    #[pyo3(signature = (order = None))]
+    /// Return the items' bytes as a `bytes` object, in C order (or `order`: 'C', 'F',
+    /// or 'A', which keeps the memory's own order where it is contiguous).
+    #[pyo3(text_signature = "($self, /, order='C')", signature = (order = None))]
     fn tobytes<'py>(&self, py: Python<'py>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
         let n = self.live_in(py, |v, _| Ok(v.nbytes()))?;
         let order = order_of(order)?;
@@ -993,6 +1033,8 @@ impl PyMemoryView {
         crate::export::bytes_filled(py, n, |out| self.live_in(py, |v, _| v.to_bytes_into(out, order).map_err(view_err)))
     }
 
+    /// Return the items as a (nested) list of Python values, as the builtin does: native
+    /// single-character formats only (`to_list()` reads every format).
     fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let snap = self.snapshot()?;
         let fmt = adjust_fmt(&snap.format)?;
@@ -1006,7 +1048,11 @@ impl PyMemoryView {
         Ok(to_py(py, &list, false)?.unbind())
     }
 
-    #[pyo3(signature = (sep = Given::Absent, bytes_per_sep = None))]
+    /// Return the items' bytes as a string of hexadecimal digits, two per byte.
+    ///
+    /// `sep`, a single character, separates groups of `bytes_per_sep` bytes, counted from
+    /// the right (from the left when `bytes_per_sep` is negative).
+    #[pyo3(text_signature = "($self, /, sep=..., bytes_per_sep=1)", signature = (sep = Given::Absent, bytes_per_sep = None))]
     fn hex<'py>(
         &self,
         py: Python<'py>,
@@ -1035,11 +1081,15 @@ impl PyMemoryView {
         })
     }
 
+    /// Return a read-only view of the same memory.
     fn toreadonly(&self, py: Python<'_>) -> PyResult<PyMemoryView> {
         self.derive(py, |v| Ok(v.to_readonly()))
     }
 
-    #[pyo3(signature = (format, shape = None))]
+    /// Return a view of the same memory with another item format (and, with `shape`,
+    /// another shape), as the builtin's `cast`: the view must be C-contiguous, one side of
+    /// the cast a byte format ('B', 'b' or 'c'), and 1-D to N-D or N-D to 1-D.
+    #[pyo3(text_signature = "($self, /, format, shape=...)", signature = (format, shape = None))]
     fn cast(
         &self,
         py: Python<'_>,
@@ -1108,6 +1158,8 @@ impl PyMemoryView {
         })
     }
 
+    /// The hash of the items' bytes (read-only views of the formats 'B', 'b' and 'c'),
+    /// equal to the hash of `m.tobytes()`.
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
         let cached = self.hash.load(Ordering::Relaxed);
         if cached != -1 {
@@ -1217,6 +1269,7 @@ impl PyMemoryView {
     }
 
     /// How many items equal `value`.
+    #[pyo3(signature = (value, /))]
     fn count(&self, value: &Bound<'_, PyAny>) -> PyResult<usize> {
         let v = value_of(value)?;
         self.live(|m, _| m.count(&v).map_err(view_err))
@@ -1224,7 +1277,7 @@ impl PyMemoryView {
 
     /// The position of the first item equal to `value` at or after `start` and before
     /// `stop` (counted from the end when negative, as slice bounds); `ValueError` if none is.
-    #[pyo3(signature = (value, start = None, stop = None, /))]
+    #[pyo3(text_signature = "($self, value, start=0, stop=sys.maxsize, /)", signature = (value, start = None, stop = None, /))]
     fn index(
         &self,
         value: &Bound<'_, PyAny>,
@@ -1370,17 +1423,23 @@ fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Op
     r.map(Some)
 }
 
-/// The iterator of a 1-D view (`iter(m)`).
-///
-/// ```
-/// use pyo3::prelude::*;
-/// Python::attach(|py| -> PyResult<()> {
-///     let view = memview_py::export(py, vec![7u8, 8])?;
-///     let items: Vec<u8> = view.bind(py).try_iter()?.map(|x| x?.extract()).collect::<PyResult<_>>()?;
-///     assert_eq!(items, [7, 8]);
-///     Ok(())
-/// }).unwrap();
-/// ```
+// The Rust documentation (rustdoc, doctests) and the Python docstring (`help()`)
+// differ: Python users read Python.
+#[cfg_attr(
+    any(doc, doctest),
+    doc = "The iterator of a 1-D view (`iter(m)`).
+
+```
+use pyo3::prelude::*;
+Python::attach(|py| -> PyResult<()> {
+    let view = memview_py::export(py, vec![7u8, 8])?;
+    let items: Vec<u8> = view.bind(py).try_iter()?.map(|x| x?.extract()).collect::<PyResult<_>>()?;
+    assert_eq!(items, [7, 8]);
+    Ok(())
+}).unwrap();
+```"
+)]
+#[cfg_attr(not(any(doc, doctest)), doc = "The iterator of a 1-D view: `iter(m)` yields its items in order.")]
 #[pyclass(module = "memview", name = "memory_iterator", frozen)]
 pub struct MemoryIter {
     view: Py<PyMemoryView>,
@@ -1410,18 +1469,29 @@ impl MemoryIter {
     }
 }
 
-/// `m.nd`: NumPy's indexing of a view (`m.nd[:, 1]`, `m.nd[0]`, `m.nd[::-1, ::2] = other`).
-///
-/// ```
-/// use pyo3::prelude::*;
-/// Python::attach(|py| -> PyResult<()> {
-///     let view = memview_py::export(py, vec![0u8, 1, 2, 3, 4, 5])?;
-///     let grid = view.bind(py).call_method1("cast", ("B", (2, 3)))?;
-///     let row: Vec<u8> = grid.getattr("nd")?.get_item(1)?.call_method0("tolist")?.extract()?;
-///     assert_eq!(row, [3, 4, 5]); // a sub-view, where the builtin raises NotImplementedError
-///     Ok(())
-/// }).unwrap();
-/// ```
+// The Rust documentation (rustdoc, doctests) and the Python docstring (`help()`)
+// differ: Python users read Python.
+#[cfg_attr(
+    any(doc, doctest),
+    doc = "`m.nd`: NumPy's indexing of a view (`m.nd[:, 1]`, `m.nd[0]`, `m.nd[::-1, ::2] = other`).
+
+```
+use pyo3::prelude::*;
+Python::attach(|py| -> PyResult<()> {
+    let view = memview_py::export(py, vec![0u8, 1, 2, 3, 4, 5])?;
+    let grid = view.bind(py).call_method1(\"cast\", (\"B\", (2, 3)))?;
+    let row: Vec<u8> = grid.getattr(\"nd\")?.get_item(1)?.call_method0(\"tolist\")?.extract()?;
+    assert_eq!(row, [3, 4, 5]); // a sub-view, where the builtin raises NotImplementedError
+    Ok(())
+}).unwrap();
+```"
+)]
+#[cfg_attr(
+    not(any(doc, doctest)),
+    doc = "NumPy's basic indexing of a view (`m.nd`): `m.nd[0]` is a sub-view, `m.nd[1:, ::2]`,
+`m.nd[..., 0]`, `m.nd[None]`; a key that selects one item gives its value, and
+`m.nd[key] = value` writes the selection."
+)]
 #[pyclass(module = "memview", name = "nd_indexer", frozen)]
 pub struct NdIndexer {
     view: Py<PyMemoryView>,
