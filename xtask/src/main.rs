@@ -551,6 +551,14 @@ fn py(args: &[String]) -> bool {
             ok &= run("cargo bench -p memview-py (acquire and release beside PyO3's PyBuffer)", c);
             let script = "crates/memview-py/bench/compare.py";
             ok &= python_in_package(&python, &[script], &format!("{python} {script} (beside the builtin memoryview)"));
+            // Per call, beside the builtins: timed (interleaved, best of 7), and with
+            // `--instructions` counted by valgrind.
+            let calls = "crates/memview-py/bench/calls.py";
+            let mut args = vec![calls];
+            if rest.contains(&"--instructions") {
+                args.push("--instructions");
+            }
+            ok &= python_in_package(&python, &args, &format!("{python} {calls} (per call, beside the builtins)"));
             ok
         }
         _ => {
