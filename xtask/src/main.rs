@@ -3,12 +3,14 @@
 //!
 //! * `test`: `cargo fmt --check`, `cargo clippy -D warnings` (all features), `cargo test`
 //!   with `INSTA_UPDATE=no` (default features, conformance replay included; then with all
-//!   features on), `cargo package` of the published crates, and the
-//!   conformance totals.
+//!   features on), rustdoc with warnings denied, `cargo package` of the published crates,
+//!   and the conformance totals.
 //! * `conformance [--report FILE] [--group G]... [PATH...]`: forwards to the conformance
 //!   crate's binary, which replays cases and prints totals.
-//! * `bench [FILTER]`: the criterion benches; `bench --python`: CPython's and NumPy's rates
-//!   on the same workloads (`bench/python/compare.py`), to divide the criterion figures by.
+//! * `bench [FILTER | --all]`: the criterion benches (by default a quick set, one group per
+//!   concern, in about two minutes), then a summary table of each measurement beside its
+//!   group's reference; `bench --python`: CPython's and NumPy's rates on the same workloads
+//!   (`bench/python/compare.py`), to divide the criterion figures by.
 //! * `docs`: rustdoc of every crate, with the `docs/` pages compiled in.
 //! * `miri`: the tests of the crates with `unsafe` code under Miri (Stacked and Tree Borrows,
 //!   strict provenance), and again on a big-endian target (s390x).
@@ -87,6 +89,8 @@ fn test() -> bool {
     let mut all = cargo();
     all.args(["test", "--workspace", "--all-features", "--exclude", "memview-py"]).env("INSTA_UPDATE", "no");
     ok &= run("cargo test --workspace --all-features (INSTA_UPDATE=no)", all);
+    // rustdoc of every crate, warnings and broken links denied.
+    ok &= docs();
     // The published crates package and build from their tarballs alone, in a target
     // directory of their own: cargo treats registry crates as immutable, so artifacts of an
     // earlier tarball of the same version would be reused.
@@ -130,14 +134,14 @@ fn asan() -> bool {
             "--target-dir",
             "target/asan",
         ])
-        .args(["-p", "buffer-protocol", "-p", "memview", "--all-features", "--lib", "--tests"])
+        .args(["-p", "buffer-protocol", "-p", "memoryview", "--all-features", "--lib", "--tests"])
         .env("RUSTFLAGS", "-Zsanitizer=address")
         .env("ASAN_OPTIONS", "detect_leaks=1:allocator_may_return_null=1");
-    run("cargo +nightly test -Zbuild-std (RUSTFLAGS=-Zsanitizer=address) -p buffer-protocol -p memview", c)
+    run("cargo +nightly test -Zbuild-std (RUSTFLAGS=-Zsanitizer=address) -p buffer-protocol -p memoryview", c)
 }
 
 /// The crates this workspace publishes, at their current version.
-const PUBLISHED: &[&str] = &["py-exc", "format-codec", "strided", "buffer-protocol", "memview"];
+const PUBLISHED: &[&str] = &["py-exc", "format-codec", "strided-layout", "buffer-protocol", "memoryview"];
 
 /// `cargo package` verifies each crate against the tarballs of the others, which it unpacks
 /// into `$CARGO_HOME/registry/src` and, like every registry crate, never unpacks again: a
@@ -156,6 +160,13 @@ fn forget_packaged_sources() {
     }
 }
 
+/// The quick default of `cargo xtask bench`: one group per concern (making views, items,
+/// records, typed sums, comparison), each beside its reference, in about two minutes.
+const QUICK_BENCHES: &str = "make_view_1KiB|random_get_1M_i|decode_1M|typed_sum|eq_4M";
+
+/// The names of the measurements a row is divided by, in the order they are looked for.
+const REFERENCES: &[&str] = &["hand_loop", "hand_swap_loop", "memcmp", "memcpy", "collect", "slice_index", "ndarray"];
+
 fn bench(args: &[String]) -> bool {
     if args.first().is_some_and(|a| a == "--python") {
         // CPython's and NumPy's rates on the same workloads, for the same sitting.
@@ -163,18 +174,87 @@ fn bench(args: &[String]) -> bool {
         py.current_dir(root()).arg("bench/python/compare.py");
         return run("python3 bench/python/compare.py", py);
     }
+    let all = args.iter().any(|a| a == "--all");
+    let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
+    let started = std::time::SystemTime::now();
     let mut c = cargo();
-    c.args(["bench", "--workspace"]);
-    if let Some(filter) = args.first() {
-        c.args(["--", filter]);
+    c.args(["bench", "--workspace", "--benches", "--"]);
+    match (&filter, all) {
+        (Some(f), _) => {
+            c.arg(f);
+        }
+        (None, true) => {}
+        (None, false) => {
+            c.args([QUICK_BENCHES, "--warm-up-time", "1", "--measurement-time", "3"]);
+        }
     }
-    run("cargo bench --workspace", c)
+    let ok = run("cargo bench --workspace --benches", c);
+    summary(started);
+    ok
+}
+
+/// The table of what this run measured: each measurement's mean time, and its ratio to its
+/// group's reference (hand loop, memcpy, ndarray, ...), read from criterion's estimates.
+fn summary(since: std::time::SystemTime) {
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
+    let mut stack = vec![root().join("target/criterion")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !(path.ends_with("new/estimates.json")) {
+                continue;
+            }
+            let fresh = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t >= since);
+            let read = |p: PathBuf| -> Option<serde_json::Value> {
+                serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()
+            };
+            let (Some(est), Some(id)) = (read(path.clone()), read(path.with_file_name("benchmark.json"))) else {
+                continue;
+            };
+            let (Some(mean), Some(group)) = (est["mean"]["point_estimate"].as_f64(), id["group_id"].as_str()) else {
+                continue;
+            };
+            if fresh {
+                let function = id["function_id"].as_str().unwrap_or("").to_owned();
+                rows.push((group.to_owned(), function, mean));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    println!("\n{:<40} {:<28} {:>12} {:>10}", "group", "measurement", "mean", "reference");
+    let mut i = 0;
+    while i < rows.len() {
+        let group = rows[i].0.clone();
+        let members: Vec<&(String, String, f64)> = rows[i..].iter().take_while(|r| r.0 == group).collect();
+        let reference = REFERENCES
+            .iter()
+            .find_map(|name| members.iter().find(|r| r.1.starts_with(name)))
+            .map(|r| (r.1.clone(), r.2));
+        for (_, function, mean) in &members {
+            let ratio = match &reference {
+                Some((name, t)) if name != function => format!("{:.2}x {name}", t / mean),
+                Some(_) => "reference".to_owned(),
+                None => String::new(),
+            };
+            println!("{group:<40} {function:<28} {:>9.1} us {ratio:>10}", mean / 1000.0);
+        }
+        i += members.len();
+    }
+    println!("(a ratio is the reference's time over the measurement's: above 1 is faster than the reference)");
 }
 
 fn docs() -> bool {
     let mut c = cargo();
-    c.args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings");
-    let ok = run("cargo doc --workspace --no-deps (RUSTDOCFLAGS=-D warnings)", c);
+    // Every feature, as docs.rs builds them; broken intra-doc links are warnings, so errors.
+    c.args(["doc", "--workspace", "--no-deps", "--all-features"]).env("RUSTDOCFLAGS", "-D warnings");
+    let ok = run("cargo doc --workspace --no-deps --all-features (RUSTDOCFLAGS=-D warnings)", c);
     if ok {
         println!("documentation: {}", root().join("target/doc/memview/index.html").display());
     }
@@ -204,13 +284,13 @@ fn miri() -> bool {
                 "-p",
                 "buffer-protocol",
                 "-p",
-                "memview",
+                "memoryview",
                 "--all-features",
                 "--lib",
                 "--tests",
             ])
             .env("MIRIFLAGS", &flags);
-        ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memview"), c);
+        ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memoryview"), c);
     }
     // Big-endian (s390x, interpreted: no cross toolchain needed): byte orders, typed loads and
     // the codec's scalar conversions on a machine whose native order is the other one.
@@ -218,9 +298,9 @@ fn miri() -> bool {
     let mut c = Command::new("cargo");
     c.current_dir(root())
         .args(["+nightly", "miri", "test", "--target", "s390x-unknown-linux-gnu"])
-        .args(["-p", "buffer-protocol", "-p", "memview", "--lib", "--tests"])
+        .args(["-p", "buffer-protocol", "-p", "memoryview", "--lib", "--tests"])
         .env("MIRIFLAGS", flags);
-    ok &= run("cargo +nightly miri test --target s390x-unknown-linux-gnu -p buffer-protocol -p memview", c);
+    ok &= run("cargo +nightly miri test --target s390x-unknown-linux-gnu -p buffer-protocol -p memoryview", c);
     let mut c = Command::new("cargo");
     c.current_dir(root())
         .args(["+nightly", "miri", "test", "--target", "s390x-unknown-linux-gnu", "-p", "format-codec", "--lib"])
@@ -568,9 +648,43 @@ fn py(args: &[String]) -> bool {
     }
 }
 
+/// Every command, with its arguments and one line on what it does (`cargo xtask help`).
+const COMMANDS: &[(&str, &str)] = &[
+    ("test", "fmt, clippy, unit/integration/doc tests (default and all features), cargo package, conformance"),
+    ("conformance [--report FILE] [--group G]... [PATH...]", "replay CPython-computed cases and print totals"),
+    ("bench [FILTER | --all]", "criterion benches; FILTER picks groups (default: the quick `summary` set)"),
+    ("bench --python", "CPython's and NumPy's rates on the same workloads, to divide by"),
+    ("docs", "rustdoc of every crate, warnings (broken links included) denied"),
+    ("miri", "tests of the unsafe crates under Miri: Stacked and Tree Borrows, big-endian"),
+    ("asan", "tests of the unsafe crates under AddressSanitizer (nightly)"),
+    ("fuzz [TARGET] [--time S]", "cargo-fuzz targets codec, view, layout for S seconds each (default 60)"),
+    ("py build [--python PY]", "the memview Python package into target/python/"),
+    ("py test [--python PY]", "the bridge's pytest suite and CPython's own test files, every installed CPython"),
+    ("py wheel [--python PY]", "pip install the package into fresh venvs and run the suites against it"),
+    ("py bench [--instructions]", "the bridge beside PyO3's PyBuffer and the builtins, per call and in bulk"),
+    ("py valgrind [--full]", "the tests of the bridge's unsafe code under valgrind memcheck"),
+    ("help", "this list"),
+];
+
+fn help() -> bool {
+    println!("usage: cargo xtask <command>\n\ncommands:");
+    for (cmd, what) in COMMANDS {
+        println!("  {cmd:<54} {what}");
+    }
+    true
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let wants_help = args.iter().skip(1).any(|a| a == "--help" || a == "-h");
     let ok = match args.first().map(String::as_str) {
+        None | Some("help" | "--help" | "-h") => help(),
+        Some(cmd) if wants_help => {
+            for (usage, what) in COMMANDS.iter().filter(|(u, _)| u.split(' ').next() == Some(cmd)) {
+                println!("cargo xtask {usage}\n    {what}");
+            }
+            true
+        }
         Some("test") => test(),
         Some("conformance") => conformance(&args[1..]),
         Some("bench") => bench(&args[1..]),
@@ -579,8 +693,9 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("asan") => asan(),
         Some("py") => py(&args[1..]),
-        _ => {
-            eprintln!("usage: cargo xtask <test | conformance [--report FILE] [--group G] [PATH...] | bench [FILTER | --python] | docs | miri | asan | fuzz [TARGET] [--time S] | py <build | test | wheel | bench | valgrind> [--python PY]>");
+        Some(other) => {
+            eprintln!("xtask: unknown command `{other}`\n");
+            help();
             false
         }
     };

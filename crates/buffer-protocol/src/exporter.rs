@@ -85,8 +85,10 @@ unsafe impl<E: Exporter + ?Sized> Exporter for &E {
 /// # Safety
 ///
 /// Implementors must be `Copy` types without padding for which every bit pattern of
-/// `size_of::<Self>()` bytes is a valid value, and `FORMAT` must be the native struct code of
-/// exactly that size.
+/// `size_of::<Self>()` bytes is a valid value, and `FORMAT` must be the struct format of one
+/// item of exactly that size whose bytes mean the value: a native code (`"d"` for `f64`), or
+/// a code with an explicit byte order at its standard size ([`Be`](crate::Be) and
+/// [`Le`](crate::Le): `">d"`, `"<i"`).
 pub unsafe trait Element: Copy + 'static {
     /// The struct format code of the type (`"d"` for `f64`).
     const FORMAT: &'static str;

@@ -45,9 +45,16 @@ mod exporter;
 mod flags;
 mod interop;
 mod ndarray;
+mod order;
 
 pub use crate::descriptor::BufferInfo;
 pub use crate::error::BufferError;
 pub use crate::exporter::{get_buffer, Buffer, ByteArray, Element, Exporter, MutSlice, RawMemory};
 pub use crate::flags::{Access, Flags};
 pub use crate::ndarray::{NdArray, NdArrayBuilder};
+pub use crate::order::{Be, Le, Swappable};
+
+/// The crate README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

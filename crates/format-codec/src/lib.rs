@@ -62,3 +62,8 @@ pub use crate::structfmt::{
 };
 pub use crate::typed::{Primitive, Record, Records, TypedStruct};
 pub use crate::value::{py_float_repr, FromValueError, Value};
+
+/// The crate README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -8,24 +8,45 @@
 //! assignment, `tobytes`, `tolist`, `hex`, `==` and `hash`.
 //!
 //! Where CPython stops for a limitation of its own, memview goes on with NumPy's semantics:
-//! multi-dimensional slicing and integer sub-views, `...`, transposes and reshapes, items of
-//! non-native byte orders, multi-item and PEP 3118 formats, and [`TypedView`]s for speed.
+//! multi-dimensional slicing and integer sub-views ([`s!`] keys, as ndarray's), `...`,
+//! transposes and reshapes, items of non-native byte orders, multi-item and PEP 3118 formats,
+//! [`TypedView`]s for speed (with [`Be`] and [`Le`] for explicit byte orders) and
+//! [`records`](MemoryView::records) for struct formats.
 //!
 //! ```
-//! use memview::{Index, Key, MemoryView, Slice};
+//! use memview::{s, MemoryView};
 //! let mut data = *b"Python";
 //! let v = MemoryView::from_mut(&mut data);
-//! v.set(0, b'J').unwrap();
+//! v.set(0, b'J').unwrap();                                // m[0] = ord('J')
 //! assert_eq!(v.to_bytes().unwrap(), b"Jython");
-//! let grid = v.cast_shape("B", &[2, 3]).unwrap();
-//! let column = grid.view(&Key::tuple([Index::Slice(Slice::full()), Index::At(1)])).unwrap();
+//! let grid = v.cast_shape("B", &[2, 3]).unwrap();         // m.cast('B', [2, 3])
+//! let column = grid.view(s![.., 1]).unwrap();             // grid[:, 1]: NumPy's meaning
 //! assert_eq!(column.to_bytes().unwrap(), b"yo");
+//! let total: u64 = grid.typed::<u8>().unwrap().iter().map(u64::from).sum();
+//! assert_eq!(total, b"Jython".iter().map(|&b| u64::from(b)).sum());
 //! ```
 //!
 //! See [`guide::python_users`] for the feature-by-feature comparison with Python, and
 //! [`guide::buffers`] for the model (flags, layouts, strides, suboffsets, contiguity).
+//!
+//! # Features
+//!
+//! None is on by default; each opens a door to another crate ([`guide::interop`]):
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `ndarray` | typed views as `ndarray` arrays (zero-copy for frozen memory), arrays as exporters |
+//! | `memmap2` | memory-mapped files as exporters |
+//! | `npy` | NumPy `.npy` files: mapped or read as typed N-D views (`npy::map`, `npy::read`), and written |
+//! | `bytes` | `Bytes` and `BytesMut` as exporters |
+//! | `half` | `f16` items (`"e"`) as a typed element |
+//! | `serde` | layouts, flags and descriptors serialized and deserialized (checked) |
+//! | `arrow` | Arrow buffers as exporters, typed views as Arrow buffers |
+//! | `dlpack` | DLPack tensors in and out (`to_dlpack`, `DlpackTensor::from_raw`) |
 
 #![deny(unsafe_code)]
+// docs.rs builds with every feature and labels the items each one adds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Lints as promises: library code never unwraps, expects, panics or leaves a `todo!`.
 #![cfg_attr(
     not(test),
@@ -82,9 +103,13 @@ pub mod buffer_error {
 
 pub use buffer_protocol::BufferError;
 pub use buffer_protocol::{
-    Access, BufferInfo, ByteArray, Element, Exporter, Flags, MutSlice, NdArray, NdArrayBuilder, RawMemory,
+    Access, Be, BufferInfo, ByteArray, Element, Exporter, Flags, Le, MutSlice, NdArray, NdArrayBuilder, RawMemory,
+    Swappable,
 };
-pub use format_codec::{record, CodecError, FromValueError, Layout, Primitive, PyExc, Record, Struct, Value};
+pub use format_codec::{
+    calcsize, record, CodecError, FromValueError, Layout, Primitive, PyExc, Record, Records, Struct, TypedStruct,
+    Value, MAX_NESTING, MAX_SUBARRAY_DIMS,
+};
 pub use strided::{Ellipsis, Index, LayoutError, NewAxis, Order, Slice, SliceRange, StridedLayout};
 
 /// The user guides, compiled in so their examples run as tests.
@@ -101,7 +126,7 @@ pub mod guide {
     #[doc = include_str!("../guide/interop.md")]
     pub mod interop {}
     /// The project README, whose example runs as a test here.
-    #[doc = include_str!("../README.md")]
+    #[doc = include_str!("../guide/readme.md")]
     pub mod readme {}
 }
 
@@ -128,3 +153,8 @@ pub mod guide {
 /// send(v.typed::<u8>().unwrap());
 /// ```
 pub mod thread_safety {}
+
+/// The crate README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -31,28 +31,69 @@ pub struct TypedView<'v, 'a, T: Element> {
     _item: PhantomData<T>,
 }
 
-/// Whether a format's items are exactly `T`s (`l`/`q`/`n` are all `i64` here, and so on).
+/// What a single-number format's items are: the kind of number (`b'i'` signed, `b'u'`
+/// unsigned, `b'f'` float), its size in bytes, and whether its bytes are big-endian.
+fn number_of(format: &str) -> Option<(u8, usize, bool)> {
+    let b = format.as_bytes();
+    let (native, big, code) = match b {
+        [c] => (true, cfg!(target_endian = "big"), *c),
+        [b'@', c] => (true, cfg!(target_endian = "big"), *c),
+        [b'=', c] => (false, cfg!(target_endian = "big"), *c),
+        [b'<', c] => (false, false, *c),
+        [b'>' | b'!', c] => (false, true, *c),
+        _ => return None,
+    };
+    let (kind, native_size, standard_size) = match code {
+        b'b' => (b'i', 1, 1),
+        b'B' => (b'u', 1, 1),
+        b'h' => (b'i', 2, 2),
+        b'H' => (b'u', 2, 2),
+        b'i' => (b'i', 4, 4),
+        b'I' => (b'u', 4, 4),
+        b'l' => (b'i', std::mem::size_of::<std::ffi::c_long>(), 4),
+        b'L' => (b'u', std::mem::size_of::<std::ffi::c_ulong>(), 4),
+        b'q' => (b'i', 8, 8),
+        b'Q' => (b'u', 8, 8),
+        b'n' if native => (b'i', std::mem::size_of::<isize>(), 0),
+        b'N' if native => (b'u', std::mem::size_of::<usize>(), 0),
+        b'e' => (b'f', 2, 2),
+        b'f' => (b'f', 4, 4),
+        b'd' => (b'f', 8, 8),
+        _ => return None,
+    };
+    Some((kind, if native { native_size } else { standard_size }, big))
+}
+
+/// Whether a format's items are exactly `T`s: the same kind of number, of the same size, in
+/// the same byte order (`"<d"` is `f64` on a little-endian host, `">d"` is `Be<f64>`
+/// everywhere; `l`, `q` and `n` are all `i64` here).
 fn format_matches<T: Element>(format: &str) -> bool {
-    let Some(c) = format_codec::Format::native_single_code(format) else {
-        return false;
-    };
-    let want = T::FORMAT.as_bytes()[0];
-    let class = |c: u8| match c {
-        b'l' | b'q' | b'n' => b'q',
-        b'L' | b'Q' | b'N' => b'Q',
-        other => other,
-    };
-    class(c) == class(want)
+    match (number_of(format), number_of(T::FORMAT)) {
+        (Some(have), Some(want)) => have == want,
+        _ => false,
+    }
 }
 
 impl<'a> MemoryView<'a> {
-    /// A typed view of this view's items; an error unless the format is the native code of `T`
-    /// (of the same size) and the layout is direct (no suboffsets).
+    /// A typed view of this view's items; an error unless the format's items are `T`s (the
+    /// same kind of number, of the same size, in the same byte order) and the layout is
+    /// direct (no suboffsets).
+    ///
+    /// Explicit byte orders are welcome: `"<d"` (NumPy's `<f8`, a `.npy` file's) is `f64` on
+    /// a little-endian host, and items in the other order are read through
+    /// [`Be`](crate::Be) or [`Le`](crate::Le), one byte swap per item:
     ///
     /// ```
-    /// let v = memview::MemoryView::from_bytes(&[1, 2]);
+    /// use memview::{Be, MemoryView};
+    /// let v = MemoryView::from_bytes(&[1, 2]);
     /// assert!(v.typed::<u8>().is_ok());
     /// assert!(v.typed::<i8>().is_err());
+    ///
+    /// // Two big-endian u16s, as a file or a packet holds them.
+    /// let be = MemoryView::from_bytes(&[1, 2, 0, 5]).cast("B").unwrap();
+    /// let be = be.reinterpret(">H", memview::StridedLayout::contiguous(2, &[2]).unwrap()).unwrap();
+    /// let values: Vec<u16> = be.typed::<Be<u16>>().unwrap().iter().map(Be::get).collect();
+    /// assert_eq!(values, [258, 5]);
     /// ```
     pub fn typed<T: Element>(&self) -> Result<TypedView<'_, 'a, T>, ViewError> {
         let live = self.live();
@@ -447,3 +488,75 @@ macro_rules! summable_float {
     )*};
 }
 summable_float!(f32, f64);
+
+/// Records: items whose format is a struct format (`"<IHH"`, `"=qd4s"`), decoded straight
+/// from the view's memory into Rust values.
+impl<'a> MemoryView<'a> {
+    /// The items of this view, each one record of its struct format, decoded as `T` (a tuple
+    /// of numbers and `[u8; N]`, or a [`record!`](crate::record) struct), in C order. The
+    /// format is checked once against `T`; the bytes are read where they are when the view is
+    /// C-contiguous (gathered once otherwise).
+    ///
+    /// A "header plus records" file, pcap style: a 24-byte header, then records of a
+    /// 16-byte header and their payloads, read through views without copying the file.
+    ///
+    /// ```
+    /// use memview::{MemoryView, StridedLayout};
+    /// # let mut file = vec![0u8; 24];
+    /// # file[..4].copy_from_slice(&0xa1b2c3d4u32.to_le_bytes());
+    /// # for (ts, len) in [(1u32, 3u32), (2, 1)] {
+    /// #     for v in [ts, 0, len, len] { file.extend(v.to_le_bytes()); }
+    /// #     file.extend(std::iter::repeat(0xab).take(len as usize));
+    /// # }
+    /// let pcap = MemoryView::from_bytes(&file);
+    /// let header = pcap.slice(..24).unwrap().reinterpret("<IHHiIII", StridedLayout::contiguous(24, &[1]).unwrap()).unwrap();
+    /// let [(magic, ..)] = header.records::<(u32, u16, u16, i32, u32, u32, u32)>().unwrap()[..] else { panic!() };
+    /// assert_eq!(magic, 0xa1b2c3d4);
+    ///
+    /// let mut at = 24;
+    /// let mut packets = Vec::new();
+    /// while at < file.len() {
+    ///     let rec = pcap.reinterpret("<IIII", StridedLayout::new(16, &[1], &[16], at as isize).unwrap()).unwrap();
+    ///     let [(ts, _, caplen, _)] = rec.records::<(u32, u32, u32, u32)>().unwrap()[..] else { panic!() };
+    ///     packets.push((ts, pcap.slice(at + 16..at + 16 + caplen as usize).unwrap().to_bytes().unwrap()));
+    ///     at += 16 + caplen as usize;
+    /// }
+    /// assert_eq!(packets, [(1, vec![0xab; 3]), (2, vec![0xab])]);
+    /// ```
+    pub fn records<T: format_codec::Record>(&self) -> Result<Vec<T>, ViewError> {
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.len()).map_err(|_| ViewError::NoMemory(self.len()))?;
+        self.for_each_record(|r| out.push(r))?;
+        Ok(out)
+    }
+
+    /// [`records`](Self::records) without collecting them: `f` gets each record in turn.
+    ///
+    /// ```
+    /// use memview::{MemoryView, StridedLayout};
+    /// let bytes = [1u8, 0, 2, 0, 3, 0, 4, 0];
+    /// let pairs = MemoryView::from_bytes(&bytes).reinterpret("<hh", StridedLayout::contiguous(4, &[2]).unwrap()).unwrap();
+    /// let mut sum = 0;
+    /// pairs.for_each_record(|(a, b): (i16, i16)| sum += a * b).unwrap();
+    /// assert_eq!(sum, 1 * 2 + 3 * 4);
+    /// ```
+    pub fn for_each_record<T: format_codec::Record>(&self, mut f: impl FnMut(T)) -> Result<(), ViewError> {
+        let live = self.live();
+        let mismatch =
+            || ViewError::TypeMismatch { format: live.format().to_string(), rust_type: std::any::type_name::<T>() };
+        let s = format_codec::Struct::new(live.format()).map_err(|_| mismatch())?;
+        if s.size() != live.layout().itemsize() {
+            return Err(mismatch());
+        }
+        let decoder = s.typed::<T>()?;
+        if live.layout().is_empty() {
+            return Ok(());
+        }
+        self.with_c_bytes(|bytes| -> Result<(), ViewError> {
+            for r in decoder.iter(bytes)? {
+                f(r);
+            }
+            Ok(())
+        })?
+    }
+}

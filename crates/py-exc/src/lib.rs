@@ -78,3 +78,8 @@ impl fmt::Display for PyExc {
         f.write_str(self.name())
     }
 }
+
+/// The crate README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -81,3 +81,8 @@ pub type Shape = smallvec::SmallVec<[usize; 8]>;
 /// assert_eq!(s[0], -8);
 /// ```
 pub type Strides = smallvec::SmallVec<[isize; 8]>;
+
+/// The crate README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -98,7 +98,7 @@ fn run(v: MemoryView<'_>, ops: &[Op]) {
 }
 
 proptest! {
-    // `ROBUSTNESS_CASES=200000 cargo test -p memview --release --test it robustness` for a long run.
+    // `ROBUSTNESS_CASES=200000 cargo test -p memoryview --release --test it robustness` for a long run.
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) {
         4
     } else {
