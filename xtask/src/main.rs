@@ -165,7 +165,8 @@ fn forget_packaged_sources() {
 const QUICK_BENCHES: &str = "make_view_1KiB|random_get_1M_i|decode_1M|typed_sum|eq_4M";
 
 /// The names of the measurements a row is divided by, in the order they are looked for.
-const REFERENCES: &[&str] = &["hand_loop", "hand_swap_loop", "memcmp", "memcpy", "collect", "slice_index", "ndarray"];
+const REFERENCES: &[&str] =
+    &["hand_loop", "hand_swap_loop", "memcmp", "memcpy", "collect", "slice_index", "native_typed", "ndarray"];
 
 fn bench(args: &[String]) -> bool {
     if args.first().is_some_and(|a| a == "--python") {

@@ -78,6 +78,10 @@ def random_recipe(rng):
         if ndim >= 1 and shape[0] > 1 and rng.random() < 0.4 and not flags & ND_PIL:
             step = rng.choice([-1, 2, -2])
         return (kind, fmt, shape, flags, items, step)
+    if rng.random() < 0.25:
+        # Items at odd addresses (a view one byte into a buffer) or broadcast (zero strides).
+        dtype = rng.choice(["<i4", ">i2", "<f8", "u2", "f4", "<q"])
+        return ("numpy-odd", dtype, rng.choice(["unaligned", "broadcast"]), rng.randint(0, 5), rng.randrange(2**32))
     dtype = rng.choice(NP_DTYPES)
     shape = rng.choice([(), (0,), (1,), (4,), (2, 3), (3, 0), (2, 2, 2)])
     key = rng.choice([None, None, (slice(None, None, -1),), (slice(None, None, 2),), (Ellipsis, slice(1, None))])
@@ -103,6 +107,16 @@ def build(recipe):
         base = ndarray(items if shape else items[0], shape=shape, format=fmt, flags=flags)
         ex = base[::step] if step else base
         return ex, lambda: base.tobytes()
+    if kind == "numpy-odd":
+        _, dtype, how, n, seed = recipe
+        size = numpy.dtype(dtype).itemsize
+        raw = bytearray(random.Random(seed).randbytes(1 + max(n, 1) * size))
+        if how == "unaligned":
+            ex = numpy.frombuffer(raw, dtype=dtype, count=n, offset=1)
+            return ex, lambda: bytes(raw)
+        one = numpy.frombuffer(raw, dtype=dtype, count=1, offset=1)
+        ex = numpy.broadcast_to(one, (n, 3))
+        return ex, lambda: bytes(raw)
     _, dtype, shape, key, readonly, seed = recipe
     n = 1
     for d in shape:
