@@ -408,6 +408,52 @@ impl<T: Element> Iterator for TypedIter<'_, T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
     }
+
+    /// Internal iteration (`sum`, `fold`, `for_each`, `max`, ...) of an iterator nothing was
+    /// taken from yet: run by run along the last dimension, a plain pointer walk per run, so
+    /// `t.iter().sum()` runs at a slice iterator's rate; otherwise item by item.
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
+        let nd = self.shape.len();
+        let untouched = self.remaining > 0
+            && self.front.index.iter().all(|&i| i == 0)
+            && self.remaining == self.shape.iter().product::<usize>();
+        if !untouched || nd == 0 {
+            let mut acc = init;
+            // `next` item by item (a `for` loop calls `next`, never this `fold`).
+            for x in self.by_ref() {
+                acc = f(acc, x);
+            }
+            return acc;
+        }
+        // Not empty (`remaining > 0`), so every extent is at least 1.
+        let (inner_n, inner_stride) = (self.shape[nd - 1], self.strides[nd - 1]);
+        let runs = self.remaining / inner_n;
+        let mut index: SmallVec<[usize; 8]> = SmallVec::from_elem(0, nd - 1);
+        let mut offset = self.front.offset;
+        let mut acc = init;
+        for _ in 0..runs {
+            let mut p = self.base.wrapping_offset(offset);
+            for _ in 0..inner_n {
+                // SAFETY: `p` walks the items of one run along the last dimension, whose
+                // offsets are those of in-range items of a layout checked against the region
+                // (see `TypedView::get`); `read_unaligned` needs no alignment.
+                acc = f(acc, unsafe { std::ptr::read_unaligned(p.cast::<T>()) });
+                p = p.wrapping_offset(inner_stride);
+            }
+            // The next run: step the outer dimensions in C order.
+            for d in (0..nd - 1).rev() {
+                index[d] += 1;
+                offset = offset.wrapping_add(self.strides[d]);
+                if index[d] < self.shape[d] {
+                    break;
+                }
+                offset = offset.wrapping_sub(self.strides[d].wrapping_mul(self.shape[d] as isize));
+                index[d] = 0;
+            }
+        }
+        acc
+    }
 }
 
 impl<T: Element> DoubleEndedIterator for TypedIter<'_, T> {

@@ -103,3 +103,49 @@ fn iteration_yields_items_of_1d_and_rows_of_nd_from_both_ends() {
     let scalar = m.view(s![3..4]).unwrap().cast_shape("B", &[]).unwrap();
     assert!(scalar.iter().is_err());
 }
+
+#[test]
+fn typed_internal_iteration_visits_what_next_visits() {
+    // Views of every shape the run walk distinguishes: 0-D, 1-D, strided, negative strides,
+    // transposed, empty, and iterators partly consumed from either end.
+    let data: Vec<i32> = (0..60).collect();
+    let base = MemoryView::new(&data).unwrap().cast("B").unwrap();
+    let grid = base.cast_shape("i", &[3, 4, 5]).unwrap();
+    let keys = [
+        Key::tuple::<Index>([]),
+        Key::tuple([Index::Slice(Slice::new(None, None, Some(-1)))]),
+        Key::tuple([Index::Slice(Slice::full()), Index::Slice(Slice::new(None, None, Some(2))), Index::At(1)]),
+        Key::tuple([Index::Slice(Slice::new(Some(1), Some(1), None))]),
+    ];
+    let mut views: Vec<MemoryView<'_>> = keys.iter().map(|k| grid.view(k).unwrap()).collect();
+    views.push(grid.transpose().unwrap());
+    let one = MemoryView::new(&data[7..8]).unwrap().cast("B").unwrap();
+    views.push(one.cast_shape("i", &[]).unwrap());
+    views.push(
+        grid.permute(&[1, 0, 2]).unwrap().view(Key::tuple([Index::Slice(Slice::new(None, None, Some(-2)))])).unwrap(),
+    );
+    for v in &views {
+        let t = v.typed::<i32>().unwrap();
+        let by_next: Vec<i32> = {
+            let mut it = t.iter();
+            std::iter::from_fn(|| it.next()).collect()
+        };
+        let by_fold = t.iter().fold(Vec::new(), |mut acc, x| {
+            acc.push(x);
+            acc
+        });
+        assert_eq!(by_fold, by_next, "{v:?}");
+        assert_eq!(t.iter().map(i64::from).sum::<i64>(), by_next.iter().map(|&x| i64::from(x)).sum::<i64>());
+        // Partly consumed: the rest, from the general path.
+        let mut it = t.iter();
+        let (first, last) = (it.next(), it.next_back());
+        let rest: Vec<i32> = it.fold(Vec::new(), |mut acc, x| {
+            acc.push(x);
+            acc
+        });
+        if by_next.len() >= 2 {
+            assert_eq!((first, last), (by_next.first().copied(), by_next.last().copied()));
+            assert_eq!(rest, by_next[1..by_next.len() - 1]);
+        }
+    }
+}
