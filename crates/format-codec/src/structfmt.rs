@@ -552,6 +552,122 @@ impl Slot {
         field_value(self.offset, self.kind, record, self.little)
     }
 
+    /// Stores an integer without a [`Value`], when it fits: `true` if this is an integer code
+    /// (`b B h H i I l L q Q n N`) and `v` lies in its range, and then the record holds it;
+    /// `false` (nothing written) otherwise, and [`pack`](Self::pack) gives CPython's error or
+    /// its conversion. Every in-range value packs the same through either path.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new(">h").unwrap();
+    /// let slot = s.slots().next().unwrap();
+    /// let mut record = [0u8; 2];
+    /// assert!(slot.pack_int(-2, &mut record) && record == [0xff, 0xfe]);
+    /// assert!(!slot.pack_int(40_000, &mut record));
+    /// ```
+    #[inline]
+    pub fn pack_int(&self, v: i64, record: &mut [u8]) -> bool {
+        let FieldKind::Scalar(Scalar::Int { size, signed }, _) = self.kind else { return false };
+        let fits = match (size, signed) {
+            (1, true) => i8::try_from(v).is_ok(),
+            (1, false) => u8::try_from(v).is_ok(),
+            (2, true) => i16::try_from(v).is_ok(),
+            (2, false) => u16::try_from(v).is_ok(),
+            (4, true) => i32::try_from(v).is_ok(),
+            (4, false) => u32::try_from(v).is_ok(),
+            (_, true) => true,
+            (_, false) => v >= 0,
+        };
+        if !fits {
+            return false;
+        }
+        let n = usize::from(size);
+        let Some(dst) = self.offset.checked_add(n).and_then(|end| record.get_mut(self.offset..end)) else {
+            return false;
+        };
+        // Two's complement: the low `n` bytes of `v` are the value at that width.
+        let bytes = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let src = if self.little { bytes.get(..n) } else { bytes.get(8usize.saturating_sub(n)..) };
+        match src {
+            Some(src) => {
+                dst.copy_from_slice(src);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stores a float without a [`Value`], when that is exact: `true` for `d`, and for `f`
+    /// when the value fits a binary32 (or is not finite, or the format is native, whose
+    /// plain C cast CPython uses); `false` (nothing written) otherwise.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<d").unwrap();
+    /// let mut record = [0u8; 8];
+    /// assert!(s.slots().next().unwrap().pack_f64(1.5, &mut record));
+    /// assert_eq!(record, 1.5f64.to_le_bytes());
+    /// ```
+    #[inline]
+    pub fn pack_f64(&self, x: f64, record: &mut [u8]) -> bool {
+        let (bits, n): (u64, usize) = match self.kind {
+            FieldKind::Scalar(Scalar::Double, _) => (x.to_bits(), 8),
+            FieldKind::Scalar(Scalar::Float, _) => {
+                let y = x as f32;
+                if !self.native_cast && y.is_infinite() && x.is_finite() {
+                    return false;
+                }
+                (u64::from(y.to_bits()), 4)
+            }
+            _ => return false,
+        };
+        let Some(dst) = self.offset.checked_add(n).and_then(|end| record.get_mut(self.offset..end)) else {
+            return false;
+        };
+        let bytes = if self.little { bits.to_le_bytes() } else { bits.to_be_bytes() };
+        let src = if self.little { bytes.get(..n) } else { bytes.get(8usize.saturating_sub(n)..) };
+        match src {
+            Some(src) => {
+                dst.copy_from_slice(src);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The integer stored at this slot, without a [`Value`]: `Some` for the integer codes of
+    /// up to 8 bytes that fit an `i64` (all but `Q`/`L`/`N` values past `i64::MAX`).
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<H").unwrap();
+    /// assert_eq!(s.slots().next().unwrap().unpack_int(&[1, 2]), Some(0x0201));
+    /// ```
+    #[inline]
+    pub fn unpack_int(&self, record: &[u8]) -> Option<i64> {
+        let FieldKind::Scalar(Scalar::Int { size, signed }, _) = self.kind else { return None };
+        let v = int_at(record, self.offset, size, signed, self.little);
+        i64::try_from(v).ok()
+    }
+
+    /// The float stored at this slot (`f` or `d`), without a [`Value`].
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new(">f").unwrap();
+    /// assert_eq!(s.slots().next().unwrap().unpack_f64(&1.5f32.to_be_bytes()), Some(1.5));
+    /// ```
+    #[inline]
+    pub fn unpack_f64(&self, record: &[u8]) -> Option<f64> {
+        match self.kind {
+            FieldKind::Scalar(Scalar::Double, _) => {
+                let b = arr::<8>(record, self.offset);
+                Some(if self.little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+            }
+            FieldKind::Scalar(Scalar::Float, _) => {
+                let b = arr::<4>(record, self.offset);
+                Some(f64::from(if self.little { f32::from_le_bytes(b) } else { f32::from_be_bytes(b) }))
+            }
+            _ => None,
+        }
+    }
+
     /// Stores `value` in `record` with CPython's checks and messages for this code
     /// (`struct.error` for a value out of range, of the wrong type, ...). `record` should
     /// be the record's [`size`](Struct::size) in bytes, zeroed where not yet written, and one

@@ -42,6 +42,10 @@ def outcome(f):
 
 def same(call, ours_mod, std_mod):
     got, want = outcome(lambda: call(ours_mod)), outcome(lambda: call(std_mod))
+    if want == ("raises", "SystemError") and got[0] == "value":
+        # CPython 3.11 and 3.12 unpack `0p` into a bytes object of length -1, a
+        # SystemError (3.13 returns b"", as memview does).
+        return
     assert got == want
 
 

@@ -150,6 +150,24 @@ fn check_range_3_12(py: Python<'_>, value: &Value, code: char, native: bool) -> 
 /// running CPython's packer for that code: the conversion and the store of one value happen
 /// before the next value is looked at, as in CPython's `s_pack_internal`.
 fn pack_value(s: &Struct, slot: Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]) -> PyResult<()> {
+    // The common cases without a `Value`: an exact `int` in its code's range, an exact
+    // `float` for `d` (or `f` where it fits). Anything else, out-of-range values included,
+    // takes the general path below, which gives CPython's conversions and errors.
+    if arg.is_exact_instance_of::<pyo3::types::PyInt>() {
+        // SAFETY: a live object, the GIL held; an exact `int` needs no `__index__` call.
+        let v = unsafe { pyo3::ffi::PyLong_AsLongLong(arg.as_ptr()) };
+        if v == -1 && PyErr::take(arg.py()).is_some() {
+            // Beyond `i64`: the general path reports it.
+        } else if slot.pack_int(v, record) {
+            return Ok(());
+        }
+    } else if arg.is_exact_instance_of::<pyo3::types::PyFloat>() {
+        // SAFETY: a live object, the GIL held; an exact `float` converts without failing.
+        let x = unsafe { pyo3::ffi::PyFloat_AsDouble(arg.as_ptr()) };
+        if slot.pack_f64(x, record) {
+            return Ok(());
+        }
+    }
     let c = slot.code();
     let v = struct_value(arg, c)?;
     check_range_3_12(arg.py(), &v, c, s.byte_order().native_sizes())?;
@@ -200,7 +218,15 @@ fn record<'py>(py: Python<'py>, s: &Struct, bytes: &[u8]) -> PyResult<Bound<'py,
     let mut items = Vec::new();
     items.try_reserve_exact(s.value_count()).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
     for slot in s.slots() {
-        items.push(to_py(py, &slot.unpack(bytes), true)?);
+        // Integers and floats straight to Python objects; the other codes through `Value`.
+        let item = if let Some(i) = slot.unpack_int(bytes) {
+            i.into_pyobject(py)?.into_any()
+        } else if let Some(x) = slot.unpack_f64(bytes) {
+            pyo3::types::PyFloat::new(py, x).into_any()
+        } else {
+            to_py(py, &slot.unpack(bytes), true)?
+        };
+        items.push(item);
     }
     PyTuple::new(py, items)
 }
@@ -316,10 +342,17 @@ impl PyStruct {
         // The record and one spare byte (CPython's bytes object has its terminator there,
         // which `0p` writes), zeroed: padding packs as zero bytes.
         let room = s.size().checked_add(1).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(""))?;
-        let mut out: smallvec::SmallVec<[u8; 64]> = smallvec::SmallVec::new();
-        out.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
-        out.resize(room, 0);
-        pack_args(s, args.iter(), &mut out)?;
+        let mut stack = [0u8; 64];
+        let mut heap = Vec::new();
+        let out: &mut [u8] = match stack.get_mut(..room) {
+            Some(small) => small,
+            None => {
+                heap.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+                heap.resize(room, 0);
+                &mut heap
+            }
+        };
+        pack_args(s, args.iter(), out)?;
         Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
     }
 
