@@ -580,12 +580,18 @@ impl Slot {
         if !fits {
             return false;
         }
-        let n = usize::from(size);
+        // Two's complement: the low bytes of `v` are the value at the code's width.
+        self.store(v as u64, usize::from(size), record)
+    }
+
+    /// Writes the low `n` bytes of `bits` at the slot, in its byte order; `false` if the
+    /// record is too short.
+    #[inline(always)]
+    fn store(&self, bits: u64, n: usize, record: &mut [u8]) -> bool {
         let Some(dst) = self.offset.checked_add(n).and_then(|end| record.get_mut(self.offset..end)) else {
             return false;
         };
-        // Two's complement: the low `n` bytes of `v` are the value at that width.
-        let bytes = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let bytes = if self.little { bits.to_le_bytes() } else { bits.to_be_bytes() };
         let src = if self.little { bytes.get(..n) } else { bytes.get(8usize.saturating_sub(n)..) };
         match src {
             Some(src) => {
@@ -619,18 +625,7 @@ impl Slot {
             }
             _ => return false,
         };
-        let Some(dst) = self.offset.checked_add(n).and_then(|end| record.get_mut(self.offset..end)) else {
-            return false;
-        };
-        let bytes = if self.little { bits.to_le_bytes() } else { bits.to_be_bytes() };
-        let src = if self.little { bytes.get(..n) } else { bytes.get(8usize.saturating_sub(n)..) };
-        match src {
-            Some(src) => {
-                dst.copy_from_slice(src);
-                true
-            }
-            None => false,
-        }
+        self.store(bits, n, record)
     }
 
     /// The integer stored at this slot, without a [`Value`]: `Some` for the integer codes of

@@ -1,7 +1,7 @@
 //! `Layout::to_format` spells a layout so that parsing it again gives the same layout, byte
 //! orders on padding and before `}` included (they decide a struct's rounding).
 
-use format_codec::Layout;
+use format_codec::{Layout, Value};
 use proptest::prelude::*;
 
 fn item(depth: u32) -> BoxedStrategy<String> {
@@ -29,6 +29,48 @@ proptest! {
             let again = Layout::parse(&spelled);
             prop_assert!(again.is_ok(), "{f} -> {spelled}: {again:?}");
             prop_assert_eq!(again.unwrap(), l, "{} -> {}", f, spelled);
+        }
+    }
+}
+
+#[test]
+fn the_value_free_slot_paths_agree_with_pack_and_unpack() {
+    // Every integer and float code in every byte order, values at and around each range's
+    // ends: `pack_int`/`pack_f64` write what `pack` writes where they accept the value, and
+    // accept every value `pack` accepts for an int or float argument of those codes;
+    // `unpack_int`/`unpack_f64` read what `unpack` reads.
+    let ints = [0i64, 1, -1, 127, 128, -128, -129, 255, 256, 32767, 32768, -32768, -32769, 65535, 65536];
+    let wide = [i64::from(i32::MAX), i64::from(i32::MAX) + 1, i64::from(i32::MIN), i64::from(i32::MIN) - 1];
+    let edges = [i64::from(u32::MAX), i64::from(u32::MAX) + 1, i64::MAX, i64::MIN];
+    for order in ["@", "=", "<", ">", "!"] {
+        for code in ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "f", "d", "e", "?", "c"] {
+            if matches!(code, "n" | "N") && order != "@" {
+                continue;
+            }
+            let s = format_codec::Struct::new(&format!("{order}{code}")).unwrap();
+            let slot = s.slots().next().unwrap();
+            for v in ints.iter().chain(&wide).chain(&edges) {
+                let mut fast = vec![0u8; s.size()];
+                let general = s.pack(&[Value::Int(i128::from(*v))]);
+                if slot.pack_int(*v, &mut fast) {
+                    assert_eq!(Ok(fast.clone()), general, "{order}{code} {v}");
+                    assert_eq!(slot.unpack_int(&fast), Some(*v), "{order}{code} {v}");
+                } else if matches!(code, "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "n" | "N") {
+                    assert!(general.is_err(), "{order}{code} {v}: pack accepts what pack_int refused");
+                }
+            }
+            for x in [0.0, -0.0, 1.5, -2.25, 3.4e38, 3.5e38, 1e300, f64::INFINITY, f64::NAN, f64::MIN_POSITIVE] {
+                let mut fast = vec![0u8; s.size()];
+                let general = s.pack(&[Value::Float(x)]);
+                if slot.pack_f64(x, &mut fast) {
+                    assert_eq!(Ok(fast.clone()), general, "{order}{code} {x}");
+                    let back = slot.unpack_f64(&fast).unwrap();
+                    let Value::Float(general_back) = s.unpack(&fast).unwrap()[0] else { panic!("{order}{code}") };
+                    assert_eq!(back.to_bits(), general_back.to_bits(), "{order}{code} {x}");
+                } else if matches!(code, "f" | "d") {
+                    assert!(general.is_err(), "{order}{code} {x}: pack accepts what pack_f64 refused");
+                }
+            }
         }
     }
 }
