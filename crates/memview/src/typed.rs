@@ -67,7 +67,12 @@ fn number_of(format: &str) -> Option<(u8, usize, bool)> {
 /// Whether a format's items are exactly `T`s: the same kind of number, of the same size, in
 /// the same byte order (`"<d"` is `f64` on a little-endian host, `">d"` is `Be<f64>`
 /// everywhere; `l`, `q` and `n` are all `i64` here).
+#[inline]
 fn format_matches<T: Element>(format: &str) -> bool {
+    // The common case first, without parsing: the type's own spelling (`"d"` for `f64`).
+    if format == T::FORMAT {
+        return true;
+    }
     match (number_of(format), number_of(T::FORMAT)) {
         (Some(have), Some(want)) => have == want,
         _ => false,
