@@ -594,7 +594,7 @@ fn py(args: &[String]) -> bool {
             let files: Vec<String> = if rest.contains(&"--full") {
                 vec!["crates/memview-py/pytests".to_owned()]
             } else {
-                ["import", "export", "extensions", "numpy", "threads", "pep688", "struct_module"]
+                ["import", "export", "extensions", "numpy", "threads", "pep688", "dlpack", "struct_module"]
                     .iter()
                     .map(|f| format!("crates/memview-py/pytests/test_{f}.py"))
                     .collect()

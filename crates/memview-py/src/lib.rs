@@ -56,6 +56,9 @@ mod convert;
 // The unsafe modules: the family lock that makes the `!Send` core shareable by threads,
 // `Py_buffer`s read at the trust boundary and released once, and `Py_buffer`s filled for
 // Python consumers.
+// DLPack capsules: tensors that hold a buffer of a view, freed once by their deleter.
+#[allow(unsafe_code)]
+mod dlpack;
 #[allow(unsafe_code)]
 mod export;
 #[allow(unsafe_code)]
@@ -141,11 +144,32 @@ pub(crate) fn half_items() -> bool {
 
 /// The `memview` extension module: `memview._memview` with the `memoryview` type and the
 /// `struct` submodule (the package's `__init__.py` re-exports them).
+/// `memview.from_dlpack(x)`: a view of the items of any DLPack producer (NumPy arrays, and
+/// anything else with `__dlpack__`), without a copy; read-only when the producer says so
+/// (versioned tensors), CPU only. The producer's deleter runs once, when the last view of
+/// the tensor is gone.
+#[pyfunction]
+#[pyo3(signature = (x, /))]
+fn from_dlpack(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<pyview::PyMemoryView> {
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("max_version", (1, 1))?;
+    let capsule = match x.call_method("__dlpack__", (), Some(&kwargs)) {
+        Ok(c) => c,
+        // A producer of an older standard, which knows no `max_version`.
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyTypeError>(py) => x.call_method0("__dlpack__")?,
+        Err(e) => return Err(e),
+    };
+    let tensor = dlpack::take(&capsule)?;
+    let view = MemoryView::new(tensor).map_err(convert::view_err)?;
+    Ok(pyview::PyMemoryView::from_core(view, Some(x.clone().unbind())))
+}
+
 #[pymodule]
 fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     python_3_12(py);
     m.add_class::<PyMemoryView>()?;
+    m.add_function(wrap_pyfunction!(from_dlpack, m)?)?;
     m.add_class::<MemoryIter>()?;
     m.add_class::<NdIndexer>()?;
     let st = PyModule::new(py, "struct")?;

@@ -1207,6 +1207,46 @@ impl PyMemoryView {
         r
     }
 
+    /// Export the view as a DLPack capsule, for `numpy.from_dlpack` and the other DLPack
+    /// consumers: no copy unless `copy=True` (or unless the strides are not whole items and
+    /// `copy` is `None`). A consumer that asks with `max_version` of 1.0 or later gets a
+    /// versioned tensor, which carries the read-only flag; an unversioned one cannot, so a
+    /// read-only view refuses it (`BufferError`). CPU only: `stream` must be `None`, and
+    /// `dl_device`, if given, `(1, 0)`. While the tensor lives the view cannot be released.
+    #[pyo3(signature = (*, stream = None, max_version = None, dl_device = None, copy = None))]
+    fn __dlpack__<'py>(
+        slf: &Bound<'py, Self>,
+        stream: Option<&Bound<'py, PyAny>>,
+        max_version: Option<(i64, i64)>,
+        dl_device: Option<(i64, i64)>,
+        copy: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if stream.is_some() {
+            return Err(PyBufferError::new_err("memview views live on the CPU: stream must be None"));
+        }
+        if dl_device.is_some_and(|d| d != (1, 0)) {
+            return Err(PyBufferError::new_err("memview views live on the CPU (device (1, 0))"));
+        }
+        let versioned = max_version.is_some_and(|(major, _)| major >= 1);
+        let whole_items = slf.get().live(|v, _| {
+            let size = v.itemsize() as isize;
+            Ok(v.suboffsets().is_empty() && v.strides().iter().all(|s| s % size == 0))
+        })?;
+        if copy == Some(true) || (copy.is_none() && !whole_items) {
+            let owned = slf.get().live(|v, _| v.to_owned_view().map_err(view_err))?;
+            let copied = Bound::new(py, PyMemoryView::from_core(owned, None))?;
+            return crate::dlpack::export(copied.as_any(), true, versioned);
+        }
+        crate::dlpack::export(slf.as_any(), false, versioned)
+    }
+
+    /// The device of the view's memory for DLPack: `(1, 0)`, the CPU.
+    fn __dlpack_device__(&self) -> PyResult<(i32, i32)> {
+        self.live(|_, _| Ok(()))?;
+        Ok((1, 0))
+    }
+
     /// `bf_releasebuffer`.
     unsafe fn __releasebuffer__(&self, view: *mut ffi::Py_buffer) {
         // SAFETY: CPython releases each buffer `__getbuffer__` filled exactly once.

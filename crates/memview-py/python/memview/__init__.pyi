@@ -12,7 +12,7 @@ from typing_extensions import Self
 from memview import struct as struct
 
 __version__: str
-__all__ = ["memoryview", "struct", "__version__"]
+__all__ = ["memoryview", "from_dlpack", "struct", "__version__"]
 
 _testing: ModuleType
 
@@ -72,6 +72,16 @@ class memoryview:
     def hex(self, sep: str | bytes = ..., bytes_per_sep: SupportsIndex = 1) -> str: ...
     def toreadonly(self) -> memoryview: ...
     def cast(self, format: str, shape: _Shape = ...) -> memoryview: ...
+    # DLPack
+    def __dlpack__(
+        self,
+        *,
+        stream: None = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> Any: ...
+    def __dlpack_device__(self) -> tuple[int, int]: ...
     if sys.version_info >= (3, 12):
         def __buffer__(self, flags: int, /) -> builtins.memoryview: ...
         def __release_buffer__(self, buffer: builtins.memoryview, /) -> None: ...
@@ -88,6 +98,9 @@ class memoryview:
     def to_list(self) -> Any: ...
     def count(self, value: Any, /) -> int: ...
     def index(self, value: Any, start: SupportsIndex = 0, stop: SupportsIndex = sys.maxsize, /) -> int: ...
+
+def from_dlpack(x: Any, /) -> memoryview:
+    """A view of the items of any DLPack producer, without a copy."""
 
 @type_check_only
 class _NdIndexer:
