@@ -199,6 +199,13 @@ def extension_calls():
         yield f"count({k})", lambda m, k=k: m.count(k)
         yield f"index({k})", lambda m, k=k: m.index(k)
         yield f"index(1, {k}, {k})", lambda m, k=k: m.index(1, k, k)
+        yield f"__dlpack__ max_version ({k}, 0)", lambda m, k=k: m.__dlpack__(max_version=(k, 0))
+        yield f"__dlpack__ dl_device ({k}, 0)", lambda m, k=k: m.__dlpack__(dl_device=(k, 0))
+    yield "__dlpack__ max_version not a pair", lambda m: m.__dlpack__(max_version=("a",))
+    yield "__dlpack__ stream", lambda m: m.__dlpack__(stream=0)
+    yield "__dlpack__ copy", lambda m: m.__dlpack__(copy=True)
+    yield "from_dlpack of a non-producer", lambda m: memview.from_dlpack(object())
+    yield "from_dlpack of a producer of junk", lambda m: memview.from_dlpack(type("P", (), {"__dlpack__": lambda self, **k: 42})())
     yield "nd deep", lambda m: m.nd[(((0,),),)]
     yield "nd many ellipses", lambda m: m.nd[..., ...]
     yield "nd 100 new axes", lambda m: m.nd[(None,) * 100]
