@@ -26,39 +26,32 @@ mod sealed {
     pub trait Sealed {}
 }
 
-macro_rules! swappable_int {
-    ($($t:ty => $c:literal),*) => {$(
+/// One definition per type: its code, and how its bytes swap (`$swap` is applied to `self`).
+macro_rules! swappable {
+    ($($t:ty => $c:literal, |$x:ident| $swap:expr;)*) => {$(
         impl sealed::Sealed for $t {}
         impl Swappable for $t {
             const BE_FORMAT: &'static str = concat!(">", $c);
             const LE_FORMAT: &'static str = concat!("<", $c);
             #[inline(always)]
             fn swapped(self) -> Self {
-                self.swap_bytes()
+                let $x = self;
+                $swap
             }
         }
     )*};
 }
-swappable_int!(u8 => "B", i8 => "b", u16 => "H", i16 => "h", u32 => "I", i32 => "i", u64 => "Q", i64 => "q");
-
-impl sealed::Sealed for f32 {}
-impl Swappable for f32 {
-    const BE_FORMAT: &'static str = ">f";
-    const LE_FORMAT: &'static str = "<f";
-    #[inline(always)]
-    fn swapped(self) -> Self {
-        f32::from_bits(self.to_bits().swap_bytes())
-    }
-}
-
-impl sealed::Sealed for f64 {}
-impl Swappable for f64 {
-    const BE_FORMAT: &'static str = ">d";
-    const LE_FORMAT: &'static str = "<d";
-    #[inline(always)]
-    fn swapped(self) -> Self {
-        f64::from_bits(self.to_bits().swap_bytes())
-    }
+swappable! {
+    u8 => "B", |x| x.swap_bytes();
+    i8 => "b", |x| x.swap_bytes();
+    u16 => "H", |x| x.swap_bytes();
+    i16 => "h", |x| x.swap_bytes();
+    u32 => "I", |x| x.swap_bytes();
+    i32 => "i", |x| x.swap_bytes();
+    u64 => "Q", |x| x.swap_bytes();
+    i64 => "q", |x| x.swap_bytes();
+    f32 => "f", |x| f32::from_bits(x.to_bits().swap_bytes());
+    f64 => "d", |x| f64::from_bits(x.to_bits().swap_bytes());
 }
 
 macro_rules! ordered {

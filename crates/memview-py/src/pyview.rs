@@ -1122,19 +1122,14 @@ impl PyMemoryView {
                 // CPython reads the elements last (`copy_shape`), after every check of the
                 // view and the format: those run first, with a neutral shape of the length.
                 let neutral = vec![1i128; items.len()];
-                if let Err(e) = self.live_in(py, |v, _| cast(v, Some(&neutral)).map(drop).map_err(view_err)) {
-                    let after_elements = self.live_in(py, |v, _| {
-                        Ok(matches!(
-                            cast(v, Some(&neutral)),
-                            Err(ViewError::Layout(
-                                LayoutError::CastShapeElement | LayoutError::CastShapeOverflow | LayoutError::CastSize
-                            ))
-                        ))
-                    })?;
-                    if !after_elements {
-                        return Err(e);
-                    }
-                }
+                self.live_in(py, |v, _| match cast(v, Some(&neutral)) {
+                    // Errors about the elements' values come from `cast_shape`, in its order.
+                    Ok(_)
+                    | Err(ViewError::Layout(
+                        LayoutError::CastShapeElement | LayoutError::CastShapeOverflow | LayoutError::CastSize,
+                    )) => Ok(()),
+                    Err(e) => Err(view_err(e)),
+                })?;
                 Some(cast_shape(&items, &format)?)
             }
         };
