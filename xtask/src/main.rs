@@ -511,6 +511,7 @@ fn py_wheel(python: &str) -> bool {
             "pytest",
             "hypothesis",
             "numpy",
+            "pyarrow",
             "mypy",
         ])
         .env("CARGO_TARGET_DIR", root().join("target/py-wheel").join(&version));
@@ -594,7 +595,7 @@ fn py(args: &[String]) -> bool {
             let files: Vec<String> = if rest.contains(&"--full") {
                 vec!["crates/memview-py/pytests".to_owned()]
             } else {
-                ["import", "export", "extensions", "numpy", "threads", "pep688", "dlpack", "struct_module"]
+                ["import", "export", "extensions", "numpy", "threads", "pep688", "dlpack", "arrow", "struct_module"]
                     .iter()
                     .map(|f| format!("crates/memview-py/pytests/test_{f}.py"))
                     .collect()

@@ -6,7 +6,7 @@ import re
 import pytest
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-PAGES = ["README.md", "docs/extension-authors.md", "crates/memview-py/README.md"]
+PAGES = ["README.md", "docs/extension-authors.md", "crates/memview-py/README.md", "docs/interop.md"]
 
 
 def blocks():

@@ -171,7 +171,7 @@ fn empty_tensor() -> DLTensor {
 /// A single-number format with an explicit byte order that is this host's, spelled natively
 /// (`"<h"` and `"=h"` are `"h"` here, `"<l"` is `"i"`: standard sizes), so that DLPack's data
 /// types, which have no byte order, describe it; any other format as it is.
-fn native_spelling(format: &str) -> String {
+pub(crate) fn native_spelling(format: &str) -> String {
     let host_big = cfg!(target_endian = "big");
     let (prefix_big, code) = match format.as_bytes() {
         [b'=', c] => (host_big, *c),

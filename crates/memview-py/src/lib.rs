@@ -53,6 +53,9 @@
 // `PyFloat_AsDouble`, `PyIndex_Check`); `rust_export` implements the `Exporter` contract.
 #[allow(unsafe_code)]
 mod convert;
+// Arrow's C data interface: capsules of schemas and arrays, released once.
+#[allow(unsafe_code)]
+mod arrow;
 // The unsafe modules: the family lock that makes the `!Send` core shareable by threads,
 // `Py_buffer`s read at the trust boundary and released once, and `Py_buffer`s filled for
 // Python consumers.

@@ -561,6 +561,10 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
         return m.derive(py, |v| Ok(v.clone()));
     }
     if !check_buffer(obj) {
+        // Not a buffer, but an Arrow array (the Arrow PyCapsule interface): its values.
+        if obj.hasattr(pyo3::intern!(py, "__arrow_c_array__"))? {
+            return crate::arrow::import(obj);
+        }
         return Err(PyTypeError::new_err(format!(
             "memoryview: a bytes-like object is required, not '{}'",
             obj.get_type().name()?
@@ -1234,6 +1238,21 @@ impl PyMemoryView {
             return crate::dlpack::export(copied.as_any(), true, versioned);
         }
         crate::dlpack::export(slf.as_any(), false, versioned)
+    }
+
+    /// Export the view as an Arrow primitive array (the Arrow PyCapsule interface), for
+    /// `pyarrow.array(m)`, Polars and the other Arrow consumers: a pair of capsules, the
+    /// schema and the array. A 1-D view of numbers in the host's byte order, or of `?`;
+    /// no copy when the items are adjacent (the array holds a buffer of the view, so the
+    /// view cannot be released while it lives), a copy when the view is strided, and a
+    /// bitmap for `?` (Arrow's booleans are bits). `requested_schema` is accepted and may
+    /// be answered in the view's own type, as the interface allows.
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_array__<'py>(
+        slf: &Bound<'py, Self>,
+        requested_schema: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        crate::arrow::export(slf, requested_schema)
     }
 
     /// The device of the view's memory for DLPack: `(1, 0)`, the CPU.
