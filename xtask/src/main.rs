@@ -166,7 +166,7 @@ const QUICK_BENCHES: &str = "make_view_1KiB|random_get_1M_i|decode_1M|typed_sum|
 
 /// The names of the measurements a row is divided by, in the order they are looked for.
 const REFERENCES: &[&str] =
-    &["hand_loop", "hand_swap_loop", "memcmp", "memcpy", "collect", "slice_index", "native_typed", "ndarray"];
+    &["hand_loop", "hand_swap_loop", "memcmp", "memcpy", "collect", "slice_index", "native_typed", "ndarray", "serial"];
 
 fn bench(args: &[String]) -> bool {
     if args.first().is_some_and(|a| a == "--python") {
@@ -179,7 +179,8 @@ fn bench(args: &[String]) -> bool {
     let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
     let started = std::time::SystemTime::now();
     let mut c = cargo();
-    c.args(["bench", "--workspace", "--benches", "--"]);
+    // The parallel benches need memview's `rayon` feature.
+    c.args(["bench", "--workspace", "--benches", "--features", "memoryview/rayon", "--"]);
     match (&filter, all) {
         (Some(f), _) => {
             c.arg(f);
@@ -262,6 +263,11 @@ fn docs() -> bool {
     ok
 }
 
+/// Every feature of the crates Miri checks, except `rayon` (checked in a run of its own).
+const MIRI_FEATURES: &str = "buffer-protocol/half,buffer-protocol/bytes,buffer-protocol/ndarray,\
+buffer-protocol/memmap2,buffer-protocol/dlpack,buffer-protocol/arrow,buffer-protocol/serde,memoryview/ndarray,\
+memoryview/memmap2,memoryview/npy,memoryview/arrow,memoryview/dlpack,memoryview/bytes,memoryview/half,memoryview/serde";
+
 fn miri() -> bool {
     let has_miri =
         Command::new("cargo").args(["+nightly", "miri", "--version"]).output().is_ok_and(|o| o.status.success());
@@ -286,13 +292,25 @@ fn miri() -> bool {
                 "buffer-protocol",
                 "-p",
                 "memoryview",
-                "--all-features",
+                "--features",
+                MIRI_FEATURES,
                 "--lib",
                 "--tests",
             ])
             .env("MIRIFLAGS", &flags);
         ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p buffer-protocol -p memoryview"), c);
     }
+    // The parallel parts (the `rayon` feature) across rayon's threads. rayon's deque
+    // (crossbeam-epoch) turns integers into pointers, which strict provenance refuses, and
+    // retags its list entries in a way Stacked Borrows refuses (a known crossbeam pattern);
+    // so this run checks memview's code under Tree Borrows with permissive provenance. The
+    // pool's threads outlive the test, hence the leak check is off.
+    let flags = "-Zmiri-disable-isolation -Zmiri-ignore-leaks -Zmiri-tree-borrows";
+    let mut c = Command::new("cargo");
+    c.current_dir(root())
+        .args(["+nightly", "miri", "test", "-p", "memoryview", "--features", "rayon", "--test", "it", "par"])
+        .env("MIRIFLAGS", flags);
+    ok &= run(&format!("MIRIFLAGS='{flags}' cargo +nightly miri test -p memoryview --features rayon --test it par"), c);
     // Big-endian (s390x, interpreted: no cross toolchain needed): byte orders, typed loads and
     // the codec's scalar conversions on a machine whose native order is the other one.
     let flags = "-Zmiri-disable-isolation -Zmiri-strict-provenance";

@@ -553,6 +553,60 @@ fn import_view(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
     MemoryView::new(managed).map_err(view_err)
 }
 
+/// Bulk operations (`tobytes`, `hex`, `==`) on views of at least this many bytes run
+/// without the GIL, so other Python threads run meanwhile; smaller ones are done before a
+/// hand-over of the GIL would pay for itself.
+const DETACHED_MIN_BYTES: usize = 1 << 16;
+
+/// Whether a view is large enough for its bulk operations to run without the GIL.
+fn detachable(v: &MemoryView<'_>) -> bool {
+    v.nbytes() >= DETACHED_MIN_BYTES
+}
+
+/// A value that stays on this thread while it runs detached from the interpreter: what a
+/// `!Send` private view needs to cross the `Send` bound of `Python::detach`.
+struct ThisThread<T>(T);
+
+// SAFETY: `Python::detach` runs its closure on the calling thread and returns before the
+// caller goes on; a `ThisThread` is made before such a call and unwrapped inside or after it,
+// so its value is never touched by another thread. The views it carries are private imports
+// (`import_view`: their own acquisition, in no family), whose `Rc`s and cells no other thread
+// can reach.
+unsafe impl<T> Send for ThisThread<T> {}
+
+/// Runs `f` detached from the interpreter, on a private view of `obj`'s buffer (a counted
+/// export of it: while `f` runs, the view refuses `release()` and its exporter refuses to
+/// resize, as they do for any consumer holding a buffer). Other threads may run Python code
+/// meanwhile, and may write the same memory through another view: `f` then reads the bytes
+/// as they are, as CPython's own GIL-free readers of buffers (`hashlib`, file writes) do; no
+/// length or pointer comes from those bytes.
+fn detached<R: Send>(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    f: impl FnOnce(&MemoryView<'static>) -> PyResult<R> + Send,
+) -> PyResult<R> {
+    let private = ThisThread(import_view(obj)?);
+    let (r, private) = py.detach(move || {
+        let private = private;
+        let r = f(&private.0);
+        (r, private)
+    });
+    // The private import is released here, attached (its drop attaches anyway).
+    drop(private);
+    r
+}
+
+/// `a == b` of two private imports, compared without the GIL (see [`detached`]).
+fn detached_eq(py: Python<'_>, a: MemoryView<'static>, b: MemoryView<'static>) -> bool {
+    let pair = ThisThread((a, b));
+    let (equal, pair) = py.detach(move || {
+        let pair = pair;
+        (pair.0 .0 == pair.0 .1, pair)
+    });
+    drop(pair);
+    equal
+}
+
 /// `memoryview(obj)`: a sibling of a memview view, or a new import.
 pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
     let py = obj.py();
@@ -1030,11 +1084,19 @@ impl PyMemoryView {
     /// Return the items' bytes as a `bytes` object, in C order (or `order`: 'C', 'F',
     /// or 'A', which keeps the memory's own order where it is contiguous).
     #[pyo3(text_signature = "($self, /, order='C')", signature = (order = None))]
-    fn tobytes<'py>(&self, py: Python<'py>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
-        let n = self.live_in(py, |v, _| Ok(v.nbytes()))?;
+    fn tobytes<'py>(slf: &Bound<'py, Self>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
+        let py = slf.py();
+        let this = slf.get();
+        let (n, large) = this.live_in(py, |v, _| Ok((v.nbytes(), detachable(v))))?;
         let order = order_of(order)?;
         // The bytes object is made first (outside the lock), then filled under it: one copy.
-        crate::export::bytes_filled(py, n, |out| self.live_in(py, |v, _| v.to_bytes_into(out, order).map_err(view_err)))
+        // A large view is copied without the GIL, from a private import of itself.
+        if large {
+            return crate::export::bytes_filled(py, n, |out| {
+                detached(py, slf.as_any(), move |v| v.to_bytes_into(out, order).map_err(view_err))
+            });
+        }
+        crate::export::bytes_filled(py, n, |out| this.live_in(py, |v, _| v.to_bytes_into(out, order).map_err(view_err)))
     }
 
     /// Return the items as a (nested) list of Python values, as the builtin does: native
@@ -1058,11 +1120,12 @@ impl PyMemoryView {
     /// the right (from the left when `bytes_per_sep` is negative).
     #[pyo3(text_signature = "($self, /, sep=..., bytes_per_sep=1)", signature = (sep = Given::Absent, bytes_per_sep = None))]
     fn hex<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         sep: Given<'py>,
         bytes_per_sep: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyString>> {
+        let py = slf.py();
+        let this = slf.get();
         // A C `int`, converted as CPython's argument clinic does (`_PyLong_AsInt`): any int
         // outside it is the same OverflowError.
         let too_large = || pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C int");
@@ -1072,16 +1135,22 @@ impl PyMemoryView {
             Some(Err(e)) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => return Err(too_large()),
             Some(Err(e)) => return Err(e),
         };
-        self.live_in(py, |_, _| Ok(()))?;
+        this.live_in(py, |_, _| Ok(()))?;
         let sep = match sep.get() {
             None => None,
             Some(s) => Some(separator(s)?),
         };
         let group = isize::try_from(bytes_per_sep).unwrap_or(isize::MAX);
-        let n = self.live_in(py, |v, _| Ok(v.hex_len(sep, group)))?;
-        // The string is made first (outside the lock), then filled under it: one pass.
+        let (n, large) = this.live_in(py, |v, _| Ok((v.hex_len(sep, group), detachable(v))))?;
+        // The string is made first (outside the lock), then filled under it: one pass; for a
+        // large view, without the GIL, from a private import of itself.
+        if large {
+            return crate::export::ascii_str_filled(py, n, |out| {
+                detached(py, slf.as_any(), move |v| v.hex_to_slice(out, sep, group).map_err(view_err))
+            });
+        }
         crate::export::ascii_str_filled(py, n, |out| {
-            self.live_in(py, |v, _| v.hex_to_slice(out, sep, group).map_err(view_err))
+            this.live_in(py, |v, _| v.hex_to_slice(out, sep, group).map_err(view_err))
         })
     }
 
@@ -1452,6 +1521,13 @@ fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Op
         return Ok(Some(r));
     }
     if let Ok(o) = other.cast::<PyMemoryView>() {
+        // Large views are compared without the GIL, through private imports of both.
+        let large = |m: &PyMemoryView| m.live(|v, _| Ok(detachable(v))).unwrap_or(false);
+        if large(this) && large(o.get()) {
+            if let (Ok(a), Ok(b)) = (import_view(slf.as_any()), import_view(other)) {
+                return Ok(Some(detached_eq(slf.py(), a, b)));
+            }
+        }
         let r = this
             .member
             .with_pair(&o.get().member, |a, b| match (a, b) {
@@ -1472,6 +1548,11 @@ fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Op
         Ok(w) => w,
         Err(_) => return Ok(None),
     };
+    if this.live(|v, _| Ok(detachable(v) && detachable(&w)))? {
+        if let Ok(a) = import_view(slf.as_any()) {
+            return Ok(Some(detached_eq(slf.py(), a, w)));
+        }
+    }
     let r = this.live(|v, _| Ok(*v == w));
     drop(w);
     r.map(Some)

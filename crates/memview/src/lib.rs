@@ -43,6 +43,7 @@
 //! | `serde` | layouts, flags and descriptors serialized and deserialized (checked) |
 //! | `arrow` | Arrow buffers as exporters, typed views as Arrow buffers |
 //! | `dlpack` | DLPack tensors in and out (`to_dlpack`, `DlpackTensor::from_raw`) |
+//! | `rayon` | parallel work on one view: typed views split into disjoint `Send` parts (`par_sum`, `par_fold`, `par_map_inplace`, `par_to_vec`, `par_map_parts`), parallel copies (`par_to_bytes`, `par_copy_from`); see [`par`](crate::par) |
 
 #![deny(unsafe_code)]
 // docs.rs builds with every feature and labels the items each one adds.
@@ -62,9 +63,10 @@
 
 mod compare;
 mod error;
-// Unsafe code lives in three modules only (`#![deny(unsafe_code)]` everywhere else):
+// Unsafe code lives in a few named modules only (`#![deny(unsafe_code)]` everywhere else):
 // `raw` touches exporter memory through proven layouts, `typed` loads `T`s through the same
-// proof, and `exchange` makes and keeps the buffer protocol's promises at a view's edges.
+// proof, `par` hands parts of that proof to rayon's threads for one call, and `exchange`
+// makes and keeps the buffer protocol's promises at a view's edges.
 #[allow(unsafe_code)]
 mod exchange;
 // The doors to other crates: the zero-copy `ndarray` view (one `unsafe` constructor over a
@@ -76,6 +78,10 @@ mod key;
 #[cfg(feature = "npy")]
 pub mod npy;
 mod output;
+// Parallel work on one view: parts that cross threads within one call (the `rayon` feature).
+#[cfg(feature = "rayon")]
+#[allow(unsafe_code)]
+pub mod par;
 #[allow(unsafe_code)]
 mod raw;
 #[allow(unsafe_code)]
@@ -86,6 +92,8 @@ pub use crate::error::ViewError;
 #[cfg(feature = "dlpack")]
 pub use crate::interop::DlpackExport;
 pub use crate::key::Key;
+#[cfg(feature = "rayon")]
+pub use crate::par::{Part, PartMut};
 pub use crate::typed::{Summable, TypedIter, TypedView};
 pub use crate::view::{AxisIter, Iter, MemoryView, ReleaseError, Subscript};
 /// DLPack's C structs and the importer of DLPack tensors (feature `dlpack`).

@@ -82,8 +82,9 @@ impl Region {
         self.base.wrapping_offset(offset)
     }
 
-    /// Runs `f` over the block as a shared byte slice. Callers hold the acquisition.
-    fn with_slice<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+    /// Runs `f` over the block as a shared byte slice. Callers hold the acquisition. (The
+    /// `par` module calls it from several threads at once, while no thread writes the block.)
+    pub(crate) fn with_slice<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         // SAFETY: by the exporter's contract (`BufferInfo::new`, promise 1) the block is valid
         // for reads of `len` bytes while the acquisition the caller holds is alive, and nothing
         // writes it except views; per the module's aliasing rule no view writes during `f`,

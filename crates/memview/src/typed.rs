@@ -222,18 +222,28 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// v.typed::<i64>().unwrap().for_each(|x| seen.push(x));
     /// assert_eq!(seen, [1, 2, 3]);
     /// ```
-    pub fn for_each(&self, mut f: impl FnMut(T)) {
-        let base = self.region.addr(0);
-        // Direct layouts only (checked by `typed`), so the iteration cannot fail.
-        let _ = strided::for_each_run(self.layout, Order::C, |first, n, stride| {
-            let mut p = base.wrapping_offset(first);
-            for _ in 0..n {
-                // SAFETY: `first + k × stride` for `k < n` are offsets of in-range items of a
-                // layout checked against the live region (see `get`).
-                f(unsafe { std::ptr::read_unaligned(p.cast::<T>()) });
-                p = p.wrapping_offset(stride);
-            }
-        });
+    pub fn for_each(&self, f: impl FnMut(T)) {
+        for_each_in(self.region, self.layout, f);
+    }
+
+    /// Replaces every item `x` by `f(x)`, in C order; a `ReadOnly` error for a read-only
+    /// view. Items that share memory (a broadcast view) are mapped once per visit.
+    ///
+    /// ```
+    /// let mut data = [1.0f64, 2.0, 3.0, 4.0];
+    /// let v = memview::MemoryView::from_mut_slice(&mut data);
+    /// let every_other = v.view(memview::s![..;2]).unwrap();
+    /// every_other.typed::<f64>().unwrap().map_inplace(|x| x * 10.0).unwrap();
+    /// drop((every_other, v));
+    /// assert_eq!(data, [10.0, 2.0, 30.0, 4.0]);
+    /// ```
+    pub fn map_inplace(&self, f: impl FnMut(T) -> T) -> Result<(), ViewError> {
+        if self.view.readonly() {
+            return Err(ViewError::ReadOnly);
+        }
+        // SAFETY: the view is writable (checked), so its memory is (promise 1).
+        unsafe { map_in(self.region, self.layout, f) };
+        Ok(())
     }
     /// The items in C order, read lazily (no allocation for views of up to 8 dimensions);
     /// the iterator knows its length and runs from both ends.
@@ -247,24 +257,7 @@ impl<T: Element> TypedView<'_, '_, T> {
     /// assert_eq!(t.iter().len(), 3);
     /// ```
     pub fn iter(&self) -> TypedIter<'_, T> {
-        let shape: SmallVec<[usize; 8]> = SmallVec::from_slice(self.layout.shape());
-        let strides: SmallVec<[isize; 8]> = SmallVec::from_slice(self.layout.strides());
-        let remaining = self.layout.len();
-        let start = self.layout.offset();
-        // The last item: every index at its dimension's end (unused when there are none).
-        let last = shape
-            .iter()
-            .zip(&strides)
-            .fold(start, |o, (&n, &s)| o.wrapping_add((n.max(1) as isize - 1).wrapping_mul(s)));
-        TypedIter {
-            base: self.region.addr(0),
-            front: Cursor { index: SmallVec::from_elem(0, shape.len()), offset: start },
-            back: Cursor { index: shape.iter().map(|&n| n.saturating_sub(1)).collect(), offset: last },
-            shape,
-            strides,
-            remaining,
-            _view: PhantomData,
-        }
+        iter_in(self.region, self.layout)
     }
 
     /// The items in C order, collected: one copy of the bytes for a C-contiguous view, a
@@ -312,29 +305,91 @@ impl<T: Element> TypedView<'_, '_, T> {
     where
         T: Summable,
     {
-        let base = self.region.addr(0);
-        let mut total = T::Total::default();
-        let _ = strided::for_each_run(self.layout, Order::C, |first, n, stride| {
-            let at = |k: usize| base.wrapping_offset(first + k as isize * stride).cast::<T>();
-            let mut acc = [T::Total::default(); 4];
-            let mut k = 0;
-            while k + 4 <= n {
-                for (j, a) in acc.iter_mut().enumerate() {
-                    // SAFETY: `k + j < n`: an in-range item of a layout checked against the live
-                    // region (see `get`).
-                    *a = T::add(*a, unsafe { std::ptr::read_unaligned(at(k + j)) });
-                }
-                k += 4;
-            }
-            while k < n {
-                // SAFETY: as above, `k < n`.
-                acc[0] = T::add(acc[0], unsafe { std::ptr::read_unaligned(at(k)) });
-                k += 1;
-            }
-            total = T::merge(total, T::merge(T::merge(acc[0], acc[1]), T::merge(acc[2], acc[3])));
-        });
-        total
+        sum_in::<T>(self.region, self.layout)
     }
+}
+
+/// [`TypedView::iter`] over a region and a direct layout proven against it; the iterator
+/// must not outlive the acquisition (the callers tie `'t` to a borrow of it).
+pub(crate) fn iter_in<'t, T: Element>(region: Region, layout: &StridedLayout) -> TypedIter<'t, T> {
+    let shape: SmallVec<[usize; 8]> = SmallVec::from_slice(layout.shape());
+    let strides: SmallVec<[isize; 8]> = SmallVec::from_slice(layout.strides());
+    let remaining = layout.len();
+    let start = layout.offset();
+    // The last item: every index at its dimension's end (unused when there are none).
+    let last =
+        shape.iter().zip(&strides).fold(start, |o, (&n, &s)| o.wrapping_add((n.max(1) as isize - 1).wrapping_mul(s)));
+    TypedIter {
+        base: region.addr(0),
+        front: Cursor { index: SmallVec::from_elem(0, shape.len()), offset: start },
+        back: Cursor { index: shape.iter().map(|&n| n.saturating_sub(1)).collect(), offset: last },
+        shape,
+        strides,
+        remaining,
+        _view: PhantomData,
+    }
+}
+
+/// [`TypedView::for_each`] over a region and a direct layout proven against it.
+pub(crate) fn for_each_in<T: Element>(region: Region, layout: &StridedLayout, mut f: impl FnMut(T)) {
+    let base = region.addr(0);
+    // Direct layouts only (checked by `typed`), so the iteration cannot fail.
+    let _ = strided::for_each_run(layout, Order::C, |first, n, stride| {
+        let mut p = base.wrapping_offset(first);
+        for _ in 0..n {
+            // SAFETY: `first + k × stride` for `k < n` are offsets of in-range items of a
+            // layout checked against the live region (the callers' promise, see `get`).
+            f(unsafe { std::ptr::read_unaligned(p.cast::<T>()) });
+            p = p.wrapping_offset(stride);
+        }
+    });
+}
+
+/// [`TypedView::map_inplace`] over a region and a direct layout proven against it.
+///
+/// # Safety
+///
+/// The layout was proven against the region of a live acquisition whose memory is writable,
+/// and no other thread reads or writes the layout's items meanwhile.
+pub(crate) unsafe fn map_in<T: Element>(region: Region, layout: &StridedLayout, mut f: impl FnMut(T) -> T) {
+    let base = region.addr(0);
+    let _ = strided::for_each_run(layout, Order::C, |first, n, stride| {
+        let mut p = base.wrapping_offset(first).cast::<T>();
+        for _ in 0..n {
+            // SAFETY: an in-range item of a proven layout (readable), any bits a valid `T`.
+            let x = unsafe { std::ptr::read_unaligned(p) };
+            // SAFETY: the same item, writable (the caller's promise); `f` holds no reference
+            // into the memory (views hand out values only).
+            unsafe { std::ptr::write_unaligned(p, f(x)) };
+            p = p.wrapping_byte_offset(stride);
+        }
+    });
+}
+
+/// [`TypedView::sum`] over a region and a direct layout proven against it.
+pub(crate) fn sum_in<T: Summable>(region: Region, layout: &StridedLayout) -> T::Total {
+    let base = region.addr(0);
+    let mut total = T::Total::default();
+    let _ = strided::for_each_run(layout, Order::C, |first, n, stride| {
+        let at = |k: usize| base.wrapping_offset(first + k as isize * stride).cast::<T>();
+        let mut acc = [T::Total::default(); 4];
+        let mut k = 0;
+        while k + 4 <= n {
+            for (j, a) in acc.iter_mut().enumerate() {
+                // SAFETY: `k + j < n`: an in-range item of a layout checked against the live
+                // region (see `get`).
+                *a = T::add(*a, unsafe { std::ptr::read_unaligned(at(k + j)) });
+            }
+            k += 4;
+        }
+        while k < n {
+            // SAFETY: as above, `k < n`.
+            acc[0] = T::add(acc[0], unsafe { std::ptr::read_unaligned(at(k)) });
+            k += 1;
+        }
+        total = T::merge(total, T::merge(T::merge(acc[0], acc[1]), T::merge(acc[2], acc[3])));
+    });
+    total
 }
 
 impl<'t, T: Element> IntoIterator for &'t TypedView<'_, '_, T> {

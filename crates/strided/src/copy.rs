@@ -445,6 +445,38 @@ pub fn for_each_run(
     Ok(())
 }
 
+/// Walks two layouts of one shape together, in C order: calls `f(a_first, b_first, n,
+/// a_stride, b_stride)` for each run of `n` items whose byte offsets are `a_first + k ×
+/// a_stride` in `a` and `b_first + k × b_stride` in `b`, merging the dimensions that are
+/// contiguous in both (the walk of the copy kernels, for copies through pointers).
+///
+/// ```
+/// use strided::{for_each_run_pair, StridedLayout};
+/// let a = StridedLayout::contiguous(1, &[2, 3]).unwrap();
+/// let b = StridedLayout::new(1, &[2, 3], &[1, 2], 0).unwrap(); // F order
+/// let mut runs = vec![];
+/// for_each_run_pair(&a, &b, |x, y, n, sx, sy| runs.push((x, y, n, sx, sy))).unwrap();
+/// assert_eq!(runs, [(0, 0, 3, 1, 2), (3, 1, 3, 1, 2)]);
+/// ```
+pub fn for_each_run_pair(
+    a: &StridedLayout,
+    b: &StridedLayout,
+    f: impl FnMut(isize, isize, usize, isize, isize),
+) -> Result<(), LayoutError> {
+    if a.is_indirect() || b.is_indirect() {
+        return Err(LayoutError::Indirect("run iteration"));
+    }
+    if a.shape() != b.shape() || a.itemsize() != b.itemsize() {
+        return Err(LayoutError::DimMismatch { shape: a.ndim(), what: "second layout", other: b.ndim() });
+    }
+    if a.is_empty() {
+        return Ok(());
+    }
+    let p = plan(a.shape(), a.strides(), b.strides(), a.itemsize());
+    p.for_each_run(a.offset(), b.offset(), f);
+    Ok(())
+}
+
 /// Calls `f` with the byte offset of every item, in C order (or F order), merging
 /// dimensions as the copy kernels do.
 ///

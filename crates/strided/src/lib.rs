@@ -48,15 +48,18 @@
 mod copy;
 mod error;
 mod layout;
+mod parts;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod slice;
 
 pub use crate::copy::{
-    copy_from_contiguous, copy_strided, copy_to_contiguous, copy_within, for_each_offset, for_each_run, resolve_order,
+    copy_from_contiguous, copy_strided, copy_to_contiguous, copy_within, for_each_offset, for_each_run,
+    for_each_run_pair, resolve_order,
 };
 pub use crate::error::LayoutError;
 pub use crate::layout::{c_strides, checked_len, f_strides, AddressStep, Order, StridedLayout};
+pub use crate::parts::{c_order_parts, Part};
 pub use crate::slice::{Ellipsis, Index, NewAxis, Slice, SliceRange};
 
 /// The most dimensions a layout may have, as CPython's `PyBUF_MAX_NDIM`.

@@ -6,6 +6,7 @@ mod doors;
 mod exporters;
 mod lifecycle;
 mod npy;
+mod par;
 mod props;
 mod robustness;
 mod snapshots;
