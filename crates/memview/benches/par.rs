@@ -8,6 +8,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use memview::{s, Key, MemoryView};
 use ndarray::parallel::prelude::*;
 use ndarray::{Array1, Array2, Zip};
+use rayon::prelude::*;
 
 const N: usize = 1 << 24; // 16M items: 128 MiB of f64, far beyond the caches
 
@@ -57,6 +58,13 @@ fn to_bytes(c: &mut Criterion) {
         b.iter(|| {
             let mut out = Array2::<f64>::zeros((side, side));
             Zip::from(&mut out).and(&nd).par_for_each(|o, &x| *o = x);
+            black_box(out)
+        })
+    });
+    g.bench_function("par_memcpy", |b| {
+        b.iter(|| {
+            let mut out = vec![0.0f64; side * side];
+            out.par_chunks_mut(1 << 16).zip(data.par_chunks(1 << 16)).for_each(|(o, i)| o.copy_from_slice(i));
             black_box(out)
         })
     });

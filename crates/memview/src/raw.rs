@@ -325,6 +325,33 @@ impl<'a> Proven<'a> {
         })
     }
 
+    /// Copies the items of `src` (of the same shape and item size) into this layout's items
+    /// straight from one memory block to the other, when the two blocks share no byte; `None`
+    /// when they do, or when either layout is indirect (the caller copies through a
+    /// temporary then).
+    pub(crate) fn copy_from_apart(&self, src: &Proven<'_>) -> Option<Result<(), ViewError>> {
+        if self.layout.is_indirect() || src.layout.is_indirect() {
+            return None;
+        }
+        if let Err(e) = self.writable() {
+            return Some(Err(e));
+        }
+        let span = |r: &Region| (r.base.addr(), r.base.addr().saturating_add(r.len));
+        let ((a0, a1), (b0, b1)) = (span(&self.region), span(&src.region));
+        if a0 < b1 && b0 < a1 {
+            return None;
+        }
+        // Two blocks without a common byte: a shared slice of one and a mutable slice of the
+        // other are not aliases (the aliasing rule holds for each block on its own).
+        Some(
+            self.region
+                .with_slice_mut(|to| {
+                    src.region.with_slice(|from| strided::copy_strided(from, &src.layout, to, &self.layout))
+                })
+                .map_err(ViewError::from),
+        )
+    }
+
     /// Writes one item's bytes (exactly `itemsize`) to every item, allocating nothing.
     pub(crate) fn fill(&self, item: &[u8]) -> Result<(), ViewError> {
         self.writable()?;

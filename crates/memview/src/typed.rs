@@ -355,6 +355,18 @@ pub(crate) unsafe fn map_in<T: Element>(region: Region, layout: &StridedLayout, 
     let base = region.addr(0);
     let _ = strided::for_each_run(layout, Order::C, |first, n, stride| {
         let mut p = base.wrapping_offset(first).cast::<T>();
+        if stride == std::mem::size_of::<T>() as isize {
+            // Adjacent items, indexed from the run's start (a loop the compiler vectorizes).
+            for k in 0..n {
+                // SAFETY: `k < n`: the run's items lie within the region's allocation.
+                let q = unsafe { p.add(k) };
+                // SAFETY: an in-range item of a proven layout (readable), any bits a valid `T`.
+                let x = unsafe { std::ptr::read_unaligned(q) };
+                // SAFETY: as below.
+                unsafe { std::ptr::write_unaligned(q, f(x)) };
+            }
+            return;
+        }
         for _ in 0..n {
             // SAFETY: an in-range item of a proven layout (readable), any bits a valid `T`.
             let x = unsafe { std::ptr::read_unaligned(p) };
