@@ -43,7 +43,7 @@
 //! | `serde` | layouts, flags and descriptors serialized and deserialized (checked) |
 //! | `arrow` | Arrow buffers as exporters, typed views as Arrow buffers |
 //! | `dlpack` | DLPack tensors in and out (`to_dlpack`, `DlpackTensor::from_raw`) |
-//! | `rayon` | parallel work on one view: typed views split into disjoint `Send` parts (`par_sum`, `par_fold`, `par_map_inplace`, `par_to_vec`, `par_map_parts`), parallel copies (`par_to_bytes`, `par_copy_from`); see [`par`](crate::par) |
+//! | `rayon` | parallel work on one view: typed views split into disjoint `Send` parts (`par_sum`, `par_fold`, `par_map_inplace`, `par_to_vec`, `par_map_parts`), parallel copies (`par_to_bytes`, `par_copy_from`); see [`par`] |
 
 #![deny(unsafe_code)]
 // docs.rs builds with every feature and labels the items each one adds.

@@ -209,7 +209,7 @@ fn split<'t, T>(region: Region, layout: &StridedLayout) -> Result<Vec<Part<'t, T
         .collect())
 }
 
-/// Parallel work on a typed view (the `rayon` feature); see the [`par`](crate::par)
+/// Parallel work on a typed view (the `rayon` feature); see the [`par`](self)
 /// module for why its parts may cross threads.
 impl<T: Element + Send + Sync> TypedView<'_, '_, T> {
     /// Runs `f` on each part of the view in parallel and returns the results in C order of
