@@ -613,10 +613,21 @@ fn py(args: &[String]) -> bool {
             let files: Vec<String> = if rest.contains(&"--full") {
                 vec!["crates/memview-py/pytests".to_owned()]
             } else {
-                ["import", "export", "extensions", "numpy", "threads", "pep688", "dlpack", "arrow", "struct_module"]
-                    .iter()
-                    .map(|f| format!("crates/memview-py/pytests/test_{f}.py"))
-                    .collect()
+                [
+                    "import",
+                    "export",
+                    "extensions",
+                    "numpy",
+                    "threads",
+                    "pep688",
+                    "dlpack",
+                    "arrow",
+                    "gil",
+                    "struct_module",
+                ]
+                .iter()
+                .map(|f| format!("crates/memview-py/pytests/test_{f}.py"))
+                .collect()
             };
             let mut pytest = vec!["-m", "pytest", "-q", "-p", "no:cacheprovider"];
             pytest.extend(files.iter().map(String::as_str));

@@ -32,10 +32,43 @@ fn acquire(c: &mut Criterion) {
             g.bench_function(format!("memview_import/{name}"), |b| {
                 b.iter(|| black_box(memview_py::import(black_box(obj)).is_ok()))
             });
+            g.bench_function(format!("memview_with_buffer/{name}"), |b| {
+                b.iter(|| black_box(memview_py::with_buffer(black_box(obj), |m| m.len()).is_ok()))
+            });
             g.bench_function(format!("memview_exporter_only/{name}"), |b| {
                 b.iter(|| black_box(memview_py::PyBufferExporter::get(black_box(obj)).is_ok()))
             });
         }
+        g.finish();
+        // Import and sum 1,024 f64: the extension function's whole job.
+        let floats = py.eval(c"__import__('array').array('d', range(1024))", None, None).unwrap();
+        let mut g = c.benchmark_group("import_sum_1024_d");
+        g.bench_function("pyo3_PyBuffer_f64", |b| {
+            b.iter(|| {
+                let buf = PyBuffer::<f64>::get(black_box(&floats)).unwrap();
+                let cells = buf.as_slice(py).unwrap();
+                black_box(cells.iter().map(|c| c.get()).sum::<f64>())
+            })
+        });
+        g.bench_function("memview_import_typed_sum", |b| {
+            b.iter(|| {
+                let m = memview_py::import(black_box(&floats)).unwrap();
+                black_box(m.typed::<f64>().unwrap().sum())
+            })
+        });
+        g.bench_function("memview_with_buffer_typed_sum", |b| {
+            b.iter(|| {
+                black_box(memview_py::with_buffer(black_box(&floats), |m| m.typed::<f64>().unwrap().sum()).unwrap())
+            })
+        });
+        g.bench_function("memview_with_buffer_iter_sum", |b| {
+            b.iter(|| {
+                black_box(
+                    memview_py::with_buffer(black_box(&floats), |m| m.typed::<f64>().unwrap().iter().sum::<f64>())
+                        .unwrap(),
+                )
+            })
+        });
         g.finish();
     });
 }

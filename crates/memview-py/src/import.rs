@@ -82,6 +82,19 @@ fn format_text(text: &str) -> Cow<'static, str> {
     }
 }
 
+/// A buffer's format (`"B"` when absent), checked to be UTF-8.
+///
+/// # Safety
+/// `view.format` is null or a NUL-terminated string.
+unsafe fn read_format(view: &ffi::Py_buffer) -> PyResult<Cow<'static, str>> {
+    if view.format.is_null() {
+        return Ok(Cow::Borrowed("B"));
+    }
+    // SAFETY: the caller's promise: a NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(view.format) };
+    Ok(format_text(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?))
+}
+
 impl Descriptor {
     /// Checks a filled `Py_buffer`.
     ///
@@ -127,6 +140,19 @@ impl Descriptor {
         if count.checked_mul(itemsize) != Some(len) {
             return Err(refuse(format!("len {len} is not the product of shape {shape:?} and itemsize {itemsize}")));
         }
+        // The common case first: one dimension of adjacent items without pointers (bytes,
+        // bytearray, array, 1-D NumPy arrays): the layout of a slice, nothing to place.
+        let adjacent = strides.is_none_or(|s| s.first().is_some_and(|&s| s == view.itemsize));
+        if let ([n], true, None) = (shape.as_slice(), adjacent, suboffsets) {
+            let layout = StridedLayout::contiguous_1d(itemsize, *n).map_err(|e| refuse(e.to_string()))?;
+            let region = NonNull::new(view.buf.cast::<u8>()).unwrap_or(NonNull::dangling());
+            if len > 0 && view.buf.is_null() {
+                return Err(refuse("a null buffer".into()));
+            }
+            // SAFETY: the caller's promise: a NUL-terminated string or null.
+            let format = unsafe { read_format(view) }?;
+            return Ok(Descriptor { region, region_len: len, layout, format, readonly: view.readonly != 0 });
+        }
         let strides: SmallVec<[isize; 4]> = match strides {
             Some(s) => s.iter().copied().collect(),
             None => strided::c_strides(itemsize, &shape).map_err(|e| refuse(e.to_string()))?.iter().copied().collect(),
@@ -141,9 +167,12 @@ impl Descriptor {
                 None => Ok(l),
             }
         };
-        let (lo, hi) = place(0)?.extent().map_err(|e| refuse(e.to_string()))?.unwrap_or_default();
+        let at_zero = place(0)?;
+        let (lo, hi) = at_zero.extent().map_err(|e| refuse(e.to_string()))?.unwrap_or_default();
         let region_len = usize::try_from(hi.wrapping_sub(lo)).map_err(|_| refuse("negative extent".into()))?;
-        let layout = place(lo.checked_neg().ok_or_else(|| refuse("extent overflows".into()))?)?;
+        let layout = at_zero
+            .with_offset(lo.checked_neg().ok_or_else(|| refuse("extent overflows".into()))?)
+            .map_err(|e| refuse(e.to_string()))?;
         let buf = view.buf.cast::<u8>();
         let region = if region_len == 0 {
             NonNull::new(buf).unwrap_or(NonNull::dangling())
@@ -152,13 +181,8 @@ impl Descriptor {
             // inside its memory, so the address computation stays in one allocation.
             NonNull::new(buf.wrapping_offset(lo)).ok_or_else(|| refuse("a null buffer".into()))?
         };
-        let format = if view.format.is_null() {
-            Cow::Borrowed("B")
-        } else {
-            // SAFETY: the caller's promise: a NUL-terminated string.
-            let text = unsafe { CStr::from_ptr(view.format) };
-            format_text(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?)
-        };
+        // SAFETY: the caller's promise: a NUL-terminated string or null.
+        let format = unsafe { read_format(view) }?;
         Ok(Descriptor { region, region_len, layout, format, readonly: view.readonly != 0 })
     }
 
@@ -235,15 +259,12 @@ fn release(mut view: Box<ffi::Py_buffer>) {
 
 impl Drop for ManagedBuffer {
     fn drop(&mut self) {
-        let view = std::mem::replace(&mut self.view, Box::new(zeroed_buffer()));
-        release(view);
+        Python::attach(|_| {
+            // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once
+            // (the box is freed right after, with `self`).
+            unsafe { ffi::PyBuffer_Release(&mut *self.view) }
+        });
     }
-}
-
-fn zeroed_buffer() -> ffi::Py_buffer {
-    // SAFETY: `Py_buffer` is a C struct of pointers and integers, for which all-zero is a
-    // valid (empty, released) value; `PyBuffer_Release` ignores a buffer whose `obj` is null.
-    unsafe { std::mem::zeroed() }
 }
 
 // SAFETY: the descriptor was read from a buffer that stays exported until `self` is dropped
@@ -253,6 +274,59 @@ unsafe impl Exporter for ManagedBuffer {
         // SAFETY: the buffer is still exported (see the impl's argument).
         unsafe { self.descriptor.info(flags) }
     }
+}
+
+/// A Python buffer held for the length of one call ([`with_buffer`](crate::with_buffer)):
+/// its checked descriptor, answered while the caller's `Py_buffer` stays exported.
+pub(crate) struct CallBuffer<'b> {
+    descriptor: &'b Descriptor,
+}
+
+// SAFETY: the descriptor was read from a buffer the caller of `with_buffer_flags` holds
+// exported for at least `'b` (it is released after every view borrowing `self`, which
+// cannot outlive `'b`, is gone).
+unsafe impl Exporter for CallBuffer<'_> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        // SAFETY: still exported (see the impl's argument).
+        unsafe { self.descriptor.info(flags) }
+    }
+}
+
+/// `f` on a view of `obj`'s buffer requested with `flags`, held for the call only: no Python
+/// object and no boxed `Py_buffer` are made, and the buffer is released when `f` returns.
+pub(crate) fn with_buffer_flags<R>(
+    obj: &Bound<'_, PyAny>,
+    flags: Flags,
+    f: impl for<'v> FnOnce(&memview::MemoryView<'v>) -> R,
+) -> PyResult<R> {
+    let mut view = std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed();
+    let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
+    // SAFETY: `view` is writable memory for one `Py_buffer`; `obj` is live, the GIL held.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), bits) } != 0 {
+        return Err(PyErr::fetch(obj.py()));
+    }
+    // SAFETY: filled by the successful call above.
+    let mut view = unsafe { view.assume_init() };
+    /// Releases the buffer when the call ends, however it ends.
+    struct Held<'a>(&'a mut ffi::Py_buffer);
+    impl Drop for Held<'_> {
+        fn drop(&mut self) {
+            // SAFETY: filled by a successful `PyObject_GetBuffer`, released once, here, with
+            // the GIL still held (the caller's `Bound` proves it for the whole call).
+            unsafe { ffi::PyBuffer_Release(self.0) }
+        }
+    }
+    let held = Held(&mut view);
+    // SAFETY: filled by a successful `PyObject_GetBuffer`, not yet released.
+    let descriptor = unsafe { Descriptor::read(held.0) }?;
+    let r = {
+        let m = memview::MemoryView::with_flags(CallBuffer { descriptor: &descriptor }, flags)
+            .map_err(crate::convert::view_err)?;
+        f(&m)
+        // `m` and every view made from it are gone here: they borrow `descriptor`.
+    };
+    drop(held);
+    Ok(r)
 }
 
 /// A Python buffer imported as a Rust exporter: `PyObject_GetBuffer` now, `PyBuffer_Release`
@@ -353,8 +427,11 @@ impl Contiguous {
 
 impl Drop for Contiguous {
     fn drop(&mut self) {
-        let view = std::mem::replace(&mut self.view, Box::new(zeroed_buffer()));
-        release(view);
+        Python::attach(|_| {
+            // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once
+            // (the box is freed right after, with `self`).
+            unsafe { ffi::PyBuffer_Release(&mut *self.view) }
+        });
     }
 }
 

@@ -125,6 +125,53 @@ pub fn import_with(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<
     MemoryView::with_flags(exporter, flags).map_err(convert::view_err)
 }
 
+/// Runs `f` on a view of `obj`'s buffer held for this call only, as `memoryview(obj)`
+/// requests it (`PyBUF_FULL_RO`): the cheapest import, for the extension function that reads
+/// or writes its argument and returns. No Python object and no heap `Py_buffer` are made;
+/// the buffer is checked at the trust boundary as [`import`]'s is, and released when `f`
+/// returns (views made inside `f` cannot outlive it: they borrow the call). Use [`import`]
+/// for a view that outlives the call.
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let array = py.eval(c"__import__('array').array('d', [0.5, 1.5, 2.0])", None, None)?;
+///     let total = memview_py::with_buffer(&array, |m| m.typed::<f64>().map(|t| t.sum()))?;
+///     assert_eq!(total.unwrap(), 4.0);
+///     // Strided and non-native layouts come through too, where a slice would not:
+///     let np_like = py.eval(c"memoryview(bytes(range(8)))[::2]", None, None)?;
+///     assert_eq!(memview_py::with_buffer(&np_like, |m| m.to_bytes().unwrap())?, [0, 2, 4, 6]);
+///     Ok(())
+/// }).unwrap();
+/// ```
+#[doc(alias = "PyObject_GetBuffer")]
+pub fn with_buffer<R>(obj: &Bound<'_, PyAny>, f: impl for<'v> FnOnce(&MemoryView<'v>) -> R) -> PyResult<R> {
+    import::with_buffer_flags(obj, Flags::FULL_RO, f)
+}
+
+/// [`with_buffer`] with chosen request flags (`Flags::FULL` to write: read-only memory is
+/// refused up front with CPython's `BufferError`).
+///
+/// ```
+/// use memview::Flags;
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let data = pyo3::types::PyByteArray::new(py, b"abc");
+///     memview_py::with_buffer_flags(data.as_any(), Flags::FULL, |m| m.set(0, b'x').unwrap())?;
+///     assert_eq!(data.to_vec(), b"xbc");
+///     let frozen = pyo3::types::PyBytes::new(py, b"abc");
+///     assert!(memview_py::with_buffer_flags(frozen.as_any(), Flags::FULL, |_| ()).is_err());
+///     Ok(())
+/// }).unwrap();
+/// ```
+pub fn with_buffer_flags<R>(
+    obj: &Bound<'_, PyAny>,
+    flags: Flags,
+    f: impl for<'v> FnOnce(&MemoryView<'v>) -> R,
+) -> PyResult<R> {
+    import::with_buffer_flags(obj, flags, f)
+}
+
 /// The guide for extension authors (`docs/extension-authors.md`); its Rust examples are doc
 /// tests of this crate.
 #[doc = include_str!("../../../docs/extension-authors.md")]

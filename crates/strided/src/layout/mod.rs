@@ -216,6 +216,23 @@ impl StridedLayout {
         Ok(StridedLayout { itemsize, shape, strides, offset: 0, suboffsets: None })
     }
 
+    /// The same layout with its first item at another byte offset, checked as `new` checks
+    /// (only the extent can change, so only the extent is computed again).
+    ///
+    /// ```
+    /// use strided::StridedLayout;
+    /// let l = StridedLayout::new(4, &[3], &[-4], 0).unwrap();
+    /// assert_eq!(l.extent().unwrap(), Some((-8, 4)));
+    /// let placed = l.with_offset(8).unwrap();
+    /// assert_eq!(placed, StridedLayout::new(4, &[3], &[-4], 8).unwrap());
+    /// assert!(StridedLayout::new(4, &[3], &[4], 0).unwrap().with_offset(isize::MAX).is_err());
+    /// ```
+    pub fn with_offset(mut self, offset: isize) -> Result<StridedLayout, LayoutError> {
+        self.offset = offset;
+        self.extent()?;
+        Ok(self)
+    }
+
     /// A contiguous layout of a shape in the given order (`A` means C) at offset 0.
     ///
     /// ```
