@@ -14,7 +14,7 @@
 //! The structures are the Arrow C data interface's (`ArrowSchema`, `ArrowArray`), laid out
 //! as its specification states.
 
-use crate::pyview::PyMemoryView;
+use crate::family::Locked;
 use buffer_protocol::{BufferError as CoreBufferError, BufferInfo, Exporter, Flags};
 use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::ffi;
@@ -184,12 +184,28 @@ fn capsule<'py, T>(
     Ok(unsafe { Bound::from_owned_ptr(py, c) })
 }
 
-/// `m.__arrow_c_array__(requested_schema=None)`: the schema and array capsules of a 1-D view.
-pub(crate) fn export<'py>(
-    slf: &Bound<'py, PyMemoryView>,
-    requested_schema: Option<&Bound<'py, PyAny>>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let py = slf.py();
+/// What a view exports as an Arrow array: its Arrow format, its length, and how its values
+/// get there.
+pub(crate) struct Plan {
+    format: &'static CStr,
+    length: i64,
+    /// How: the view's own memory, a contiguous copy, or a bitmap of booleans.
+    pub(crate) source: Source,
+}
+
+/// Where an exported array's values come from.
+pub(crate) enum Source {
+    /// The view's items are adjacent: its own buffer.
+    Adjacent,
+    /// The view is strided: a contiguous copy's buffer (made by the caller).
+    Strided,
+    /// Booleans, packed into Arrow's bits.
+    Bitmap(Vec<u8>),
+}
+
+/// Checks that a view has an Arrow array (1-D, numbers in the host's byte order or `?`) and
+/// says how to export it; `requested_schema` must be `None` or a schema capsule.
+pub(crate) fn plan(py: Python<'_>, view: &impl Locked, requested_schema: Option<&Bound<'_, PyAny>>) -> PyResult<Plan> {
     if let Some(s) = requested_schema {
         // SAFETY: a live object, the interpreter attached.
         if !s.is_none() && unsafe { ffi::PyCapsule_IsValid(s.as_ptr(), SCHEMA.as_ptr()) } != 1 {
@@ -198,7 +214,7 @@ pub(crate) fn export<'py>(
         // A requested schema is a wish (the interface lets a producer answer in its own
         // schema; pyarrow casts to the type it asked for).
     }
-    let (format, ndim, itemsize, adjacent, length) = slf.get().live(|v, _| {
+    let (format, ndim, itemsize, adjacent, length) = view.locked(py, |v| {
         let adjacent = v.ndim() == 1 && v.suboffsets().is_empty() && v.strides()[0] == v.itemsize() as isize;
         Ok((v.format().to_owned(), v.ndim(), v.itemsize(), adjacent, v.shape().first().copied().unwrap_or(1)))
     })?;
@@ -213,8 +229,8 @@ pub(crate) fn export<'py>(
         ))
     })?;
     let length = i64::try_from(length).map_err(|_| PyBufferError::new_err("an array too long for Arrow"))?;
-    let held = if arrow == c"b" {
-        let bits = slf.get().live(|v, _| {
+    let source = if arrow == c"b" {
+        Source::Bitmap(view.locked(py, |v| {
             let bytes = v.to_bytes().map_err(crate::convert::view_err)?;
             let mut bits = vec![0u8; bytes.len().div_ceil(8)];
             for (i, b) in bytes.iter().enumerate() {
@@ -223,24 +239,36 @@ pub(crate) fn export<'py>(
                 }
             }
             Ok(bits)
-        })?;
-        Held::Bitmap(bits)
+        })?)
+    } else if adjacent {
+        Source::Adjacent
     } else {
-        // A strided view is copied into a contiguous one first; the array holds its buffer.
-        let source = if adjacent {
-            slf.clone().into_any()
-        } else {
-            let owned = slf.get().live(|v, _| v.to_owned_view().map_err(crate::convert::view_err))?;
-            Bound::new(py, PyMemoryView::from_core(owned, None))?.into_any()
-        };
-        // SAFETY: `Py_buffer` is a C struct for which all-zero is a valid (empty) value.
-        let mut buffer: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
-        // SAFETY: a live object, the interpreter attached; the buffer is boxed, so it stays
-        // at its address until it is released.
-        if unsafe { ffi::PyObject_GetBuffer(source.as_ptr(), &mut *buffer, ffi::PyBUF_RECORDS_RO) } != 0 {
-            return Err(PyErr::fetch(py));
+        Source::Strided
+    };
+    Ok(Plan { format: arrow, length, source })
+}
+
+/// The schema and array capsules of a plan: the array holds a buffer of `values` (the view,
+/// or the caller's contiguous copy of it) or the plan's bitmap.
+pub(crate) fn export<'py>(
+    py: Python<'py>,
+    plan: Plan,
+    values: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let Plan { format: arrow, length, source } = plan;
+    let held = match (source, values) {
+        (Source::Bitmap(bits), _) => Held::Bitmap(bits),
+        (_, Some(values)) => {
+            // SAFETY: `Py_buffer` is a C struct for which all-zero is a valid (empty) value.
+            let mut buffer: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
+            // SAFETY: a live object, the interpreter attached; the buffer is boxed, so it
+            // stays at its address until it is released.
+            if unsafe { ffi::PyObject_GetBuffer(values.as_ptr(), &mut *buffer, ffi::PyBUF_RECORDS_RO) } != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            Held::Buffer(buffer)
         }
-        Held::Buffer(buffer)
+        (_, None) => return Err(PyBufferError::new_err("an Arrow export without its values")),
     };
     let data = match &held {
         Held::Buffer(b) => b.buf.cast_const(),
@@ -325,7 +353,7 @@ fn refuse(why: impl Into<String>) -> PyErr {
 
 /// `memview.memoryview(x)` for an object with `__arrow_c_array__`: a read-only view of its
 /// values, without a copy.
-pub(crate) fn import(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+pub(crate) fn import(obj: &Bound<'_, PyAny>) -> PyResult<memview::MemoryView<'static>> {
     let pair = obj.call_method0("__arrow_c_array__")?;
     let (schema, array): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair
         .extract()
@@ -382,8 +410,7 @@ pub(crate) fn import(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
     // SAFETY: as above: the interface's move is a copy and a cleared `release`.
     unsafe { (*a).release = None };
     let exporter = ArrowImport { array: moved, region: data, len, itemsize, format };
-    let view = memview::MemoryView::new(exporter).map_err(crate::convert::view_err)?;
-    Ok(PyMemoryView::from_core(view, Some(obj.clone().unbind())))
+    memview::MemoryView::new(exporter).map_err(crate::convert::view_err)
 }
 
 /// The first value's address and the values' byte length of a producer's primitive array,

@@ -7,9 +7,37 @@ use pyo3::exceptions::{
     PyBufferError, PyIndexError, PyMemoryError, PyNotImplementedError, PyOverflowError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::type_object::PyTypeInfo;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyComplex, PyFloat, PyList, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyComplex, PyFloat, PyList, PyTuple, PyType};
 use pyo3::{ffi, IntoPyObjectExt};
+
+/// `struct.error`: the exception class of the struct functions. It is CPython's own
+/// `struct.error` (the class object of `_struct`), so `except struct.error` catches the errors
+/// of `memview.struct` and the other way round.
+///
+/// ```
+/// use pyo3::prelude::*;
+/// Python::attach(|py| -> PyResult<()> {
+///     let error = memview_py::struct_error_type(py)?;
+///     assert!(error.is(&py.import("struct")?.getattr("error")?));
+///     Ok(())
+/// }).unwrap();
+/// ```
+pub fn error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    TYPE.get_or_try_init(py, || Ok(py.import("_struct")?.getattr("error")?.cast_into::<PyType>()?.unbind()))
+        .map(|t| t.bind(py))
+}
+
+/// A `struct.error` with a message.
+pub(crate) fn struct_error(msg: impl Into<String>) -> PyErr {
+    let msg = msg.into();
+    Python::attach(|py| match error_type(py) {
+        Ok(t) => PyErr::from_type(t.clone(), msg),
+        Err(e) => e,
+    })
+}
 
 /// The exception of a core error, with its message.
 pub(crate) fn view_err(e: ViewError) -> PyErr {
@@ -19,7 +47,7 @@ pub(crate) fn view_err(e: ViewError) -> PyErr {
 /// An exception of a kind, with a message (`struct.error` for [`PyExc::StructError`]).
 pub(crate) fn exc(kind: PyExc, msg: String) -> PyErr {
     match kind {
-        PyExc::StructError => crate::pystruct::struct_error(msg),
+        PyExc::StructError => struct_error(msg),
         PyExc::TypeError => PyTypeError::new_err(msg),
         PyExc::ValueError => PyValueError::new_err(msg),
         PyExc::IndexError => PyIndexError::new_err(msg),

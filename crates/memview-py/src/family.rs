@@ -209,3 +209,16 @@ impl<T> Drop for Member<T> {
         });
     }
 }
+
+/// A Python-side value whose core view is reached only under its family's lock (memview's
+/// `memoryview`): what the modules that read views (`fastlist`, `arrow`) need of it, without
+/// depending on the Python type itself.
+pub(crate) trait Locked {
+    /// Runs `f` on the live core view under the family's lock (the caller is attached to
+    /// the interpreter, `py`); `ValueError` once released.
+    fn locked<R>(
+        &self,
+        py: pyo3::Python<'_>,
+        f: impl FnOnce(&memview::MemoryView<'static>) -> pyo3::PyResult<R>,
+    ) -> pyo3::PyResult<R>;
+}

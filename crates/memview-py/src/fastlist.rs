@@ -2,7 +2,7 @@
 //! numbers under the family lock (one C-order copy), then the lists are built outside it.
 
 use crate::convert::view_err;
-use crate::pyview::PyMemoryView;
+use crate::family::Locked;
 use buffer_protocol::Element;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -35,7 +35,7 @@ fn nest<'py, T: Copy + IntoPyObject<'py>>(
 /// A 1-D list made outside the lock (a list is a container: making one may run the
 /// collector, hence Python code) and filled under it with numbers (not containers: making
 /// one runs no Python code), straight from memory.
-fn flat<T>(m: &PyMemoryView, py: Python<'_>, n: usize) -> PyResult<Option<Py<PyAny>>>
+fn flat<T>(m: &impl Locked, py: Python<'_>, n: usize) -> PyResult<Option<Py<PyAny>>>
 where
     T: Element + for<'py> IntoPyObject<'py>,
 {
@@ -44,7 +44,7 @@ where
     let raw = unsafe { pyo3::ffi::PyList_New(len) };
     // SAFETY: a new reference or NULL with an exception set.
     let list = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
-    let filled = m.live_in(py, |v, _| {
+    let filled = m.locked(py, |v| {
         let Ok(t) = v.typed::<T>() else { return Ok(false) };
         if t.len() != n {
             return Ok(false);
@@ -61,7 +61,7 @@ where
     Ok(filled.then(|| list.unbind()))
 }
 
-fn typed<T>(m: &PyMemoryView, py: Python<'_>, shape: &[usize]) -> PyResult<Option<Py<PyAny>>>
+fn typed<T>(m: &impl Locked, py: Python<'_>, shape: &[usize]) -> PyResult<Option<Py<PyAny>>>
 where
     T: Element + for<'py> IntoPyObject<'py>,
 {
@@ -70,7 +70,7 @@ where
             return Ok(Some(list));
         }
     }
-    let items: Option<Vec<T>> = m.live(|v, _| match v.typed::<T>() {
+    let items: Option<Vec<T>> = m.locked(py, |v| match v.typed::<T>() {
         Ok(t) => t.to_vec().map(Some).map_err(view_err),
         Err(_) => Ok(None),
     })?;
@@ -82,7 +82,7 @@ where
 
 /// `tolist` for the native codes Rust reads directly; `None` for the others (`?`, `c`, `e`,
 /// `P`), which take the general path.
-pub(crate) fn tolist(m: &PyMemoryView, py: Python<'_>, code: char, shape: &[usize]) -> PyResult<Option<Py<PyAny>>> {
+pub(crate) fn tolist(m: &impl Locked, py: Python<'_>, code: char, shape: &[usize]) -> PyResult<Option<Py<PyAny>>> {
     match code {
         'b' => typed::<i8>(m, py, shape),
         'B' => typed::<u8>(m, py, shape),

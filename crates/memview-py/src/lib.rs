@@ -81,8 +81,9 @@ mod rust_export;
 #[allow(unsafe_code)]
 mod testing;
 
+pub use crate::convert::error_type as struct_error_type;
 pub use crate::import::PyBufferExporter;
-pub use crate::pystruct::{error_type as struct_error_type, PyStruct};
+pub use crate::pystruct::PyStruct;
 pub use crate::pyview::{MemoryIter, NdIndexer, PyMemoryView};
 pub use crate::rust_export::{export, export_field};
 

@@ -1,40 +1,13 @@
 //! `memview.struct`: the `struct` module's API over `format-codec`.
 
-use crate::convert::{is_index, to_py, Given};
+use crate::convert::{error_type, is_index, struct_error, to_py, Given};
 use crate::import::Contiguous;
 use format_codec::{Slot, Struct, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use std::sync::Mutex;
-
-/// `struct.error`: the exception class of the struct functions. It is CPython's own
-/// `struct.error` (the class object of `_struct`), so `except struct.error` catches the errors
-/// of `memview.struct` and the other way round.
-///
-/// ```
-/// use pyo3::prelude::*;
-/// Python::attach(|py| -> PyResult<()> {
-///     let error = memview_py::struct_error_type(py)?;
-///     assert!(error.is(&py.import("struct")?.getattr("error")?));
-///     Ok(())
-/// }).unwrap();
-/// ```
-pub fn error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    TYPE.get_or_try_init(py, || Ok(py.import("_struct")?.getattr("error")?.cast_into::<PyType>()?.unbind()))
-        .map(|t| t.bind(py))
-}
-
-/// A `struct.error` with a message.
-pub(crate) fn struct_error(msg: impl Into<String>) -> PyErr {
-    let msg = msg.into();
-    Python::attach(|py| match error_type(py) {
-        Ok(t) => PyErr::from_type(t.clone(), msg),
-        Err(e) => e,
-    })
-}
 
 fn codec_err(e: format_codec::CodecError) -> PyErr {
     crate::convert::exc(e.python_exception(), e.to_string())

@@ -60,7 +60,7 @@ unsafe impl Exporter for SharedBytes {
 /// The array and its views are one family (see `family`): the array is `!Sync`, and the
 /// lock serialises every use of it and of its export count.
 #[pyclass(module = "memview._testing", frozen)]
-pub struct RustByteArray {
+pub(crate) struct RustByteArray {
     array: Member<Rc<ByteArray>>,
 }
 
@@ -105,7 +105,7 @@ impl RustByteArray {
 /// An image as an extension author writes one: the pixels are Rust memory owned by a frozen
 /// `#[pyclass]`, lent to Python with one safe call.
 #[pyclass(module = "memview._testing", frozen)]
-pub struct Image {
+pub(crate) struct Image {
     width: usize,
     pixels: Vec<u16>,
 }

@@ -1,0 +1,450 @@
+//! `memview.memoryview`: the builtin's API with its exact results and exceptions, over
+//! memview's core, plus memview's extensions (NumPy-style N-D keys where CPython refuses a
+//! mixed key, `nd[...]`, transposes, record fields, `to_list` of every format).
+//!
+//! This module holds the type, its family plumbing and its life (`__new__`, `release`, the
+//! context manager); each concern of its Python API has a submodule with its own
+//! `#[pymethods]` block, as the core's `view/` is split.
+
+use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err, Given};
+use crate::family::{Busy, Held, Member};
+use crate::import::{ManagedBuffer, PyManagedBuffer};
+use buffer_protocol::{BufferInfo, Flags};
+use memview::{Index, Key, LayoutError, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
+use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyEllipsis, PyList, PySlice, PyString, PyTuple};
+use pyo3::{ffi, PyTraverseError, PyVisit};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+mod attributes;
+mod compare;
+mod detached;
+mod extensions;
+mod output;
+mod protocol;
+mod sequence;
+
+use self::detached::*;
+pub use self::extensions::NdIndexer;
+pub use self::sequence::MemoryIter;
+use self::sequence::*;
+
+/// The state Python keeps: a live view, or the released object.
+pub(crate) enum State {
+    /// Boxed: a Python view is made and moved often, a core view is 280 bytes.
+    Live(Box<MemoryView<'static>>),
+    /// Released; with the format when `adjust_fmt` refuses it (CPython keeps `view.format`
+    /// after release, and iteration reads it before it notices the release).
+    Released(Option<Box<str>>),
+}
+
+fn released() -> PyErr {
+    PyValueError::new_err("operation forbidden on released memoryview object")
+}
+
+fn busy(_: Busy) -> PyErr {
+    PyRuntimeError::new_err("memoryview is in use by this thread (re-entered from a callback)")
+}
+
+/// What `__getitem__` and friends read of a view before they call back into Python.
+struct Snapshot {
+    ndim: usize,
+    format: String,
+    shape: Vec<usize>,
+    readonly: bool,
+}
+
+// The Rust documentation (rustdoc, doctests) and the Python docstring (`help()`)
+// differ: Python users read Python.
+#[cfg_attr(
+    any(doc, doctest),
+    doc = "`memview.memoryview(object)`: a view of any object that exports a buffer, with the
+builtin `memoryview`'s API and results, and memview's N-D extensions.
+
+```
+use pyo3::prelude::*;
+Python::attach(|py| -> PyResult<()> {
+    let view = memview_py::export(py, vec![1u16, 2, 3])?;
+    let first: u16 = view.bind(py).get_item(0)?.extract()?;
+    assert_eq!((first, view.bind(py).len()?), (1, 3));
+    Ok(())
+}).unwrap();
+```"
+)]
+#[cfg_attr(
+    not(any(doc, doctest)),
+    doc = "Create a view of the memory of `object`, any object that exports a buffer (bytes,
+bytearray, array.array, mmap, NumPy arrays, another view, ...), without copying it.
+
+The builtin `memoryview`'s API, results and exceptions, and where the builtin stops for
+a limitation of its own, NumPy's meaning: `m[:, 1]` and `m[0]` of N-D views, `m.nd[...]`
+for every NumPy basic key, `m.T`, `m.transpose(*axes)`, `m.reshape(shape)`, records
+(`m.fields`, `m.field(name)`) and `m.to_list()` for every format.
+
+    >>> import memview
+    >>> m = memview.memoryview(bytes(range(6))).cast('B', [2, 3])
+    >>> m[:, 1].tolist()
+    [1, 4]"
+)]
+#[pyclass(name = "memoryview", module = "memview", frozen, weakref, sequence)]
+pub struct PyMemoryView {
+    pub(crate) member: Member<State>,
+    /// The exporting object (`memoryview.obj`), if it is a Python object.
+    obj: Option<Py<PyAny>>,
+    /// The imported buffer the core views point into, if this view is of an import: taken
+    /// by `release` after the core view is dropped, and declared after `member`, so dropped
+    /// after the core views (the promise of `PyManagedBuffer::exporter`). The buffer itself is
+    /// released when the last view holding it lets go, as CPython's managed buffer is.
+    mbuf: std::sync::Mutex<Option<Py<PyManagedBuffer>>>,
+    /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
+    hash: AtomicI64,
+    /// `len(m)` without the family's lock: the first extent, -2 for a 0-dim view, -1 once
+    /// released (the slow path then says what CPython says). A view's shape never changes.
+    len: std::sync::atomic::AtomicIsize,
+    /// The native number code of a 1-D direct view whose items `m[i]` reads as Rust numbers
+    /// (`0` for every other view): decided once, as the view's format and layout never change.
+    code: std::sync::atomic::AtomicU8,
+    /// The number of dimensions, kept after release as CPython's `view.ndim` is (iteration
+    /// checks it before anything else).
+    ndim: u8,
+}
+
+/// The `code` cache value of a view.
+fn code_of(v: &MemoryView<'_>) -> u8 {
+    let f = v.format();
+    let f = f.strip_prefix('@').unwrap_or(f);
+    match f.as_bytes() {
+        [c @ (b'b' | b'B' | b'h' | b'H' | b'i' | b'I' | b'l' | b'L' | b'q' | b'Q' | b'f' | b'd')]
+            if v.ndim() == 1 && v.suboffsets().is_empty() =>
+        {
+            *c
+        }
+        _ => 0,
+    }
+}
+
+/// The `len` cache value of a view.
+fn len_of(v: &MemoryView<'_>) -> isize {
+    v.shape().first().map_or(-2, |&n| isize::try_from(n).unwrap_or(-1))
+}
+
+impl PyMemoryView {
+    /// A new Python view, the first of its family.
+    pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
+        PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
+            member: Member::new(State::Live(Box::new(view))),
+            obj,
+            mbuf: std::sync::Mutex::new(None),
+            hash: AtomicI64::new(-1),
+        }
+    }
+
+    /// A new Python view of an imported buffer, the first of its family.
+    fn of_import(py: Python<'_>, mbuf: Py<PyManagedBuffer>, flags: Option<Flags>) -> PyResult<PyMemoryView> {
+        let obj = mbuf.get().obj(py).map(|o| owned(&o)).transpose()?;
+        // SAFETY: the view goes into the family of the returned object, which holds `mbuf`
+        // (a strong reference, dropped after the family's views); views derived from it stay
+        // in the family and their objects clone the reference (`sibling`).
+        let exporter = unsafe { PyManagedBuffer::exporter(&mbuf) };
+        let view = match flags {
+            Some(f) => MemoryView::with_flags(exporter, f),
+            None => MemoryView::new(exporter),
+        }
+        .map_err(view_err)?;
+        Ok(PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
+            member: Member::new(State::Live(Box::new(view))),
+            obj,
+            mbuf: std::sync::Mutex::new(Some(mbuf)),
+            hash: AtomicI64::new(-1),
+        })
+    }
+
+    /// A new Python view of a family, for a view made under `held` from one of its values.
+    pub(crate) fn in_family(held: &Held<'_>, view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
+        PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
+            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
+            obj,
+            mbuf: std::sync::Mutex::new(None),
+            hash: AtomicI64::new(-1),
+        }
+    }
+
+    fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
+        PyMemoryView {
+            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
+            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
+            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
+            obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
+            mbuf: std::sync::Mutex::new(self.managed(py)),
+            hash: AtomicI64::new(-1),
+        }
+    }
+
+    /// Drops the core view (`BufferError` while exported), keeping the released state.
+    fn release_core(&self) -> PyResult<()> {
+        self.member
+            .with(|state, _| match state.take() {
+                Some(State::Live(v)) => {
+                    let unsupported = adjust_fmt(v.format()).is_err().then(|| Box::from(v.format()));
+                    match (*v).release() {
+                        Ok(()) => {
+                            *state = Some(State::Released(unsupported));
+                            Ok(())
+                        }
+                        Err(e) => {
+                            let exports = e.exports();
+                            *state = Some(State::Live(Box::new(e.into_view())));
+                            Err(PyBufferError::new_err(format!(
+                                "memoryview has {exports} exported buffer{}",
+                                if exports == 1 { "" } else { "s" }
+                            )))
+                        }
+                    }
+                }
+                other => {
+                    *state = other.or(Some(State::Released(None)));
+                    Ok(())
+                }
+            })
+            .map_err(busy)?
+    }
+
+    /// A new reference to the managed buffer of an imported view (`None` for Rust exports and
+    /// released views).
+    fn managed(&self, py: Python<'_>) -> Option<Py<PyManagedBuffer>> {
+        let guard = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.as_ref().map(|m| m.clone_ref(py))
+    }
+
+    /// Runs `f` on the live view, under the family's lock; `ValueError` once released.
+    pub(crate) fn live<R>(&self, f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>) -> PyResult<R> {
+        self.member
+            .with(|state, held| match state {
+                Some(State::Live(v)) => f(v, held),
+                _ => Err(released()),
+            })
+            .map_err(busy)?
+    }
+
+    /// [`live`](Self::live) for a caller that holds the interpreter already (the hot paths).
+    pub(crate) fn live_in<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>,
+    ) -> PyResult<R> {
+        self.member
+            .with_attached(py, |state, held| match state {
+                Some(State::Live(v)) => f(v, held),
+                _ => Err(released()),
+            })
+            .map_err(busy)?
+    }
+
+    /// Derives a new Python view of the same family.
+    fn derive(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&MemoryView<'static>) -> Result<MemoryView<'static>, ViewError>,
+    ) -> PyResult<PyMemoryView> {
+        self.live(|v, held| {
+            let w = f(v).map_err(view_err)?;
+            Ok(self.sibling(py, held, w))
+        })
+    }
+
+    fn snapshot(&self) -> PyResult<Snapshot> {
+        self.live(|v, _| {
+            Ok(Snapshot {
+                ndim: v.ndim(),
+                format: v.format().to_owned(),
+                shape: v.shape().to_vec(),
+                readonly: v.readonly(),
+            })
+        })
+    }
+
+    /// The item at a full index (already in bounds), unpacked as `unpack_single` does.
+    fn item_at(&self, py: Python<'_>, index: Vec<isize>, fmt: &str) -> PyResult<Py<PyAny>> {
+        let value = self.live(|v, _| v.get(Key::tuple(index)).map_err(view_err))?;
+        native_code(fmt)?;
+        Ok(to_py(py, &value, false)?.unbind())
+    }
+
+    /// Writes a Python object at a full index (already in bounds), as `pack_single` does:
+    /// the object is read first (it may run Python code, even release this view).
+    fn store_at(&self, index: Vec<isize>, value: &Bound<'_, PyAny>, fmt: &str) -> PyResult<()> {
+        let code = native_code(fmt)?;
+        let item = item_of(value, code, fmt)?;
+        self.live(|v, _| v.set(Key::tuple(index), item).map_err(view_err))
+    }
+
+    /// Full indices for a tuple of integers, checked as `ptr_from_tuple` does.
+    fn multi_index(t: &Bound<'_, PyTuple>, snap: &Snapshot) -> PyResult<Vec<isize>> {
+        if t.len() > snap.ndim {
+            return Err(PyTypeError::new_err(format!(
+                "cannot index {}-dimension view with {}-element tuple",
+                snap.ndim,
+                t.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(t.len());
+        for (dim, x) in t.iter().enumerate() {
+            let i = as_ssize(&x)?;
+            out.push(lookup(snap.shape[dim], i, dim)?);
+        }
+        Ok(out)
+    }
+
+    /// A NumPy-style subscript: an item or a new view.
+    fn numpy_get(slf: &Bound<'_, Self>, key: Key) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        enum Got {
+            Item(format_codec::Value),
+            View(Box<PyMemoryView>),
+        }
+        let got = this.live(|v, held| match v.subscript(key).map_err(view_err)? {
+            Subscript::Item(x) => Ok(Got::Item(x)),
+            Subscript::View(w) => Ok(Got::View(Box::new(this.sibling(py, held, *w)))),
+        })?;
+        match got {
+            Got::Item(x) => Ok(to_py(py, &x, true)?.unbind()),
+            Got::View(w) => Ok(Py::new(py, *w)?.into_any()),
+        }
+    }
+
+    /// A NumPy-style write: a buffer of the selection's shape, or one value for every item.
+    fn numpy_set(&self, key: Key, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        if check_buffer(value) {
+            let source = import_view(value)?;
+            let r = self.live(|v, _| v.assign(key, &source).map_err(view_err));
+            drop(source);
+            return r;
+        }
+        let item = value_of(value)?;
+        self.live(|v, _| v.set(key, item).map_err(view_err))
+    }
+}
+
+impl crate::family::Locked for PyMemoryView {
+    fn locked<R>(&self, py: Python<'_>, f: impl FnOnce(&MemoryView<'static>) -> PyResult<R>) -> PyResult<R> {
+        self.live_in(py, |v, _| f(v))
+    }
+}
+
+/// A temporary view of any Python buffer (`PyBUF_FULL_RO`), outside every family: used only
+/// within one call, on one thread, and dropped there.
+fn import_view(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
+    let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
+    MemoryView::new(managed).map_err(view_err)
+}
+
+/// `memoryview(obj)`: a sibling of a memview view, or a new import.
+pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+    let py = obj.py();
+    if let Ok(m) = obj.cast::<PyMemoryView>() {
+        let m = m.get();
+        return m.derive(py, |v| Ok(v.clone()));
+    }
+    if !check_buffer(obj) {
+        // Not a buffer, but an Arrow array (the Arrow PyCapsule interface): its values.
+        if obj.hasattr(pyo3::intern!(py, "__arrow_c_array__"))? {
+            return Ok(PyMemoryView::from_core(crate::arrow::import(obj)?, Some(obj.clone().unbind())));
+        }
+        return Err(PyTypeError::new_err(format!(
+            "memoryview: a bytes-like object is required, not '{}'",
+            obj.get_type().name()?
+        )));
+    }
+    PyMemoryView::of_import(py, PyManagedBuffer::acquire(obj, Flags::FULL_RO)?, None)
+}
+
+fn order_of(order: Option<&str>) -> PyResult<Order> {
+    match order {
+        None | Some("C") => Ok(Order::C),
+        Some("F") => Ok(Order::F),
+        Some("A") => Ok(Order::A),
+        Some(_) => Err(PyValueError::new_err("order must be 'C', 'F' or 'A'")),
+    }
+}
+
+#[pymethods]
+impl PyMemoryView {
+    #[new]
+    #[pyo3(signature = (object))]
+    fn py_new(object: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+        make_view(object)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.obj)?;
+        // Never blocks: taken only for a moment, never across Python code.
+        if let Ok(mbuf) = self.mbuf.try_lock() {
+            visit.call(mbuf.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// Release the view: afterwards every use of it raises `ValueError`, and the exporter
+    /// may resize or free its memory again. Raises `BufferError` while a buffer exported
+    /// from this view (to NumPy, another view, ...) is still held. Releasing twice does
+    /// nothing.
+    fn release(&self) -> PyResult<()> {
+        self.release_core()?;
+        self.len.store(-1, Ordering::Relaxed);
+        // The core view is gone: the managed buffer may go too (and with the last view of it,
+        // the exporter's buffer), outside the family's lock.
+        let mbuf = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        drop(mbuf);
+        Ok(())
+    }
+
+    /// Enter a `with` block: the view itself, released when the block ends.
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        slf.get().live(|_, _| Ok(()))?;
+        Ok(slf)
+    }
+
+    /// Release the view at the end of a `with` block.
+    #[pyo3(text_signature = "($self, /, *exc_info)", signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.release()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let live = slf.get().live(|_, _| Ok(())).is_ok();
+        let addr = slf.as_ptr() as usize;
+        Ok(if live { format!("<memory at {addr:#x}>") } else { format!("<released memory at {addr:#x}>") })
+    }
+
+    fn __reduce_ex__(&self, _protocol: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyTypeError::new_err("cannot pickle 'memoryview' object"))
+    }
+
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err("cannot pickle 'memoryview' object"))
+    }
+
+    /// A view of `object`'s buffer requested with exactly the `PyBUF_*` `flags` (CPython
+    /// 3.12's `memoryview._from_flags`); the exporter's `BufferError` if it refuses them.
+    #[classmethod]
+    fn _from_flags(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        object: &Bound<'_, PyAny>,
+        flags: i32,
+    ) -> PyResult<PyMemoryView> {
+        let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
+        PyMemoryView::of_import(object.py(), PyManagedBuffer::acquire(object, flags)?, Some(flags))
+    }
+}

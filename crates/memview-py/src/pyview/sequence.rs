@@ -1,0 +1,622 @@
+//! The view as a sequence: `len`, item and slice keys (the builtin's and NumPy's), item writes,
+//! iteration, `count` and `index`, and the item fast paths of 1-D views of numbers.
+
+use super::*;
+
+#[pymethods]
+impl PyMemoryView {
+    pub(super) fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        if let Ok(n) = usize::try_from(self.len.load(Ordering::Relaxed)) {
+            return Ok(n);
+        }
+        self.live_in(py, |v, _| match v.shape().first() {
+            Some(&n) => Ok(n),
+            // CPython 3.11 says 1; 3.12 made it an error (gh-89903): the running interpreter's.
+            None if crate::python_3_12(py) => Err(PyTypeError::new_err("0-dim memory has no length")),
+            None => Ok(1),
+        })
+    }
+
+    fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        // The common case first: an `int` (no Python code runs to read it), one lock.
+        if key.is_exact_instance_of::<pyo3::types::PyInt>() {
+            // A 1-D view of native numbers: bounds from the cached length, then one typed read.
+            let code = this.code.load(Ordering::Relaxed);
+            let n = this.len.load(Ordering::Relaxed);
+            if code != 0 && n >= 0 {
+                if let Ok(i) = as_ssize(key) {
+                    let i = lookup(n.unsigned_abs(), i, 0)?;
+                    if let Some(num) = this.live_in(py, |v, _| Ok(fast_item(v, i, char::from(code))))? {
+                        return num.into_py(py);
+                    }
+                }
+            }
+            let index = match as_ssize(key) {
+                Ok(i) => i,
+                Err(e) => {
+                    this.live(|_, _| Ok(()))?; // a released view says so first
+                    if this.ndim == 0 {
+                        // Then a 0-dim view refuses every key but `()` and `...`.
+                        return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+                    }
+                    return Err(e);
+                }
+            };
+            let value = this.live_in(py, |v, _| {
+                let (i, code) = item_checks(v, index)?;
+                native_code_char(code)?;
+                match fast_item(v, i, code) {
+                    Some(n) => Ok(Ok(n)),
+                    None => v.get(i).map(Err).map_err(view_err),
+                }
+            })?;
+            return Ok(match value {
+                Ok(n) => n.into_py(py)?,
+                Err(v) => to_py(py, &v, false)?.unbind(),
+            });
+        }
+        // A slice of `int`s and `None`s: read without Python code, so one lock.
+        if let Ok(s) = key.cast::<PySlice>() {
+            if plain_slice(s) {
+                let slice = unpack_slice(s)?;
+                let w = this.live_in(py, |v, held| {
+                    if v.ndim() == 0 {
+                        return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+                    }
+                    let w = v.slice(slice).map_err(view_err)?;
+                    Ok(this.sibling(py, held, w))
+                })?;
+                return Ok(Py::new(py, w)?.into_any());
+            }
+        }
+        // A tuple of `int`s, one per dimension: one lock.
+        if let Ok(t) = key.cast_exact::<PyTuple>() {
+            if !t.is_empty() && t.iter().all(|x| x.is_exact_instance_of::<pyo3::types::PyInt>()) {
+                let mut index: smallvec::SmallVec<[isize; 4]> = smallvec::SmallVec::new();
+                let mut bad = None;
+                for x in t.iter() {
+                    match as_ssize(&x) {
+                        Ok(i) => index.push(i),
+                        Err(e) => {
+                            bad = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if bad.is_none() {
+                    let got = this.live_in(py, |v, _| {
+                        if v.ndim() != index.len() {
+                            return Ok(None); // the general path gives the error
+                        }
+                        let f = v.format();
+                        let f = f.strip_prefix('@').unwrap_or(f);
+                        let mut chars = f.chars();
+                        let code = match (chars.next(), chars.next()) {
+                            (Some(c), None) => c,
+                            _ => return Ok(None),
+                        };
+                        for (dim, (i, &n)) in index.iter_mut().zip(v.shape()).enumerate() {
+                            *i = lookup(n, *i, dim)?;
+                        }
+                        native_code_char(code)?;
+                        v.get(Key::tuple(index.iter().copied())).map(Some).map_err(view_err)
+                    })?;
+                    if let Some(value) = got {
+                        return Ok(to_py(py, &value, false)?.unbind());
+                    }
+                }
+            }
+        }
+        let snap = this.snapshot()?;
+        if snap.ndim == 0 {
+            if key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
+                let fmt = adjust_fmt(&snap.format)?;
+                return this.item_at(py, vec![], &fmt);
+            }
+            if key.is(PyEllipsis::get(py)) {
+                return Ok(slf.clone().into_any().unbind());
+            }
+            return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+        }
+        match classify(key, snap.ndim) {
+            KeyKind::Index => {
+                let i = as_ssize(key)?;
+                // `memory_item`, after the index ran (it may have released the view).
+                let snap = this.snapshot()?;
+                let fmt = adjust_fmt(&snap.format)?;
+                if snap.ndim != 1 {
+                    return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
+                }
+                let i = lookup(snap.shape[0], i, 0)?;
+                this.item_at(py, vec![i], &fmt)
+            }
+            KeyKind::Slice(s) => {
+                // The new view is made first: a slice bound that releases this view leaves
+                // the new one intact, as CPython's `mbuf_add_view` does.
+                let sliced = this.derive(py, |v| Ok(v.clone()))?;
+                let slice = unpack_slice(&s)?;
+                sliced
+                    .member
+                    .with(|state, _| match state {
+                        Some(State::Live(v)) => {
+                            **v = v.slice(slice).map_err(view_err)?;
+                            sliced.len.store(len_of(v), Ordering::Relaxed);
+                            sliced.code.store(code_of(v), Ordering::Relaxed);
+                            Ok(())
+                        }
+                        _ => Err(released()),
+                    })
+                    .map_err(busy)??;
+                Ok(Py::new(py, sliced)?.into_any())
+            }
+            KeyKind::MultiIndex(t) => {
+                let fmt = adjust_fmt(&snap.format)?;
+                if t.len() < snap.ndim {
+                    return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
+                }
+                let index = Self::multi_index(&t, &snap)?;
+                this.item_at(py, index, &fmt)
+            }
+            KeyKind::Mixed(t) => Self::numpy_get(slf, numpy_key(t.as_any())?),
+            KeyKind::MultiSlice => Err(PyNotImplementedError::new_err("multi-dimensional slicing is not implemented")),
+            KeyKind::Invalid => Err(PyTypeError::new_err("memoryview: invalid slice key")),
+        }
+    }
+
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = key.py();
+        // The common case first: an `int` key and an exact `int`, `float` or `bytes` value
+        // (no Python code runs to read either), one lock.
+        if key.is_exact_instance_of::<pyo3::types::PyInt>()
+            && (value.is_exact_instance_of::<pyo3::types::PyInt>()
+                || value.is_exact_instance_of::<pyo3::types::PyFloat>()
+                || value.is_exact_instance_of::<PyBytes>())
+        {
+            if let Ok(index) = as_ssize(key) {
+                // Reading an exact `int`, `float` or `bytes` runs no Python code, so it may
+                // happen under the lock: one lock for the whole assignment.
+                let cached = self.code.load(Ordering::Relaxed);
+                let done = self.live_in(py, |v, _| {
+                    if v.ndim() != 1 || v.readonly() {
+                        return Ok(false); // the general path gives the error, in its order
+                    }
+                    let (i, code) = if cached != 0 {
+                        // A 1-D view of native numbers (format checked when the view was made).
+                        (lookup(v.shape()[0], index, 0)?, char::from(cached))
+                    } else {
+                        item_checks(v, index)?
+                    };
+                    if native_code_char(code).is_err() {
+                        return Ok(false);
+                    }
+                    let mut name = [0u8; 4];
+                    let fmt = code.encode_utf8(&mut name);
+                    let item = item_of(value, code, fmt)?;
+                    match fast_store(v, i, code, &item) {
+                        Some(Ok(())) => {}
+                        Some(Err(())) => {
+                            return Err(PyValueError::new_err(format!("memoryview: invalid value for format '{fmt}'")))
+                        }
+                        None => v.set(i, item).map_err(view_err)?,
+                    }
+                    Ok(true)
+                })?;
+                if done {
+                    return Ok(());
+                }
+            }
+        }
+        let snap = self.snapshot()?;
+        let fmt = adjust_fmt(&snap.format)?;
+        if snap.readonly {
+            return Err(PyTypeError::new_err("cannot modify read-only memory"));
+        }
+        if snap.ndim == 0 {
+            if key.is(PyEllipsis::get(py)) || key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
+                return self.store_at(vec![], value, &fmt);
+            }
+            return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+        }
+        match classify(key, snap.ndim) {
+            KeyKind::Index => {
+                if snap.ndim > 1 {
+                    return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
+                }
+                let i = lookup(snap.shape[0], as_ssize(key)?, 0)?;
+                self.store_at(vec![i], value, &fmt)
+            }
+            KeyKind::Slice(s) if snap.ndim == 1 => {
+                if !check_buffer(value) {
+                    return Err(PyTypeError::new_err(format!(
+                        "a bytes-like object is required, not '{}'",
+                        value.get_type().name()?
+                    )));
+                }
+                let source = import_view(value)?;
+                let slice = unpack_slice(&s)?;
+                let r = self.live(|v, _| v.assign(Key::one(slice), &source).map_err(view_err));
+                drop(source);
+                r
+            }
+            KeyKind::MultiIndex(t) => {
+                if t.len() < snap.ndim {
+                    return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
+                }
+                let index = Self::multi_index(&t, &snap)?;
+                self.store_at(index, value, &fmt)
+            }
+            KeyKind::Mixed(t) => self.numpy_set(numpy_key(t.as_any())?, value),
+            KeyKind::Slice(_) | KeyKind::MultiSlice => {
+                Err(PyNotImplementedError::new_err("memoryview slice assignments are currently restricted to ndim = 1"))
+            }
+            KeyKind::Invalid => Err(PyTypeError::new_err("memoryview: invalid slice key")),
+        }
+    }
+
+    fn __delitem__(&self, _key: &Bound<'_, PyAny>) -> PyResult<()> {
+        let snap = self.snapshot()?;
+        adjust_fmt(&snap.format)?;
+        if snap.readonly {
+            return Err(PyTypeError::new_err("cannot modify read-only memory"));
+        }
+        Err(PyTypeError::new_err("cannot delete memory"))
+    }
+
+    fn __iter__(slf: &Bound<'_, Self>) -> PyResult<MemoryIter> {
+        // `memory_iter` looks at the dimensions before anything else, even of a released view.
+        let ndim = slf.get().ndim;
+        if ndim == 0 {
+            return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+        }
+        if ndim != 1 {
+            return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
+        }
+        let unsupported = slf
+            .get()
+            .member
+            .with(|state, _| match state {
+                Some(State::Released(Some(f))) => Some(f.to_string()),
+                _ => None,
+            })
+            .map_err(busy)?;
+        if let Some(f) = unsupported {
+            return Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {f}")));
+        }
+        let snap = slf.get().snapshot()?;
+        // An unknown code is refused by the first `next`, as CPython's iterator does.
+        let fmt = adjust_fmt(&snap.format)?;
+        Ok(MemoryIter {
+            view: slf.clone().unbind(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+            len: snap.shape[0],
+            fmt,
+        })
+    }
+
+    /// How many items equal `value`.
+    #[pyo3(signature = (value, /))]
+    fn count(&self, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let v = value_of(value)?;
+        self.live(|m, _| m.count(&v).map_err(view_err))
+    }
+
+    /// The position of the first item equal to `value` at or after `start` and before
+    /// `stop` (counted from the end when negative, as slice bounds); `ValueError` if none is.
+    #[pyo3(text_signature = "($self, value, start=0, stop=sys.maxsize, /)", signature = (value, start = None, stop = None, /))]
+    fn index(
+        &self,
+        value: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        stop: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        // Slice-index conversions (`_PyEval_SliceIndexNotNone`): any int, clamped to isize.
+        let bound = |b: Option<&Bound<'_, PyAny>>, default: isize| -> PyResult<isize> {
+            match b {
+                None => Ok(default),
+                Some(o) => {
+                    if !is_index(o) {
+                        return Err(PyTypeError::new_err("slice indices must be integers or have an __index__ method"));
+                    }
+                    // SAFETY: a live object, the GIL held; a NULL exception type clamps.
+                    let n = unsafe { ffi::PyNumber_AsSsize_t(o.as_ptr(), std::ptr::null_mut()) };
+                    match PyErr::take(o.py()) {
+                        Some(e) => Err(e),
+                        None => Ok(n),
+                    }
+                }
+            }
+        };
+        let (start, stop) = (bound(start, 0)?, bound(stop, isize::MAX)?);
+        let v = value_of(value)?;
+        self.live(|m, _| {
+            if m.ndim() != 1 || (start == 0 && stop == isize::MAX) {
+                return m.index(&v).map_err(view_err);
+            }
+            let n = isize::try_from(m.shape()[0]).unwrap_or(isize::MAX);
+            let lo = if start < 0 { start.saturating_add(n).max(0) } else { start.min(n) };
+            let hi = if stop < 0 { stop.saturating_add(n).max(0) } else { stop.min(n) };
+            let part = m.view(Key::one(Slice::new(Some(lo), Some(hi.max(lo)), None))).map_err(view_err)?;
+            let at = part.index(&v).map_err(view_err)?;
+            Ok(at.saturating_add(lo.unsigned_abs()))
+        })
+    }
+}
+
+/// `adjust_fmt`: the format without a leading `@`, if it is one character.
+pub(super) fn adjust_fmt(format: &str) -> PyResult<String> {
+    let f = format.strip_prefix('@').unwrap_or(format);
+    if f.chars().count() == 1 {
+        Ok(f.to_owned())
+    } else {
+        Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {format}")))
+    }
+}
+
+/// `memory_item`'s checks on a live view for an integer key, in its order, and the wrapped
+/// index: the format (`adjust_fmt`), the dimension, the bound.
+pub(super) fn item_checks(v: &MemoryView<'_>, index: isize) -> PyResult<(isize, char)> {
+    // `memory_subscript` refuses any key but `()` and `...` of a 0-dim view before it looks
+    // at the format.
+    if v.ndim() == 0 {
+        return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
+    }
+    let format = v.format();
+    let f = format.strip_prefix('@').unwrap_or(format);
+    let mut chars = f.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c), None) => c,
+        _ => return Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {format}"))),
+    };
+    if v.ndim() != 1 {
+        return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
+    }
+    Ok((lookup(v.shape()[0], index, 0)?, code))
+}
+
+/// A number read straight from memory (no `Value`), for the item fast path.
+pub(super) enum Num {
+    I(i64),
+    U(u64),
+    F(f64),
+}
+
+impl Num {
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        use pyo3::IntoPyObjectExt;
+        match self {
+            Num::I(x) => x.into_py_any(py),
+            Num::U(x) => x.into_py_any(py),
+            Num::F(x) => x.into_py_any(py),
+        }
+    }
+}
+
+/// The item at `i` of a 1-D view of a native number code, read as its Rust type; `None`
+/// where the typed path does not apply (other codes, PIL layouts).
+pub(super) fn fast_item(v: &MemoryView<'_>, i: isize, code: char) -> Option<Num> {
+    macro_rules! read {
+        ($t:ty, $wrap:expr) => {
+            v.typed::<$t>().ok().and_then(|t| t.get([i]).ok()).map($wrap)
+        };
+    }
+    match code {
+        'B' => read!(u8, |x| Num::U(u64::from(x))),
+        'b' => read!(i8, |x| Num::I(i64::from(x))),
+        'H' => read!(u16, |x| Num::U(u64::from(x))),
+        'h' => read!(i16, |x| Num::I(i64::from(x))),
+        'I' => read!(u32, |x| Num::U(u64::from(x))),
+        'i' => read!(i32, |x| Num::I(i64::from(x))),
+        'L' | 'Q' => read!(u64, Num::U),
+        'l' | 'q' => read!(i64, Num::I),
+        'f' => read!(f32, |x| Num::F(f64::from(x))),
+        'd' => read!(f64, Num::F),
+        _ => None,
+    }
+}
+
+/// Writes a value at `i` of a 1-D view of a native number code as its Rust type; `None`
+/// where the typed path does not apply, `Some(Err(()))` for a value out of the code's range.
+pub(super) fn fast_store(
+    v: &MemoryView<'_>,
+    i: isize,
+    code: char,
+    value: &format_codec::Value,
+) -> Option<Result<(), ()>> {
+    use format_codec::Value;
+    macro_rules! int {
+        ($t:ty) => {{
+            let Value::Int(x) = value else { return None };
+            let t = v.typed::<$t>().ok()?;
+            match <$t>::try_from(*x) {
+                Ok(x) => t.set([i], x).ok().map(Ok),
+                Err(_) => Some(Err(())),
+            }
+        }};
+    }
+    match code {
+        'B' => int!(u8),
+        'b' => int!(i8),
+        'H' => int!(u16),
+        'h' => int!(i16),
+        'I' => int!(u32),
+        'i' => int!(i32),
+        'L' | 'Q' => int!(u64),
+        'l' | 'q' => int!(i64),
+        'd' => {
+            let Value::Float(x) = value else { return None };
+            v.typed::<f64>().ok()?.set([i], *x).ok().map(Ok)
+        }
+        _ => None,
+    }
+}
+
+/// `unpack_single`'s refusal of a code it does not know: the running interpreter's (half
+/// floats, `e`, became items in CPython 3.12).
+pub(super) fn native_code_char(code: char) -> PyResult<char> {
+    match code {
+        'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'f' | 'd' | '?' | 'c' | 'P' => Ok(code),
+        'e' if crate::half_items() => Ok(code),
+        _ => Err(PyNotImplementedError::new_err(format!("memoryview: format {code} not supported"))),
+    }
+}
+
+/// Whether a slice's bounds are `int`s or `None` (read without running Python code).
+pub(super) fn plain_slice(s: &Bound<'_, PySlice>) -> bool {
+    let raw = s.as_ptr().cast::<ffi::PySliceObject>();
+    // SAFETY: `s` is a live slice object (the cast checked its type), so it has the
+    // `PySliceObject` layout; its three fields are always valid (never NULL) references,
+    // read here while the GIL is held.
+    let slice = unsafe { &*raw };
+    let fields = [slice.start, slice.stop, slice.step];
+    fields.iter().all(|&f| {
+        // SAFETY: a live object (see above), the GIL held.
+        let field = unsafe { Bound::from_borrowed_ptr(s.py(), f) };
+        field.is_none() || field.is_exact_instance_of::<pyo3::types::PyInt>()
+    })
+}
+
+/// The codes `unpack_single`/`pack_single` know.
+pub(super) fn native_code(fmt: &str) -> PyResult<char> {
+    match fmt.chars().next() {
+        Some(c) if native_code_char(c).is_ok() => Ok(c),
+        _ => Err(PyNotImplementedError::new_err(format!("memoryview: format {fmt} not supported"))),
+    }
+}
+
+pub(super) fn out_of_bounds(dim: usize) -> PyErr {
+    PyIndexError::new_err(format!("index out of bounds on dimension {}", dim + 1))
+}
+
+/// Checks `index` against `extent` as `lookup_dimension` does; the wrapped index.
+pub(super) fn lookup(extent: usize, index: isize, dim: usize) -> PyResult<isize> {
+    let n = isize::try_from(extent).map_err(|_| out_of_bounds(dim))?;
+    let i = if index < 0 { index + n } else { index };
+    if i < 0 || i >= n {
+        return Err(out_of_bounds(dim));
+    }
+    Ok(i)
+}
+
+/// `PySlice_Unpack`: start, stop and step, clamped to `Py_ssize_t`, step 0 refused.
+pub(super) fn unpack_slice(s: &Bound<'_, PySlice>) -> PyResult<Slice> {
+    let (mut start, mut stop, mut step): (ffi::Py_ssize_t, ffi::Py_ssize_t, ffi::Py_ssize_t) = (0, 0, 0);
+    // SAFETY: a live slice object, the GIL held, three writable integers.
+    let rc = unsafe { ffi::PySlice_Unpack(s.as_ptr(), &mut start, &mut stop, &mut step) };
+    if rc < 0 {
+        return Err(PyErr::fetch(s.py()));
+    }
+    Ok(Slice::new(Some(start), Some(stop), Some(step)))
+}
+
+/// One entry of a NumPy-style key.
+pub(super) fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<Index> {
+    if let Ok(s) = obj.cast::<PySlice>() {
+        return Ok(Index::Slice(unpack_slice(s)?));
+    }
+    if obj.is(PyEllipsis::get(obj.py())) {
+        return Ok(Index::Ellipsis);
+    }
+    if obj.is_none() {
+        return Ok(Index::NewAxis);
+    }
+    if is_index(obj) {
+        return Ok(Index::At(as_ssize(obj)?));
+    }
+    Err(PyIndexError::new_err("only integers, slices (`:`), ellipsis (`...`) and None are valid indices"))
+}
+
+/// A NumPy-style key: one entry or a tuple of them.
+pub(super) fn numpy_key(key: &Bound<'_, PyAny>) -> PyResult<Key> {
+    if let Ok(t) = key.cast::<PyTuple>() {
+        let entries = t.iter().map(|x| index_entry(&x)).collect::<PyResult<Vec<_>>>()?;
+        Ok(Key::tuple(entries))
+    } else {
+        Ok(Key::one(index_entry(key)?))
+    }
+}
+
+/// What a key of the builtin's `__getitem__`/`__setitem__` is, by CPython's tests.
+pub(super) enum KeyKind<'py> {
+    Index,
+    Slice(Bound<'py, PySlice>),
+    MultiIndex(Bound<'py, PyTuple>),
+    /// A tuple with a slice, `...` or `None` among integers: NumPy's meaning on an N-D view
+    /// (memview's extension; CPython raises for these).
+    Mixed(Bound<'py, PyTuple>),
+    MultiSlice,
+    Invalid,
+}
+
+pub(super) fn classify<'py>(key: &Bound<'py, PyAny>, ndim: usize) -> KeyKind<'py> {
+    if is_index(key) {
+        return KeyKind::Index;
+    }
+    if let Ok(s) = key.cast::<PySlice>() {
+        return KeyKind::Slice(s.clone());
+    }
+    if let Ok(t) = key.cast::<PyTuple>() {
+        if t.iter().all(|x| is_index(&x)) {
+            return KeyKind::MultiIndex(t.clone());
+        }
+        let py = key.py();
+        let numpy_entry = |x: &Bound<'py, PyAny>| {
+            is_index(x) || x.is_instance_of::<PySlice>() || x.is(PyEllipsis::get(py)) || x.is_none()
+        };
+        let all_slices = t.iter().all(|x| x.is_instance_of::<PySlice>());
+        if ndim >= 2 && t.len() <= ndim && !all_slices && t.iter().all(|x| numpy_entry(&x)) {
+            return KeyKind::Mixed(t.clone());
+        }
+        if all_slices {
+            return KeyKind::MultiSlice;
+        }
+    }
+    KeyKind::Invalid
+}
+
+// The Rust documentation (rustdoc, doctests) and the Python docstring (`help()`)
+// differ: Python users read Python.
+#[cfg_attr(
+    any(doc, doctest),
+    doc = "The iterator of a 1-D view (`iter(m)`).
+
+```
+use pyo3::prelude::*;
+Python::attach(|py| -> PyResult<()> {
+    let view = memview_py::export(py, vec![7u8, 8])?;
+    let items: Vec<u8> = view.bind(py).try_iter()?.map(|x| x?.extract()).collect::<PyResult<_>>()?;
+    assert_eq!(items, [7, 8]);
+    Ok(())
+}).unwrap();
+```"
+)]
+#[cfg_attr(not(any(doc, doctest)), doc = "The iterator of a 1-D view: `iter(m)` yields its items in order.")]
+#[pyclass(module = "memview", name = "memory_iterator", frozen)]
+pub struct MemoryIter {
+    view: Py<PyMemoryView>,
+    next: std::sync::atomic::AtomicUsize,
+    len: usize,
+    fmt: String,
+}
+
+#[pymethods]
+impl MemoryIter {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= self.len {
+            self.next.store(self.len, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let index = isize::try_from(i).map_err(|_| PyIndexError::new_err("index"))?;
+        self.view.get().item_at(py, vec![index], &self.fmt).map(Some)
+    }
+
+    fn __length_hint__(&self) -> usize {
+        self.len.saturating_sub(self.next.load(Ordering::Relaxed))
+    }
+}
