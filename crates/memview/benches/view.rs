@@ -160,6 +160,22 @@ fn equality(c: &mut Criterion) {
         b.iter(|| black_box(&ints).iter().zip(black_box(&longs)).all(|(&x, &y)| i64::from(x) == y))
     });
     g.finish();
+    // Every other item of each: compared where they lie, run by run.
+    let (si, sl) = (mi.view(memview::s![..;2]).unwrap(), ml.view(memview::s![..;2]).unwrap());
+    let mut g = c.benchmark_group("memview/eq_4M_i_vs_q[::2]");
+    g.throughput(Throughput::Elements(k as u64 / 2));
+    g.sample_size(10);
+    g.bench_function("view_eq", |b| b.iter(|| black_box(si == sl)));
+    g.bench_function("hand_loop", |b| {
+        b.iter(|| {
+            black_box(&ints)
+                .iter()
+                .step_by(2)
+                .zip(black_box(&longs).iter().step_by(2))
+                .all(|(&x, &y)| i64::from(x) == y)
+        })
+    });
+    g.finish();
 }
 
 fn random_get(c: &mut Criterion) {

@@ -100,5 +100,5 @@ fn views_stay_small_to_move() {
         std::mem::size_of::<memview::StridedLayout>(),
         std::mem::size_of::<memview::Key>()
     );
-    assert!(size <= 320, "MemoryView is {size} bytes");
+    assert!(size <= 224, "MemoryView is {size} bytes");
 }

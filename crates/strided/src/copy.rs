@@ -445,7 +445,7 @@ pub fn for_each_run(
     Ok(())
 }
 
-/// Walks two layouts of one shape together, in C order: calls `f(a_first, b_first, n,
+/// Walks two layouts of one shape (of any item sizes) together, in C order: calls `f(a_first, b_first, n,
 /// a_stride, b_stride)` for each run of `n` items whose byte offsets are `a_first + k ×
 /// a_stride` in `a` and `b_first + k × b_stride` in `b`, merging the dimensions that are
 /// contiguous in both (the walk of the copy kernels, for copies through pointers).
@@ -461,19 +461,27 @@ pub fn for_each_run(
 pub fn for_each_run_pair(
     a: &StridedLayout,
     b: &StridedLayout,
-    f: impl FnMut(isize, isize, usize, isize, isize),
+    mut f: impl FnMut(isize, isize, usize, isize, isize),
 ) -> Result<(), LayoutError> {
     if a.is_indirect() || b.is_indirect() {
         return Err(LayoutError::Indirect("run iteration"));
     }
-    if a.shape() != b.shape() || a.itemsize() != b.itemsize() {
+    if a.shape() != b.shape() {
         return Err(LayoutError::DimMismatch { shape: a.ndim(), what: "second layout", other: b.ndim() });
     }
     if a.is_empty() {
         return Ok(());
     }
+    if a.len() == 1 {
+        // One item (0-D, or every extent 1): one run, each side stepping by its own item.
+        let step = |l: &StridedLayout| isize::try_from(l.itemsize()).map_err(|_| LayoutError::Overflow("itemsize"));
+        f(a.offset(), b.offset(), 1, step(a)?, step(b)?);
+        return Ok(());
+    }
+    // Item sizes may differ (a comparison of `i` with `q` items): only the strides decide
+    // which dimensions merge, and a 0-D walk is one run of one item.
     let p = plan(a.shape(), a.strides(), b.strides(), a.itemsize());
-    p.for_each_run(a.offset(), b.offset(), f);
+    p.for_each_run(a.offset(), b.offset(), &mut f);
     Ok(())
 }
 

@@ -69,21 +69,22 @@ pub use crate::slice::{Ellipsis, Index, NewAxis, Slice, SliceRange};
 /// ```
 pub const MAX_NDIM: usize = 64;
 
-/// A shape: held inline for up to 8 dimensions.
+/// A shape: held inline for up to 4 dimensions (a view stays small to move; more spill to
+/// the heap).
 ///
 /// ```
 /// let s: strided::Shape = smallvec::smallvec![2, 3];
 /// assert!(!s.spilled());
 /// ```
-pub type Shape = smallvec::SmallVec<[usize; 8]>;
+pub type Shape = smallvec::SmallVec<[usize; 4]>;
 
-/// Byte strides or suboffsets: held inline for up to 8 dimensions.
+/// Byte strides or suboffsets: held inline for up to 4 dimensions.
 ///
 /// ```
 /// let s: strided::Strides = smallvec::smallvec![-8, 1];
 /// assert_eq!(s[0], -8);
 /// ```
-pub type Strides = smallvec::SmallVec<[isize; 8]>;
+pub type Strides = smallvec::SmallVec<[isize; 4]>;
 
 /// The crate README's examples, run as doc tests.
 #[cfg(doctest)]
