@@ -123,6 +123,17 @@ pub(crate) fn is_index(obj: &Bound<'_, PyAny>) -> bool {
 
 /// `operator.index(obj)` as an `i128`, or `None` beyond it (with `Err` for no `__index__`).
 fn index_i128(obj: &Bound<'_, PyAny>) -> PyResult<Option<i128>> {
+    // An exact `int` in a machine word (the common case): read as it is, with no new
+    // reference, no `__index__` lookup and no exception on overflow.
+    if obj.is_exact_instance_of::<pyo3::types::PyInt>() {
+        let mut overflow: std::ffi::c_int = 0;
+        // SAFETY: a live exact `int`, the GIL held; `overflow` is writable.
+        let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
+        if overflow == 0 {
+            // An exact `int` converts without error when it fits (`-1` is a value here).
+            return Ok(Some(i128::from(v)));
+        }
+    }
     // SAFETY: a live object, the GIL held.
     let raw = unsafe { ffi::PyNumber_Index(obj.as_ptr()) };
     // SAFETY: `PyNumber_Index` returns a new reference or NULL with an exception set.

@@ -554,14 +554,16 @@ mod tests {
         };
         let (a, b) = (views(&BYTES), views(&ZEROS));
         let mut compared = 0;
-        for x in a.iter().chain(&b) {
-            for y in a.iter().chain(&b) {
-                if x.shape() == y.shape() && !x.shape().contains(&0) {
+        // Every pair natively; every 31st under Miri (the same paths, in less time).
+        let step = if cfg!(miri) { 31 } else { 1 };
+        for (k, x) in a.iter().chain(&b).enumerate() {
+            for (j, y) in a.iter().chain(&b).enumerate() {
+                if (k + j) % step == 0 && x.shape() == y.shape() && !x.shape().contains(&0) {
                     assert_eq!(*x == *y, reference(x, y), "{x:?} == {y:?}");
                     compared += 1;
                 }
             }
         }
-        assert!(compared > 1000, "{compared}");
+        assert!(compared * step > 1000, "{compared}");
     }
 }

@@ -57,7 +57,7 @@ pub(super) fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> 
             .with(|state, _| match state {
                 // Deliberately the view with itself: NaN items make it unequal.
                 #[allow(clippy::eq_op)]
-                Some(State::Live(v)) => **v == **v,
+                Some(State::Live(v)) => *v == *v,
                 _ => true,
             })
             .map_err(busy)?;
@@ -74,7 +74,7 @@ pub(super) fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> 
         let r = this
             .member
             .with_pair(&o.get().member, |a, b| match (a, b) {
-                (Some(State::Live(x)), Some(State::Live(y))) => **x == **y,
+                (Some(State::Live(x)), Some(State::Live(y))) => *x == *y,
                 _ => false,
             })
             .map_err(busy)?;

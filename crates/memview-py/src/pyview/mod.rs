@@ -32,8 +32,8 @@ use self::sequence::*;
 
 /// The state Python keeps: a live view, or the released object.
 pub(crate) enum State {
-    /// Boxed: a Python view is made and moved often, a core view is 280 bytes.
-    Live(Box<MemoryView<'static>>),
+    /// Inline: a core view (216 bytes) moves cheaper than it is boxed and freed.
+    Live(MemoryView<'static>),
     /// Released; with the format when `adjust_fmt` refuses it (CPython keeps `view.format`
     /// after release, and iteration reads it before it notices the release).
     Released(Option<Box<str>>),
@@ -136,7 +136,7 @@ impl PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::new(State::Live(Box::new(view))),
+            member: Member::new(State::Live(view)),
             obj,
             mbuf: std::sync::Mutex::new(None),
             hash: AtomicI64::new(-1),
@@ -159,7 +159,7 @@ impl PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::new(State::Live(Box::new(view))),
+            member: Member::new(State::Live(view)),
             obj,
             mbuf: std::sync::Mutex::new(Some(mbuf)),
             hash: AtomicI64::new(-1),
@@ -172,7 +172,7 @@ impl PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
+            member: Member::<State>::sibling(held, State::Live(view)),
             obj,
             mbuf: std::sync::Mutex::new(None),
             hash: AtomicI64::new(-1),
@@ -184,7 +184,7 @@ impl PyMemoryView {
             len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
             code: std::sync::atomic::AtomicU8::new(code_of(&view)),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
+            member: Member::<State>::sibling(held, State::Live(view)),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             mbuf: std::sync::Mutex::new(self.managed(py)),
             hash: AtomicI64::new(-1),
@@ -197,14 +197,14 @@ impl PyMemoryView {
             .with(|state, _| match state.take() {
                 Some(State::Live(v)) => {
                     let unsupported = adjust_fmt(v.format()).is_err().then(|| Box::from(v.format()));
-                    match (*v).release() {
+                    match v.release() {
                         Ok(()) => {
                             *state = Some(State::Released(unsupported));
                             Ok(())
                         }
                         Err(e) => {
                             let exports = e.exports();
-                            *state = Some(State::Live(Box::new(e.into_view())));
+                            *state = Some(State::Live(e.into_view()));
                             Err(PyBufferError::new_err(format!(
                                 "memoryview has {exports} exported buffer{}",
                                 if exports == 1 { "" } else { "s" }
@@ -257,7 +257,7 @@ impl PyMemoryView {
         py: Python<'_>,
         f: impl FnOnce(&MemoryView<'static>) -> Result<MemoryView<'static>, ViewError>,
     ) -> PyResult<PyMemoryView> {
-        self.live(|v, held| {
+        self.live_in(py, |v, held| {
             let w = f(v).map_err(view_err)?;
             Ok(self.sibling(py, held, w))
         })

@@ -141,7 +141,7 @@ impl PyMemoryView {
                     .member
                     .with(|state, _| match state {
                         Some(State::Live(v)) => {
-                            **v = v.slice(slice).map_err(view_err)?;
+                            *v = v.slice(slice).map_err(view_err)?;
                             sliced.len.store(len_of(v), Ordering::Relaxed);
                             sliced.code.store(code_of(v), Ordering::Relaxed);
                             Ok(())
