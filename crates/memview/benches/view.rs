@@ -32,6 +32,37 @@ fn to_bytes(c: &mut Criterion) {
     g.finish();
 }
 
+/// `to_bytes()` of a transposed 2048² `f64` view beside a 32×32-blocked hand transpose, both
+/// writing a fresh output (zeroed by the allocator).
+fn to_bytes_transpose(c: &mut Criterion) {
+    let n = 2048;
+    let data: Vec<f64> = (0..n * n).map(|i| i as f64).collect();
+    let m = MemoryView::new(&data).unwrap().cast("B").unwrap().cast_shape("d", &[n, n]).unwrap();
+    let t = m.transpose().unwrap();
+    let mut g = c.benchmark_group("memview/to_bytes_2048x2048_d.T");
+    g.throughput(Throughput::Bytes((n * n * 8) as u64));
+    g.sample_size(20);
+    g.bench_function("to_bytes", |b| b.iter(|| black_box(t.to_bytes().unwrap())));
+    g.bench_function("hand_loop_blocked_fresh", |b| {
+        b.iter(|| {
+            let src = black_box(&data);
+            let mut out = vec![0.0f64; n * n];
+            const B: usize = 32;
+            for i0 in (0..n).step_by(B) {
+                for j0 in (0..n).step_by(B) {
+                    for i in i0..i0 + B {
+                        for j in j0..j0 + B {
+                            out[i * n + j] = src[j * n + i];
+                        }
+                    }
+                }
+            }
+            black_box(out)
+        })
+    });
+    g.finish();
+}
+
 fn to_list(c: &mut Criterion) {
     let n = 4_000_000;
     let data: Vec<f64> = (0..n).map(|i| i as f64).collect();
@@ -262,6 +293,7 @@ fn eq_byte_orders(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    to_bytes_transpose,
     typed_swapped,
     to_bytes,
     to_list,

@@ -448,11 +448,21 @@ fn item_bytes(l: &StridedLayout) -> Result<StridedLayout, ViewError> {
 }
 
 /// A zeroed byte buffer of `n` bytes, or a `MemoryError`-kind error if it cannot be had.
+/// The zeros come from the allocator (`alloc_zeroed`: fresh pages from the system are not
+/// written twice), so an output that a gather fills right after costs one pass, not two.
 pub(crate) fn alloc_bytes(n: usize) -> Result<Vec<u8>, ViewError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| ViewError::NoMemory(n))?;
-    v.resize(n, 0);
-    Ok(v)
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(n).map_err(|_| ViewError::NoMemory(n))?;
+    // SAFETY: a layout of non-zero size.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) };
+    if p.is_null() {
+        return Err(ViewError::NoMemory(n));
+    }
+    // SAFETY: allocated by the global allocator with `u8`'s layout for `n` bytes, all zeroed
+    // (initialised), owned by nothing else: a `Vec` of length and capacity `n`.
+    Ok(unsafe { Vec::from_raw_parts(p, n, n) })
 }
 
 /// Calls `f` with every index of `shape` in C or F order (A means C).
