@@ -101,10 +101,16 @@ impl PyMemoryView {
                             *i = lookup(n, *i, dim)?;
                         }
                         native_code_char(code)?;
-                        v.get(Key::tuple(index.iter().copied())).map(Some).map_err(view_err)
+                        // Numbers straight from memory; other codes through a `Value`.
+                        if let Some(n) = fast_item_at(v, &index, code) {
+                            return Ok(Some(Ok(n)));
+                        }
+                        v.get(Key::tuple(index.iter().copied())).map(|x| Some(Err(x))).map_err(view_err)
                     })?;
-                    if let Some(value) = got {
-                        return Ok(to_py(py, &value, false)?.unbind());
+                    match got {
+                        Some(Ok(n)) => return n.into_py(py),
+                        Some(Err(value)) => return Ok(to_py(py, &value, false)?.unbind()),
+                        None => {}
                     }
                 }
             }
@@ -396,9 +402,15 @@ impl Num {
 /// The item at `i` of a 1-D view of a native number code, read as its Rust type; `None`
 /// where the typed path does not apply (other codes, PIL layouts).
 pub(super) fn fast_item(v: &MemoryView<'_>, i: isize, code: char) -> Option<Num> {
+    fast_item_at(v, &[i], code)
+}
+
+/// The item at a full index (in bounds) of a direct view of a native number code, read as
+/// its Rust type; `None` where the typed path does not apply.
+pub(super) fn fast_item_at(v: &MemoryView<'_>, index: &[isize], code: char) -> Option<Num> {
     macro_rules! read {
         ($t:ty, $wrap:expr) => {
-            v.typed::<$t>().ok().and_then(|t| t.get([i]).ok()).map($wrap)
+            v.typed::<$t>().ok().and_then(|t| t.get(index).ok()).map($wrap)
         };
     }
     match code {
