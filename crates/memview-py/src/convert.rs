@@ -109,6 +109,24 @@ pub(crate) fn as_ssize(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
     Ok(v)
 }
 
+/// An exact `int` that fits 64 bits, or an exact `float`, as a number (no Python code runs:
+/// no `__index__`, no `__float__`); `None` for everything else.
+pub(crate) fn exact_number(obj: &Bound<'_, PyAny>) -> Option<crate::hot::Num> {
+    use crate::hot::Num;
+    if obj.is_exact_instance_of::<pyo3::types::PyInt>() {
+        let mut overflow: std::ffi::c_int = 0;
+        // SAFETY: a live exact `int`, the GIL held; `overflow` is writable. An exact `int`
+        // converts without error, reporting overflow through the flag.
+        let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
+        return (overflow == 0).then_some(Num::I(v));
+    }
+    if obj.is_exact_instance_of::<pyo3::types::PyFloat>() {
+        // SAFETY: a live exact `float`, the GIL held; its value is read, nothing is called.
+        return Some(Num::F(unsafe { ffi::PyFloat_AS_DOUBLE(obj.as_ptr()) }));
+    }
+    None
+}
+
 /// Whether `obj` exports a buffer (`PyObject_CheckBuffer`).
 pub(crate) fn check_buffer(obj: &Bound<'_, PyAny>) -> bool {
     // SAFETY: a live object, the GIL held.

@@ -69,6 +69,9 @@ mod family;
 // Fills lists straight from memory (`PyList_New`/`PyList_SET_ITEM`).
 #[allow(unsafe_code)]
 mod fastlist;
+// Numbers read and written without the family's lock, through a layout kept beside it.
+#[allow(unsafe_code)]
+mod hot;
 #[allow(unsafe_code)]
 mod import;
 #[allow(unsafe_code)]

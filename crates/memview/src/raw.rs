@@ -403,6 +403,12 @@ impl<'a> Proven<'a> {
         (!self.layout.is_indirect()).then_some((self.region, &self.layout))
     }
 
+    /// The address of the item at index `[0, ..., 0]` of a direct proven layout (not
+    /// dereferenced here): what a `Py_buffer`'s `buf` of this layout holds.
+    pub(crate) fn first_item(&self) -> Option<*mut u8> {
+        (!self.layout.is_indirect()).then(|| self.region.addr(self.layout.offset()))
+    }
+
     /// A descriptor of this layout for a consumer of a view (re-export), answering `flags`.
     pub(crate) fn descriptor(
         &self,

@@ -8,6 +8,7 @@
 
 use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err, Given};
 use crate::family::{Busy, Held, Member};
+use crate::hot::Hot;
 use crate::import::{ManagedBuffer, PyManagedBuffer};
 use buffer_protocol::{BufferInfo, Flags};
 use memview::{Index, Key, LayoutError, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
@@ -99,42 +100,20 @@ pub struct PyMemoryView {
     mbuf: std::sync::Mutex<Option<Py<PyManagedBuffer>>>,
     /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
     hash: AtomicI64,
-    /// `len(m)` without the family's lock: the first extent, -2 for a 0-dim view, -1 once
-    /// released (the slow path then says what CPython says). A view's shape never changes.
-    len: std::sync::atomic::AtomicIsize,
-    /// The native number code of a 1-D direct view whose items `m[i]` reads as Rust numbers
-    /// (`0` for every other view): decided once, as the view's format and layout never change.
-    code: std::sync::atomic::AtomicU8,
+    /// `len(m)`, and the layout `m[i]`, `m[i, j]` and `m[i] = v` of numbers use without the
+    /// family's lock (see `crate::hot`): a view's layout never changes, and `release` clears
+    /// it before the core view goes.
+    pub(crate) hot: Hot,
     /// The number of dimensions, kept after release as CPython's `view.ndim` is (iteration
     /// checks it before anything else).
     ndim: u8,
-}
-
-/// The `code` cache value of a view.
-fn code_of(v: &MemoryView<'_>) -> u8 {
-    let f = v.format();
-    let f = f.strip_prefix('@').unwrap_or(f);
-    match f.as_bytes() {
-        [c @ (b'b' | b'B' | b'h' | b'H' | b'i' | b'I' | b'l' | b'L' | b'q' | b'Q' | b'f' | b'd')]
-            if v.ndim() == 1 && v.suboffsets().is_empty() =>
-        {
-            *c
-        }
-        _ => 0,
-    }
-}
-
-/// The `len` cache value of a view.
-fn len_of(v: &MemoryView<'_>) -> isize {
-    v.shape().first().map_or(-2, |&n| isize::try_from(n).unwrap_or(-1))
 }
 
 impl PyMemoryView {
     /// A new Python view, the first of its family.
     pub(crate) fn from_core(view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
         PyMemoryView {
-            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
-            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(view)),
             obj,
@@ -156,8 +135,7 @@ impl PyMemoryView {
         }
         .map_err(view_err)?;
         Ok(PyMemoryView {
-            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
-            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(view)),
             obj,
@@ -169,8 +147,7 @@ impl PyMemoryView {
     /// A new Python view of a family, for a view made under `held` from one of its values.
     pub(crate) fn in_family(held: &Held<'_>, view: MemoryView<'static>, obj: Option<Py<PyAny>>) -> PyMemoryView {
         PyMemoryView {
-            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
-            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(view)),
             obj,
@@ -181,8 +158,7 @@ impl PyMemoryView {
 
     fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
         PyMemoryView {
-            len: std::sync::atomic::AtomicIsize::new(len_of(&view)),
-            code: std::sync::atomic::AtomicU8::new(code_of(&view)),
+            hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(view)),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
@@ -401,8 +377,12 @@ impl PyMemoryView {
     /// from this view (to NumPy, another view, ...) is still held. Releasing twice does
     /// nothing.
     fn release(&self) -> PyResult<()> {
-        self.release_core()?;
-        self.len.store(-1, Ordering::Relaxed);
+        // The hot layout goes first: nothing reads memory through it from here on.
+        let len = self.hot.clear();
+        if let Err(e) = self.release_core() {
+            self.hot.restore(len);
+            return Err(e);
+        }
         // The core view is gone: the managed buffer may go too (and with the last view of it,
         // the exporter's buffer), outside the family's lock.
         let mbuf = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();

@@ -6,7 +6,7 @@ use super::*;
 #[pymethods]
 impl PyMemoryView {
     pub(super) fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        if let Ok(n) = usize::try_from(self.len.load(Ordering::Relaxed)) {
+        if let Some(n) = self.hot.len() {
             return Ok(n);
         }
         self.live_in(py, |v, _| match v.shape().first() {
@@ -22,12 +22,17 @@ impl PyMemoryView {
         let this = slf.get();
         // The common case first: an `int` (no Python code runs to read it), one lock.
         if key.is_exact_instance_of::<pyo3::types::PyInt>() {
-            // A 1-D view of native numbers: bounds from the cached length, then one typed read.
-            let code = this.code.load(Ordering::Relaxed);
-            let n = this.len.load(Ordering::Relaxed);
-            if code != 0 && n >= 0 {
-                if let Ok(i) = as_ssize(key) {
-                    let i = lookup(n.unsigned_abs(), i, 0)?;
+            // A 1-D view of native numbers: read through the hot layout, no lock.
+            if let Some(Num::I(i)) = crate::convert::exact_number(key) {
+                if let Some(num) = isize::try_from(i).ok().and_then(|i| this.hot.item(&[i])) {
+                    return num.into_py(py);
+                }
+            }
+            if let Ok(i) = as_ssize(key) {
+                // The same read under the lock (a free-threaded build, an index out of range).
+                let code = this.hot.code_1d();
+                if let (Some(n), true) = (this.hot.len(), code != 0) {
+                    let i = lookup(n, i, 0)?;
                     if let Some(num) = this.live_in(py, |v, _| Ok(fast_item(v, i, char::from(code))))? {
                         return num.into_py(py);
                     }
@@ -83,6 +88,12 @@ impl PyMemoryView {
                             bad = Some(e);
                             break;
                         }
+                    }
+                }
+                // A 2-D view of native numbers: read through the hot layout, no lock.
+                if bad.is_none() {
+                    if let Some(num) = this.hot.item(&index) {
+                        return num.into_py(py);
                     }
                 }
                 if bad.is_none() {
@@ -148,8 +159,7 @@ impl PyMemoryView {
                     .with(|state, _| match state {
                         Some(State::Live(v)) => {
                             *v = v.slice(slice).map_err(view_err)?;
-                            sliced.len.store(len_of(v), Ordering::Relaxed);
-                            sliced.code.store(code_of(v), Ordering::Relaxed);
+                            sliced.hot.set(v);
                             Ok(())
                         }
                         _ => Err(released()),
@@ -181,9 +191,16 @@ impl PyMemoryView {
                 || value.is_exact_instance_of::<PyBytes>())
         {
             if let Ok(index) = as_ssize(key) {
+                // A number in range of a writable 1-D view of numbers: written through the
+                // hot layout, no lock.
+                if let Some(num) = crate::convert::exact_number(value) {
+                    if self.hot.store(&[index], num).is_some() {
+                        return Ok(());
+                    }
+                }
                 // Reading an exact `int`, `float` or `bytes` runs no Python code, so it may
                 // happen under the lock: one lock for the whole assignment.
-                let cached = self.code.load(Ordering::Relaxed);
+                let cached = self.hot.code_1d();
                 let done = self.live_in(py, |v, _| {
                     if v.ndim() != 1 || v.readonly() {
                         return Ok(false); // the general path gives the error, in its order
@@ -381,23 +398,7 @@ pub(super) fn item_checks(v: &MemoryView<'_>, index: isize) -> PyResult<(isize, 
     Ok((lookup(v.shape()[0], index, 0)?, code))
 }
 
-/// A number read straight from memory (no `Value`), for the item fast path.
-pub(super) enum Num {
-    I(i64),
-    U(u64),
-    F(f64),
-}
-
-impl Num {
-    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        use pyo3::IntoPyObjectExt;
-        match self {
-            Num::I(x) => x.into_py_any(py),
-            Num::U(x) => x.into_py_any(py),
-            Num::F(x) => x.into_py_any(py),
-        }
-    }
-}
+use crate::hot::Num;
 
 /// The item at `i` of a 1-D view of a native number code, read as its Rust type; `None`
 /// where the typed path does not apply (other codes, PIL layouts).

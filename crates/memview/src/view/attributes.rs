@@ -79,6 +79,48 @@ impl MemoryView<'_> {
         self.layout().nbytes()
     }
 
+    /// The address of the item at index `[0, ..., 0]` (where a `Py_buffer`'s `buf` of this
+    /// view points, as `ndarray`'s `as_ptr`), for code that reads items itself: the item at
+    /// an index `i` lies `Σ i[k] * strides()[k]` bytes from it. `None` for a view that follows
+    /// pointers (suboffsets).
+    ///
+    /// Getting the pointer is safe; reading through it is the caller's promise: only while
+    /// this view (or one sharing its acquisition) lives, only at in-range indices, and
+    /// writing only if the view is not [`readonly`](Self::readonly). Use `typed`, `get` and
+    /// `set` where they serve: they check all of that.
+    ///
+    /// ```
+    /// let data = [1u16, 2, 3];
+    /// let v = memview::MemoryView::new(&data[..]).unwrap().view(memview::s![..;-1]).unwrap();
+    /// let first = v.as_ptr().unwrap();
+    /// assert_eq!(first, data[2..].as_ptr().cast::<u8>());
+    /// // SAFETY: the view is alive and index 1 is in range: 1 * stride bytes from `first`.
+    /// let second = unsafe { first.offset(v.strides()[0]).cast::<u16>().read_unaligned() };
+    /// assert_eq!(second, 2);
+    /// ```
+    pub fn as_ptr(&self) -> Option<*const u8> {
+        self.live.view.first_item().map(|p| p.cast_const())
+    }
+
+    /// [`as_ptr`](Self::as_ptr) for writing: `None` for a read-only view as well.
+    ///
+    /// ```
+    /// let mut data = [0u8; 4];
+    /// let v = memview::MemoryView::from_mut_slice(&mut data);
+    /// let p = v.as_mut_ptr().unwrap();
+    /// // SAFETY: the view is alive and writable, and index 3 is in range.
+    /// unsafe { p.offset(3 * v.strides()[0]).write(9) };
+    /// drop(v);
+    /// assert_eq!(data, [0, 0, 0, 9]);
+    /// assert!(memview::MemoryView::from_bytes(b"a").as_mut_ptr().is_none());
+    /// ```
+    pub fn as_mut_ptr(&self) -> Option<*mut u8> {
+        if self.readonly() {
+            return None;
+        }
+        self.live.view.first_item()
+    }
+
     /// `readonly`: whether writes are refused.
     ///
     /// ```

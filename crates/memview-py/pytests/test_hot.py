@@ -1,0 +1,158 @@
+"""The item paths that read and write numbers without the family's lock (`m[i]`, `m[i, j]`,
+`m[i] = v` on views of native numbers): the builtin's results and exceptions for every
+number code, every index (negative and out of range included), reversed and strided views,
+2-D views, values at and beyond each code's range, read-only views, and views released
+(or whose release was refused) between calls."""
+
+import builtins
+import struct
+
+import pytest
+
+import memview
+
+CODES = "bBhHiIlLqQfd"
+
+
+def both(data, code, step=1, shape=None):
+    """(memview view, builtin view) of the same memory, cast to `code` and sliced by `step`."""
+    out = []
+    for M in (memview.memoryview, builtins.memoryview):
+        m = M(data).cast(code)
+        m = m[::step]
+        if shape is not None:
+            m = M(data).cast(code, shape)
+        out.append(m)
+    return out
+
+
+def outcome(f):
+    try:
+        return ("ok", f())
+    except Exception as e:  # noqa: BLE001 - the exception is the result compared
+        return (type(e), str(e))
+
+
+def data_for(code, n=24):
+    size = struct.calcsize(code)
+    return bytearray((i * 37 + 11) % 256 for i in range(n * size))
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("step", [1, 2, -1, -3])
+def test_items_1d(code, step):
+    mine, ref = both(data_for(code), code, step)
+    n = len(ref)
+    for i in range(-n - 2, n + 2):
+        a, b = outcome(lambda: mine[i]), outcome(lambda: ref[i])
+        if code in "fd" and a[0] == "ok" and a[1] != a[1]:
+            assert b[1] != b[1]  # NaN
+        else:
+            assert a == b, (code, step, i)
+    for big in (2**63, -(2**63) - 1, 2**100):
+        assert outcome(lambda: mine[big]) == outcome(lambda: ref[big])
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_items_2d(code):
+    mine, ref = both(data_for(code), code, shape=[4, 6])
+    for i in range(-6, 6):
+        for j in range(-8, 8):
+            a, b = outcome(lambda: mine[i, j]), outcome(lambda: ref[i, j])
+            if code in "fd" and a[0] == "ok" and a[1] != a[1]:
+                assert b[1] != b[1]
+            else:
+                assert a == b, (code, i, j)
+    assert outcome(lambda: mine[1]) == outcome(lambda: ref[1])
+    assert outcome(lambda: mine[1, 2, 3]) == outcome(lambda: ref[1, 2, 3])
+
+
+def test_items_2d_transposed_and_sliced():
+    data = bytearray(range(24))
+    m = memview.memoryview(data).cast("B", [4, 6])
+    t = m.T
+    for i in range(6):
+        for j in range(4):
+            assert t[i, j] == data[j * 6 + i]
+    sub = m.nd[::-1, 1::2]
+    for i in range(4):
+        for j in range(3):
+            assert sub[i, j] == data[(3 - i) * 6 + 1 + 2 * j]
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("step", [1, -2])
+def test_stores_1d(code, step):
+    size = struct.calcsize(code)
+    bits = 8 * size
+    if code in "fd":
+        values = [0.0, -1.5, 1e300, float("inf"), 3, True, 2**70]
+    elif code.islower():
+        values = [0, -1, 2 ** (bits - 1) - 1, -(2 ** (bits - 1)), 2 ** (bits - 1), -(2 ** (bits - 1)) - 1]
+    else:
+        values = [0, 1, 2**bits - 1, 2**bits, -1]
+    values += [2**64, -(2**64), 1.5, "x", None]
+    da, db = data_for(code), data_for(code)
+    mine = memview.memoryview(da).cast(code)[::step]
+    ref = builtins.memoryview(db).cast(code)[::step]
+    n = len(ref)
+    for i in (0, 1, -1, n - 1, n, -n, -n - 1):
+        for v in values:
+
+            def put(m, i=i, v=v):
+                m[i] = v
+
+            assert outcome(lambda: put(mine)) == outcome(lambda: put(ref)), (code, i, v)
+            assert da == db, (code, i, v)
+
+
+def test_read_only_refuses_stores():
+    mine, ref = memview.memoryview(bytes(8)), builtins.memoryview(bytes(8))
+
+    def put(m):
+        m[0] = 1
+
+    assert outcome(lambda: put(mine)) == outcome(lambda: put(ref))
+    assert mine[0] == 0
+
+
+def test_released_view_refuses_items():
+    data = bytearray(16)
+    for M in (memview.memoryview, builtins.memoryview):
+        m = M(data).cast("i")
+        assert m[1] == 0
+        m.release()
+        with pytest.raises(ValueError, match="released"):
+            m[1]
+        with pytest.raises(ValueError, match="released"):
+            m[1] = 2
+        with pytest.raises(ValueError, match="released"):
+            len(m)
+    g = memview.memoryview(data).cast("B", [4, 4])
+    g.release()
+    with pytest.raises(ValueError, match="released"):
+        g[1, 1]
+
+
+def test_refused_release_keeps_the_view_working():
+    data = bytearray(16)
+    m = memview.memoryview(data).cast("i")
+    held = builtins.memoryview(m)  # an export: release is refused
+    with pytest.raises(BufferError):
+        m.release()
+    m[2] = 7
+    assert (m[2], len(m), held[2]) == (7, 4, 7)
+    held.release()
+    m.release()
+    with pytest.raises(ValueError):
+        m[2]
+
+
+def test_writes_land_in_the_exporter():
+    data = bytearray(8 * 4)
+    m = memview.memoryview(data).cast("d")[::-1]
+    m[0] = 2.5
+    assert struct.unpack_from("d", data, 24)[0] == 2.5
+    q = memview.memoryview(data).cast("q")
+    q[-4] = -(2**63)
+    assert struct.unpack_from("q", data, 0)[0] == -(2**63)
