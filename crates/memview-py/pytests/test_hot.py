@@ -156,3 +156,25 @@ def test_writes_land_in_the_exporter():
     q = memview.memoryview(data).cast("q")
     q[-4] = -(2**63)
     assert struct.unpack_from("q", data, 0)[0] == -(2**63)
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, (1 << 16) - 1, 1 << 16, (1 << 16) + 1])
+def test_tobytes_of_every_layout(size):
+    data = bytearray((i * 13 + 5) % 256 for i in range(size))
+    views = [
+        lambda M: M(data),
+        lambda M: M(bytes(data)),
+        lambda M: M(data)[1:],
+        lambda M: M(data)[::2],
+        lambda M: M(data)[::-1],
+        lambda M: M(data)[: size // 4 * 4].cast("i"),
+        lambda M: M(data)[: size // 8 * 8].cast("B", [2, size // 8 * 4]) if size >= 8 else M(data),
+    ]
+    for make in views:
+        mine, ref = make(memview.memoryview), make(builtins.memoryview)
+        for order in (None, "C", "F", "A", "X"):
+            args = () if order is None else (order,)
+            assert outcome(lambda: mine.tobytes(*args)) == outcome(lambda: ref.tobytes(*args))
+        mine.release()
+        with pytest.raises(ValueError, match="released"):
+            mine.tobytes()

@@ -51,6 +51,9 @@ impl Num {
     }
 }
 
+/// Views of this size or more copy their bytes without the GIL (`pyview::detached`).
+const SMALL: usize = 1 << 16;
+
 /// The `flags` bit of a writable view.
 const WRITABLE: u8 = 1;
 /// The `flags` bit of a view of two dimensions.
@@ -74,6 +77,9 @@ pub(crate) struct Hot {
     /// The extent and stride of the second dimension (2-D views only).
     len1: AtomicIsize,
     stride1: AtomicIsize,
+    /// The size of a direct C-contiguous view below the size that copies without the GIL,
+    /// whose bytes `tobytes()` copies in one go from `first`; -1 for every other view.
+    c_bytes: AtomicIsize,
 }
 
 /// The native number code of a format, if `Hot` reads it (`@` prefix allowed).
@@ -96,6 +102,7 @@ impl Hot {
             stride0: AtomicIsize::new(0),
             len1: AtomicIsize::new(0),
             stride1: AtomicIsize::new(0),
+            c_bytes: AtomicIsize::new(-1),
         };
         hot.set(v);
         hot
@@ -119,6 +126,11 @@ impl Hot {
             self.len1.store(isize::try_from(shape[1]).unwrap_or(0), Ordering::Relaxed);
             self.stride1.store(strides[1], Ordering::Relaxed);
         }
+        let c_bytes = match v.as_ptr() {
+            Some(_) if v.c_contiguous() && v.nbytes() < SMALL => isize::try_from(v.nbytes()).unwrap_or(-1),
+            _ => -1,
+        };
+        self.c_bytes.store(c_bytes, Ordering::Relaxed);
         self.stride0.store(strides.first().copied().unwrap_or(0), Ordering::Relaxed);
         self.first.store(first, Ordering::Relaxed);
         self.flags.store(flags, Ordering::Relaxed);
@@ -214,6 +226,30 @@ impl Hot {
             b'd' => Num::F(read!(f64)),
             _ => return None,
         })
+    }
+
+    /// `tobytes()` of a live direct C-contiguous view below 64 KiB: one copy of its block
+    /// into a new `bytes`; `None` where the hot path does not apply.
+    pub(crate) fn c_bytes<'py>(
+        &self,
+        py: pyo3::Python<'py>,
+    ) -> Option<pyo3::PyResult<pyo3::Bound<'py, pyo3::types::PyBytes>>> {
+        let n = self.c_bytes.load(Ordering::Relaxed);
+        if cfg!(Py_GIL_DISABLED) || n < 0 || self.len.load(Ordering::Relaxed) == -1 {
+            return None;
+        }
+        let first = self.first.load(Ordering::Relaxed);
+        // SAFETY: the module's proof: the view is live (its length was not cleared, and with
+        // the GIL held no release runs before the copy: allocating a `bytes` runs no Python
+        // code), and a C-contiguous direct view's `n` bytes start at its first item, all of
+        // them bytes the core proved readable; CPython copies them into a new object (no
+        // reference to them is made here).
+        let raw = unsafe { pyo3::ffi::PyBytes_FromStringAndSize(first.cast_const().cast(), n) };
+        // SAFETY: a new reference, or NULL with an exception set; the GIL is held.
+        Some(unsafe { pyo3::Bound::from_owned_ptr_or_err(py, raw) }.map(|b| {
+            // SAFETY: the object is a `bytes`, made by `PyBytes_FromStringAndSize`.
+            unsafe { b.cast_into_unchecked::<pyo3::types::PyBytes>() }
+        }))
     }
 
     /// Writes a number at `index` of a live, writable hot view: `None` where the hot path does

@@ -10,6 +10,12 @@ impl PyMemoryView {
     fn tobytes<'py>(slf: &Bound<'py, Self>, order: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
         let py = slf.py();
         let this = slf.get();
+        // A small C-contiguous view: one copy of its block, no lock.
+        if matches!(order, None | Some("C" | "A")) {
+            if let Some(bytes) = this.hot.c_bytes(py) {
+                return bytes;
+            }
+        }
         let (n, large) = this.live_in(py, |v, _| Ok((v.nbytes(), detachable(v))))?;
         let order = order_of(order)?;
         // The bytes object is made first (outside the lock), then filled under it: one copy.
@@ -25,6 +31,12 @@ impl PyMemoryView {
     /// Return the items as a (nested) list of Python values, as the builtin does: native
     /// single-character formats only (`to_list()` reads every format).
     fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        // A live 1-D view of native numbers: its code and length from the hot layout.
+        if let (code @ 1.., Some(n)) = (self.hot.code_1d(), self.hot.len()) {
+            if let Some(list) = crate::fastlist::tolist(self, py, char::from(code), &[n])? {
+                return Ok(list);
+            }
+        }
         let snap = self.snapshot()?;
         let fmt = adjust_fmt(&snap.format)?;
         // `unpack_single` refuses an unknown code when it unpacks an item: a view of no item
