@@ -376,30 +376,39 @@ pub(crate) struct Contiguous {
 impl Contiguous {
     /// Acquires `obj`'s bytes; `TypeError` as CPython's `y*`/`w*` arguments give it.
     pub(crate) fn get(obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<Contiguous> {
-        if !crate::convert::check_buffer(obj) {
-            let name = obj.get_type().name()?;
-            return Err(pyo3::exceptions::PyTypeError::new_err(if writable {
-                format!("argument must be read-write bytes-like object, not {name}")
-            } else {
-                format!("a bytes-like object is required, not '{name}'")
-            }));
-        }
-        let flags = if writable { Flags::WRITABLE } else { Flags::SIMPLE };
-        let view = get_buffer(obj, flags).map_err(|e| {
-            if writable && e.is_instance_of::<PyBufferError>(obj.py()) {
-                let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-                pyo3::exceptions::PyTypeError::new_err(format!(
-                    "argument must be read-write bytes-like object, not {name}"
-                ))
-            } else {
-                e
+        let mut view: Box<std::mem::MaybeUninit<ffi::Py_buffer>> = Box::new(std::mem::MaybeUninit::zeroed());
+        fill_contiguous(obj, writable, &mut view)?;
+        // SAFETY: filled by `fill_contiguous` (a successful `PyObject_GetBuffer`), in place.
+        Ok(Contiguous { view: unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) } })
+    }
+
+    /// `f` on `obj`'s bytes (`PyBUF_SIMPLE`), held for the length of the call: the
+    /// `Py_buffer` lives on the stack (nothing is allocated) and is released when `f`
+    /// returns; errors as [`get`](Self::get) gives them.
+    pub(crate) fn with_bytes<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> PyResult<R>) -> PyResult<R> {
+        let mut view = std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed();
+        fill_contiguous(obj, false, &mut view)?;
+        /// Releases the buffer when the call ends, however it ends.
+        struct Held<'a>(&'a mut ffi::Py_buffer);
+        impl Drop for Held<'_> {
+            fn drop(&mut self) {
+                // SAFETY: filled by a successful `PyObject_GetBuffer`, released once, here,
+                // with the GIL still held (the caller's `Bound` proves it for the call).
+                unsafe { ffi::PyBuffer_Release(self.0) }
             }
-        })?;
-        if view.len < 0 || (view.len > 0 && view.buf.is_null()) {
-            release(view);
-            return Err(refuse("a negative length or a null buffer".into()));
         }
-        Ok(Contiguous { view })
+        // SAFETY: filled by `fill_contiguous`, in place; never moved until released.
+        let held = Held(unsafe { view.assume_init_mut() });
+        let len = usize::try_from(held.0.len).unwrap_or(0);
+        let bytes: &[u8] = if len == 0 {
+            &[]
+        } else {
+            // SAFETY: a `PyBUF_SIMPLE` buffer is `len` contiguous bytes at `buf` (checked
+            // non-null by `fill_contiguous`), valid until released when `held` drops, after
+            // `f` returns and the slice with it.
+            unsafe { std::slice::from_raw_parts(held.0.buf.cast::<u8>(), len) }
+        };
+        f(bytes)
     }
 
     /// The bytes.
@@ -423,6 +432,44 @@ impl Contiguous {
         // checked); `&mut self` makes this the only Rust reference to the bytes.
         unsafe { std::slice::from_raw_parts_mut(self.view.buf.cast::<u8>(), len) }
     }
+}
+
+/// Fills `view` with `obj`'s contiguous bytes (`PyBUF_SIMPLE`, or `PyBUF_WRITABLE` for
+/// `writable`); `TypeError` as CPython's `y*`/`w*` arguments give it. On success the buffer
+/// is exported and `view` must be released, in place.
+fn fill_contiguous(
+    obj: &Bound<'_, PyAny>,
+    writable: bool,
+    view: &mut std::mem::MaybeUninit<ffi::Py_buffer>,
+) -> PyResult<()> {
+    let refused = |name: String| {
+        pyo3::exceptions::PyTypeError::new_err(if writable {
+            format!("argument must be read-write bytes-like object, not {name}")
+        } else {
+            format!("a bytes-like object is required, not '{name}'")
+        })
+    };
+    if !crate::convert::check_buffer(obj) {
+        return Err(refused(obj.get_type().name()?.to_string()));
+    }
+    let flags = if writable { Flags::WRITABLE } else { Flags::SIMPLE };
+    let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
+    // SAFETY: `view` is writable memory for one `Py_buffer`; `obj` is live, the GIL held.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), bits) } != 0 {
+        let e = PyErr::fetch(obj.py());
+        if writable && e.is_instance_of::<PyBufferError>(obj.py()) {
+            return Err(refused(obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()));
+        }
+        return Err(e);
+    }
+    // SAFETY: filled by the successful call above.
+    let filled = unsafe { view.assume_init_mut() };
+    if filled.len < 0 || (filled.len > 0 && filled.buf.is_null()) {
+        // SAFETY: filled by a successful `PyObject_GetBuffer`, released once, here.
+        unsafe { ffi::PyBuffer_Release(filled) };
+        return Err(refuse("a negative length or a null buffer".into()));
+    }
+    Ok(())
 }
 
 impl Drop for Contiguous {

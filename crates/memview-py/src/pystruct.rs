@@ -4,6 +4,7 @@ use crate::convert::{error_type, is_index, struct_error, to_py, Given};
 use crate::import::Contiguous;
 use format_codec::{Slot, Struct, Value};
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
@@ -188,9 +189,14 @@ fn pack_args<'py>(s: &Struct, args: impl Iterator<Item = Bound<'py, PyAny>>, rec
 
 /// One record's values as a tuple, read straight from its bytes (no intermediate row).
 fn record<'py>(py: Python<'py>, s: &Struct, bytes: &[u8]) -> PyResult<Bound<'py, PyTuple>> {
-    let mut items = Vec::new();
-    items.try_reserve_exact(s.value_count()).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
-    for slot in s.slots() {
+    let n = ffi::Py_ssize_t::try_from(s.value_count()).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    // The tuple first, filled in place (no vector of items): making the items runs no
+    // Python code that could see it half filled (numbers, bytes and strings only).
+    // SAFETY: the GIL is held; a new tuple of `n` NULL items, or NULL with an error set.
+    let raw = unsafe { ffi::PyTuple_New(n) };
+    // SAFETY: a new reference or NULL with an exception set.
+    let tuple = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    for (i, slot) in s.slots().enumerate() {
         // Integers and floats straight to Python objects; the other codes through `Value`.
         let item = if let Some(i) = slot.unpack_int(bytes) {
             i.into_pyobject(py)?.into_any()
@@ -199,9 +205,17 @@ fn record<'py>(py: Python<'py>, s: &Struct, bytes: &[u8]) -> PyResult<Bound<'py,
         } else {
             to_py(py, &slot.unpack(bytes), true)?
         };
-        items.push(item);
+        let Ok(at) = ffi::Py_ssize_t::try_from(i) else { break };
+        if at >= n {
+            break; // never: a struct has `value_count` slots
+        }
+        // SAFETY: `raw` is the tuple made above, of `n` slots, and `at < n`; each slot is set
+        // once, with a new reference the tuple steals. On an error the slots left NULL are
+        // skipped when the tuple is freed.
+        unsafe { ffi::PyTuple_SET_ITEM(raw, at, item.into_ptr()) };
     }
-    PyTuple::new(py, items)
+    // SAFETY: the object is the tuple made above.
+    Ok(unsafe { tuple.cast_into_unchecked::<PyTuple>() })
 }
 
 /// An offset argument of `unpack_from` (CPython's `Py_ssize_t` converter: `__index__`, and
@@ -307,28 +321,6 @@ impl PyStruct {
         self.inner.size()
     }
 
-    /// Return a `bytes` object holding the values `v` packed with this format.
-    #[pyo3(text_signature = "($self, /, *v)", signature = (*args))]
-    fn pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-        self.check_count(args.len(), "pack")?;
-        let s = &self.inner;
-        // The record and one spare byte (CPython's bytes object has its terminator there,
-        // which `0p` writes), zeroed: padding packs as zero bytes.
-        let room = s.size().checked_add(1).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(""))?;
-        let mut stack = [0u8; 64];
-        let mut heap = Vec::new();
-        let out: &mut [u8] = match stack.get_mut(..room) {
-            Some(small) => small,
-            None => {
-                heap.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
-                heap.resize(room, 0);
-                &mut heap
-            }
-        };
-        pack_args(s, args.iter(), out)?;
-        Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
-    }
-
     /// Pack the values `v` with this format into the writable `buffer`, starting at
     /// `offset` (counted from the end when negative).
     #[pyo3(text_signature = "($self, buffer, offset, /, *v)", signature = (*args))]
@@ -361,12 +353,12 @@ impl PyStruct {
     /// be `size`.
     #[pyo3(signature = (buffer, /))]
     fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-        let buf = Contiguous::get(buffer, false)?;
-        let bytes = buf.bytes();
-        if bytes.len() != self.inner.size() {
-            return Err(codec_err(format_codec::CodecError::UnpackSize { size: self.inner.size() }));
-        }
-        record(py, &self.inner, bytes)
+        Contiguous::with_bytes(buffer, |bytes| {
+            if bytes.len() != self.inner.size() {
+                return Err(codec_err(format_codec::CodecError::UnpackSize { size: self.inner.size() }));
+            }
+            record(py, &self.inner, bytes)
+        })
     }
 
     /// Return the values of one record read from `buffer` at `offset` (counted from the
@@ -378,12 +370,13 @@ impl PyStruct {
         buffer: &Bound<'py, PyAny>,
         offset: Given<'py>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let buf = Contiguous::get(buffer, false)?;
-        let offset = offset_of(offset.get())?;
-        let bytes = buf.bytes();
-        let start = self.inner.unpack_window(bytes.len(), offset).map_err(codec_err)?;
-        let rec = start.checked_add(self.inner.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
-        record(py, &self.inner, rec)
+        Contiguous::with_bytes(buffer, |bytes| {
+            // After the buffer is held, as CPython converts it (the offset may run code).
+            let offset = offset_of(offset.get())?;
+            let start = self.inner.unpack_window(bytes.len(), offset).map_err(codec_err)?;
+            let rec = start.checked_add(self.inner.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
+            record(py, &self.inner, rec)
+        })
     }
 
     /// Return an iterator over the records of `buffer`, each a tuple of values; the
@@ -418,6 +411,109 @@ impl PyStruct {
         }
         Ok(())
     }
+}
+
+impl PyStruct {
+    /// `pack`: the values packed into a new `bytes` (the module function and the
+    /// `METH_FASTCALL` method below both come here).
+    fn pack<'py>(
+        &self,
+        py: Python<'py>,
+        args: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        self.check_count(args.len(), "pack")?;
+        let s = &self.inner;
+        // The record and one spare byte (CPython's bytes object has its terminator there,
+        // which `0p` writes), zeroed: padding packs as zero bytes.
+        let room = s.size().checked_add(1).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(""))?;
+        let mut stack = [0u8; 64];
+        let mut heap = Vec::new();
+        let out: &mut [u8] = match stack.get_mut(..room) {
+            Some(small) => small,
+            None => {
+                heap.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+                heap.resize(room, 0);
+                &mut heap
+            }
+        };
+        pack_args(s, args, out)?;
+        Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
+    }
+}
+
+/// `Struct.pack` declared as CPython's `_struct` declares it (`METH_FASTCALL`): the values
+/// arrive as the caller's array of arguments. PyO3 gathers `*args` into a new tuple first,
+/// which cost a third of the call; this method is installed into the class by [`module`].
+unsafe extern "C" fn pack_fastcall(
+    slf: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    let call = std::panic::AssertUnwindSafe(|| -> PyResult<*mut ffi::PyObject> {
+        // SAFETY: CPython calls a method with the GIL held (the thread is attached).
+        let py = unsafe { Python::assume_attached() };
+        // SAFETY: `slf` is the live object the method was called on (a method descriptor
+        // checks that it is an instance of `Struct` before calling).
+        let this = unsafe { pyo3::Borrowed::from_ptr(py, slf) }.cast::<PyStruct>()?;
+        let this = this.try_borrow()?;
+        let n = usize::try_from(nargs).unwrap_or(0);
+        let values = (0..n).map(|i| {
+            // SAFETY: CPython passes `nargs` live arguments at `args`, borrowed for the call;
+            // `i < nargs`. A new strong reference is taken for the iterator's item.
+            unsafe { Bound::from_borrowed_ptr(py, *args.add(i)) }
+        });
+        Ok(this.pack(py, values)?.into_ptr())
+    });
+    match std::panic::catch_unwind(call) {
+        Ok(Ok(obj)) => obj,
+        Ok(Err(e)) => {
+            // SAFETY: as above, the thread is attached.
+            e.restore(unsafe { Python::assume_attached() });
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            // SAFETY: as above, the thread is attached.
+            let py = unsafe { Python::assume_attached() };
+            pyo3::exceptions::PySystemError::new_err("memview.struct: Struct.pack panicked").restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The definition of [`pack_fastcall`]: its name, calling convention and docstring (whose
+/// first line is the signature `inspect` reads).
+struct MethodDef(ffi::PyMethodDef);
+// SAFETY: the definition is never written (CPython only reads a `PyMethodDef`), and its
+// pointers are to static strings and a function.
+unsafe impl Sync for MethodDef {}
+
+static PACK: MethodDef = MethodDef(ffi::PyMethodDef {
+    ml_name: c"pack".as_ptr(),
+    ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: pack_fastcall },
+    ml_flags: ffi::METH_FASTCALL,
+    ml_doc: c"pack($self, /, *v)\n--\n\nReturn a `bytes` object holding the values `v` packed with this format."
+        .as_ptr(),
+});
+
+/// Installs [`PACK`] as `Struct.pack`.
+fn install_pack(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    let py = class.py();
+    // SAFETY: `class` is a live type object; CPython reads the definition only, and keeps
+    // the pointer for the descriptor's life (`PACK` is static).
+    let raw = unsafe { ffi::PyDescr_NewMethod(class.as_type_ptr(), std::ptr::addr_of!(PACK.0).cast_mut()) };
+    // SAFETY: a new reference or NULL with an exception set.
+    let descr = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    // The class is immutable to Python code; its namespace is filled here, once, before any
+    // instance exists, and its method cache is told.
+    // SAFETY: a heap type's `tp_dict` is its live namespace dictionary.
+    let dict = unsafe { (*class.as_type_ptr()).tp_dict };
+    // SAFETY: `dict` is a live dictionary, the GIL held; the key and value are live.
+    if unsafe { ffi::PyDict_SetItemString(dict, c"pack".as_ptr(), descr.as_ptr()) } != 0 {
+        return Err(PyErr::fetch(py));
+    }
+    // SAFETY: a live type object whose namespace changed.
+    unsafe { ffi::PyType_Modified(class.as_type_ptr()) };
+    Ok(())
 }
 
 /// The iterator `iter_unpack` returns.
@@ -500,7 +596,7 @@ fn calcsize(format: &Bound<'_, PyAny>) -> PyResult<usize> {
 #[pyfunction]
 #[pyo3(text_signature = "(format, /, *v)", signature = (format, *args))]
 fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-    cached(format)?.borrow().pack(py, args)
+    cached(format)?.borrow().pack(py, args.iter())
 }
 
 /// Pack the values `v` with `format` into the writable `buffer`, starting at `offset`
@@ -554,6 +650,7 @@ pub(crate) fn module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("error", error_type(py)?)?;
     m.add_class::<PyStruct>()?;
+    install_pack(&py.get_type::<PyStruct>())?;
     m.add_function(wrap_pyfunction!(calcsize, m)?)?;
     m.add_function(wrap_pyfunction!(pack, m)?)?;
     m.add_function(wrap_pyfunction!(pack_into, m)?)?;
