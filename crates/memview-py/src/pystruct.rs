@@ -458,9 +458,14 @@ unsafe extern "C" fn pack_fastcall(
         let this = this.try_borrow()?;
         let n = usize::try_from(nargs).unwrap_or(0);
         let values = (0..n).map(|i| {
-            // SAFETY: CPython passes `nargs` live arguments at `args`, borrowed for the call;
-            // `i < nargs`. A new strong reference is taken for the iterator's item.
-            unsafe { Bound::from_borrowed_ptr(py, *args.add(i)) }
+            // SAFETY: CPython passes `nargs` argument pointers at `args`, readable for the
+            // call, and `i < nargs`.
+            let arg = unsafe { args.add(i) };
+            // SAFETY: as above: `arg` points at one of them.
+            let arg = unsafe { *arg };
+            // SAFETY: a live argument, borrowed for the call; a new strong reference is
+            // taken for the iterator's item.
+            unsafe { Bound::from_borrowed_ptr(py, arg) }
         });
         Ok(this.pack(py, values)?.into_ptr())
     });
