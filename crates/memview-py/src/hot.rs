@@ -110,31 +110,39 @@ impl Hot {
 
     /// Fills the layout from a live core view (before the object is published).
     pub(crate) fn set(&self, v: &MemoryView<'_>) {
-        let len = v.shape().first().map_or(-2, |&n| isize::try_from(n).unwrap_or(-1));
         let (shape, strides) = (v.shape(), v.strides());
-        let code = match (v.as_ptr(), shape.len()) {
-            (Some(_), 1 | 2) => number_code(v.format()),
-            _ => 0,
-        };
-        let first = v.as_ptr().map_or(std::ptr::null_mut(), <*const u8>::cast_mut);
-        let mut flags = 0;
-        if !v.readonly() {
-            flags |= WRITABLE;
+        let len = shape.first().map_or(-2, |&n| isize::try_from(n).unwrap_or(-1));
+        let first = v.as_ptr();
+        let mut flags = if v.readonly() { 0 } else { WRITABLE };
+        let (mut code, mut c_bytes) = (0, -1);
+        if let Some(first) = first {
+            self.first.store(first.cast_mut(), Ordering::Relaxed);
+            let itemsize = v.itemsize();
+            // C-contiguous: 1-D with adjacent items (or at most one item) is the common case,
+            // decided without walking the layout.
+            let contiguous = match (shape, strides) {
+                ([n], [s]) => *n <= 1 || usize::try_from(*s).is_ok_and(|s| s == itemsize),
+                _ => v.c_contiguous(),
+            };
+            if contiguous {
+                let nbytes = shape.iter().try_fold(itemsize, |acc, &n| acc.checked_mul(n));
+                if let Some(n) = nbytes.filter(|&n| n < SMALL) {
+                    c_bytes = isize::try_from(n).unwrap_or(-1);
+                }
+            }
+            if matches!(shape.len(), 1 | 2) && len >= 0 {
+                code = number_code(v.format());
+            }
         }
-        if shape.len() == 2 {
+        if let ([_, n1], [_, s1]) = (shape, strides) {
             flags |= TWO_DIMS;
-            self.len1.store(isize::try_from(shape[1]).unwrap_or(0), Ordering::Relaxed);
-            self.stride1.store(strides[1], Ordering::Relaxed);
+            self.len1.store(isize::try_from(*n1).unwrap_or(0), Ordering::Relaxed);
+            self.stride1.store(*s1, Ordering::Relaxed);
         }
-        let c_bytes = match v.as_ptr() {
-            Some(_) if v.c_contiguous() && v.nbytes() < SMALL => isize::try_from(v.nbytes()).unwrap_or(-1),
-            _ => -1,
-        };
         self.c_bytes.store(c_bytes, Ordering::Relaxed);
         self.stride0.store(strides.first().copied().unwrap_or(0), Ordering::Relaxed);
-        self.first.store(first, Ordering::Relaxed);
         self.flags.store(flags, Ordering::Relaxed);
-        self.code.store(if len < 0 { 0 } else { code }, Ordering::Relaxed);
+        self.code.store(code, Ordering::Relaxed);
         self.len.store(len, Ordering::Relaxed);
     }
 

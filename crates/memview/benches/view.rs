@@ -85,6 +85,64 @@ fn to_list(c: &mut Criterion) {
     g.finish();
 }
 
+fn typed_for_loop(c: &mut Criterion) {
+    // A `for` loop calls `next` item by item (never `fold`): the typed iterator beside a
+    // slice iterator, over contiguous memory and over every other item of it.
+    let n = 1 << 20;
+    let data: Vec<i64> = (0..n as i64).map(|i| i % 977).collect();
+    let m = MemoryView::new(&data).unwrap();
+    let mut g = c.benchmark_group("memview/typed_for_loop_1M_q");
+    g.throughput(Throughput::Elements(n as u64));
+    let t = m.typed::<i64>().unwrap();
+    // Integer sums with a data-dependent branch, so neither side vectorizes away the loop.
+    let body = |acc: &mut i64, x: i64| {
+        if x & 1 == 0 {
+            *acc = acc.wrapping_add(x);
+        } else {
+            *acc ^= x;
+        }
+    };
+    g.bench_function("typed_iter", |b| {
+        b.iter(|| {
+            let mut acc = 0;
+            for x in black_box(&t).iter() {
+                body(&mut acc, x);
+            }
+            acc
+        })
+    });
+    g.bench_function("slice_iter", |b| {
+        b.iter(|| {
+            let mut acc = 0;
+            for &x in black_box(&data).iter() {
+                body(&mut acc, x);
+            }
+            acc
+        })
+    });
+    let every_other = m.view(memview::s![..;2]).unwrap();
+    let t2 = every_other.typed::<i64>().unwrap();
+    g.bench_function("typed_iter_[::2]", |b| {
+        b.iter(|| {
+            let mut acc = 0;
+            for x in black_box(&t2).iter() {
+                body(&mut acc, x);
+            }
+            acc
+        })
+    });
+    g.bench_function("slice_step_by_2", |b| {
+        b.iter(|| {
+            let mut acc = 0;
+            for &x in black_box(&data).iter().step_by(2) {
+                body(&mut acc, x);
+            }
+            acc
+        })
+    });
+    g.finish();
+}
+
 fn typed_sum(c: &mut Criterion) {
     let n = 2048;
     let data: Vec<f64> = (0..n * n).map(|i| (i % 1000) as f64).collect();
@@ -297,6 +355,7 @@ criterion_group!(
     typed_swapped,
     to_bytes,
     to_list,
+    typed_for_loop,
     typed_sum,
     hex,
     equality,

@@ -312,6 +312,43 @@ impl<T: Element> TypedView<'_, '_, T> {
 /// [`TypedView::iter`] over a region and a direct layout proven against it; the iterator
 /// must not outlive the acquisition (the callers tie `'t` to a borrow of it).
 pub(crate) fn iter_in<'t, T: Element>(region: Region, layout: &StridedLayout) -> TypedIter<'t, T> {
+    if let Some(stride) = one_run(layout) {
+        let run =
+            RunIter { base: region.addr(0), front: layout.offset(), stride, left: layout.len(), _view: PhantomData };
+        return TypedIter { walk: Walk::Run(run) };
+    }
+    TypedIter { walk: Walk::Nd(nd_iter_in(region, layout)) }
+}
+
+/// The stride of the one run a layout's items form in C order (each dimension's stride is
+/// the next one's times its extent, dimensions of extent 1 aside), if they form one. An
+/// empty layout is an empty run.
+fn one_run(layout: &StridedLayout) -> Option<isize> {
+    if layout.len() == 0 {
+        return Some(0);
+    }
+    let mut inner: Option<(usize, isize)> = None;
+    for (&n, &s) in layout.shape().iter().zip(layout.strides()).rev() {
+        if n == 1 {
+            continue;
+        }
+        match inner {
+            None => inner = Some((n, s)),
+            Some((m, t)) => {
+                // In range (the layout was checked), so the products do not overflow; a
+                // mismatch is a second run.
+                if t.checked_mul(m as isize) != Some(s) {
+                    return None;
+                }
+                inner = Some((n.checked_mul(m)?, t));
+            }
+        }
+    }
+    Some(inner.map_or(0, |(_, t)| t))
+}
+
+/// [`iter_in`]'s index-by-index walk.
+fn nd_iter_in<'t, T: Element>(region: Region, layout: &StridedLayout) -> NdIter<'t, T> {
     let shape: SmallVec<[usize; 8]> = SmallVec::from_slice(layout.shape());
     let strides: SmallVec<[isize; 8]> = SmallVec::from_slice(layout.strides());
     let remaining = layout.len();
@@ -319,10 +356,12 @@ pub(crate) fn iter_in<'t, T: Element>(region: Region, layout: &StridedLayout) ->
     // The last item: every index at its dimension's end (unused when there are none).
     let last =
         shape.iter().zip(&strides).fold(start, |o, (&n, &s)| o.wrapping_add((n.max(1) as isize - 1).wrapping_mul(s)));
-    TypedIter {
+    NdIter {
         base: region.addr(0),
         front: Cursor { index: SmallVec::from_elem(0, shape.len()), offset: start },
         back: Cursor { index: shape.iter().map(|&n| n.saturating_sub(1)).collect(), offset: last },
+        front_left: shape.last().copied().unwrap_or(1),
+        inner_stride: strides.last().copied().unwrap_or(0),
         shape,
         strides,
         remaining,
@@ -434,16 +473,78 @@ struct Cursor {
 /// ```
 #[derive(Debug, Clone)]
 pub struct TypedIter<'t, T> {
+    walk: Walk<'t, T>,
+}
+
+/// How a [`TypedIter`] walks: one run of evenly spaced items (1-D views, contiguous views,
+/// any layout whose dimensions collapse into one), like a slice iterator; or index by index.
+#[derive(Debug, Clone)]
+enum Walk<'t, T> {
+    Run(RunIter<'t, T>),
+    Nd(NdIter<'t, T>),
+}
+
+/// Evenly spaced items: `left` of them from offset `front`, `stride` bytes apart.
+#[derive(Debug, Clone)]
+struct RunIter<'t, T> {
     base: *mut u8,
-    shape: SmallVec<[usize; 8]>,
-    strides: SmallVec<[isize; 8]>,
-    front: Cursor,
-    back: Cursor,
-    remaining: usize,
+    front: isize,
+    stride: isize,
+    left: usize,
     _view: PhantomData<&'t T>,
 }
 
-impl<T: Element> TypedIter<'_, T> {
+impl<T: Element> RunIter<'_, T> {
+    /// Reads the item at `offset`.
+    #[inline(always)]
+    fn read(&self, offset: isize) -> T {
+        // SAFETY: `offset` is the offset of an in-range item (the first `left` items of the
+        // run from `front` are items of the view, in C order) of a layout checked against the
+        // region, which the borrowed `TypedView` keeps alive (see `TypedView::get`).
+        unsafe { std::ptr::read_unaligned(self.base.wrapping_offset(offset).cast::<T>()) }
+    }
+}
+
+/// Items index by index, for layouts that do not collapse into one run.
+#[derive(Debug, Clone)]
+struct NdIter<'t, T> {
+    base: *mut u8,
+    shape: SmallVec<[usize; 8]>,
+    strides: SmallVec<[isize; 8]>,
+    /// The front cursor; its index of the last dimension is not kept (see `front_left`).
+    front: Cursor,
+    back: Cursor,
+    remaining: usize,
+    /// The items left in the front cursor's run along the last dimension, the one at its
+    /// offset included: `next` steps within a run by one addition.
+    front_left: usize,
+    /// The last dimension's stride (0 for a 0-dim layout).
+    inner_stride: isize,
+    _view: PhantomData<&'t T>,
+}
+
+impl<T: Element> NdIter<'_, T> {
+    /// Moves the front cursor from the last item of a run to the first of the next run, in
+    /// C order (the outer dimensions carry).
+    fn next_run(&mut self) {
+        let nd = self.shape.len();
+        let Some(inner) = nd.checked_sub(1) else { return };
+        let inner_n = self.shape[inner];
+        self.front_left = inner_n;
+        // Back to the run's start, then one step of the outer dimensions.
+        let run = self.inner_stride.wrapping_mul(inner_n.saturating_sub(1) as isize);
+        self.front.offset = self.front.offset.wrapping_sub(run);
+        for d in (0..inner).rev() {
+            self.front.index[d] += 1;
+            self.front.offset = self.front.offset.wrapping_add(self.strides[d]);
+            if self.front.index[d] < self.shape[d] {
+                break;
+            }
+            self.front.offset = self.front.offset.wrapping_sub(self.strides[d].wrapping_mul(self.shape[d] as isize));
+            self.front.index[d] = 0;
+        }
+    }
+
     /// Reads the item at `offset`.
     fn read(&self, offset: isize) -> T {
         // SAFETY: `offset` is the offset of an in-range item (the cursors only visit indices
@@ -453,7 +554,7 @@ impl<T: Element> TypedIter<'_, T> {
     }
 }
 
-impl<T: Element> Iterator for TypedIter<'_, T> {
+impl<T: Element> Iterator for NdIter<'_, T> {
     type Item = T;
 
     #[inline]
@@ -463,16 +564,13 @@ impl<T: Element> Iterator for TypedIter<'_, T> {
         }
         self.remaining -= 1;
         let item = self.read(self.front.offset);
-        // Step the front cursor to the next index in C order.
-        for d in (0..self.shape.len()).rev() {
-            // Offsets wrap rather than overflow past the last item: only in-range ones are read.
-            self.front.index[d] += 1;
-            self.front.offset = self.front.offset.wrapping_add(self.strides[d]);
-            if self.front.index[d] < self.shape[d] {
-                break;
-            }
-            self.front.offset = self.front.offset.wrapping_sub(self.strides[d].wrapping_mul(self.shape[d] as isize));
-            self.front.index[d] = 0;
+        // Offsets wrap rather than overflow past the last item: only in-range ones are read.
+        if self.front_left > 1 {
+            // Within a run: one step along the last dimension.
+            self.front_left -= 1;
+            self.front.offset = self.front.offset.wrapping_add(self.inner_stride);
+        } else {
+            self.next_run();
         }
         Some(item)
     }
@@ -487,9 +585,8 @@ impl<T: Element> Iterator for TypedIter<'_, T> {
     #[inline]
     fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
         let nd = self.shape.len();
-        let untouched = self.remaining > 0
-            && self.front.index.iter().all(|&i| i == 0)
-            && self.remaining == self.shape.iter().product::<usize>();
+        // Nothing taken from either end: `remaining` is still every item.
+        let untouched = self.remaining > 0 && self.remaining == self.shape.iter().product::<usize>();
         if !untouched || nd == 0 {
             let mut acc = init;
             // `next` item by item (a `for` loop calls `next`, never this `fold`).
@@ -528,7 +625,7 @@ impl<T: Element> Iterator for TypedIter<'_, T> {
     }
 }
 
-impl<T: Element> DoubleEndedIterator for TypedIter<'_, T> {
+impl<T: Element> DoubleEndedIterator for NdIter<'_, T> {
     #[inline]
     fn next_back(&mut self) -> Option<T> {
         if self.remaining == 0 {
@@ -549,6 +646,91 @@ impl<T: Element> DoubleEndedIterator for TypedIter<'_, T> {
                 .wrapping_add(self.strides[d].wrapping_mul(self.shape[d] as isize).wrapping_sub(self.strides[d]));
         }
         Some(item)
+    }
+}
+
+impl<T: Element> Iterator for RunIter<'_, T> {
+    type Item = T;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = self.read(self.front);
+        // Wraps rather than overflows past the last item: only in-range offsets are read.
+        self.front = self.front.wrapping_add(self.stride);
+        Some(item)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        let mut p = self.base.wrapping_offset(self.front);
+        for _ in 0..self.left {
+            // SAFETY: `p` walks the run's `left` items, in-range items of a layout checked
+            // against the region (see `read`); `read_unaligned` needs no alignment.
+            acc = f(acc, unsafe { std::ptr::read_unaligned(p.cast::<T>()) });
+            p = p.wrapping_offset(self.stride);
+        }
+        acc
+    }
+}
+
+impl<T: Element> DoubleEndedIterator for RunIter<'_, T> {
+    #[inline(always)]
+    fn next_back(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        Some(self.read(self.front.wrapping_add(self.stride.wrapping_mul(self.left as isize))))
+    }
+}
+
+impl<T: Element> Iterator for TypedIter<'_, T> {
+    type Item = T;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<T> {
+        match &mut self.walk {
+            Walk::Run(r) => r.next(),
+            Walk::Nd(w) => w.next(),
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.walk {
+            Walk::Run(r) => r.size_hint(),
+            Walk::Nd(w) => w.size_hint(),
+        }
+    }
+
+    /// Internal iteration (`sum`, `fold`, `for_each`, `max`, ...): run by run, a plain
+    /// pointer walk per run, so `t.iter().sum()` runs at a slice iterator's rate.
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
+        match self.walk {
+            Walk::Run(r) => r.fold(init, f),
+            Walk::Nd(w) => w.fold(init, f),
+        }
+    }
+}
+
+impl<T: Element> DoubleEndedIterator for TypedIter<'_, T> {
+    #[inline(always)]
+    fn next_back(&mut self) -> Option<T> {
+        match &mut self.walk {
+            Walk::Run(r) => r.next_back(),
+            Walk::Nd(w) => w.next_back(),
+        }
     }
 }
 

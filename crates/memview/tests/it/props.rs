@@ -57,3 +57,39 @@ proptest! {
         prop_assert_eq!(direct.memory(), pil.memory());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 6 } else { 300 }))]
+
+    /// The typed iterator, taken from either end in any pattern, gives the C-order items
+    /// (`to_bytes`), each once, and agrees with its `len`; internal iteration (`sum`,
+    /// `fold`) after a few items taken agrees too.
+    #[test]
+    fn typed_iter_matches_c_order((mem, shape, strides, offset) in layout(),
+                                  pattern in prop::collection::vec(any::<bool>(), 0..40),
+                                  taken in 0usize..5) {
+        let array = NdArray::new(mem, "B", 1, &shape, &strides, offset, false).unwrap();
+        let v = MemoryView::new(&array).unwrap();
+        let want = v.to_bytes().unwrap();
+        let t = v.typed::<u8>().unwrap();
+        prop_assert_eq!(t.iter().collect::<Vec<u8>>(), want.clone());
+        let (mut front, mut back) = (Vec::new(), Vec::new());
+        let mut it = t.iter();
+        for &from_front in &pattern {
+            prop_assert_eq!(it.len(), want.len() - front.len() - back.len());
+            let got = if from_front { it.next().map(|x| front.push(x)) } else { it.next_back().map(|x| back.push(x)) };
+            if got.is_none() {
+                break;
+            }
+        }
+        front.extend(it);
+        back.reverse();
+        front.extend(back);
+        prop_assert_eq!(front, want.clone());
+        let mut it = t.iter();
+        let head: Vec<u8> = it.by_ref().take(taken).collect();
+        let rest = it.fold(0u64, |acc, x| acc + u64::from(x));
+        let expect: u64 = want.iter().skip(head.len()).map(|&x| u64::from(x)).sum();
+        prop_assert_eq!(rest, expect);
+    }
+}
