@@ -324,7 +324,7 @@ pub(crate) fn iter_in<'t, T: Element>(region: Region, layout: &StridedLayout) ->
 /// the next one's times its extent, dimensions of extent 1 aside), if they form one. An
 /// empty layout is an empty run.
 fn one_run(layout: &StridedLayout) -> Option<isize> {
-    if layout.len() == 0 {
+    if layout.is_empty() {
         return Some(0);
     }
     let mut inner: Option<(usize, isize)> = None;
@@ -478,6 +478,8 @@ pub struct TypedIter<'t, T> {
 
 /// How a [`TypedIter`] walks: one run of evenly spaced items (1-D views, contiguous views,
 /// any layout whose dimensions collapse into one), like a slice iterator; or index by index.
+// An iterator lives on its caller's stack; boxing the larger walk would allocate per iterator.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Walk<'t, T> {
     Run(RunIter<'t, T>),
