@@ -152,6 +152,11 @@ impl Hot {
         usize::try_from(self.len.load(Ordering::Relaxed)).ok()
     }
 
+    /// Whether the view is live (not released).
+    pub(crate) fn live(&self) -> bool {
+        self.len.load(Ordering::Relaxed) != -1
+    }
+
     /// Marks the view released (before its core view goes); returns what [`restore`](Self::restore)
     /// needs if the release is refused.
     pub(crate) fn clear(&self) -> isize {

@@ -392,13 +392,26 @@ impl PyMemoryView {
 
     /// Enter a `with` block: the view itself, released when the block ends.
     fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-        slf.get().live(|_, _| Ok(()))?;
+        if !slf.get().hot.live() {
+            slf.get().live(|_, _| Ok(()))?; // released: the locked path raises CPython's error
+        }
         Ok(slf)
     }
 
     /// Release the view at the end of a `with` block.
-    #[pyo3(text_signature = "($self, /, *exc_info)", signature = (*_args))]
-    fn __exit__(&self, _args: &Bound<'_, PyTuple>) -> PyResult<()> {
+    // Any number of positional arguments, as CPython's: the three a `with` block passes are
+    // named (PyO3 then gathers no tuple for them), the rest gathered.
+    #[pyo3(
+        text_signature = "($self, /, *exc_info)",
+        signature = (_exc_type = None, _exc_value = None, _traceback = None, /, *_rest)
+    )]
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc_value: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+        _rest: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
         self.release()
     }
 
