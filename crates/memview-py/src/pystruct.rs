@@ -349,18 +349,6 @@ impl PyStruct {
         pack_args(s, args.iter().skip(2), window)
     }
 
-    /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
-    /// be `size`.
-    #[pyo3(signature = (buffer, /))]
-    fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-        Contiguous::with_bytes(buffer, |bytes| {
-            if bytes.len() != self.inner.size() {
-                return Err(codec_err(format_codec::CodecError::UnpackSize { size: self.inner.size() }));
-            }
-            record(py, &self.inner, bytes)
-        })
-    }
-
     /// Return the values of one record read from `buffer` at `offset` (counted from the
     /// end when negative), a tuple; the buffer needs `size` bytes from there on.
     #[pyo3(text_signature = "($self, /, buffer, offset=0)", signature = (buffer, offset = Given::Absent))]
@@ -439,23 +427,33 @@ impl PyStruct {
         pack_args(s, args, out)?;
         Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
     }
+
+    /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
+    /// be `size`.
+    fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+        Contiguous::with_bytes(buffer, |bytes| {
+            if bytes.len() != self.inner.size() {
+                return Err(codec_err(format_codec::CodecError::UnpackSize { size: self.inner.size() }));
+            }
+            record(py, &self.inner, bytes)
+        })
+    }
 }
 
 /// `Struct.pack` declared as CPython's `_struct` declares it (`METH_FASTCALL`): the values
 /// arrive as the caller's array of arguments. PyO3 gathers `*args` into a new tuple first,
 /// which cost a third of the call; this method is installed into the class by [`module`].
+///
+/// # Safety
+///
+/// Called by CPython only: the thread is attached, `slf` is the object the method was called
+/// on and `args` holds `nargs` live arguments.
 unsafe extern "C" fn pack_fastcall(
     slf: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
-    let call = std::panic::AssertUnwindSafe(|| -> PyResult<*mut ffi::PyObject> {
-        // SAFETY: CPython calls a method with the GIL held (the thread is attached).
-        let py = unsafe { Python::assume_attached() };
-        // SAFETY: `slf` is the live object the method was called on (a method descriptor
-        // checks that it is an instance of `Struct` before calling).
-        let this = unsafe { pyo3::Borrowed::from_ptr(py, slf) }.cast::<PyStruct>()?;
-        let this = this.try_borrow()?;
+    let pack = |py: Python<'_>, this: PyRef<'_, PyStruct>| {
         let n = usize::try_from(nargs).unwrap_or(0);
         let values = (0..n).map(|i| {
             // SAFETY: CPython passes `nargs` argument pointers at `args`, readable for the
@@ -468,18 +466,60 @@ unsafe extern "C" fn pack_fastcall(
             unsafe { Bound::from_borrowed_ptr(py, arg) }
         });
         Ok(this.pack(py, values)?.into_ptr())
+    };
+    // SAFETY: CPython calls a method with the GIL held, `slf` the object it was called on.
+    unsafe { method_call(slf, "pack", pack) }
+}
+
+/// `Struct.unpack` declared as CPython's `_struct` declares it (`METH_O`): the buffer is the
+/// one argument, with no argument parsing.
+///
+/// # Safety
+///
+/// Called by CPython only: the thread is attached, `slf` is the object the method was called
+/// on and `arg` a live argument.
+unsafe extern "C" fn unpack_o(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let unpack = |py: Python<'_>, this: PyRef<'_, PyStruct>| {
+        // SAFETY: `arg` is the live argument, borrowed for the call.
+        let buffer = unsafe { pyo3::Borrowed::from_ptr(py, arg) };
+        Ok(this.unpack(py, &buffer)?.into_ptr())
+    };
+    // SAFETY: CPython calls a method with the GIL held, `slf` the object it was called on.
+    unsafe { method_call(slf, "unpack", unpack) }
+}
+
+/// Runs a method of a `Struct` for CPython: `f` on the object borrowed (PyO3's borrow flag:
+/// `__init__` cannot change the format meanwhile), its error raised, a panic turned into
+/// `SystemError` (none is expected: the crate denies panicking calls).
+///
+/// # Safety
+///
+/// Called by CPython for a method of `Struct`: the thread is attached, and `slf` is the
+/// live object the method was called on.
+unsafe fn method_call(
+    slf: *mut ffi::PyObject,
+    name: &str,
+    f: impl FnOnce(Python<'_>, PyRef<'_, PyStruct>) -> PyResult<*mut ffi::PyObject>,
+) -> *mut ffi::PyObject {
+    let call = std::panic::AssertUnwindSafe(|| -> PyResult<*mut ffi::PyObject> {
+        // SAFETY: the caller's promise: the thread is attached.
+        let py = unsafe { Python::assume_attached() };
+        // SAFETY: the caller's promise: `slf` is live (a method descriptor checks that it is
+        // an instance of `Struct` before calling; the cast checks again).
+        let this = unsafe { pyo3::Borrowed::from_ptr(py, slf) }.cast::<PyStruct>()?.try_borrow()?;
+        f(py, this)
     });
-    match std::panic::catch_unwind(call) {
+    let result = std::panic::catch_unwind(call);
+    // SAFETY: the caller's promise: the thread is attached.
+    let py = unsafe { Python::assume_attached() };
+    match result {
         Ok(Ok(obj)) => obj,
         Ok(Err(e)) => {
-            // SAFETY: as above, the thread is attached.
-            e.restore(unsafe { Python::assume_attached() });
+            e.restore(py);
             std::ptr::null_mut()
         }
         Err(_) => {
-            // SAFETY: as above, the thread is attached.
-            let py = unsafe { Python::assume_attached() };
-            pyo3::exceptions::PySystemError::new_err("memview.struct: Struct.pack panicked").restore(py);
+            pyo3::exceptions::PySystemError::new_err(format!("memview.struct: Struct.{name} panicked")).restore(py);
             std::ptr::null_mut()
         }
     }
@@ -500,12 +540,27 @@ static PACK: MethodDef = MethodDef(ffi::PyMethodDef {
         .as_ptr(),
 });
 
-/// Installs [`PACK`] as `Struct.pack`.
-fn install_pack(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+static UNPACK: MethodDef = MethodDef(ffi::PyMethodDef {
+    ml_name: c"unpack".as_ptr(),
+    ml_meth: ffi::PyMethodDefPointer { PyCFunction: unpack_o },
+    ml_flags: ffi::METH_O,
+    ml_doc: c"unpack($self, buffer, /)\n--\n\nReturn the values of one record read from `buffer`, a tuple; the buffer's size must be `size`.".as_ptr(),
+});
+
+/// Installs the methods declared as CPython declares them ([`PACK`], [`UNPACK`]).
+fn install_methods(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    for def in [&PACK, &UNPACK] {
+        install(class, def)?;
+    }
+    Ok(())
+}
+
+/// Installs one method definition into `class`'s namespace.
+fn install(class: &Bound<'_, pyo3::types::PyType>, def: &'static MethodDef) -> PyResult<()> {
     let py = class.py();
     // SAFETY: `class` is a live type object; CPython reads the definition only, and keeps
-    // the pointer for the descriptor's life (`PACK` is static).
-    let raw = unsafe { ffi::PyDescr_NewMethod(class.as_type_ptr(), std::ptr::addr_of!(PACK.0).cast_mut()) };
+    // the pointer for the descriptor's life (`def` is static).
+    let raw = unsafe { ffi::PyDescr_NewMethod(class.as_type_ptr(), std::ptr::addr_of!(def.0).cast_mut()) };
     // SAFETY: a new reference or NULL with an exception set.
     let descr = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
     // The class is immutable to Python code; its namespace is filled here, once, before any
@@ -513,7 +568,7 @@ fn install_pack(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
     // SAFETY: a heap type's `tp_dict` is its live namespace dictionary.
     let dict = unsafe { (*class.as_type_ptr()).tp_dict };
     // SAFETY: `dict` is a live dictionary, the GIL held; the key and value are live.
-    if unsafe { ffi::PyDict_SetItemString(dict, c"pack".as_ptr(), descr.as_ptr()) } != 0 {
+    if unsafe { ffi::PyDict_SetItemString(dict, def.0.ml_name, descr.as_ptr()) } != 0 {
         return Err(PyErr::fetch(py));
     }
     // SAFETY: a live type object whose namespace changed.
@@ -655,7 +710,7 @@ pub(crate) fn module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("error", error_type(py)?)?;
     m.add_class::<PyStruct>()?;
-    install_pack(&py.get_type::<PyStruct>())?;
+    install_methods(&py.get_type::<PyStruct>())?;
     m.add_function(wrap_pyfunction!(calcsize, m)?)?;
     m.add_function(wrap_pyfunction!(pack, m)?)?;
     m.add_function(wrap_pyfunction!(pack_into, m)?)?;
