@@ -49,26 +49,15 @@ where
         if t.len() != n {
             return Ok(false);
         }
-        // `for_each` walks contiguous and strided memory in its fastest loop.
-        let (mut i, mut failed) = (0, None);
-        t.for_each(|x| {
-            if failed.is_some() {
-                return;
-            }
-            match x.into_py_any(py) {
-                // SAFETY: `raw` is the list made above, of `n` slots (`i < n`: the typed view
-                // has `n` items); each slot is set once, with a new reference the list
-                // steals. A list whose later slots stay NULL after an error is still freed
-                // correctly.
-                Ok(item) => unsafe { pyo3::ffi::PyList_SET_ITEM(raw, i, item.into_ptr()) },
-                Err(e) => failed = Some(e),
-            }
-            i += 1;
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(true),
+        // The typed iterator walks a 1-D view as a slice iterator does, allocating nothing.
+        for (i, x) in (0..len).zip(t.iter()) {
+            let item = x.into_py_any(py)?;
+            // SAFETY: `raw` is the list made above, of `len` slots, and `i < len`; each slot
+            // is set once, with a new reference the list steals. A list whose later slots
+            // stay NULL after an error is still freed correctly.
+            unsafe { pyo3::ffi::PyList_SET_ITEM(raw, i, item.into_ptr()) };
         }
+        Ok(true)
     })?;
     Ok(filled.then(|| list.unbind()))
 }

@@ -349,6 +349,22 @@ impl PyStruct {
         pack_args(s, args.iter().skip(2), window)
     }
 
+    // For Rust code that uses the type without importing `memview.struct`: the module's
+    // import replaces `pack` and `unpack` with the `METH_FASTCALL` and `METH_O` methods
+    // (`pack_fastcall`, `unpack_o`), which share `PyStruct::pack` and `PyStruct::unpack`.
+    /// Return a `bytes` object holding the values `v` packed with this format.
+    #[pyo3(name = "pack", text_signature = "($self, /, *v)", signature = (*args))]
+    fn py_pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
+        self.pack(py, args.iter())
+    }
+
+    /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
+    /// be `size`.
+    #[pyo3(name = "unpack", signature = (buffer, /))]
+    fn py_unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+        self.unpack(py, buffer)
+    }
+
     /// Return the values of one record read from `buffer` at `offset` (counted from the
     /// end when negative), a tuple; the buffer needs `size` bytes from there on.
     #[pyo3(text_signature = "($self, /, buffer, offset=0)", signature = (buffer, offset = Given::Absent))]

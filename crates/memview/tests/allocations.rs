@@ -102,3 +102,31 @@ fn views_stay_small_to_move() {
     );
     assert!(size <= 224, "MemoryView is {size} bytes");
 }
+
+#[test]
+fn typed_loops_over_one_dimension_allocate_nothing() {
+    let data: Vec<i32> = (0..1000).collect();
+    let m = MemoryView::new(&data).unwrap();
+    let every_other = m.view(s![..;-2]).unwrap();
+    for v in [&m, &every_other] {
+        let t = v.typed::<i32>().unwrap();
+        let (n, _) = allocations(|| t.sum());
+        assert_eq!(n, 0, "sum allocated");
+        let (n, _) = allocations(|| {
+            let mut acc = 0i64;
+            t.for_each(|x| acc += i64::from(x));
+            acc
+        });
+        assert_eq!(n, 0, "for_each allocated");
+        let (n, _) = allocations(|| t.iter().map(i64::from).sum::<i64>());
+        assert_eq!(n, 0, "iter().sum() allocated");
+        let (n, _) = allocations(|| {
+            let mut acc = 0i64;
+            for x in t.iter() {
+                acc += i64::from(x);
+            }
+            acc
+        });
+        assert_eq!(n, 0, "a for loop over iter() allocated");
+    }
+}

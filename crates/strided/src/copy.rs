@@ -438,6 +438,11 @@ pub fn for_each_run(
     if layout.is_empty() {
         return Ok(());
     }
+    // One dimension is one run, in either order (and no plan to allocate).
+    if let ([n], [stride]) = (layout.shape(), layout.strides()) {
+        f(layout.offset(), *n, *stride);
+        return Ok(());
+    }
     let order = resolve_order(layout, order);
     let (shape, s, t) = oriented(layout, order)?;
     let p = plan(&shape, &s, &t, layout.itemsize());
