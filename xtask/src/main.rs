@@ -608,7 +608,8 @@ fn py(args: &[String]) -> bool {
             let Some(exe) = python_executable(&python) else { return false };
             // By default the tests that reach every `unsafe` block of the bridge (imports and
             // managed buffers, exports to every consumer, Rust exporters, struct's
-            // `pack_into`, the family lock under threads, PEP 688): CI's run. `--full` runs
+            // `pack_into`, the family lock under threads, PEP 688, the lock-free item paths):
+            // CI's run. `--full` runs
             // the whole suite (about an hour under memcheck).
             let files: Vec<String> = if rest.contains(&"--full") {
                 vec!["crates/memview-py/pytests".to_owned()]
@@ -623,6 +624,7 @@ fn py(args: &[String]) -> bool {
                     "dlpack",
                     "arrow",
                     "gil",
+                    "hot",
                     "struct_module",
                 ]
                 .iter()
