@@ -22,23 +22,12 @@ impl PyMemoryView {
         let this = slf.get();
         // The common case first: an `int` (no Python code runs to read it), one lock.
         if key.is_exact_instance_of::<pyo3::types::PyInt>() {
-            // A 1-D view of native numbers: read through the hot layout, no lock.
-            if let Some(Num::I(i)) = crate::convert::exact_number(key) {
-                if let Some(num) = isize::try_from(i).ok().and_then(|i| this.hot.item(&[i])) {
-                    return num.into_py(py);
-                }
-            }
-            if let Ok(i) = as_ssize(key) {
-                // The same read under the lock (a free-threaded build, an index out of range).
-                let code = this.hot.code_1d();
-                if let (Some(n), true) = (this.hot.len(), code != 0) {
-                    let i = lookup(n, i, 0)?;
-                    if let Some(num) = this.live_in(py, |v, _| Ok(fast_item(v, i, char::from(code))))? {
-                        return num.into_py(py);
-                    }
-                }
-            }
-            let index = match as_ssize(key) {
+            // An exact `int` that fits reads without `__index__`; others as CPython reads them.
+            let index = match crate::convert::exact_number(key) {
+                Some(Num::I(i)) => isize::try_from(i).map_err(|_| ()),
+                _ => Err(()),
+            };
+            let index = match index.or_else(|()| as_ssize(key)) {
                 Ok(i) => i,
                 Err(e) => {
                     this.live(|_, _| Ok(()))?; // a released view says so first
@@ -49,6 +38,11 @@ impl PyMemoryView {
                     return Err(e);
                 }
             };
+            // A 1-D view of native numbers: read through the hot layout, no lock.
+            if let Some(num) = this.hot.item(&[index]) {
+                return num.into_py(py);
+            }
+            // Every other case under the lock, in CPython's order of checks.
             let value = this.live_in(py, |v, _| {
                 let (i, code) = item_checks(v, index)?;
                 native_code_char(code)?;
