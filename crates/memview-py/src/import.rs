@@ -12,6 +12,7 @@
 //! ever leaves the extent read here.
 
 use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
+use memview::MemoryView;
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -186,6 +187,39 @@ impl Descriptor {
         Ok(Descriptor { region, region_len, layout, format, readonly: view.readonly != 0 })
     }
 
+    /// A view of this descriptor for a request that sees its own layout (`ND` and `FORMAT`),
+    /// when it is one run of adjacent items with a common format (bytes, bytearray, array,
+    /// 1-D NumPy arrays): the run is lent to the view, so no acquisition is counted and no
+    /// descriptor is made again. `None` for every other descriptor or request, which take
+    /// the acquisition path (and its errors).
+    ///
+    /// # Safety
+    /// The memory the descriptor was read from stays exported for `'v`, and every view made
+    /// of the result (all of which live at most `'v`) is gone before it is released.
+    pub(crate) unsafe fn lent_view<'v>(&self, flags: Flags) -> Option<PyResult<memview::MemoryView<'v>>> {
+        let Cow::Borrowed(format) = self.format else {
+            return None;
+        };
+        let l = &self.layout;
+        let itemsize = l.itemsize();
+        let run = matches!(l.strides(), [s] if s.unsigned_abs() == itemsize && *s > 0)
+            && l.offset() == 0
+            && l.suboffsets().is_none()
+            && l.nbytes() == self.region_len;
+        let sees_own = flags.has(Flags::ND) && flags.has(Flags::FORMAT);
+        if !run || !sees_own || (self.readonly && flags.has(Flags::WRITABLE)) {
+            return None;
+        }
+        let access = if self.readonly { buffer_protocol::Access::Read } else { buffer_protocol::Access::Write };
+        // SAFETY: the exporter's promise, read in `read`: `region` is valid for the
+        // `nbytes` bytes of the run (and writable unless read-only) while the buffer is
+        // exported, which the caller promises for `'v`; nothing but views of the buffer
+        // writes it meanwhile (the buffer protocol's contract with every consumer).
+        let view =
+            unsafe { memview::MemoryView::from_raw_parts(self.region.as_ptr(), l.len(), itemsize, format, access) };
+        Some(view.map_err(crate::convert::view_err))
+    }
+
     /// The descriptor for a request, checked against the region as every descriptor is.
     ///
     /// # Safety
@@ -320,8 +354,14 @@ pub(crate) fn with_buffer_flags<R>(
     // SAFETY: filled by a successful `PyObject_GetBuffer`, not yet released.
     let descriptor = unsafe { Descriptor::read(held.0) }?;
     let r = {
-        let m = memview::MemoryView::with_flags(CallBuffer { descriptor: &descriptor }, flags)
-            .map_err(crate::convert::view_err)?;
+        // SAFETY: the buffer stays exported until `held` drops, after `m` and every view
+        // borrowing it (they cannot outlive this block: `f` is generic over `'v`).
+        let lent = unsafe { descriptor.lent_view(flags) };
+        let m = match lent {
+            Some(m) => m?,
+            None => memview::MemoryView::with_flags(CallBuffer { descriptor: &descriptor }, flags)
+                .map_err(crate::convert::view_err)?,
+        };
         f(&m)
         // `m` and every view made from it are gone here: they borrow `descriptor`.
     };
@@ -545,6 +585,18 @@ impl PyManagedBuffer {
     /// The exporting object.
     pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         self.inner.obj(py)
+    }
+
+    /// A core view of this buffer's run, lent (see [`Descriptor::lent_view`]), when the
+    /// buffer is one run and the request sees it as it is.
+    ///
+    /// # Safety
+    /// As for [`exporter`](Self::exporter): every core view made of the result is dropped
+    /// before `this` is freed.
+    pub(crate) unsafe fn lent_view(this: &Py<PyManagedBuffer>, flags: Flags) -> Option<PyResult<MemoryView<'static>>> {
+        // SAFETY: the buffer stays exported until `this` is freed, after every core view of
+        // it (the caller's promise, as for `exporter`).
+        unsafe { this.get().inner.descriptor.lent_view(flags) }
     }
 
     /// The exporter a core view of this buffer holds.

@@ -2,8 +2,10 @@
 //! of a view (views of raw memory and of descriptors someone else filled, and views as
 //! exporters). No memory is touched here.
 
+use crate::raw::{LentRun, Proven};
 use crate::{MemoryView, ViewError};
-use buffer_protocol::{Access, BufferInfo, Exporter, Flags, RawMemory};
+use buffer_protocol::{Access, BufferInfo, Exporter, Flags};
+use std::ptr::NonNull;
 
 impl<'a> MemoryView<'a> {
     /// A view of raw memory (`PyMemoryView_FromMemory`): format `"B"`, read-only for
@@ -24,9 +26,56 @@ impl<'a> MemoryView<'a> {
     /// assert!(v.set(0, 0).is_err());
     /// ```
     pub unsafe fn from_memory(ptr: *mut u8, len: usize, access: Access) -> MemoryView<'a> {
-        // SAFETY: the caller's promises are those of `RawMemory::new`.
-        let raw = unsafe { RawMemory::new(ptr, len, access) };
-        crate::view::total(MemoryView::new(raw))
+        // SAFETY: the caller's promises are those of `from_raw_parts` for bytes.
+        crate::view::total(unsafe { MemoryView::from_raw_parts(ptr, len, 1, "B", access) })
+    }
+
+    /// A view of `len` adjacent items of `itemsize` bytes at `ptr`, with the format
+    /// `format`: what `memoryview` of a 1-D contiguous exporter gives, for memory that an
+    /// owner outside the view keeps alive (an extension's own array, a buffer a binding holds
+    /// for as long as its views live). There is no acquisition to count or release.
+    ///
+    /// A format whose size is not `itemsize` gives a view whose items cannot be read
+    /// (`NotImplementedError`), as for any exporter; its bytes can.
+    ///
+    /// # Safety
+    ///
+    /// For the lifetime `'a` of the view and of every view derived from it: `ptr` is valid
+    /// for reads of `len * itemsize` bytes, and for writes with [`Access::Write`]; nothing
+    /// else writes the memory meanwhile, and with `Access::Write` nothing else reads it
+    /// either, except through views of this one. A null `ptr` is allowed only with `len == 0`.
+    ///
+    /// # Errors
+    ///
+    /// `ValueError` (`LayoutError`) for an `itemsize` of 0 or more than `isize::MAX` bytes.
+    ///
+    /// ```
+    /// use memview::{Access, MemoryView};
+    /// let mut data = [1.5f64, -2.0];
+    /// // SAFETY: `data` outlives the view and is used only through it meanwhile.
+    /// let v = unsafe { MemoryView::from_raw_parts(data.as_mut_ptr().cast(), 2, 8, "<d", Access::Write) }.unwrap();
+    /// assert_eq!((v.format(), v.shape(), v.readonly()), ("<d", &[2][..], false));
+    /// v.set(1, 4.0).unwrap();
+    /// drop(v);
+    /// assert_eq!(data, [1.5, 4.0]);
+    /// ```
+    pub unsafe fn from_raw_parts(
+        ptr: *mut u8,
+        len: usize,
+        itemsize: usize,
+        format: &'static str,
+        access: Access,
+    ) -> Result<MemoryView<'a>, ViewError> {
+        let run = LentRun {
+            base: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            count: len,
+            itemsize,
+            format,
+            readonly: !access.is_writable(),
+            frozen: false,
+        };
+        // SAFETY: the caller's promises are those of `Proven::lent`, with nothing frozen.
+        Ok(MemoryView::of_lent(unsafe { Proven::lent(run) }?))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no

@@ -39,6 +39,7 @@ use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::rc::Rc;
 use strided::{Index, LayoutError, Order, Slice, StridedLayout};
@@ -57,6 +58,76 @@ pub(crate) struct Acquisition<E: ?Sized + Exporter> {
 
 /// An acquisition shared by views, whatever its exporter's type.
 type Shared<'a> = Rc<Acquisition<dyn Exporter + 'a>>;
+
+/// What holds the memory of a proven layout.
+#[derive(Clone)]
+enum Holder<'a> {
+    /// A counted acquisition of an exporter, released when the last view of it goes.
+    Shared(Shared<'a>),
+    /// A run of items lent for `'a` by a borrow, or by an owner that outlives the views
+    /// (see [`Proven::lent`]): nothing to count, nothing to release.
+    Lent(Lent),
+}
+
+/// What a lent run keeps beside its region (its first byte and length are the region's):
+/// the format and size of its items. The `'a` of the borrow is carried by [`Proven`].
+#[derive(Debug, Clone, Copy)]
+struct Lent {
+    format: &'static str,
+    itemsize: usize,
+}
+
+/// A proven layout of a lent run, seen as the run's exporter (`obj`): it exports the whole
+/// run, 1-D, as it was lent. `repr(transparent)`, so a `&Proven` is a `&LentExporter`.
+#[repr(transparent)]
+struct LentExporter<'a>(Proven<'a>);
+
+impl<'a> LentExporter<'a> {
+    fn of<'p>(view: &'p Proven<'a>) -> &'p LentExporter<'a> {
+        // SAFETY: `LentExporter` is a `repr(transparent)` wrapper of `Proven`, so the two
+        // types have one layout and the reference stays valid for the same borrow.
+        unsafe { &*(view as *const Proven<'a>).cast::<LentExporter<'a>>() }
+    }
+}
+
+// SAFETY: a lent run is made only by `Proven::lent`, whose caller promises that the region is
+// valid for reads (and writes unless read-only) for `'a`, and that nothing else writes it
+// meanwhile except views of it: promise 1 of `BufferInfo::new`. The layout is 1-D and
+// direct, so promise 2 is vacuous. `count * itemsize` is the region's length, which was
+// checked to fit `isize` when the run was lent.
+unsafe impl Exporter for LentExporter<'_> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        let Proven { acq, region, lent_readonly, .. } = &self.0;
+        let Holder::Lent(lent) = acq else {
+            return Err(BufferError::NotContiguous);
+        };
+        let layout = StridedLayout::contiguous_1d(lent.itemsize, region.len / lent.itemsize)?;
+        let base = NonNull::new(region.base).ok_or(BufferError::NotContiguous)?;
+        // SAFETY: the impl's argument.
+        unsafe { BufferInfo::new(base, region.len, layout, lent.format, *lent_readonly, flags) }
+    }
+
+    fn frozen(&self) -> bool {
+        self.0.lent_frozen
+    }
+}
+
+/// What [`Proven::lent`] is told about the run it holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LentRun {
+    /// The first byte (dangling when `count` is 0).
+    pub(crate) base: NonNull<u8>,
+    /// The number of items.
+    pub(crate) count: usize,
+    /// The size of one item, at least 1.
+    pub(crate) itemsize: usize,
+    /// The format the run's items have.
+    pub(crate) format: &'static str,
+    /// Whether views must not write the run.
+    pub(crate) readonly: bool,
+    /// Whether nothing at all can write the run while it is lent (a shared borrow).
+    pub(crate) frozen: bool,
+}
 
 impl<E: ?Sized + Exporter> Drop for Acquisition<E> {
     fn drop(&mut self) {
@@ -119,13 +190,18 @@ pub(crate) enum Select<'k> {
 /// byte it reaches with in-range indices is memory the exporter lent.
 #[derive(Clone)]
 pub(crate) struct Proven<'a> {
-    acq: Shared<'a>,
+    acq: Holder<'a>,
     /// The acquisition's memory block, its read-only flag and whether its own layout follows
     /// pointers, copied from its descriptor when it was made.
     region: Region,
     lent_readonly: bool,
+    /// Whether nothing at all writes the memory while it is lent (a lent run's promise;
+    /// acquisitions answer their exporter's `frozen`).
+    lent_frozen: bool,
     acq_indirect: bool,
     layout: StridedLayout,
+    /// The borrow of a lent run (an acquisition's `Rc` carries its own `'a`).
+    _borrow: PhantomData<&'a [u8]>,
 }
 
 /// How many dimensions of a layout follow a pointer.
@@ -161,12 +237,85 @@ impl<'a> Proven<'a> {
         };
         let region = Region { base: info.region_ptr().as_ptr(), len: info.region_len() };
         let (lent_readonly, acq_indirect) = (info.readonly(), full.is_indirect());
-        Ok(Proven { acq, region, lent_readonly, acq_indirect, layout })
+        Ok(Proven {
+            acq: Holder::Shared(acq),
+            region,
+            lent_readonly,
+            lent_frozen: false,
+            acq_indirect,
+            layout,
+            _borrow: PhantomData,
+        })
+    }
+
+    /// The layout of a lent run (proof 1, for memory that needs no acquisition): one
+    /// dimension of `count` adjacent items, which is the whole region, so within it.
+    ///
+    /// # Safety
+    ///
+    /// For `'a`, `run.base` is valid for reads of `count * itemsize` bytes, and for writes
+    /// unless `run.readonly`; meanwhile nothing else writes those bytes except views of this
+    /// run, and if `run.frozen`, nothing writes them at all. (A `&'a [T]` of `Element`s
+    /// meets this read-only and frozen, a `&'a mut [T]` writable.)
+    pub(crate) unsafe fn lent(run: LentRun) -> Result<Proven<'a>, ViewError> {
+        let layout = StridedLayout::contiguous_1d(run.itemsize, run.count)?;
+        let region = Region { base: run.base.as_ptr(), len: layout.nbytes() };
+        let LentRun { itemsize, format, readonly, frozen, .. } = run;
+        let lent = Lent { format, itemsize };
+        Ok(Proven {
+            acq: Holder::Lent(lent),
+            region,
+            lent_readonly: readonly,
+            lent_frozen: frozen,
+            acq_indirect: false,
+            layout,
+            _borrow: PhantomData,
+        })
+    }
+
+    /// The layout of a shared borrow of numbers: read-only and frozen.
+    pub(crate) fn of_slice<T: buffer_protocol::Element>(data: &'a [T]) -> Result<Proven<'a>, ViewError> {
+        let run = LentRun {
+            base: NonNull::from(data).cast::<u8>(),
+            count: data.len(),
+            itemsize: std::mem::size_of::<T>(),
+            format: T::FORMAT,
+            readonly: true,
+            frozen: true,
+        };
+        // SAFETY: a shared borrow of `Element`s, held for `'a`: readable for `'a`, and
+        // nothing writes it while the borrow lasts (`Element`s have no interior mutability).
+        unsafe { Proven::lent(run) }
+    }
+
+    /// The layout of a unique borrow of numbers: writable.
+    pub(crate) fn of_mut_slice<T: buffer_protocol::Element>(data: &'a mut [T]) -> Result<Proven<'a>, ViewError> {
+        let run = LentRun {
+            count: data.len(),
+            base: NonNull::from(data).cast::<u8>(),
+            itemsize: std::mem::size_of::<T>(),
+            format: T::FORMAT,
+            readonly: false,
+            frozen: false,
+        };
+        // SAFETY: the unique borrow of `Element`s for `'a`, taken by the caller's view:
+        // readable and writable for `'a` (every bit pattern is a valid `Element`), and nothing
+        // but views of it touches it while the borrow lasts. The pointer was derived from the
+        // `&mut` once, so writes through it are allowed.
+        unsafe { Proven::lent(run) }
+    }
+
+    /// The format of a lent run (`None` for an acquisition).
+    pub(crate) fn lent_format(&self) -> Option<&'static str> {
+        match &self.acq {
+            Holder::Shared(_) => None,
+            Holder::Lent(l) => Some(l.format),
+        }
     }
 
     /// A proven layout of the same acquisition.
     fn with_layout(&self, layout: StridedLayout) -> Proven<'a> {
-        Proven { acq: Rc::clone(&self.acq), layout, ..*self }
+        Proven { acq: self.acq.clone(), layout, ..*self }
     }
 
     /// The layout.
@@ -176,7 +325,10 @@ impl<'a> Proven<'a> {
 
     /// The acquisition's descriptor (set when the acquisition was made).
     pub(crate) fn info(&self) -> Option<&BufferInfo> {
-        self.acq.info.get()
+        match &self.acq {
+            Holder::Shared(acq) => acq.info.get(),
+            Holder::Lent(_) => None,
+        }
     }
 
     /// Whether the exporter lent its memory read-only.
@@ -186,7 +338,10 @@ impl<'a> Proven<'a> {
 
     /// The exporter.
     pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
-        &self.acq.exporter
+        match &self.acq {
+            Holder::Shared(acq) => &acq.exporter,
+            Holder::Lent(_) => LentExporter::of(self),
+        }
     }
 
     /// A selection of this layout's items (proof 2), in place. On error the layout may hold part of the selection:

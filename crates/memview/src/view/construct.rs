@@ -4,7 +4,7 @@ use super::{Live, MemoryView};
 use crate::items::{FormatText, ItemCodec};
 use crate::raw::Proven;
 use crate::ViewError;
-use buffer_protocol::{Access, BufferInfo, ByteArray, Exporter, Flags, MutSlice};
+use buffer_protocol::{Access, BufferInfo, ByteArray, Exporter, Flags};
 use std::borrow::Cow;
 use std::cell::Cell;
 use strided::{Order, StridedLayout};
@@ -68,6 +68,7 @@ impl From<ReleaseError<'_>> for ViewError {
 // The one exception to the crate's no-panic lints: the error cannot occur (a slice's length
 // in bytes fits `isize`, and `FULL_RO` asks nothing a contiguous read-only export refuses).
 #[allow(clippy::unreachable)]
+#[inline]
 pub(crate) fn total<'a>(r: Result<MemoryView<'a>, ViewError>) -> MemoryView<'a> {
     r.unwrap_or_else(|e| unreachable!("a contiguous 1-D export was refused: {e}"))
 }
@@ -89,6 +90,7 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!((v.format(), v.itemsize(), v.readonly()), ("d", 8, true));
     /// assert!(!MemoryView::from_vec(vec![1, 2]).readonly());
     /// ```
+    #[inline]
     pub fn new(exporter: impl Exporter + 'a) -> Result<MemoryView<'a>, ViewError> {
         MemoryView::with_flags(exporter, Flags::FULL_RO)
     }
@@ -102,6 +104,7 @@ impl<'a> MemoryView<'a> {
     /// let v = MemoryView::with_flags(&data, Flags::SIMPLE).unwrap();
     /// assert_eq!((v.format(), v.shape()), ("B", &[12][..]));
     /// ```
+    #[inline]
     pub fn with_flags(exporter: impl Exporter + 'a, flags: Flags) -> Result<MemoryView<'a>, ViewError> {
         let view = Proven::acquire(exporter, flags)?;
         // Without FORMAT the consumer reads bytes (`"B"`); a static format is kept as is, any
@@ -123,8 +126,23 @@ impl<'a> MemoryView<'a> {
     /// ```
     /// assert_eq!(memview::MemoryView::from_bytes(b"ab").len(), 2);
     /// ```
+    #[inline]
     pub fn from_bytes(data: &'a [u8]) -> MemoryView<'a> {
-        total(MemoryView::new(data))
+        MemoryView::from_slice(data)
+    }
+
+    /// A read-only view of borrowed numbers, with their format (`"d"` for `f64`): what
+    /// `MemoryView::new(data)` gives, made without an acquisition to count (the borrow keeps
+    /// the memory alive, and nothing is released).
+    ///
+    /// ```
+    /// let data = [1.5f64, 2.5];
+    /// let v = memview::MemoryView::from_slice(&data);
+    /// assert_eq!((v.format(), v.shape(), v.readonly()), ("d", &[2][..], true));
+    /// ```
+    #[inline]
+    pub fn from_slice<T: buffer_protocol::Element>(data: &'a [T]) -> MemoryView<'a> {
+        total(Proven::of_slice(data).map(MemoryView::of_lent))
     }
 
     /// A writable view of borrowed bytes (`memoryview(bytearray)`).
@@ -133,8 +151,9 @@ impl<'a> MemoryView<'a> {
     /// let mut data = [0u8; 2];
     /// assert!(!memview::MemoryView::from_mut(&mut data).readonly());
     /// ```
+    #[inline]
     pub fn from_mut(data: &'a mut [u8]) -> MemoryView<'a> {
-        total(MemoryView::new(MutSlice::new(data)))
+        MemoryView::from_mut_slice(data)
     }
 
     /// A writable view of borrowed numbers, with their format (`"d"` for `f64`).
@@ -144,8 +163,17 @@ impl<'a> MemoryView<'a> {
     /// let v = memview::MemoryView::from_mut_slice(&mut data);
     /// assert_eq!((v.format(), v.shape()), ("i", &[3][..]));
     /// ```
+    #[inline]
     pub fn from_mut_slice<T: buffer_protocol::Element>(data: &'a mut [T]) -> MemoryView<'a> {
-        total(MemoryView::new(MutSlice::new(data)))
+        total(Proven::of_mut_slice(data).map(MemoryView::of_lent))
+    }
+
+    /// A view of a lent run: its layout, its `'static` format and the codec of its items.
+    pub(crate) fn of_lent(view: Proven<'a>) -> MemoryView<'a> {
+        let format = view.lent_format().unwrap_or("B");
+        let codec = ItemCodec::for_exporter(format, view.layout().itemsize());
+        let readonly = view.lent_readonly();
+        MemoryView::of(Live { view, fmt: FormatText::Static(format), codec, readonly, exports: Cell::new(0) })
     }
 
     /// An owned, writable view of a byte array (the view owns the array).

@@ -75,3 +75,59 @@ fn owned_exporters_do_not_move_after_exporting() {
     let v = MemoryView::new(b).unwrap();
     assert_eq!(v.to_list().unwrap().to_string(), "[7, 8]");
 }
+
+#[test]
+fn lent_views_answer_as_acquired_views_do() {
+    // `from_bytes`, `from_slice`, `from_mut_slice` and `from_raw_parts` hold no acquisition:
+    // each view must still answer every question as `MemoryView::new` of the same exporter.
+    let floats = [1.5f64, -2.0, 4.0];
+    let lent = MemoryView::from_slice(&floats);
+    let acquired = MemoryView::new(&floats[..]).unwrap();
+    for v in [&lent, &acquired] {
+        assert_eq!((v.format(), v.itemsize(), v.shape(), v.strides()), ("d", 8, &[3][..], &[8][..]));
+        assert!(v.readonly());
+        assert_eq!(v.to_list().unwrap(), acquired.to_list().unwrap());
+    }
+    // The exporter (`obj`) of a lent view re-exports the whole run, whatever the view shows.
+    let tail = lent.view(memview::s![1..]).unwrap().cast("B").unwrap();
+    let again = tail.exporter().get_buffer(Flags::FULL_RO).unwrap();
+    assert_eq!((again.len(), again.format(), again.readonly()), (24, Some("d"), true));
+    assert!(tail.exporter().get_buffer(Flags::WRITABLE).is_err());
+    assert!(tail.exporter().frozen(), "a shared borrow is frozen");
+    // A view of a lent view is a consumer like any other: its exports are counted.
+    let info = tail.get_buffer(Flags::SIMPLE).unwrap();
+    let tail = tail.release().unwrap_err().into_view();
+    // SAFETY: `info` came from `tail.get_buffer`, released once.
+    unsafe { tail.release_buffer(&info) };
+    assert!(tail.release().is_ok());
+
+    let mut words = [1u16, 2, 3, 4];
+    {
+        let w = MemoryView::from_mut_slice(&mut words);
+        assert!(!w.readonly() && !w.exporter().frozen());
+        let odd = w.view(memview::s![1..;2]).unwrap();
+        odd.set(1, 40u16).unwrap();
+        let mut bytes = w.cast("B").unwrap();
+        bytes = bytes.view(memview::s![..2]).unwrap();
+        bytes.set(0, 9u8).unwrap();
+        assert!(w.exporter().get_buffer(Flags::WRITABLE).is_ok());
+    }
+    assert_eq!(words, [u16::from_ne_bytes([9, 0]), 2, 3, 40]);
+
+    let mut raw = *b"abcd";
+    // SAFETY: `raw` outlives the view and is used only through it meanwhile.
+    let r = unsafe { MemoryView::from_raw_parts(raw.as_mut_ptr(), 2, 2, "<H", memview::Access::Read) }.unwrap();
+    assert_eq!((r.format(), r.shape(), r.readonly()), ("<H", &[2][..], true));
+    assert!(!r.exporter().frozen(), "raw memory promises no freezing");
+    assert_eq!(r.get(1).unwrap(), memview::Value::Int(i128::from(u16::from_le_bytes(*b"cd"))));
+    assert!(r.set(0, 1u16).is_err());
+    // SAFETY: as above; the items' size is checked, not their count.
+    let zero = unsafe { MemoryView::from_raw_parts(raw.as_mut_ptr(), 1, 0, "B", memview::Access::Read) };
+    assert!(zero.is_err(), "an item size of 0");
+    // SAFETY: more than `isize::MAX` bytes are refused before anything is read.
+    let huge = unsafe { MemoryView::from_raw_parts(raw.as_mut_ptr(), usize::MAX / 2, 4, "i", memview::Access::Read) };
+    assert!(huge.is_err(), "a run beyond isize::MAX bytes");
+    // SAFETY: a null pointer with no items.
+    let empty = unsafe { MemoryView::from_raw_parts(std::ptr::null_mut(), 0, 8, "d", memview::Access::Write) }.unwrap();
+    assert_eq!((empty.len(), empty.to_bytes().unwrap()), (0, vec![]));
+}

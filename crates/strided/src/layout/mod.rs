@@ -387,6 +387,24 @@ impl StridedLayout {
     /// assert_eq!(l.extent().unwrap(), Some((0, 12)));
     /// ```
     pub fn extent(&self) -> Result<Option<(isize, isize)>, LayoutError> {
+        // One direct dimension, the layout of most buffers: no walk.
+        if let ([extent], [stride], None) = (&self.shape[..], &self.strides[..], &self.suboffsets) {
+            if *extent == 0 {
+                return Ok(None);
+            }
+            let span =
+                to_isize(extent.saturating_sub(1), "shape")?.checked_mul(*stride).ok_or(LayoutError::Overflow("shape × stride"))?;
+            let (low, high) = if span < 0 {
+                (self.offset.checked_add(span), Some(self.offset))
+            } else {
+                (Some(self.offset), self.offset.checked_add(span))
+            };
+            let high = high.and_then(|h| h.checked_add(to_isize(self.itemsize, "itemsize").ok()?));
+            return match (low, high) {
+                (Some(low), Some(high)) => Ok(Some((low, high))),
+                _ => Err(LayoutError::Overflow("offset")),
+            };
+        }
         if self.is_empty() {
             return Ok(None);
         }
