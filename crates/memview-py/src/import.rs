@@ -69,7 +69,15 @@ const COMMON_FORMATS: &[&str; 108] = &[
 ];
 
 fn format_text(text: &str) -> Cow<'static, str> {
-    let slot = match text.as_bytes() {
+    match format_text_of(text.as_bytes()) {
+        Some(f) => Cow::Borrowed(f),
+        None => Cow::Owned(text.to_owned()),
+    }
+}
+
+/// The interned spelling of a common format, if `text` is one.
+fn format_text_of(text: &[u8]) -> Option<&'static str> {
+    let slot = match text {
         [c] => CODES.iter().position(|x| x == c),
         [p, c] => {
             let group = b"@<>=!".iter().position(|x| x == p);
@@ -77,10 +85,7 @@ fn format_text(text: &str) -> Cow<'static, str> {
         }
         _ => None,
     };
-    match slot.and_then(|i| COMMON_FORMATS.get(i)) {
-        Some(f) => Cow::Borrowed(f),
-        None => Cow::Owned(text.to_owned()),
-    }
+    slot.and_then(|i| COMMON_FORMATS.get(i)).copied()
 }
 
 /// A buffer's format (`"B"` when absent), checked to be UTF-8.
@@ -90,6 +95,24 @@ fn format_text(text: &str) -> Cow<'static, str> {
 unsafe fn read_format(view: &ffi::Py_buffer) -> PyResult<Cow<'static, str>> {
     if view.format.is_null() {
         return Ok(Cow::Borrowed("B"));
+    }
+    // The common formats (one code, or a prefix and a code) without measuring the string:
+    // each byte is read only after the one before it was found not to be the NUL.
+    let p = view.format.cast::<u8>();
+    // SAFETY: the caller's promise: a NUL-terminated string, so its first byte is readable.
+    let b0 = unsafe { *p };
+    if b0 != 0 {
+        // SAFETY: `b0` is not the NUL, so the string goes on at least to `p + 1`.
+        let b1 = unsafe { *p.add(1) };
+        let short = if b1 == 0 {
+            Some(format_text_of(&[b0]))
+        } else {
+            // SAFETY: `b1` is not the NUL either, so the string goes on to `p + 2`.
+            (unsafe { *p.add(2) } == 0).then(|| format_text_of(&[b0, b1]))
+        };
+        if let Some(Some(f)) = short {
+            return Ok(Cow::Borrowed(f));
+        }
     }
     // SAFETY: the caller's promise: a NUL-terminated string.
     let text = unsafe { CStr::from_ptr(view.format) };
@@ -121,6 +144,28 @@ impl Descriptor {
         let strides = unsafe { ssizes(view.strides, ndim) };
         // SAFETY: as for `shape`.
         let suboffsets = unsafe { ssizes(view.suboffsets, ndim) };
+        // The common case first: one dimension of adjacent items without pointers (bytes,
+        // bytearray, array, 1-D NumPy arrays), whose extent is its `len`: nothing to collect
+        // or place. Anything else, errors included, takes the general path below.
+        if let (1, None) = (ndim, suboffsets) {
+            let count = match shape {
+                Some([d]) => usize::try_from(*d).ok(),
+                None => (len % itemsize == 0).then(|| len / itemsize),
+                Some(_) => None,
+            };
+            let adjacent = matches!(strides, None | Some([_])) && strides.is_none_or(|s| s == [view.itemsize]);
+            let fits = count.and_then(|n| n.checked_mul(itemsize)) == Some(len);
+            if let (Some(n), true, true) = (count, adjacent, fits) {
+                if len > 0 && view.buf.is_null() {
+                    return Err(refuse("a null buffer".into()));
+                }
+                let layout = StridedLayout::contiguous_1d(itemsize, n).map_err(|e| refuse(e.to_string()))?;
+                let region = NonNull::new(view.buf.cast::<u8>()).unwrap_or(NonNull::dangling());
+                // SAFETY: the caller's promise: a NUL-terminated string or null.
+                let format = unsafe { read_format(view) }?;
+                return Ok(Descriptor { region, region_len: len, layout, format, readonly: view.readonly != 0 });
+            }
+        }
         let shape: SmallVec<[usize; 4]> = match shape {
             Some(s) => s
                 .iter()
@@ -140,19 +185,6 @@ impl Descriptor {
         let count = strided::checked_len(&shape).ok_or_else(|| refuse("the shape overflows".into()))?;
         if count.checked_mul(itemsize) != Some(len) {
             return Err(refuse(format!("len {len} is not the product of shape {shape:?} and itemsize {itemsize}")));
-        }
-        // The common case first: one dimension of adjacent items without pointers (bytes,
-        // bytearray, array, 1-D NumPy arrays): the layout of a slice, nothing to place.
-        let adjacent = strides.is_none_or(|s| s.first().is_some_and(|&s| s == view.itemsize));
-        if let ([n], true, None) = (shape.as_slice(), adjacent, suboffsets) {
-            let layout = StridedLayout::contiguous_1d(itemsize, *n).map_err(|e| refuse(e.to_string()))?;
-            let region = NonNull::new(view.buf.cast::<u8>()).unwrap_or(NonNull::dangling());
-            if len > 0 && view.buf.is_null() {
-                return Err(refuse("a null buffer".into()));
-            }
-            // SAFETY: the caller's promise: a NUL-terminated string or null.
-            let format = unsafe { read_format(view) }?;
-            return Ok(Descriptor { region, region_len: len, layout, format, readonly: view.readonly != 0 });
         }
         let strides: SmallVec<[isize; 4]> = match strides {
             Some(s) => s.iter().copied().collect(),

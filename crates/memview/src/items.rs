@@ -165,6 +165,10 @@ impl ItemCodec {
     /// item access fails with `NotImplementedError`, as the builtin's does for a format its
     /// struct module cannot unpack.
     pub(crate) fn for_exporter(format: &str, itemsize: usize) -> ItemCodec {
+        // Native single codes, the formats of nearly every buffer, without the general path.
+        if let Some(c) = NativeCode::of_format(format) {
+            return if c.size() == itemsize { ItemCodec::Native(c) } else { ItemCodec::Unsupported };
+        }
         let codec = ItemCodec::new(format);
         match codec.check_itemsize(format, itemsize) {
             Ok(()) => codec,

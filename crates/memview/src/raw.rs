@@ -344,8 +344,9 @@ impl<'a> Proven<'a> {
         }
     }
 
-    /// A selection of this layout's items (proof 2), in place. On error the layout may hold part of the selection:
-    /// the caller discards it (it is still a selection of the same items, so still proven).
+    /// A selection of this layout's items (proof 2), in place. On error the layout may hold
+    /// part of the selection: the caller discards it (it is still a selection of the same
+    /// items, so still proven).
     pub(crate) fn select_in_place(&mut self, sel: Select<'_>) -> Result<(), ViewError> {
         let (pointers, itemsize) = (pointer_dims(&self.layout), self.layout.itemsize());
         let l = &mut self.layout;

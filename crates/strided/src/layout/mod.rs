@@ -356,8 +356,13 @@ impl StridedLayout {
     /// assert_eq!(strided::StridedLayout::contiguous(1, &[]).unwrap().len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        // Checked when the layout was made (invariant: `checked_len` of the shape succeeds).
-        checked_len(&self.shape).unwrap_or(0)
+        // Checked when the layout was made (invariant: the product fits `isize`), so the
+        // product taken modulo 2^64 is the product itself, whatever order the factors come in
+        // (a zero extent gives 0 even after partial products wrapped).
+        match self.shape.as_slice() {
+            [n] => *n,
+            dims => dims.iter().fold(1usize, |a, &d| a.wrapping_mul(d)),
+        }
     }
 
     /// Whether the layout holds no item.
@@ -392,8 +397,9 @@ impl StridedLayout {
             if *extent == 0 {
                 return Ok(None);
             }
-            let span =
-                to_isize(extent.saturating_sub(1), "shape")?.checked_mul(*stride).ok_or(LayoutError::Overflow("shape × stride"))?;
+            let span = to_isize(extent.saturating_sub(1), "shape")?
+                .checked_mul(*stride)
+                .ok_or(LayoutError::Overflow("shape × stride"))?;
             let (low, high) = if span < 0 {
                 (self.offset.checked_add(span), Some(self.offset))
             } else {
