@@ -103,12 +103,12 @@ unsafe fn read_format(view: &ffi::Py_buffer) -> PyResult<Cow<'static, str>> {
     let b0 = unsafe { *p };
     if b0 != 0 {
         // SAFETY: `b0` is not the NUL, so the string goes on at least to `p + 1`.
-        let b1 = unsafe { *p.add(1) };
+        let b1 = unsafe { *p.wrapping_add(1) };
         let short = if b1 == 0 {
             Some(format_text_of(&[b0]))
         } else {
             // SAFETY: `b1` is not the NUL either, so the string goes on to `p + 2`.
-            (unsafe { *p.add(2) } == 0).then(|| format_text_of(&[b0, b1]))
+            (unsafe { *p.wrapping_add(2) } == 0).then(|| format_text_of(&[b0, b1]))
         };
         if let Some(Some(f)) = short {
             return Ok(Cow::Borrowed(f));
