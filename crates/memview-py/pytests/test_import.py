@@ -122,6 +122,53 @@ def test_resize_while_exported():
     assert data == bytearray(b"abc\x01")
 
 
+def test_the_import_goes_with_its_last_view():
+    # A view holds its import alone until a second view of it is made; then they share it.
+    # Either way the exporter's buffer is released exactly when the last of them goes, as
+    # with the builtin (whose views share CPython's managed buffer).
+    for derive in (lambda m: m[1:], lambda m: m.cast("b"), lambda m: mv(m), lambda m: m[::2][1:],
+                   lambda m: m.toreadonly(), lambda m: m.nd[1:]):
+        data = bytearray(b"abcd")
+        m = mv(data)
+        with pytest.raises(BufferError):
+            data.append(1)
+        m.release()
+        data.append(1)          # the only view went: the buffer is free
+        m = mv(data)
+        sub = derive(m)
+        assert sub.obj is data and m.obj is data
+        m.release()
+        with pytest.raises(BufferError):
+            data.append(1)      # the derived view still holds it
+        again = sub[:]
+        sub.release()
+        with pytest.raises(BufferError):
+            data.append(1)
+        assert again.tobytes() == bytes(again)
+        del again
+        data.append(2)
+        assert data == bytearray(b"abcd\x01\x02")
+
+
+def test_a_view_alone_frees_its_buffer_when_collected():
+    import gc
+    import weakref
+
+    class Source(bytearray):
+        pass
+
+    class Payload:
+        pass
+
+    b = Source(b"abc")
+    b.view = mv(b)              # exporter -> view -> its own import -> exporter
+    b.payload = Payload()
+    wr = weakref.ref(b.payload)
+    del b
+    gc.collect()
+    assert wr() is None
+
+
 def test_release_and_exports():
     m = mv(bytearray(b"abc"))
     inner = bmv(m)              # a buffer exported from m

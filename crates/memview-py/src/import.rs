@@ -286,50 +286,88 @@ pub(crate) fn get_buffer(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Box<f
     Ok(unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) })
 }
 
-/// One imported Python buffer, released exactly once, when the last view of it is dropped
-/// (the exporter a view of an imported buffer holds; CPython's managed buffer).
-pub(crate) struct ManagedBuffer {
+/// A filled `Py_buffer`, released exactly once, when this is dropped (with the interpreter
+/// attached). Boxed: its address is the one `PyObject_GetBuffer` filled, to the release.
+pub(crate) struct RawImport {
     view: Box<ffi::Py_buffer>,
-    descriptor: Descriptor,
 }
 
-impl ManagedBuffer {
-    /// Imports `obj`'s buffer with `flags`.
-    pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<ManagedBuffer> {
-        let view = get_buffer(obj, flags)?;
-        // SAFETY: just filled by a successful `PyObject_GetBuffer`.
-        match unsafe { Descriptor::read(&view) } {
-            Ok(descriptor) => Ok(ManagedBuffer { view, descriptor }),
-            Err(e) => {
-                release(view);
-                Err(e)
-            }
+// SAFETY: the `Py_buffer` is only read after it is filled, never changed, and released in
+// `Drop` with the interpreter attached, from whichever thread drops it (CPython allows that).
+// What other threads do to the bytes themselves is the buffer protocol's contract with the
+// exporter, as for every consumer.
+unsafe impl Send for RawImport {}
+// SAFETY: as for `Send`: `&RawImport` reads fields that never change.
+unsafe impl Sync for RawImport {}
+
+impl RawImport {
+    /// Visits the exporting object, a strong reference the buffer holds until its release.
+    pub(crate) fn traverse(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if self.view.obj.is_null() {
+            return Ok(());
         }
+        // SAFETY: a live object the buffer holds a strong reference to until its release (in
+        // `Drop`, so not before `self` is dropped); `Py<PyAny>` is a transparent wrapper of
+        // the pointer, borrowed here only for the visit.
+        let obj: &Py<PyAny> = unsafe { &*std::ptr::addr_of!(self.view.obj).cast::<Py<PyAny>>() };
+        visit.call(obj)
     }
 
     /// The exporting object (`Py_buffer.obj`), if any.
-    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+    fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         // SAFETY: `obj` is null or a strong reference held by the buffer until its release,
         // which happens only when `self` is dropped.
         unsafe { Bound::from_borrowed_ptr_or_opt(py, self.view.obj) }
     }
 }
 
-#[allow(clippy::boxed_local)] // the box is the buffer's stable address since it was filled
-fn release(mut view: Box<ffi::Py_buffer>) {
-    Python::attach(|_| {
-        // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once.
-        unsafe { ffi::PyBuffer_Release(&mut *view) }
-    });
-}
-
-impl Drop for ManagedBuffer {
+impl Drop for RawImport {
     fn drop(&mut self) {
         Python::attach(|_| {
             // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once
             // (the box is freed right after, with `self`).
             unsafe { ffi::PyBuffer_Release(&mut *self.view) }
         });
+    }
+}
+
+/// One imported Python buffer and its checked descriptor (the exporter a view of an
+/// imported buffer holds; CPython's managed buffer), released when it is dropped.
+pub(crate) struct ManagedBuffer {
+    raw: RawImport,
+    descriptor: Descriptor,
+}
+
+impl ManagedBuffer {
+    /// Imports `obj`'s buffer with `flags`.
+    pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<ManagedBuffer> {
+        // Released on drop from here on, on error too.
+        let raw = RawImport { view: get_buffer(obj, flags)? };
+        // SAFETY: just filled by a successful `PyObject_GetBuffer`.
+        let descriptor = unsafe { Descriptor::read(&raw.view) }?;
+        Ok(ManagedBuffer { raw, descriptor })
+    }
+
+    /// A core view of this buffer's run, lent (see [`Descriptor::lent_view`]), when the
+    /// buffer is one run and the request sees it as it is.
+    ///
+    /// # Safety
+    /// Every core view made of the result is dropped before the buffer is released: before
+    /// `self`, or the [`RawImport`] taken from it ([`into_raw`](Self::into_raw)), is dropped
+    /// (moving either moves neither the `Py_buffer` nor the memory it describes).
+    pub(crate) unsafe fn lent_view(&self, flags: Flags) -> Option<PyResult<MemoryView<'static>>> {
+        // SAFETY: the buffer stays exported until then (the caller's promise).
+        unsafe { self.descriptor.lent_view(flags) }
+    }
+
+    /// The exported buffer alone, for views lent its run (which need no descriptor).
+    pub(crate) fn into_raw(self) -> RawImport {
+        self.raw
+    }
+
+    /// The exporting object (`Py_buffer.obj`), if any.
+    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.raw.obj(py)
     }
 }
 
@@ -577,87 +615,87 @@ mod tests {
     }
 }
 
-/// An imported buffer as a Python object (CPython's managed buffer): what every
-/// `memview.memoryview` of one import holds, so that the collector sees the exporter through
+/// An imported buffer as a Python object (CPython's managed buffer): what the
+/// `memview.memoryview`s of one import share, so that the collector sees the exporter through
 /// it exactly once per import (a reference cycle through a view and its exporter is
-/// collected, as with the builtin).
+/// collected, as with the builtin). A view that holds its import alone keeps it inline
+/// (`pyview::Anchor::Own`); the object is made, empty, when a second view needs the import,
+/// and the buffer moved in ([`fill`](Self::fill)), so that a failed allocation never
+/// releases a buffer a view still uses.
 #[pyclass(module = "memview", name = "_managedbuffer", frozen)]
 pub(crate) struct PyManagedBuffer {
-    inner: ManagedBuffer,
+    /// The exported buffer (set once: at once, or when a view moves its own import in).
+    raw: std::sync::OnceLock<RawImport>,
+    /// Its descriptor, which `Anchored` answers, for imports whose views are not lent.
+    descriptor: Option<Descriptor>,
 }
 
-// SAFETY: the `Py_buffer` is only read after it is filled, and released in `Drop` with the
-// interpreter attached, from whichever thread frees the object (CPython allows that); shared
-// references read fields that never change.
+// SAFETY: the buffer is released in `RawImport`'s `Drop` with the interpreter attached, from
+// whichever thread frees the object (CPython allows that); the descriptor is plain data that
+// never changes once the object is made, and only read.
 unsafe impl Send for PyManagedBuffer {}
-// SAFETY: as for `Send`.
+// SAFETY: as for `Send`: shared references read fields that never change once set.
 unsafe impl Sync for PyManagedBuffer {}
 
 #[pymethods]
 impl PyManagedBuffer {
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        let obj = self.inner.view.obj;
-        if !obj.is_null() {
-            // SAFETY: a live object the buffer holds a strong reference to until its release
-            // (in `Drop`, so not before this object is freed); `Py<PyAny>` is a transparent
-            // wrapper of the pointer, borrowed here only for the visit.
-            let obj: &Py<PyAny> = unsafe { &*std::ptr::addr_of!(self.inner.view.obj).cast::<Py<PyAny>>() };
-            visit.call(obj)?;
+        match self.raw.get() {
+            Some(raw) => raw.traverse(&visit),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
 impl PyManagedBuffer {
-    /// Imports `obj`'s buffer with `flags` into a new managed-buffer object.
-    pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Py<PyManagedBuffer>> {
-        Py::new(obj.py(), PyManagedBuffer { inner: ManagedBuffer::acquire(obj, flags)? })
+    /// A managed-buffer object holding `buffer` (released with it if the object cannot be
+    /// made: for a buffer no view uses yet).
+    pub(crate) fn of(py: Python<'_>, buffer: ManagedBuffer) -> PyResult<Py<PyManagedBuffer>> {
+        let ManagedBuffer { raw, descriptor } = buffer;
+        Py::new(py, PyManagedBuffer { raw: std::sync::OnceLock::from(raw), descriptor: Some(descriptor) })
     }
 
-    /// The exporting object.
-    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.inner.obj(py)
+    /// An object to move a lent view's buffer into ([`fill`](Self::fill)).
+    pub(crate) fn empty(py: Python<'_>) -> PyResult<Py<PyManagedBuffer>> {
+        Py::new(py, PyManagedBuffer { raw: std::sync::OnceLock::new(), descriptor: None })
     }
 
-    /// A core view of this buffer's run, lent (see [`Descriptor::lent_view`]), when the
-    /// buffer is one run and the request sees it as it is.
-    ///
-    /// # Safety
-    /// As for [`exporter`](Self::exporter): every core view made of the result is dropped
-    /// before `this` is freed.
-    pub(crate) unsafe fn lent_view(this: &Py<PyManagedBuffer>, flags: Flags) -> Option<PyResult<MemoryView<'static>>> {
-        // SAFETY: the buffer stays exported until `this` is freed, after every core view of
-        // it (the caller's promise, as for `exporter`).
-        unsafe { this.get().inner.descriptor.lent_view(flags) }
+    /// Moves `raw` into an empty object; hands it back if the object holds one already.
+    pub(crate) fn fill(&self, raw: RawImport) -> Result<(), RawImport> {
+        self.raw.set(raw)
     }
 
-    /// The exporter a core view of this buffer holds.
+    /// The exporter a core view of this buffer holds (`None` for an object that holds no
+    /// descriptor: one a lent view's buffer was moved into).
     ///
     /// # Safety
     /// Every core view made of the returned exporter (and every view derived from it) is
     /// dropped before `this` is freed: a `memview.memoryview` holds the core views of its
     /// family and a strong reference to this object, declared after them, so dropped after
     /// them (the crate's rule: a core view never leaves its family).
-    pub(crate) unsafe fn exporter(this: &Py<PyManagedBuffer>) -> Anchored {
-        Anchored { buffer: NonNull::from(&this.get().inner) }
+    pub(crate) unsafe fn exporter(this: &Py<PyManagedBuffer>) -> Option<Anchored> {
+        let this = this.get();
+        this.raw.get()?;
+        this.descriptor.as_ref().map(|d| Anchored { descriptor: NonNull::from(d) })
     }
 }
 
-/// The exporter of a view of a managed-buffer object: a pointer to the buffer, kept alive by
-/// the views' owners (see [`PyManagedBuffer::exporter`]), not by the exporter itself, so
+/// The exporter of a view of a managed-buffer object: a pointer to its descriptor, kept alive
+/// by the views' owners (see [`PyManagedBuffer::exporter`]), not by the exporter itself, so
 /// that the collector accounts for the object exactly once per holder.
 pub(crate) struct Anchored {
-    buffer: NonNull<ManagedBuffer>,
+    descriptor: NonNull<Descriptor>,
 }
 
-// SAFETY: `buffer` points into a live managed-buffer object for as long as this exporter and
+// SAFETY: `descriptor` points into a live managed-buffer object for as long as this exporter and
 // every view of it live (the promise of `PyManagedBuffer::exporter`), and that object keeps
-// the buffer exported until it is freed; the descriptor it answers is the one read, checked,
-// when the buffer was imported.
+// the buffer exported until it is freed; the descriptor is the one read, checked, when the
+// buffer was imported, and never changes.
 unsafe impl Exporter for Anchored {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
-        // SAFETY: the object is alive (see the impl's argument).
-        let buffer = unsafe { self.buffer.as_ref() };
-        buffer.get_buffer(flags)
+        // SAFETY: the object is alive (see the impl's argument), so its descriptor is.
+        let descriptor = unsafe { self.descriptor.as_ref() };
+        // SAFETY: and its buffer is still exported.
+        unsafe { descriptor.info(flags) }
     }
 }

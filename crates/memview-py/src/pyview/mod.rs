@@ -9,7 +9,7 @@
 use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err, Given};
 use crate::family::{Busy, Held, Member};
 use crate::hot::Hot;
-use crate::import::{ManagedBuffer, PyManagedBuffer};
+use crate::import::{ManagedBuffer, PyManagedBuffer, RawImport};
 use buffer_protocol::{BufferInfo, Flags};
 use memview::{Index, Key, LayoutError, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
@@ -30,6 +30,18 @@ use self::detached::*;
 pub use self::extensions::NdIndexer;
 pub use self::sequence::MemoryIter;
 use self::sequence::*;
+
+/// What keeps a view's import exported (CPython's managed buffer).
+pub(crate) enum Anchor {
+    /// No import: a view of Rust memory, or a released view.
+    None,
+    /// An import this view alone holds (its core view is lent the run; see
+    /// `ManagedBuffer::lent_view`), released with the view: the view's own `Py_buffer`. Moved into a managed-buffer object
+    /// when a second view of it is made ([`PyMemoryView::shared_anchor`]).
+    Own(RawImport),
+    /// An import views share.
+    Shared(Py<PyManagedBuffer>),
+}
 
 /// The state Python keeps: a live view, or the released object.
 // Inline on purpose: a core view (224 bytes) moves cheaper than it is boxed and freed.
@@ -99,7 +111,7 @@ pub struct PyMemoryView {
     /// by `release` after the core view is dropped, and declared after `member`, so dropped
     /// after the core views (the promise of `PyManagedBuffer::exporter`). The buffer itself is
     /// released when the last view holding it lets go, as CPython's managed buffer is.
-    mbuf: std::sync::Mutex<Option<Py<PyManagedBuffer>>>,
+    mbuf: std::sync::Mutex<Anchor>,
     /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
     hash: AtomicI64,
     /// `len(m)`, and the layout `m[i]`, `m[i, j]` and `m[i] = v` of numbers use without the
@@ -119,24 +131,27 @@ impl PyMemoryView {
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(view)),
             obj,
-            mbuf: std::sync::Mutex::new(None),
+            mbuf: std::sync::Mutex::new(Anchor::None),
             hash: AtomicI64::new(-1),
         }
     }
 
     /// A new Python view of an imported buffer, the first of its family.
-    fn of_import(py: Python<'_>, mbuf: Py<PyManagedBuffer>, flags: Option<Flags>) -> PyResult<PyMemoryView> {
-        let obj = mbuf.get().obj(py).map(|o| owned(&o)).transpose()?;
+    fn of_import(py: Python<'_>, buffer: ManagedBuffer, flags: Option<Flags>) -> PyResult<PyMemoryView> {
+        let obj = buffer.obj(py).map(|o| owned(&o)).transpose()?;
         let request = flags.unwrap_or(Flags::FULL_RO);
-        // SAFETY: the view goes into the family of the returned object, which holds `mbuf`
-        // (a strong reference, dropped after the family's views); views derived from it stay
-        // in the family and their objects clone the reference (`sibling`).
-        let view = match unsafe { PyManagedBuffer::lent_view(&mbuf, request) } {
-            Some(view) => view?,
+        // SAFETY: the view goes into the family of the returned object, which holds `buffer`
+        // (inline, or moved into a managed-buffer object, declared after the family's views
+        // and so dropped after them); views derived from it stay in the family and their
+        // objects hold the managed-buffer object (`sibling`).
+        let (view, mbuf) = match unsafe { buffer.lent_view(request) } {
+            Some(view) => (view?, Anchor::Own(buffer.into_raw())),
             None => {
-                // SAFETY: as for `lent_view` above.
-                let exporter = unsafe { PyManagedBuffer::exporter(&mbuf) };
-                MemoryView::with_flags(exporter, request).map_err(view_err)?
+                let mbuf = PyManagedBuffer::of(py, buffer)?;
+                // SAFETY: as for `lent_view` above, for the object that now holds the buffer.
+                let exporter = unsafe { PyManagedBuffer::exporter(&mbuf) }
+                    .ok_or_else(|| PyBufferError::new_err("the imported buffer is gone"))?;
+                (MemoryView::with_flags(exporter, request).map_err(view_err)?, Anchor::Shared(mbuf))
             }
         };
         Ok(PyMemoryView {
@@ -144,7 +159,7 @@ impl PyMemoryView {
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(view)),
             obj,
-            mbuf: std::sync::Mutex::new(Some(mbuf)),
+            mbuf: std::sync::Mutex::new(mbuf),
             hash: AtomicI64::new(-1),
         })
     }
@@ -156,18 +171,26 @@ impl PyMemoryView {
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(view)),
             obj,
-            mbuf: std::sync::Mutex::new(None),
+            mbuf: std::sync::Mutex::new(Anchor::None),
             hash: AtomicI64::new(-1),
         }
     }
 
-    fn sibling(&self, py: Python<'_>, held: &Held<'_>, view: MemoryView<'static>) -> PyMemoryView {
+    /// A new Python view of this view's family, for a view made under `held`; `mbuf` is
+    /// this view's [`shared_anchor`](Self::shared_anchor), taken before the lock.
+    fn sibling(
+        &self,
+        py: Python<'_>,
+        held: &Held<'_>,
+        view: MemoryView<'static>,
+        mbuf: Option<Py<PyManagedBuffer>>,
+    ) -> PyMemoryView {
         PyMemoryView {
             hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(view)),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
-            mbuf: std::sync::Mutex::new(self.managed(py)),
+            mbuf: std::sync::Mutex::new(mbuf.map_or(Anchor::None, Anchor::Shared)),
             hash: AtomicI64::new(-1),
         }
     }
@@ -201,11 +224,40 @@ impl PyMemoryView {
             .map_err(busy)?
     }
 
-    /// A new reference to the managed buffer of an imported view (`None` for Rust exports and
-    /// released views).
-    fn managed(&self, py: Python<'_>) -> Option<Py<PyManagedBuffer>> {
-        let guard = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard.as_ref().map(|m| m.clone_ref(py))
+    /// A new reference to the managed-buffer object of an imported view, for a view derived
+    /// from it (`None` for Rust exports and released views). An import this view holds
+    /// alone moves into a new managed-buffer object first. Called outside the family's lock:
+    /// making the object may run the collector, and so Python code.
+    fn shared_anchor(&self, py: Python<'_>) -> PyResult<Option<Py<PyManagedBuffer>>> {
+        let lock = || self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*lock() {
+            Anchor::None => return Ok(None),
+            Anchor::Shared(m) => return Ok(Some(m.clone_ref(py))),
+            Anchor::Own(_) => {}
+        }
+        // The object is made empty, with no lock held, and the buffer moved in after: a
+        // failed allocation leaves the buffer with this view, whose core view still uses it.
+        let made = PyManagedBuffer::empty(py)?;
+        let mut anchor = lock();
+        match std::mem::replace(&mut *anchor, Anchor::None) {
+            Anchor::Own(raw) => {
+                if let Err(raw) = made.get().fill(raw) {
+                    // Cannot happen (the object was made empty); the buffer stays inline.
+                    *anchor = Anchor::Own(raw);
+                    return Err(PyBufferError::new_err("the imported buffer could not be shared"));
+                }
+                *anchor = Anchor::Shared(made.clone_ref(py));
+                Ok(Some(made))
+            }
+            // Another call shared it meanwhile (the collector ran Python code), or released
+            // the view: the empty object goes, with nothing in it.
+            Anchor::Shared(m) => {
+                let shared = m.clone_ref(py);
+                *anchor = Anchor::Shared(m);
+                Ok(Some(shared))
+            }
+            Anchor::None => Ok(None),
+        }
     }
 
     /// Runs `f` on the live view, under the family's lock; `ValueError` once released.
@@ -238,9 +290,10 @@ impl PyMemoryView {
         py: Python<'_>,
         f: impl FnOnce(&MemoryView<'static>) -> Result<MemoryView<'static>, ViewError>,
     ) -> PyResult<PyMemoryView> {
+        let mbuf = self.shared_anchor(py)?;
         self.live_in(py, |v, held| {
             let w = f(v).map_err(view_err)?;
-            Ok(self.sibling(py, held, w))
+            Ok(self.sibling(py, held, w, mbuf))
         })
     }
 
@@ -295,9 +348,10 @@ impl PyMemoryView {
             Item(format_codec::Value),
             View(Box<PyMemoryView>),
         }
+        let mbuf = this.shared_anchor(py)?;
         let got = this.live(|v, held| match v.subscript(key).map_err(view_err)? {
             Subscript::Item(x) => Ok(Got::Item(x)),
-            Subscript::View(w) => Ok(Got::View(Box::new(this.sibling(py, held, *w)))),
+            Subscript::View(w) => Ok(Got::View(Box::new(this.sibling(py, held, *w, mbuf)))),
         })?;
         match got {
             Got::Item(x) => Ok(to_py(py, &x, true)?.unbind()),
@@ -348,7 +402,7 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
             obj.get_type().name()?
         )));
     }
-    PyMemoryView::of_import(py, PyManagedBuffer::acquire(obj, Flags::FULL_RO)?, None)
+    PyMemoryView::of_import(py, ManagedBuffer::acquire(obj, Flags::FULL_RO)?, None)
 }
 
 fn order_of(order: Option<&str>) -> PyResult<Order> {
@@ -372,7 +426,11 @@ impl PyMemoryView {
         visit.call(&self.obj)?;
         // Never blocks: taken only for a moment, never across Python code.
         if let Ok(mbuf) = self.mbuf.try_lock() {
-            visit.call(mbuf.as_ref())?;
+            match &*mbuf {
+                Anchor::None => {}
+                Anchor::Own(raw) => raw.traverse(&visit)?,
+                Anchor::Shared(m) => visit.call(m)?,
+            }
         }
         Ok(())
     }
@@ -390,7 +448,10 @@ impl PyMemoryView {
         }
         // The core view is gone: the managed buffer may go too (and with the last view of it,
         // the exporter's buffer), outside the family's lock.
-        let mbuf = self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let mbuf = std::mem::replace(
+            &mut *self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            Anchor::None,
+        );
         drop(mbuf);
         Ok(())
     }
@@ -443,6 +504,6 @@ impl PyMemoryView {
         flags: i32,
     ) -> PyResult<PyMemoryView> {
         let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
-        PyMemoryView::of_import(object.py(), PyManagedBuffer::acquire(object, flags)?, Some(flags))
+        PyMemoryView::of_import(object.py(), ManagedBuffer::acquire(object, flags)?, Some(flags))
     }
 }

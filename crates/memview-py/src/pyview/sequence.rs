@@ -60,12 +60,13 @@ impl PyMemoryView {
         if let Ok(s) = key.cast::<PySlice>() {
             if plain_slice(s) {
                 let slice = unpack_slice(s)?;
+                let mbuf = this.shared_anchor(py)?;
                 let w = this.live_in(py, |v, held| {
                     if v.ndim() == 0 {
                         return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
                     }
                     let w = v.slice(slice).map_err(view_err)?;
-                    Ok(this.sibling(py, held, w))
+                    Ok(this.sibling(py, held, w, mbuf))
                 })?;
                 return Ok(Py::new(py, w)?.into_any());
             }
