@@ -199,13 +199,13 @@ impl<T> Drop for Member<T> {
     fn drop(&mut self) {
         // `&mut self`: no other reference to this member; its value may still share counts
         // with live members of the family, so it is dropped under the lock.
-        let family = Arc::clone(&self.family);
-        let value = self.value.get_mut().take();
-        pyo3::Python::attach(move |py| match family.lock(py) {
-            Ok(_held) => drop(value),
+        // Dropped in place (a core view is too large to move for nothing).
+        let (family, value) = (&self.family, self.value.get_mut());
+        pyo3::Python::attach(|py| match family.lock(py) {
+            Ok(_held) => *value = None,
             // Dropped by the thread inside the lock (a callback run inside it): the value
             // is leaked rather than dropped without the lock.
-            Err(Busy) => std::mem::forget(value),
+            Err(Busy) => std::mem::forget(value.take()),
         });
     }
 }

@@ -13,7 +13,7 @@ impl<'a> MemoryView<'a> {
     ///
     /// # Safety
     ///
-    /// The promises of [`RawMemory::new`] for the lifetime `'a` of the view and of every view
+    /// The promises of [`RawMemory::new`](buffer_protocol::RawMemory::new) for the lifetime `'a` of the view and of every view
     /// derived from it: `ptr` valid for `len` bytes (writable with `Access::Write`), and no
     /// other access to the memory meanwhile.
     ///

@@ -448,10 +448,8 @@ impl PyMemoryView {
         }
         // The core view is gone: the managed buffer may go too (and with the last view of it,
         // the exporter's buffer), outside the family's lock.
-        let mbuf = std::mem::replace(
-            &mut *self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-            Anchor::None,
-        );
+        let mbuf =
+            std::mem::replace(&mut *self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner), Anchor::None);
         drop(mbuf);
         Ok(())
     }

@@ -79,7 +79,7 @@ impl<'a> MemoryView<'a> {
     /// The view is writable exactly when the exporter lends its memory for writing, and
     /// owned values follow one rule: what is exported through a shared reference (`Vec<T>`,
     /// `Box<[T]>`, `&[T]`, `Rc<[T]>`) is read-only, because anyone holding the owner may read
-    /// it; [`ByteArray`], [`MutSlice`] and writable [`NdArray`](crate::NdArray)s lend for
+    /// it; [`ByteArray`], [`MutSlice`](crate::MutSlice) and writable [`NdArray`](crate::NdArray)s lend for
     /// writing. For a writable view of owned bytes use [`from_vec`](Self::from_vec), of
     /// borrowed numbers [`from_mut_slice`](Self::from_mut_slice).
     ///
