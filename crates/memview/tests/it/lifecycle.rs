@@ -112,7 +112,10 @@ fn lent_views_answer_as_acquired_views_do() {
         bytes.set(0, 9u8).unwrap();
         assert!(w.exporter().get_buffer(Flags::WRITABLE).is_ok());
     }
-    assert_eq!(words, [u16::from_ne_bytes([9, 0]), 2, 3, 40]);
+    // Byte 0 of the first word became 9; its other byte is the 1's, in native order.
+    let mut first = 1u16.to_ne_bytes();
+    first[0] = 9;
+    assert_eq!(words, [u16::from_ne_bytes(first), 2, 3, 40]);
 
     let mut raw = *b"abcd";
     // SAFETY: `raw` outlives the view and is used only through it meanwhile.
