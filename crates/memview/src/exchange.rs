@@ -53,8 +53,8 @@ impl<'a> MemoryView<'a> {
     /// use memview::{Access, MemoryView};
     /// let mut data = [1.5f64, -2.0];
     /// // SAFETY: `data` outlives the view and is used only through it meanwhile.
-    /// let v = unsafe { MemoryView::from_raw_parts(data.as_mut_ptr().cast(), 2, 8, "<d", Access::Write) }.unwrap();
-    /// assert_eq!((v.format(), v.shape(), v.readonly()), ("<d", &[2][..], false));
+    /// let v = unsafe { MemoryView::from_raw_parts(data.as_mut_ptr().cast(), 2, 8, "d", Access::Write) }.unwrap();
+    /// assert_eq!((v.format(), v.shape(), v.readonly()), ("d", &[2][..], false));
     /// v.set(1, 4.0).unwrap();
     /// drop(v);
     /// assert_eq!(data, [1.5, 4.0]);
