@@ -62,6 +62,7 @@ impl Format {
     /// assert_eq!(Format::native_single_code("@B"), Some(b'B'));
     /// assert_eq!(Format::native_single_code("<B"), None);
     /// ```
+    #[inline]
     pub fn native_single_code(format: &str) -> Option<u8> {
         let b = format.strip_prefix('@').unwrap_or(format).as_bytes();
         match b {

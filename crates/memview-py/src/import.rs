@@ -75,17 +75,42 @@ fn format_text(text: &str) -> Cow<'static, str> {
     }
 }
 
+/// For each byte, its place in [`CODES`], or `u8::MAX` for a byte that is not a code.
+const CODE_SLOT: [u8; 256] = slots(CODES);
+/// For each byte, its place plus one in the byte-order prefixes `@<>=!`, or `u8::MAX`.
+const PREFIX_SLOT: [u8; 256] = {
+    let mut t = slots(b"@<>=!");
+    let mut i = 0;
+    while i < 256 {
+        // `u8::MAX` (absent) stays.
+        t[i] = t[i].saturating_add(1);
+        i += 1;
+    }
+    t
+};
+
+/// A table from each byte to its place in `bytes` (`u8::MAX` for absent bytes).
+const fn slots(bytes: &[u8]) -> [u8; 256] {
+    let mut t = [u8::MAX; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+}
+
 /// The interned spelling of a common format, if `text` is one.
 fn format_text_of(text: &[u8]) -> Option<&'static str> {
-    let slot = match text {
-        [c] => CODES.iter().position(|x| x == c),
-        [p, c] => {
-            let group = b"@<>=!".iter().position(|x| x == p);
-            group.and_then(|g| CODES.iter().position(|x| x == c).map(|i| (g + 1) * CODES.len() + i))
-        }
-        _ => None,
+    let (group, code) = match *text {
+        [c] => (0, CODE_SLOT[usize::from(c)]),
+        [p, c] => (PREFIX_SLOT[usize::from(p)], CODE_SLOT[usize::from(c)]),
+        _ => return None,
     };
-    slot.and_then(|i| COMMON_FORMATS.get(i)).copied()
+    if group == u8::MAX || code == u8::MAX {
+        return None;
+    }
+    COMMON_FORMATS.get(usize::from(group) * CODES.len() + usize::from(code)).copied()
 }
 
 /// A buffer's format (`"B"` when absent), checked to be UTF-8.
@@ -119,6 +144,81 @@ unsafe fn read_format(view: &ffi::Py_buffer) -> PyResult<Cow<'static, str>> {
     Ok(format_text(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?))
 }
 
+/// The common `Py_buffer`: one dimension of adjacent items without pointers (`bytes`,
+/// `bytearray`, `array`, 1-D NumPy arrays), whose extent is its `len`, so nothing is
+/// collected or placed to check it.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    region: NonNull<u8>,
+    count: usize,
+    itemsize: usize,
+    len: usize,
+    readonly: bool,
+}
+
+impl Run {
+    /// The run a filled `Py_buffer` describes, if it is one; `None` for every other
+    /// descriptor, and for one that fails a check (the general path of
+    /// [`Descriptor::read`] gives its error).
+    ///
+    /// # Safety
+    /// As for [`Descriptor::read`].
+    unsafe fn of(view: &ffi::Py_buffer) -> Option<Run> {
+        if view.ndim != 1 || !view.suboffsets.is_null() {
+            return None;
+        }
+        let itemsize = usize::try_from(view.itemsize).ok().filter(|&s| s > 0)?;
+        let len = usize::try_from(view.len).ok()?;
+        // SAFETY: the caller's promise: null, or `ndim` = 1 values.
+        let count = match unsafe { ssizes(view.shape, 1) } {
+            Some(&[d]) => usize::try_from(d).ok()?,
+            _ => (len % itemsize == 0).then_some(len / itemsize)?,
+        };
+        // SAFETY: as for the shape.
+        let adjacent = unsafe { ssizes(view.strides, 1) }.is_none_or(|s| s == [view.itemsize]);
+        let fits = count.checked_mul(itemsize) == Some(len) && isize::try_from(len).is_ok();
+        let region = match NonNull::new(view.buf.cast::<u8>()) {
+            Some(p) => p,
+            None if len == 0 => NonNull::dangling(),
+            None => return None,
+        };
+        (adjacent && fits).then_some(Run { region, count, itemsize, len, readonly: view.readonly != 0 })
+    }
+
+    /// The run and its interned format, for a request that sees the exporter's own layout
+    /// (`ND` and `FORMAT`), when the format is a common one: what a view can be lent without
+    /// a descriptor ([`MemoryView::from_raw_parts`]). `None` for everything else, which takes
+    /// the descriptor's path (and its errors).
+    ///
+    /// # Safety
+    /// As for [`Descriptor::read`].
+    unsafe fn lent(view: &ffi::Py_buffer, flags: Flags) -> Option<(Run, &'static str)> {
+        let sees_own = flags.has(Flags::ND) && flags.has(Flags::FORMAT);
+        if !sees_own {
+            return None;
+        }
+        // SAFETY: the caller's promise.
+        let run = unsafe { Run::of(view) }?;
+        if run.readonly && flags.has(Flags::WRITABLE) {
+            return None;
+        }
+        // SAFETY: the caller's promise: a NUL-terminated string or null.
+        match unsafe { read_format(view) } {
+            Ok(Cow::Borrowed(format)) => Some((run, format)),
+            _ => None,
+        }
+    }
+
+    /// How views may use the run.
+    fn access(&self) -> buffer_protocol::Access {
+        if self.readonly {
+            buffer_protocol::Access::Read
+        } else {
+            buffer_protocol::Access::Write
+        }
+    }
+}
+
 impl Descriptor {
     /// Checks a filled `Py_buffer`.
     ///
@@ -127,6 +227,14 @@ impl Descriptor {
     /// `shape`, `strides` and `suboffsets` are null or point at `ndim` values, and `format`
     /// is null or a NUL-terminated string.
     pub(crate) unsafe fn read(view: &ffi::Py_buffer) -> PyResult<Descriptor> {
+        // SAFETY: the caller's promise.
+        if let Some(run) = unsafe { Run::of(view) } {
+            let layout = StridedLayout::contiguous_1d(run.itemsize, run.count).map_err(|e| refuse(e.to_string()))?;
+            // SAFETY: the caller's promise: a NUL-terminated string or null.
+            let format = unsafe { read_format(view) }?;
+            let Run { region, len, readonly, .. } = run;
+            return Ok(Descriptor { region, region_len: len, layout, format, readonly });
+        }
         let ndim = usize::try_from(view.ndim).map_err(|_| refuse(format!("ndim {}", view.ndim)))?;
         if ndim > MAX_NDIM {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -144,28 +252,6 @@ impl Descriptor {
         let strides = unsafe { ssizes(view.strides, ndim) };
         // SAFETY: as for `shape`.
         let suboffsets = unsafe { ssizes(view.suboffsets, ndim) };
-        // The common case first: one dimension of adjacent items without pointers (bytes,
-        // bytearray, array, 1-D NumPy arrays), whose extent is its `len`: nothing to collect
-        // or place. Anything else, errors included, takes the general path below.
-        if let (1, None) = (ndim, suboffsets) {
-            let count = match shape {
-                Some([d]) => usize::try_from(*d).ok(),
-                None => (len % itemsize == 0).then(|| len / itemsize),
-                Some(_) => None,
-            };
-            let adjacent = matches!(strides, None | Some([_])) && strides.is_none_or(|s| s == [view.itemsize]);
-            let fits = count.and_then(|n| n.checked_mul(itemsize)) == Some(len);
-            if let (Some(n), true, true) = (count, adjacent, fits) {
-                if len > 0 && view.buf.is_null() {
-                    return Err(refuse("a null buffer".into()));
-                }
-                let layout = StridedLayout::contiguous_1d(itemsize, n).map_err(|e| refuse(e.to_string()))?;
-                let region = NonNull::new(view.buf.cast::<u8>()).unwrap_or(NonNull::dangling());
-                // SAFETY: the caller's promise: a NUL-terminated string or null.
-                let format = unsafe { read_format(view) }?;
-                return Ok(Descriptor { region, region_len: len, layout, format, readonly: view.readonly != 0 });
-            }
-        }
         let shape: SmallVec<[usize; 4]> = match shape {
             Some(s) => s
                 .iter()
@@ -219,39 +305,6 @@ impl Descriptor {
         Ok(Descriptor { region, region_len, layout, format, readonly: view.readonly != 0 })
     }
 
-    /// A view of this descriptor for a request that sees its own layout (`ND` and `FORMAT`),
-    /// when it is one run of adjacent items with a common format (bytes, bytearray, array,
-    /// 1-D NumPy arrays): the run is lent to the view, so no acquisition is counted and no
-    /// descriptor is made again. `None` for every other descriptor or request, which take
-    /// the acquisition path (and its errors).
-    ///
-    /// # Safety
-    /// The memory the descriptor was read from stays exported for `'v`, and every view made
-    /// of the result (all of which live at most `'v`) is gone before it is released.
-    pub(crate) unsafe fn lent_view<'v>(&self, flags: Flags) -> Option<PyResult<memview::MemoryView<'v>>> {
-        let Cow::Borrowed(format) = self.format else {
-            return None;
-        };
-        let l = &self.layout;
-        let itemsize = l.itemsize();
-        let run = matches!(l.strides(), [s] if s.unsigned_abs() == itemsize && *s > 0)
-            && l.offset() == 0
-            && l.suboffsets().is_none()
-            && l.nbytes() == self.region_len;
-        let sees_own = flags.has(Flags::ND) && flags.has(Flags::FORMAT);
-        if !run || !sees_own || (self.readonly && flags.has(Flags::WRITABLE)) {
-            return None;
-        }
-        let access = if self.readonly { buffer_protocol::Access::Read } else { buffer_protocol::Access::Write };
-        // SAFETY: the exporter's promise, read in `read`: `region` is valid for the
-        // `nbytes` bytes of the run (and writable unless read-only) while the buffer is
-        // exported, which the caller promises for `'v`; nothing but views of the buffer
-        // writes it meanwhile (the buffer protocol's contract with every consumer).
-        let view =
-            unsafe { memview::MemoryView::from_raw_parts(self.region.as_ptr(), l.len(), itemsize, format, access) };
-        Some(view.map_err(crate::convert::view_err))
-    }
-
     /// The descriptor for a request, checked against the region as every descriptor is.
     ///
     /// # Safety
@@ -272,9 +325,24 @@ impl Descriptor {
     }
 }
 
+/// A boxed, zeroed `Py_buffer` to fill: an exporter that leaves a field unset leaves it null
+/// or 0, never stale memory.
+fn zeroed_buffer() -> Box<std::mem::MaybeUninit<ffi::Py_buffer>> {
+    let mut view = Box::<ffi::Py_buffer>::new_uninit();
+    // Zeroed with plain stores of a zeroed value: `Box::new(MaybeUninit::zeroed())` becomes
+    // a `calloc`, which costs more than the stores for 80 bytes.
+    view.write(ZEROED_BUFFER);
+    view
+}
+
+/// An all-zero `Py_buffer` (null pointers, zero sizes).
+// SAFETY: `Py_buffer` is a C struct of pointers and integers, for which all-zero bytes are
+// valid values (null pointers and zeros).
+const ZEROED_BUFFER: ffi::Py_buffer = unsafe { std::mem::MaybeUninit::zeroed().assume_init() };
+
 /// Calls `PyObject_GetBuffer(obj, flags)`; the filled buffer, boxed so its address is stable.
 pub(crate) fn get_buffer(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Box<ffi::Py_buffer>> {
-    let mut view: Box<std::mem::MaybeUninit<ffi::Py_buffer>> = Box::new(std::mem::MaybeUninit::zeroed());
+    let mut view = zeroed_buffer();
     let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
     // SAFETY: `view` is writable memory for one `Py_buffer`; `obj` is a live object and the
     // GIL is held (`Bound`).
@@ -301,6 +369,49 @@ unsafe impl Send for RawImport {}
 unsafe impl Sync for RawImport {}
 
 impl RawImport {
+    /// Imports `obj`'s buffer with `flags`, released when the result is dropped.
+    pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<RawImport> {
+        Ok(RawImport { view: get_buffer(obj, flags)? })
+    }
+
+    /// A core view of this buffer, lent its run (no descriptor, no acquisition), when the
+    /// buffer is one run of a common format and the request sees it as it is; `None`
+    /// otherwise (make a [`ManagedBuffer`] of it).
+    ///
+    /// # Safety
+    /// Every core view made of the result is dropped before `self` is (moving `self` moves
+    /// neither the `Py_buffer` nor the memory it describes).
+    pub(crate) unsafe fn lent_view(&self, flags: Flags) -> Option<PyResult<MemoryView<'static>>> {
+        // SAFETY: filled by a successful `PyObject_GetBuffer`, released only when `self` is
+        // dropped.
+        let (run, format) = unsafe { Run::lent(&self.view, flags) }?;
+        // SAFETY: the exporter's promise for a filled buffer: `region` is valid for the run's
+        // `len` bytes (writable unless read-only) until the release, which comes after every
+        // view made of the result (the caller's promise); nothing but views of the buffer
+        // writes it meanwhile (the buffer protocol's contract with every consumer).
+        let view =
+            unsafe { MemoryView::from_raw_parts(run.region.as_ptr(), run.count, run.itemsize, format, run.access()) };
+        Some(view.map_err(crate::convert::view_err))
+    }
+
+    /// A view of this buffer that owns it, lent its run as [`lent_view`](Self::lent_view)
+    /// is: the buffer is released when the last view derived from it goes. `Err(self)` when
+    /// the buffer is not such a run.
+    pub(crate) fn into_owned_view(self, flags: Flags) -> Result<PyResult<MemoryView<'static>>, RawImport> {
+        // SAFETY: filled by a successful `PyObject_GetBuffer`, released only when `self` is
+        // dropped.
+        let Some((run, format)) = (unsafe { Run::lent(&self.view, flags) }) else {
+            return Err(self);
+        };
+        // SAFETY: as in `lent_view`, for as long as the views hold `self` (the owner): the
+        // buffer is released when `self` is dropped, after the last view. Moving `self` moves
+        // only the `Box`'s pointer: neither the `Py_buffer` nor the exporter's memory moves.
+        let view = unsafe {
+            MemoryView::from_owner_raw_parts(self, run.region.as_ptr(), run.count, run.itemsize, format, run.access())
+        };
+        Ok(view.map_err(crate::convert::view_err))
+    }
+
     /// Visits the exporting object, a strong reference the buffer holds until its release.
     pub(crate) fn traverse(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if self.view.obj.is_null() {
@@ -314,7 +425,7 @@ impl RawImport {
     }
 
     /// The exporting object (`Py_buffer.obj`), if any.
-    fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         // SAFETY: `obj` is null or a strong reference held by the buffer until its release,
         // which happens only when `self` is dropped.
         unsafe { Bound::from_borrowed_ptr_or_opt(py, self.view.obj) }
@@ -342,32 +453,14 @@ impl ManagedBuffer {
     /// Imports `obj`'s buffer with `flags`.
     pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<ManagedBuffer> {
         // Released on drop from here on, on error too.
-        let raw = RawImport { view: get_buffer(obj, flags)? };
-        // SAFETY: just filled by a successful `PyObject_GetBuffer`.
+        ManagedBuffer::of_raw(RawImport::acquire(obj, flags)?)
+    }
+
+    /// The buffer with its descriptor, checked (released on error).
+    pub(crate) fn of_raw(raw: RawImport) -> PyResult<ManagedBuffer> {
+        // SAFETY: filled by a successful `PyObject_GetBuffer`, not yet released.
         let descriptor = unsafe { Descriptor::read(&raw.view) }?;
         Ok(ManagedBuffer { raw, descriptor })
-    }
-
-    /// A core view of this buffer's run, lent (see [`Descriptor::lent_view`]), when the
-    /// buffer is one run and the request sees it as it is.
-    ///
-    /// # Safety
-    /// Every core view made of the result is dropped before the buffer is released: before
-    /// `self`, or the [`RawImport`] taken from it ([`into_raw`](Self::into_raw)), is dropped
-    /// (moving either moves neither the `Py_buffer` nor the memory it describes).
-    pub(crate) unsafe fn lent_view(&self, flags: Flags) -> Option<PyResult<MemoryView<'static>>> {
-        // SAFETY: the buffer stays exported until then (the caller's promise).
-        unsafe { self.descriptor.lent_view(flags) }
-    }
-
-    /// The exported buffer alone, for views lent its run (which need no descriptor).
-    pub(crate) fn into_raw(self) -> RawImport {
-        self.raw
-    }
-
-    /// The exporting object (`Py_buffer.obj`), if any.
-    pub(crate) fn obj<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.raw.obj(py)
     }
 }
 
@@ -422,21 +515,43 @@ pub(crate) fn with_buffer_flags<R>(
     }
     let held = Held(&mut view);
     // SAFETY: filled by a successful `PyObject_GetBuffer`, not yet released.
+    if let Some((run, format)) = unsafe { Run::lent(held.0, flags) } {
+        // SAFETY: the exporter's promise for a filled buffer: `region` is valid for the run's
+        // `len` bytes (writable unless read-only) until the release, when `held` drops, after
+        // `m` and every view made of it (they cannot outlive this block: `f` is generic over
+        // `'v`); nothing but views of the buffer writes it meanwhile.
+        let m = unsafe {
+            memview::MemoryView::from_raw_parts(run.region.as_ptr(), run.count, run.itemsize, format, run.access())
+        }
+        .map_err(crate::convert::view_err)?;
+        let r = f(&m);
+        drop(m);
+        drop(held);
+        return Ok(r);
+    }
+    // SAFETY: filled by a successful `PyObject_GetBuffer`, not yet released.
     let descriptor = unsafe { Descriptor::read(held.0) }?;
     let r = {
-        // SAFETY: the buffer stays exported until `held` drops, after `m` and every view
-        // borrowing it (they cannot outlive this block: `f` is generic over `'v`).
-        let lent = unsafe { descriptor.lent_view(flags) };
-        let m = match lent {
-            Some(m) => m?,
-            None => memview::MemoryView::with_flags(CallBuffer { descriptor: &descriptor }, flags)
-                .map_err(crate::convert::view_err)?,
-        };
+        let m = memview::MemoryView::with_flags(CallBuffer { descriptor: &descriptor }, flags)
+            .map_err(crate::convert::view_err)?;
         f(&m)
         // `m` and every view made from it are gone here: they borrow `descriptor`.
     };
     drop(held);
     Ok(r)
+}
+
+/// A view of `obj`'s buffer requested with `flags` that holds the buffer itself, released
+/// when the last view derived from it goes: one run of a common format is lent to the view
+/// with the buffer as its owner; anything else is held as a [`PyBufferExporter`].
+pub(crate) fn owned_view(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<'static>> {
+    match RawImport::acquire(obj, flags)?.into_owned_view(flags) {
+        Ok(view) => view,
+        Err(raw) => {
+            let exporter = PyBufferExporter { inner: ManagedBuffer::of_raw(raw)? };
+            MemoryView::with_flags(exporter, flags).map_err(crate::convert::view_err)
+        }
+    }
 }
 
 /// A Python buffer imported as a Rust exporter: `PyObject_GetBuffer` now, `PyBuffer_Release`
@@ -486,7 +601,7 @@ pub(crate) struct Contiguous {
 impl Contiguous {
     /// Acquires `obj`'s bytes; `TypeError` as CPython's `y*`/`w*` arguments give it.
     pub(crate) fn get(obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<Contiguous> {
-        let mut view: Box<std::mem::MaybeUninit<ffi::Py_buffer>> = Box::new(std::mem::MaybeUninit::zeroed());
+        let mut view = zeroed_buffer();
         fill_contiguous(obj, writable, &mut view)?;
         // SAFETY: filled by `fill_contiguous` (a successful `PyObject_GetBuffer`), in place.
         Ok(Contiguous { view: unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) } })
@@ -611,6 +726,18 @@ mod tests {
         }
         for f in ["", "T{i:x:}", "2i", "<Zd", "@", "xB"] {
             assert!(matches!(format_text(f), Cow::Owned(ref s) if s == f), "{f}");
+        }
+        // Every one- and two-byte text: interned exactly when it is a code, alone or after
+        // one byte-order prefix, and then spelled as given.
+        for a in 0..=255u8 {
+            let one = [a];
+            let is_code = CODES.contains(&a);
+            assert_eq!(format_text_of(&one), is_code.then_some(()).and(std::str::from_utf8(&one).ok()));
+            for b in 0..=255u8 {
+                let two = [a, b];
+                let common = b"@<>=!".contains(&a) && CODES.contains(&b);
+                assert_eq!(format_text_of(&two), common.then_some(()).and(std::str::from_utf8(&two).ok()), "{two:?}");
+            }
         }
     }
 }

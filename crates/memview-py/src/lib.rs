@@ -109,7 +109,7 @@ use pyo3::prelude::*;
 /// }).unwrap();
 /// ```
 pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
-    MemoryView::new(PyBufferExporter::get(obj)?).map_err(convert::view_err)
+    import::owned_view(obj, Flags::FULL_RO)
 }
 
 /// A view of a Python object's buffer requested with chosen flags (`Flags::WRITABLE` to
@@ -125,8 +125,7 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
 /// });
 /// ```
 pub fn import_with(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<MemoryView<'static>> {
-    let exporter = PyBufferExporter::with_flags(obj, flags)?;
-    MemoryView::with_flags(exporter, flags).map_err(convert::view_err)
+    import::owned_view(obj, flags)
 }
 
 /// Runs `f` on a view of `obj`'s buffer held for this call only, as `memoryview(obj)`

@@ -59,6 +59,7 @@ impl<'a> MemoryView<'a> {
     /// drop(v);
     /// assert_eq!(data, [1.5, 4.0]);
     /// ```
+    #[inline]
     pub unsafe fn from_raw_parts(
         ptr: *mut u8,
         len: usize,
@@ -76,6 +77,61 @@ impl<'a> MemoryView<'a> {
         };
         // SAFETY: the caller's promises are those of `Proven::lent`, with nothing frozen.
         Ok(MemoryView::of_lent(unsafe { Proven::lent(run) }?))
+    }
+
+    /// A view of `len` adjacent items of `itemsize` bytes at `ptr` that `owner` keeps alive:
+    /// [`from_raw_parts`](Self::from_raw_parts) for memory whose owner the views hold. The
+    /// view and every view derived from it share `owner` (one allocation, no acquisition,
+    /// no descriptor), and it is dropped when the last of them is: a buffer an extension
+    /// imported and must release, a mapped file, a foreign allocation with its own free.
+    ///
+    /// # Safety
+    ///
+    /// The promises of [`from_raw_parts`](Self::from_raw_parts), for as long as `owner` lives
+    /// (and no longer than `'a`): `ptr` is valid for reads of `len * itemsize` bytes, and for
+    /// writes with [`Access::Write`]; nothing else writes the memory meanwhile, and with
+    /// `Access::Write` nothing else reads it either, except through views of this one.
+    /// Moving `owner` must not move or free the memory: it lies behind a pointer the owner
+    /// holds (a `Vec`'s heap block, a mapping, a foreign handle), or outside the owner
+    /// altogether. (A `Box` is not such an owner under Rust's aliasing rules: moving it
+    /// asserts unique access to its contents, which invalidates `ptr`.)
+    ///
+    /// # Errors
+    ///
+    /// As [`from_raw_parts`](Self::from_raw_parts); `owner` is dropped before the error is
+    /// returned.
+    ///
+    /// ```
+    /// use memview::{Access, MemoryView};
+    /// let mut data: Vec<u16> = vec![1, 2, 3];
+    /// let ptr = data.as_mut_ptr().cast::<u8>();
+    /// // SAFETY: the `Vec` owns the items and is the views' owner: moving it moves no item,
+    /// // and nothing else touches them while the views live.
+    /// let v = unsafe { MemoryView::from_owner_raw_parts(data, ptr, 3, 2, "H", Access::Write) }.unwrap();
+    /// let tail = v.slice(1..).unwrap();
+    /// drop(v); // the `Vec` lives on in `tail`
+    /// tail.set(0, 20u16).unwrap();
+    /// assert_eq!(tail.to_list().unwrap().to_string(), "[20, 3]");
+    /// ```
+    #[inline]
+    pub unsafe fn from_owner_raw_parts<O: 'a>(
+        owner: O,
+        ptr: *mut u8,
+        len: usize,
+        itemsize: usize,
+        format: &'static str,
+        access: Access,
+    ) -> Result<MemoryView<'a>, ViewError> {
+        let run = LentRun {
+            base: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            count: len,
+            itemsize,
+            format,
+            readonly: !access.is_writable(),
+            frozen: false,
+        };
+        // SAFETY: the caller's promises are those of `Proven::kept`, with nothing frozen.
+        Ok(MemoryView::of_lent(unsafe { Proven::kept(run, owner) }?))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no

@@ -44,6 +44,7 @@ const NATIVE_ITEM_CODES: &[u8] = b"cbB?hHiIlLqQnNfdP";
 
 impl NativeCode {
     /// The code of a format character, if memoryview reads it natively.
+    #[inline]
     pub(crate) fn from_char(c: u8) -> Option<NativeCode> {
         Some(match c {
             b'c' => NativeCode::Char,
@@ -64,6 +65,7 @@ impl NativeCode {
     }
 
     /// The code of a format (`"i"`, `"@d"`), if it is one native single code.
+    #[inline]
     pub(crate) fn of_format(format: &str) -> Option<NativeCode> {
         Format::native_single_code(format).and_then(NativeCode::from_char)
     }
@@ -164,6 +166,7 @@ impl ItemCodec {
     /// [`Unsupported`](ItemCodec::Unsupported): the view exists, its bytes are there, and
     /// item access fails with `NotImplementedError`, as the builtin's does for a format its
     /// struct module cannot unpack.
+    #[inline]
     pub(crate) fn for_exporter(format: &str, itemsize: usize) -> ItemCodec {
         // Native single codes, the formats of nearly every buffer, without the general path.
         if let Some(c) = NativeCode::of_format(format) {

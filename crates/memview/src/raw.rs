@@ -67,6 +67,33 @@ enum Holder<'a> {
     /// A run of items lent for `'a` by a borrow, or by an owner that outlives the views
     /// (see [`Proven::lent`]): nothing to count, nothing to release.
     Lent(Lent),
+    /// A run of items whose owner the views hold (see [`Proven::kept`]): the owner is
+    /// dropped, and so lets the memory go, when the last view does.
+    Kept(Rc<Kept<dyn Owner + 'a>>),
+}
+
+impl Holder<'_> {
+    /// What a lent or kept run says of its items (`None` for an acquisition).
+    fn run(&self) -> Option<Lent> {
+        match self {
+            Holder::Shared(_) => None,
+            Holder::Lent(l) => Some(*l),
+            Holder::Kept(k) => Some(k.lent),
+        }
+    }
+}
+
+/// Any value that keeps memory alive for the views of a kept run: the views only hold it,
+/// and drop it with the last of them.
+pub(crate) trait Owner {}
+impl<T: ?Sized> Owner for T {}
+
+/// A kept run's items and its owner, in one allocation shared by its views.
+pub(crate) struct Kept<O: ?Sized> {
+    lent: Lent,
+    /// Never read: held so that it is dropped with the last view. Last, so that
+    /// `Rc<Kept<O>>` coerces to `Rc<Kept<dyn Owner>>`.
+    _owner: O,
 }
 
 /// What a lent run keeps beside its region (its first byte and length are the region's):
@@ -90,15 +117,16 @@ impl<'a> LentExporter<'a> {
     }
 }
 
-// SAFETY: a lent run is made only by `Proven::lent`, whose caller promises that the region is
-// valid for reads (and writes unless read-only) for `'a`, and that nothing else writes it
-// meanwhile except views of it: promise 1 of `BufferInfo::new`. The layout is 1-D and
+// SAFETY: a lent run is made only by `Proven::lent` (and a kept run by `Proven::kept`), whose
+// caller promises that the region is valid for reads (and writes unless read-only) for `'a`
+// (while the owner the views hold lives), and that nothing else writes it meanwhile except
+// views of it: promise 1 of `BufferInfo::new`. The layout is 1-D and
 // direct, so promise 2 is vacuous. `count * itemsize` is the region's length, which was
 // checked to fit `isize` when the run was lent.
 unsafe impl Exporter for LentExporter<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         let Proven { acq, region, lent_readonly, .. } = &self.0;
-        let Holder::Lent(lent) = acq else {
+        let Some(lent) = acq.run() else {
             return Err(BufferError::NotContiguous);
         };
         let layout = StridedLayout::contiguous_1d(lent.itemsize, region.len / lent.itemsize)?;
@@ -257,13 +285,35 @@ impl<'a> Proven<'a> {
     /// unless `run.readonly`; meanwhile nothing else writes those bytes except views of this
     /// run, and if `run.frozen`, nothing writes them at all. (A `&'a [T]` of `Element`s
     /// meets this read-only and frozen, a `&'a mut [T]` writable.)
+    #[inline]
     pub(crate) unsafe fn lent(run: LentRun) -> Result<Proven<'a>, ViewError> {
+        Proven::of_run(run, Holder::Lent)
+    }
+
+    /// The layout of a run whose `owner` keeps its memory alive (proof 1, as for
+    /// [`lent`](Self::lent)): the views hold the owner, in one allocation, and drop it with
+    /// the last of them. On error the owner is dropped before this returns.
+    ///
+    /// # Safety
+    ///
+    /// The promises of [`lent`](Self::lent), for as long as `owner` lives rather than for
+    /// `'a`; moving `owner` does not move the memory (it lives behind a pointer the owner
+    /// holds, or outside it).
+    #[inline]
+    pub(crate) unsafe fn kept<O: 'a>(run: LentRun, owner: O) -> Result<Proven<'a>, ViewError> {
+        Proven::of_run(run, |lent| Holder::Kept(Rc::new(Kept { lent, _owner: owner })))
+    }
+
+    /// The layout of a run: one dimension, the whole region. The caller's promises (of
+    /// [`lent`](Self::lent) or [`kept`](Self::kept)) make it proof 1.
+    #[inline]
+    fn of_run(run: LentRun, holder: impl FnOnce(Lent) -> Holder<'a>) -> Result<Proven<'a>, ViewError> {
         let layout = StridedLayout::contiguous_1d(run.itemsize, run.count)?;
         let region = Region { base: run.base.as_ptr(), len: layout.nbytes() };
         let LentRun { itemsize, format, readonly, frozen, .. } = run;
         let lent = Lent { format, itemsize };
         Ok(Proven {
-            acq: Holder::Lent(lent),
+            acq: holder(lent),
             region,
             lent_readonly: readonly,
             lent_frozen: frozen,
@@ -307,10 +357,7 @@ impl<'a> Proven<'a> {
 
     /// The format of a lent run (`None` for an acquisition).
     pub(crate) fn lent_format(&self) -> Option<&'static str> {
-        match &self.acq {
-            Holder::Shared(_) => None,
-            Holder::Lent(l) => Some(l.format),
-        }
+        self.acq.run().map(|l| l.format)
     }
 
     /// A proven layout of the same acquisition.
@@ -327,7 +374,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn info(&self) -> Option<&BufferInfo> {
         match &self.acq {
             Holder::Shared(acq) => acq.info.get(),
-            Holder::Lent(_) => None,
+            Holder::Lent(_) | Holder::Kept(_) => None,
         }
     }
 
@@ -340,7 +387,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
         match &self.acq {
             Holder::Shared(acq) => &acq.exporter,
-            Holder::Lent(_) => LentExporter::of(self),
+            Holder::Lent(_) | Holder::Kept(_) => LentExporter::of(self),
         }
     }
 

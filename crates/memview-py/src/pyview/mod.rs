@@ -36,7 +36,7 @@ pub(crate) enum Anchor {
     /// No import: a view of Rust memory, or a released view.
     None,
     /// An import this view alone holds (its core view is lent the run; see
-    /// `ManagedBuffer::lent_view`), released with the view: the view's own `Py_buffer`. Moved into a managed-buffer object
+    /// `RawImport::lent_view`), released with the view: the view's own `Py_buffer`. Moved into a managed-buffer object
     /// when a second view of it is made ([`PyMemoryView::shared_anchor`]).
     Own(RawImport),
     /// An import views share.
@@ -137,17 +137,17 @@ impl PyMemoryView {
     }
 
     /// A new Python view of an imported buffer, the first of its family.
-    fn of_import(py: Python<'_>, buffer: ManagedBuffer, flags: Option<Flags>) -> PyResult<PyMemoryView> {
-        let obj = buffer.obj(py).map(|o| owned(&o)).transpose()?;
+    fn of_import(py: Python<'_>, raw: RawImport, flags: Option<Flags>) -> PyResult<PyMemoryView> {
+        let obj = raw.obj(py).map(|o| owned(&o)).transpose()?;
         let request = flags.unwrap_or(Flags::FULL_RO);
-        // SAFETY: the view goes into the family of the returned object, which holds `buffer`
+        // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
         // and so dropped after them); views derived from it stay in the family and their
         // objects hold the managed-buffer object (`sibling`).
-        let (view, mbuf) = match unsafe { buffer.lent_view(request) } {
-            Some(view) => (view?, Anchor::Own(buffer.into_raw())),
+        let (view, mbuf) = match unsafe { raw.lent_view(request) } {
+            Some(view) => (view?, Anchor::Own(raw)),
             None => {
-                let mbuf = PyManagedBuffer::of(py, buffer)?;
+                let mbuf = PyManagedBuffer::of(py, ManagedBuffer::of_raw(raw)?)?;
                 // SAFETY: as for `lent_view` above, for the object that now holds the buffer.
                 let exporter = unsafe { PyManagedBuffer::exporter(&mbuf) }
                     .ok_or_else(|| PyBufferError::new_err("the imported buffer is gone"))?;
@@ -381,8 +381,7 @@ impl crate::family::Locked for PyMemoryView {
 /// A temporary view of any Python buffer (`PyBUF_FULL_RO`), outside every family: used only
 /// within one call, on one thread, and dropped there.
 fn import_view(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
-    let managed = ManagedBuffer::acquire(obj, Flags::FULL_RO)?;
-    MemoryView::new(managed).map_err(view_err)
+    crate::import::owned_view(obj, Flags::FULL_RO)
 }
 
 /// `memoryview(obj)`: a sibling of a memview view, or a new import.
@@ -402,7 +401,7 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
             obj.get_type().name()?
         )));
     }
-    PyMemoryView::of_import(py, ManagedBuffer::acquire(obj, Flags::FULL_RO)?, None)
+    PyMemoryView::of_import(py, RawImport::acquire(obj, Flags::FULL_RO)?, None)
 }
 
 fn order_of(order: Option<&str>) -> PyResult<Order> {
@@ -502,6 +501,6 @@ impl PyMemoryView {
         flags: i32,
     ) -> PyResult<PyMemoryView> {
         let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
-        PyMemoryView::of_import(object.py(), ManagedBuffer::acquire(object, flags)?, Some(flags))
+        PyMemoryView::of_import(object.py(), RawImport::acquire(object, flags)?, Some(flags))
     }
 }

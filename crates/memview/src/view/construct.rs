@@ -169,6 +169,7 @@ impl<'a> MemoryView<'a> {
     }
 
     /// A view of a lent run: its layout, its `'static` format and the codec of its items.
+    #[inline]
     pub(crate) fn of_lent(view: Proven<'a>) -> MemoryView<'a> {
         let format = view.lent_format().unwrap_or("B");
         let codec = ItemCodec::for_exporter(format, view.layout().itemsize());

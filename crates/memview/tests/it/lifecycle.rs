@@ -134,3 +134,49 @@ fn lent_views_answer_as_acquired_views_do() {
     let empty = unsafe { MemoryView::from_raw_parts(std::ptr::null_mut(), 0, 8, "d", memview::Access::Write) }.unwrap();
     assert_eq!((empty.len(), empty.to_bytes().unwrap()), (0, vec![]));
 }
+
+/// An owner for `from_owner_raw_parts` that counts its drops.
+struct Dropped<'c> {
+    words: Vec<u32>,
+    drops: &'c Cell<usize>,
+}
+
+impl Drop for Dropped<'_> {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+    }
+}
+
+#[test]
+fn kept_runs_drop_their_owner_with_the_last_view() {
+    let drops = Cell::new(0);
+    let mut owner = Dropped { words: vec![1, 2, 3, 4], drops: &drops };
+    let ptr = owner.words.as_mut_ptr().cast::<u8>();
+    // SAFETY: the words live in the `Vec`'s heap block, which moving the owner does not
+    // move; nothing else touches them while the views live.
+    let v = unsafe { MemoryView::from_owner_raw_parts(owner, ptr, 4, 4, "I", memview::Access::Write) }.unwrap();
+    assert_eq!((v.format(), v.shape(), v.strides(), v.readonly()), ("I", &[4][..], &[4][..], false));
+    let odd = v.view(memview::s![1..;2]).unwrap();
+    let bytes = v.cast("B").unwrap();
+    let copy = odd.clone();
+    drop(v);
+    odd.set(0, 20u32).unwrap();
+    assert_eq!(copy.to_list().unwrap().to_string(), "[20, 4]");
+    // The exporter re-exports the whole run, writable, and is not frozen.
+    let again = bytes.exporter().get_buffer(Flags::FULL).unwrap();
+    assert_eq!((again.len(), again.format(), again.readonly()), (16, Some("I"), false));
+    assert!(!bytes.exporter().frozen());
+    for (n, view) in [odd, copy, bytes].into_iter().enumerate() {
+        assert_eq!(drops.get(), 0, "dropped while {} views live", 3 - n);
+        drop(view);
+    }
+    assert_eq!(drops.get(), 1, "dropped once, with the last view");
+
+    // A refused run drops its owner before the error comes back.
+    let owner = Dropped { words: vec![], drops: &drops };
+    // SAFETY: no items are read; the item size of 0 is refused.
+    let refused =
+        unsafe { MemoryView::from_owner_raw_parts(owner, std::ptr::null_mut(), 0, 0, "B", memview::Access::Read) };
+    assert!(refused.is_err());
+    assert_eq!(drops.get(), 2);
+}
