@@ -76,7 +76,7 @@ impl<'a> MemoryView<'a> {
             frozen: false,
         };
         // SAFETY: the caller's promises are those of `Proven::lent`, with nothing frozen.
-        Ok(MemoryView::of_lent(unsafe { Proven::lent(run) }?))
+        Ok(MemoryView::of_lent(unsafe { Proven::lent(run) }?, format))
     }
 
     /// A view of `len` adjacent items of `itemsize` bytes at `ptr` that `owner` keeps alive:
@@ -131,7 +131,7 @@ impl<'a> MemoryView<'a> {
             frozen: false,
         };
         // SAFETY: the caller's promises are those of `Proven::kept`, with nothing frozen.
-        Ok(MemoryView::of_lent(unsafe { Proven::kept(run, owner) }?))
+        Ok(MemoryView::of_lent(unsafe { Proven::kept(run, owner) }?, format))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no

@@ -67,33 +67,6 @@ enum Holder<'a> {
     /// A run of items lent for `'a` by a borrow, or by an owner that outlives the views
     /// (see [`Proven::lent`]): nothing to count, nothing to release.
     Lent(Lent),
-    /// A run of items whose owner the views hold (see [`Proven::kept`]): the owner is
-    /// dropped, and so lets the memory go, when the last view does.
-    Kept(Rc<Kept<dyn Owner + 'a>>),
-}
-
-impl Holder<'_> {
-    /// What a lent or kept run says of its items (`None` for an acquisition).
-    fn run(&self) -> Option<Lent> {
-        match self {
-            Holder::Shared(_) => None,
-            Holder::Lent(l) => Some(*l),
-            Holder::Kept(k) => Some(k.lent),
-        }
-    }
-}
-
-/// Any value that keeps memory alive for the views of a kept run: the views only hold it,
-/// and drop it with the last of them.
-pub(crate) trait Owner {}
-impl<T: ?Sized> Owner for T {}
-
-/// A kept run's items and its owner, in one allocation shared by its views.
-pub(crate) struct Kept<O: ?Sized> {
-    lent: Lent,
-    /// Never read: held so that it is dropped with the last view. Last, so that
-    /// `Rc<Kept<O>>` coerces to `Rc<Kept<dyn Owner>>`.
-    _owner: O,
 }
 
 /// What a lent run keeps beside its region (its first byte and length are the region's):
@@ -117,22 +90,55 @@ impl<'a> LentExporter<'a> {
     }
 }
 
-// SAFETY: a lent run is made only by `Proven::lent` (and a kept run by `Proven::kept`), whose
-// caller promises that the region is valid for reads (and writes unless read-only) for `'a`
-// (while the owner the views hold lives), and that nothing else writes it meanwhile except
-// views of it: promise 1 of `BufferInfo::new`. The layout is 1-D and
+impl Lent {
+    /// The whole run, 1-D, as it was lent, for a request with `flags`.
+    ///
+    /// # Safety
+    /// `region` is the run's, and its memory is valid as `BufferInfo::new` requires
+    /// (promise 1) while the result is used.
+    unsafe fn export(&self, region: Region, readonly: bool, flags: Flags) -> Result<BufferInfo, BufferError> {
+        let layout = StridedLayout::contiguous_1d(self.itemsize, region.len / self.itemsize)?;
+        let base = NonNull::new(region.base).ok_or(BufferError::NotContiguous)?;
+        // SAFETY: the caller's promise; the layout is the region's, so promise 2 is vacuous.
+        unsafe { BufferInfo::new(base, region.len, layout, self.format, readonly, flags) }
+    }
+}
+
+/// The exporter of a kept run (see [`Proven::kept`]): the run, and the owner that keeps its
+/// memory alive. It lives in an [`Acquisition`] whose descriptor is never set, so nothing is
+/// released but the owner itself, dropped with the last view.
+struct KeptRun<O> {
+    lent: Lent,
+    region: Region,
+    readonly: bool,
+    /// Never read: held so that it is dropped with the last view.
+    _owner: O,
+}
+
+// SAFETY: a kept run is made only by `Proven::kept`, whose caller promises that the region
+// is valid for reads (and writes unless read-only) while the owner lives, which is as long as
+// this exporter, and that nothing else writes it meanwhile except views of it: promise 1 of
+// `BufferInfo::new` (promise 2 is vacuous for a 1-D direct run).
+unsafe impl<O> Exporter for KeptRun<O> {
+    fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
+        // SAFETY: the impl's argument.
+        unsafe { self.lent.export(self.region, self.readonly, flags) }
+    }
+}
+
+// SAFETY: a lent run is made only by `Proven::lent`, whose caller promises that the region is
+// valid for reads (and writes unless read-only) for `'a`, and that nothing else writes it
+// meanwhile except views of it: promise 1 of `BufferInfo::new`. The layout is 1-D and
 // direct, so promise 2 is vacuous. `count * itemsize` is the region's length, which was
 // checked to fit `isize` when the run was lent.
 unsafe impl Exporter for LentExporter<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         let Proven { acq, region, lent_readonly, .. } = &self.0;
-        let Some(lent) = acq.run() else {
+        let Holder::Lent(lent) = acq else {
             return Err(BufferError::NotContiguous);
         };
-        let layout = StridedLayout::contiguous_1d(lent.itemsize, region.len / lent.itemsize)?;
-        let base = NonNull::new(region.base).ok_or(BufferError::NotContiguous)?;
         // SAFETY: the impl's argument.
-        unsafe { BufferInfo::new(base, region.len, layout, lent.format, *lent_readonly, flags) }
+        unsafe { lent.export(*region, *lent_readonly, flags) }
     }
 
     fn frozen(&self) -> bool {
@@ -287,7 +293,7 @@ impl<'a> Proven<'a> {
     /// meets this read-only and frozen, a `&'a mut [T]` writable.)
     #[inline]
     pub(crate) unsafe fn lent(run: LentRun) -> Result<Proven<'a>, ViewError> {
-        Proven::of_run(run, Holder::Lent)
+        Proven::of_run(run, |lent, _| Holder::Lent(lent))
     }
 
     /// The layout of a run whose `owner` keeps its memory alive (proof 1, as for
@@ -301,19 +307,23 @@ impl<'a> Proven<'a> {
     /// holds, or outside it).
     #[inline]
     pub(crate) unsafe fn kept<O: 'a>(run: LentRun, owner: O) -> Result<Proven<'a>, ViewError> {
-        Proven::of_run(run, |lent| Holder::Kept(Rc::new(Kept { lent, _owner: owner })))
+        let readonly = run.readonly;
+        Proven::of_run(run, |lent, region| {
+            let exporter = KeptRun { lent, region, readonly, _owner: owner };
+            Holder::Shared(Rc::new(Acquisition { info: OnceCell::new(), exporter }))
+        })
     }
 
     /// The layout of a run: one dimension, the whole region. The caller's promises (of
     /// [`lent`](Self::lent) or [`kept`](Self::kept)) make it proof 1.
     #[inline]
-    fn of_run(run: LentRun, holder: impl FnOnce(Lent) -> Holder<'a>) -> Result<Proven<'a>, ViewError> {
+    fn of_run(run: LentRun, holder: impl FnOnce(Lent, Region) -> Holder<'a>) -> Result<Proven<'a>, ViewError> {
         let layout = StridedLayout::contiguous_1d(run.itemsize, run.count)?;
         let region = Region { base: run.base.as_ptr(), len: layout.nbytes() };
         let LentRun { itemsize, format, readonly, frozen, .. } = run;
         let lent = Lent { format, itemsize };
         Ok(Proven {
-            acq: holder(lent),
+            acq: holder(lent, region),
             region,
             lent_readonly: readonly,
             lent_frozen: frozen,
@@ -355,11 +365,6 @@ impl<'a> Proven<'a> {
         unsafe { Proven::lent(run) }
     }
 
-    /// The format of a lent run (`None` for an acquisition).
-    pub(crate) fn lent_format(&self) -> Option<&'static str> {
-        self.acq.run().map(|l| l.format)
-    }
-
     /// A proven layout of the same acquisition.
     fn with_layout(&self, layout: StridedLayout) -> Proven<'a> {
         Proven { acq: self.acq.clone(), layout, ..*self }
@@ -374,7 +379,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn info(&self) -> Option<&BufferInfo> {
         match &self.acq {
             Holder::Shared(acq) => acq.info.get(),
-            Holder::Lent(_) | Holder::Kept(_) => None,
+            Holder::Lent(_) => None,
         }
     }
 
@@ -387,7 +392,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
         match &self.acq {
             Holder::Shared(acq) => &acq.exporter,
-            Holder::Lent(_) | Holder::Kept(_) => LentExporter::of(self),
+            Holder::Lent(_) => LentExporter::of(self),
         }
     }
 

@@ -142,7 +142,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     #[inline]
     pub fn from_slice<T: buffer_protocol::Element>(data: &'a [T]) -> MemoryView<'a> {
-        total(Proven::of_slice(data).map(MemoryView::of_lent))
+        total(Proven::of_slice(data).map(|v| MemoryView::of_lent(v, T::FORMAT)))
     }
 
     /// A writable view of borrowed bytes (`memoryview(bytearray)`).
@@ -165,13 +165,12 @@ impl<'a> MemoryView<'a> {
     /// ```
     #[inline]
     pub fn from_mut_slice<T: buffer_protocol::Element>(data: &'a mut [T]) -> MemoryView<'a> {
-        total(Proven::of_mut_slice(data).map(MemoryView::of_lent))
+        total(Proven::of_mut_slice(data).map(|v| MemoryView::of_lent(v, T::FORMAT)))
     }
 
     /// A view of a lent run: its layout, its `'static` format and the codec of its items.
     #[inline]
-    pub(crate) fn of_lent(view: Proven<'a>) -> MemoryView<'a> {
-        let format = view.lent_format().unwrap_or("B");
+    pub(crate) fn of_lent(view: Proven<'a>, format: &'static str) -> MemoryView<'a> {
         let codec = ItemCodec::for_exporter(format, view.layout().itemsize());
         let readonly = view.lent_readonly();
         MemoryView::of(Live { view, fmt: FormatText::Static(format), codec, readonly, exports: Cell::new(0) })
