@@ -502,8 +502,6 @@ pub(crate) fn with_buffer_flags<R>(
     if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), bits) } != 0 {
         return Err(PyErr::fetch(obj.py()));
     }
-    // SAFETY: filled by the successful call above.
-    let mut view = unsafe { view.assume_init() };
     /// Releases the buffer when the call ends, however it ends.
     struct Held<'a>(&'a mut ffi::Py_buffer);
     impl Drop for Held<'_> {
@@ -513,7 +511,9 @@ pub(crate) fn with_buffer_flags<R>(
             unsafe { ffi::PyBuffer_Release(self.0) }
         }
     }
-    let held = Held(&mut view);
+    // SAFETY: filled by the successful call above. Used in place: the release gets the
+    // address `PyObject_GetBuffer` filled, as the protocol expects (an exporter may keep it).
+    let held = Held(unsafe { view.assume_init_mut() });
     // SAFETY: filled by a successful `PyObject_GetBuffer`, not yet released.
     if let Some((run, format)) = unsafe { Run::lent(held.0, flags) } {
         // SAFETY: the exporter's promise for a filled buffer: `region` is valid for the run's

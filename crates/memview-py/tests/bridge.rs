@@ -82,3 +82,68 @@ fn exports_are_read_by_every_consumer() {
         assert!(refused.is_err(), "a read-only export stays read-only");
     });
 }
+
+/// An exporter that checks a promise of the buffer protocol to exporters: a buffer is released
+/// with the address it was filled at (an exporter may keep per-export state keyed by it).
+#[pyclass(frozen)]
+struct Pinned {
+    data: [u8; 8],
+    /// The addresses of the `Py_buffer`s filled and not yet released.
+    filled: std::sync::Mutex<Vec<usize>>,
+    /// Releases of an address that was never filled (or was released already).
+    strays: std::sync::atomic::AtomicUsize,
+}
+
+#[pymethods]
+impl Pinned {
+    unsafe fn __getbuffer__(
+        slf: Bound<'_, Self>,
+        view: *mut pyo3::ffi::Py_buffer,
+        flags: std::ffi::c_int,
+    ) -> PyResult<()> {
+        let data = slf.get().data.as_ptr().cast_mut().cast();
+        // SAFETY: CPython passes a writable `Py_buffer`; the bytes live in the object, which
+        // the filled buffer keeps alive (`obj`), and are never written.
+        if unsafe { pyo3::ffi::PyBuffer_FillInfo(view, slf.as_ptr(), data, 8, 1, flags) } != 0 {
+            return Err(PyErr::fetch(slf.py()));
+        }
+        slf.get().filled.lock().unwrap().push(view as usize);
+        Ok(())
+    }
+
+    unsafe fn __releasebuffer__(&self, view: *mut pyo3::ffi::Py_buffer) {
+        let mut filled = self.filled.lock().unwrap();
+        match filled.iter().position(|&p| p == view as usize) {
+            Some(i) => drop(filled.remove(i)),
+            None => drop(self.strays.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+        }
+    }
+}
+
+#[test]
+fn buffers_are_released_where_they_were_filled() {
+    Python::attach(|py| {
+        let pinned =
+            Bound::new(py, Pinned { data: *b"01234567", filled: Default::default(), strays: Default::default() })
+                .unwrap();
+        let obj = pinned.as_any();
+        let sum = memview_py::with_buffer(obj, |m| m.to_bytes().unwrap().len()).unwrap();
+        assert_eq!(sum, 8);
+        let view = memview_py::import(obj).unwrap();
+        let tail = view.slice(4..).unwrap();
+        drop(view);
+        assert_eq!(tail.to_bytes().unwrap(), b"4567");
+        drop(tail);
+        let strided = memview_py::import_with(obj, Flags::STRIDES).unwrap();
+        drop(strided);
+        let class = py.get_type::<memview_py::PyMemoryView>();
+        let m = class.call1((obj,)).unwrap();
+        let part = m.get_item(pyo3::types::PySlice::new(py, 1, 7, 2)).unwrap();
+        drop(m);
+        assert_eq!(part.call_method0("tobytes").unwrap().extract::<Vec<u8>>().unwrap(), b"135");
+        drop(part);
+        let p = pinned.get();
+        assert_eq!(p.filled.lock().unwrap().len(), 0, "every buffer was released");
+        assert_eq!(p.strays.load(std::sync::atomic::Ordering::Relaxed), 0, "released where it was filled");
+    });
+}

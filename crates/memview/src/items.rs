@@ -67,6 +67,10 @@ impl NativeCode {
     /// The code of a format (`"i"`, `"@d"`), if it is one native single code.
     #[inline]
     pub(crate) fn of_format(format: &str) -> Option<NativeCode> {
+        // One code alone, the format of nearly every buffer, without the prefix test.
+        if let [c] = *format.as_bytes() {
+            return NativeCode::from_char(c);
+        }
         Format::native_single_code(format).and_then(NativeCode::from_char)
     }
 
