@@ -41,7 +41,7 @@ impl PyMemoryView {
         let fmt = adjust_fmt(&snap.format)?;
         // `unpack_single` refuses an unknown code when it unpacks an item: a view of no item
         // is `[]` (nested) whatever its one-character format.
-        let code = if snap.shape.contains(&0) { fmt.chars().next().unwrap_or('B') } else { native_code(&fmt)? };
+        let code = if snap.shape.contains(&0) { fmt.chars().next().unwrap_or('B') } else { native_code(fmt)? };
         if let Some(list) = crate::fastlist::tolist(self, py, code, &snap.shape)? {
             return Ok(list);
         }

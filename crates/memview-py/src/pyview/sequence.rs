@@ -125,7 +125,7 @@ impl PyMemoryView {
         if snap.ndim == 0 {
             if key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
                 let fmt = adjust_fmt(&snap.format)?;
-                return this.item_at(py, vec![], &fmt);
+                return this.item_at(py, vec![], fmt);
             }
             if key.is(PyEllipsis::get(py)) {
                 return Ok(slf.clone().into_any().unbind());
@@ -142,7 +142,7 @@ impl PyMemoryView {
                     return Err(PyNotImplementedError::new_err("multi-dimensional sub-views are not implemented"));
                 }
                 let i = lookup(snap.shape[0], i, 0)?;
-                this.item_at(py, vec![i], &fmt)
+                this.item_at(py, vec![i], fmt)
             }
             KeyKind::Slice(s) => {
                 // The new view is made first: a slice bound that releases this view leaves
@@ -168,7 +168,7 @@ impl PyMemoryView {
                     return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
                 }
                 let index = Self::multi_index(&t, &snap)?;
-                this.item_at(py, index, &fmt)
+                this.item_at(py, index, fmt)
             }
             KeyKind::Mixed(t) => Self::numpy_get(slf, numpy_key(t.as_any())?),
             KeyKind::MultiSlice => Err(PyNotImplementedError::new_err("multi-dimensional slicing is not implemented")),
@@ -233,7 +233,7 @@ impl PyMemoryView {
         }
         if snap.ndim == 0 {
             if key.is(PyEllipsis::get(py)) || key.cast::<PyTuple>().is_ok_and(|t| t.is_empty()) {
-                return self.store_at(vec![], value, &fmt);
+                return self.store_at(vec![], value, fmt);
             }
             return Err(PyTypeError::new_err("invalid indexing of 0-dim memory"));
         }
@@ -243,7 +243,7 @@ impl PyMemoryView {
                     return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
                 }
                 let i = lookup(snap.shape[0], as_ssize(key)?, 0)?;
-                self.store_at(vec![i], value, &fmt)
+                self.store_at(vec![i], value, fmt)
             }
             KeyKind::Slice(s) if snap.ndim == 1 => {
                 if !check_buffer(value) {
@@ -263,7 +263,7 @@ impl PyMemoryView {
                     return Err(PyNotImplementedError::new_err("sub-views are not implemented"));
                 }
                 let index = Self::multi_index(&t, &snap)?;
-                self.store_at(index, value, &fmt)
+                self.store_at(index, value, fmt)
             }
             KeyKind::Mixed(t) => self.numpy_set(numpy_key(t.as_any())?, value),
             KeyKind::Slice(_) | KeyKind::MultiSlice => {
@@ -304,7 +304,7 @@ impl PyMemoryView {
         }
         let snap = slf.get().snapshot()?;
         // An unknown code is refused by the first `next`, as CPython's iterator does.
-        let fmt = adjust_fmt(&snap.format)?;
+        let fmt = adjust_fmt(&snap.format)?.to_owned();
         Ok(MemoryIter {
             view: slf.clone().unbind(),
             next: std::sync::atomic::AtomicUsize::new(0),
@@ -363,10 +363,10 @@ impl PyMemoryView {
 }
 
 /// `adjust_fmt`: the format without a leading `@`, if it is one character.
-pub(super) fn adjust_fmt(format: &str) -> PyResult<String> {
+pub(super) fn adjust_fmt(format: &str) -> PyResult<&str> {
     let f = format.strip_prefix('@').unwrap_or(format);
     if f.chars().count() == 1 {
-        Ok(f.to_owned())
+        Ok(f)
     } else {
         Err(PyNotImplementedError::new_err(format!("memoryview: unsupported format {format}")))
     }
