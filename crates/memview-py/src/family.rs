@@ -139,6 +139,7 @@ impl<T> Member<T> {
     }
 
     /// A new member of the same family, for a value derived (under `held`) from this family.
+    #[inline]
     pub(crate) fn sibling<U>(held: &Held<'_>, value: U) -> Member<U> {
         Member { family: Arc::clone(held.family), value: UnsafeCell::new(Some(value)) }
     }

@@ -93,6 +93,7 @@ fn number_code(format: &str) -> u8 {
 
 impl Hot {
     /// The hot layout of a live core view.
+    #[inline]
     pub(crate) fn of(v: &MemoryView<'_>) -> Hot {
         let hot = Hot {
             len: AtomicIsize::new(-1),

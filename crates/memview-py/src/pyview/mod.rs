@@ -178,6 +178,7 @@ impl PyMemoryView {
 
     /// A new Python view of this view's family, for a view made under `held`; `mbuf` is
     /// this view's [`shared_anchor`](Self::shared_anchor), taken before the lock.
+    #[inline]
     fn sibling(
         &self,
         py: Python<'_>,
@@ -285,6 +286,7 @@ impl PyMemoryView {
     }
 
     /// Derives a new Python view of the same family.
+    #[inline]
     fn derive(
         &self,
         py: Python<'_>,
