@@ -29,6 +29,7 @@
 //! 5. *No reference is made.* Memory is touched through raw pointers only, never a `&`/`&mut`,
 //!    so the core's aliasing rule (no reference across calls) holds.
 
+use crate::span::Span;
 use memview::MemoryView;
 use std::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, Ordering};
 
@@ -82,12 +83,24 @@ pub(crate) struct Hot {
     c_bytes: AtomicIsize,
 }
 
-/// The native number code of a format, if `Hot` reads it (`@` prefix allowed).
-fn number_code(format: &str) -> u8 {
+/// The native number code of a format, if `Hot` reads it (`@` prefix allowed); 0 otherwise.
+pub(crate) fn number_code(format: &str) -> u8 {
     let f = format.strip_prefix('@').unwrap_or(format);
     match f.as_bytes() {
         [c @ (b'b' | b'B' | b'h' | b'H' | b'i' | b'I' | b'l' | b'L' | b'q' | b'Q' | b'f' | b'd')] => *c,
         _ => 0,
+    }
+}
+
+/// The size of the items of a [`number_code`] as `Hot` reads and writes them (`None` for 0):
+/// a view whose item size differs (a platform whose `long` is 4 bytes) is not read here.
+pub(crate) fn code_size(code: u8) -> Option<usize> {
+    match code {
+        b'b' | b'B' => Some(1),
+        b'h' | b'H' => Some(2),
+        b'i' | b'I' | b'f' => Some(4),
+        b'l' | b'L' | b'q' | b'Q' | b'd' => Some(8),
+        _ => None,
     }
 }
 
@@ -107,6 +120,30 @@ impl Hot {
         };
         hot.set(v);
         hot
+    }
+
+    /// The hot layout of the view a span describes: what [`of`](Self::of) gives for the core
+    /// view made from it (`Span::view`), without making that view.
+    #[inline]
+    pub(crate) fn of_span(span: &Span) -> Hot {
+        let len = isize::try_from(span.len()).unwrap_or(-1);
+        let contiguous = span.len() <= 1 || usize::try_from(span.stride()).is_ok_and(|s| s == span.itemsize());
+        let c_bytes = span
+            .len()
+            .checked_mul(span.itemsize())
+            .filter(|&n| contiguous && n < SMALL)
+            .and_then(|n| isize::try_from(n).ok())
+            .unwrap_or(-1);
+        Hot {
+            len: AtomicIsize::new(len),
+            code: AtomicU8::new(number_code(span.format())),
+            flags: AtomicU8::new(if span.readonly() { 0 } else { WRITABLE }),
+            first: AtomicPtr::new(span.first()),
+            stride0: AtomicIsize::new(span.stride()),
+            len1: AtomicIsize::new(0),
+            stride1: AtomicIsize::new(0),
+            c_bytes: AtomicIsize::new(c_bytes),
+        }
     }
 
     /// Fills the layout from a live core view (before the object is published).
@@ -133,6 +170,9 @@ impl Hot {
             }
             if matches!(shape.len(), 1 | 2) && len >= 0 {
                 code = number_code(v.format());
+                if code_size(code) != Some(itemsize) {
+                    code = 0;
+                }
             }
         }
         if let ([_, n1], [_, s1]) = (shape, strides) {

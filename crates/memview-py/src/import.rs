@@ -394,6 +394,16 @@ impl RawImport {
         Some(view.map_err(crate::convert::view_err))
     }
 
+    /// The span of this buffer's run (see `crate::span`), when the request sees the
+    /// exporter's own layout and the run is one of native numbers: what a Python view of the
+    /// import keeps instead of a core view until a call needs one. `None` otherwise.
+    pub(crate) fn span(&self, flags: Flags) -> Option<crate::span::Span> {
+        // SAFETY: filled by a successful `PyObject_GetBuffer`, released only when `self` is
+        // dropped.
+        let (run, format) = unsafe { Run::lent(&self.view, flags) }?;
+        crate::span::Span::run(run.region, run.count, run.itemsize, format, run.readonly)
+    }
+
     /// A view of this buffer that owns it, lent its run as [`lent_view`](Self::lent_view)
     /// is: the buffer is released when the last view derived from it goes. `Err(self)` when
     /// the buffer is not such a run.

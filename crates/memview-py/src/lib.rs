@@ -80,6 +80,9 @@ mod pystruct;
 mod pyview;
 #[allow(unsafe_code)]
 mod rust_export;
+// 1-D views of an imported run as numbers, made into core views when first needed.
+#[allow(unsafe_code)]
+mod span;
 // Implements the `Exporter` contract for a shared `ByteArray`.
 #[allow(unsafe_code)]
 mod testing;

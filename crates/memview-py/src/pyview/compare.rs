@@ -49,6 +49,7 @@ impl PyMemoryView {
 pub(super) fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
     let this = slf.get();
     if slf.is(other) {
+        this.settled()?;
         // `memory_richcompare`: identity answers only for a released view; a live one
         // compares its items with themselves (a NaN is unequal to itself, a format the
         // struct module cannot unpack compares unequal).
@@ -71,6 +72,8 @@ pub(super) fn equal(slf: &Bound<'_, PyMemoryView>, other: &Bound<'_, PyAny>) -> 
                 return Ok(Some(detached_eq(slf.py(), a, b)));
             }
         }
+        this.settled()?;
+        o.get().settled()?;
         let r = this
             .member
             .with_pair(&o.get().member, |a, b| match (a, b) {

@@ -10,6 +10,7 @@ use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_p
 use crate::family::{Busy, Held, Member};
 use crate::hot::Hot;
 use crate::import::{ManagedBuffer, PyManagedBuffer, RawImport};
+use crate::span::Span;
 use buffer_protocol::{BufferInfo, Flags};
 use memview::{Index, Key, LayoutError, MemoryView, Order, PyExc, Slice, Subscript, ViewError};
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
@@ -49,6 +50,10 @@ pub(crate) enum Anchor {
 pub(crate) enum State {
     /// Inline: a core view moves cheaper than it is boxed and freed.
     Live(MemoryView<'static>),
+    /// Live, with its core view not made yet: the object's span describes it, and
+    /// [`PyMemoryView::live`] makes it when a call first needs it (only objects with a span
+    /// are made pending).
+    Pending,
     /// Released; with the format when `adjust_fmt` refuses it (CPython keeps `view.format`
     /// after release, and iteration reads it before it notices the release).
     Released(Option<Box<str>>),
@@ -121,6 +126,10 @@ pub struct PyMemoryView {
     /// The number of dimensions, kept after release as CPython's `view.ndim` is (iteration
     /// checks it before anything else).
     ndim: u8,
+    /// For a 1-D view of an imported run of native numbers, the view as numbers
+    /// (`crate::span`): its core view is made from it when first needed, and its plain
+    /// slices are made from it with no core view. The run lies in the import `mbuf` holds.
+    span: Option<Span>,
 }
 
 impl PyMemoryView {
@@ -133,6 +142,7 @@ impl PyMemoryView {
             obj,
             mbuf: std::sync::Mutex::new(Anchor::None),
             hash: AtomicI64::new(-1),
+            span: None,
         }
     }
 
@@ -140,6 +150,18 @@ impl PyMemoryView {
     fn of_import(py: Python<'_>, raw: RawImport, flags: Option<Flags>) -> PyResult<PyMemoryView> {
         let obj = raw.obj(py).map(|o| owned(&o)).transpose()?;
         let request = flags.unwrap_or(Flags::FULL_RO);
+        // A run of native numbers: the object holds the import and its span, no core view yet.
+        if let Some(span) = raw.span(request) {
+            return Ok(PyMemoryView {
+                hot: Hot::of_span(&span),
+                ndim: 1,
+                member: Member::new(State::Pending),
+                obj,
+                mbuf: std::sync::Mutex::new(Anchor::Own(raw)),
+                hash: AtomicI64::new(-1),
+                span: Some(span),
+            });
+        }
         // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
         // and so dropped after them); views derived from it stay in the family and their
@@ -161,6 +183,7 @@ impl PyMemoryView {
             obj,
             mbuf: std::sync::Mutex::new(mbuf),
             hash: AtomicI64::new(-1),
+            span: None,
         })
     }
 
@@ -173,6 +196,7 @@ impl PyMemoryView {
             obj,
             mbuf: std::sync::Mutex::new(Anchor::None),
             hash: AtomicI64::new(-1),
+            span: None,
         }
     }
 
@@ -193,7 +217,55 @@ impl PyMemoryView {
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             mbuf: std::sync::Mutex::new(mbuf.map_or(Anchor::None, Anchor::Shared)),
             hash: AtomicI64::new(-1),
+            span: None,
         }
+    }
+
+    /// A new pending Python view of `span`, a span of this view's run (`m[a:b:c]`,
+    /// `memoryview(m)`), in this view's family and holding its import: no core view is made.
+    /// `ValueError` if this view is released.
+    pub(super) fn span_sibling(&self, py: Python<'_>, span: Span) -> PyResult<PyMemoryView> {
+        // Outside the lock: sharing the import may make its managed-buffer object.
+        let mbuf = self.shared_anchor(py)?;
+        let member = self
+            .member
+            .with_attached(py, |state, held| match state {
+                Some(State::Live(_) | State::Pending) => Ok(Member::<State>::sibling(held, State::Pending)),
+                _ => Err(released()),
+            })
+            .map_err(busy)??;
+        // A live view with a span holds the import its run lies in.
+        let mbuf = mbuf.ok_or_else(released)?;
+        Ok(PyMemoryView {
+            hot: Hot::of_span(&span),
+            ndim: 1,
+            member,
+            obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
+            mbuf: std::sync::Mutex::new(Anchor::Shared(mbuf)),
+            hash: AtomicI64::new(-1),
+            span: Some(span),
+        })
+    }
+
+    /// Makes the core view of a pending view from its span, under the family's lock that
+    /// lends `state`.
+    fn settle(&self, state: &mut Option<State>) -> PyResult<()> {
+        if let (Some(State::Pending), Some(span)) = (&*state, &self.span) {
+            // SAFETY: the span's run lies in the import this object holds (`mbuf`: its own
+            // `Py_buffer`, or a managed-buffer object), released only after the core view is
+            // dropped: `mbuf` is declared after `member` (so dropped after it), and `release`
+            // takes it only after the core view is gone; views derived from the core view stay
+            // in this family, and their objects hold the same import (`sibling`).
+            let view = unsafe { span.view() }.map_err(view_err)?;
+            *state = Some(State::Live(view));
+        }
+        Ok(())
+    }
+
+    /// Makes the core view of this view if it is pending (for the code that reads the state
+    /// itself); a released view stays released.
+    pub(super) fn settled(&self) -> PyResult<()> {
+        self.member.with(|state, _| self.settle(state)).map_err(busy)?
     }
 
     /// Drops the core view (`BufferError` while exported), keeping the released state.
@@ -216,6 +288,12 @@ impl PyMemoryView {
                             )))
                         }
                     }
+                }
+                Some(State::Pending) => {
+                    let unsupported =
+                        self.span.and_then(|s| adjust_fmt(s.format()).is_err().then(|| Box::from(s.format())));
+                    *state = Some(State::Released(unsupported));
+                    Ok(())
                 }
                 other => {
                     *state = other.or(Some(State::Released(None)));
@@ -264,9 +342,12 @@ impl PyMemoryView {
     /// Runs `f` on the live view, under the family's lock; `ValueError` once released.
     pub(crate) fn live<R>(&self, f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>) -> PyResult<R> {
         self.member
-            .with(|state, held| match state {
-                Some(State::Live(v)) => f(v, held),
-                _ => Err(released()),
+            .with(|state, held| {
+                self.settle(state)?;
+                match state {
+                    Some(State::Live(v)) => f(v, held),
+                    _ => Err(released()),
+                }
             })
             .map_err(busy)?
     }
@@ -278,9 +359,12 @@ impl PyMemoryView {
         f: impl FnOnce(&MemoryView<'static>, &Held<'_>) -> PyResult<R>,
     ) -> PyResult<R> {
         self.member
-            .with_attached(py, |state, held| match state {
-                Some(State::Live(v)) => f(v, held),
-                _ => Err(released()),
+            .with_attached(py, |state, held| {
+                self.settle(state)?;
+                match state {
+                    Some(State::Live(v)) => f(v, held),
+                    _ => Err(released()),
+                }
             })
             .map_err(busy)?
     }
@@ -391,6 +475,9 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
     let py = obj.py();
     if let Ok(m) = obj.cast::<PyMemoryView>() {
         let m = m.get();
+        if let Some(span) = m.span {
+            return m.span_sibling(py, span);
+        }
         return m.derive(py, |v| Ok(v.clone()));
     }
     if !check_buffer(obj) {
