@@ -20,6 +20,8 @@
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
+#[cfg(not(Py_GIL_DISABLED))]
+use std::sync::atomic::AtomicBool;
 #[cfg(Py_GIL_DISABLED)]
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
@@ -45,6 +47,18 @@ pub(crate) struct Family {
     busy: std::sync::atomic::AtomicBool,
 }
 
+/// Where a member keeps its family once it has one.
+///
+/// With the GIL the slot is touched only by a thread attached to the interpreter (every
+/// access takes a `Python` token, a [`Held`] tied to one, or `&mut self`), so the GIL orders
+/// all accesses and a `OnceCell` suffices: making a sibling sets its slot with plain stores
+/// (a `OnceLock` would run its one-time initialisation, about 200 instructions, per view).
+/// A free-threaded build has no such order, and uses a `OnceLock`.
+#[cfg(not(Py_GIL_DISABLED))]
+type Slot = std::cell::OnceCell<Arc<Family>>;
+#[cfg(Py_GIL_DISABLED)]
+type Slot = std::sync::OnceLock<Arc<Family>>;
+
 /// A number that tells this thread from every other live thread: the address of a
 /// thread-local.
 #[cfg(Py_GIL_DISABLED)]
@@ -58,9 +72,15 @@ fn thread_tag() -> usize {
 #[derive(Debug)]
 pub(crate) struct Busy;
 
-/// Proof that a family's lock is held: what [`Member::sibling`] takes.
+/// Proof that a member's lock is held: what [`Member::sibling`] takes.
 pub(crate) struct Held<'f> {
-    family: &'f Arc<Family>,
+    /// The locked member's family; [`family`](Self::family) makes it if the member has none.
+    slot: &'f Slot,
+    /// The lock of a member with no family yet (see [`Member`]).
+    #[cfg(not(Py_GIL_DISABLED))]
+    alone: &'f AtomicBool,
+    #[cfg(Py_GIL_DISABLED)]
+    family: &'f Family,
     #[cfg(Py_GIL_DISABLED)]
     _guard: std::sync::MutexGuard<'f, ()>,
     /// Tied to the attachment to the interpreter the lock was taken under.
@@ -72,76 +92,144 @@ impl Drop for Held<'_> {
         #[cfg(Py_GIL_DISABLED)]
         self.family.owner.store(0, Ordering::Release);
         #[cfg(not(Py_GIL_DISABLED))]
-        self.family.busy.store(false, Ordering::Relaxed);
+        {
+            // The family, whether the lock was taken through it or it was made meanwhile
+            // (entered: see `family`), and the member's own flag.
+            if let Some(family) = self.slot.get() {
+                family.busy.store(false, Ordering::Relaxed);
+            }
+            self.alone.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Held<'_> {
+    /// The family of the locked member. A member with none gets one now, entered by this
+    /// lock (it is left when the lock is): from here on the member and its siblings lock
+    /// through it.
+    fn family(&self) -> &Arc<Family> {
+        self.slot.get_or_init(|| Arc::new(Family::entered()))
     }
 }
 
 impl Family {
-    /// A new family, of one acquisition.
-    pub(crate) fn new() -> Arc<Family> {
-        Arc::new(Family::default())
-    }
-
-    /// Holds the lock, for a thread attached to the interpreter (`_py`): waits for another
-    /// thread that holds it, refuses this thread.
-    pub(crate) fn lock<'f>(self: &'f Arc<Self>, _py: pyo3::Python<'f>) -> Result<Held<'f>, Busy> {
-        #[cfg(Py_GIL_DISABLED)]
-        let guard = {
-            let me = thread_tag();
-            if self.owner.load(Ordering::Acquire) == me {
-                return Err(Busy);
-            }
-            // A panic inside the lock leaves no broken state behind (values are only read
-            // or replaced whole), so a poisoned lock is taken as it is.
-            let guard = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            self.owner.store(me, Ordering::Release);
-            guard
-        };
-        // With the GIL no other thread runs meanwhile, so a plain load and store suffice (no
-        // locked instruction on the hot path); the GIL's own hand-over orders them.
+    /// A new family, entered by the thread that makes it (with the GIL: see [`Held::family`]).
+    fn entered() -> Family {
         #[cfg(not(Py_GIL_DISABLED))]
         {
-            if self.busy.load(Ordering::Relaxed) {
-                return Err(Busy);
-            }
-            self.busy.store(true, Ordering::Relaxed);
+            Family { busy: AtomicBool::new(true) }
         }
-        Ok(Held {
-            family: self,
-            #[cfg(Py_GIL_DISABLED)]
-            _guard: guard,
-            _attached: PhantomData,
-        })
+        // Never called: a member of a free-threaded build has its family from birth.
+        #[cfg(Py_GIL_DISABLED)]
+        Family::default()
+    }
+
+    /// Enters the family: waits for another thread inside it, refuses this thread.
+    #[cfg(Py_GIL_DISABLED)]
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, Busy> {
+        let me = thread_tag();
+        if self.owner.load(Ordering::Acquire) == me {
+            return Err(Busy);
+        }
+        // A panic inside the lock leaves no broken state behind (values are only read or
+        // replaced whole), so a poisoned lock is taken as it is.
+        let guard = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.owner.store(me, Ordering::Release);
+        Ok(guard)
+    }
+}
+
+/// Locks a member given its parts (so that `Drop` can lock while it holds the value).
+fn lock_parts<'f>(
+    slot: &'f Slot,
+    #[cfg(not(Py_GIL_DISABLED))] alone: &'f AtomicBool,
+    _py: pyo3::Python<'f>,
+) -> Result<Held<'f>, Busy> {
+    #[cfg(Py_GIL_DISABLED)]
+    {
+        let family: &Family = slot.get_or_init(|| Arc::new(Family::default()));
+        let guard = family.lock()?;
+        Ok(Held { slot, family, _guard: guard, _attached: PhantomData })
+    }
+    // With the GIL no other thread runs meanwhile, so a plain load and store suffice (no
+    // locked instruction on the hot path); the GIL's own hand-over orders them.
+    #[cfg(not(Py_GIL_DISABLED))]
+    {
+        let flag = match slot.get() {
+            Some(family) => &family.busy,
+            None => alone,
+        };
+        if flag.load(Ordering::Relaxed) {
+            return Err(Busy);
+        }
+        flag.store(true, Ordering::Relaxed);
+        Ok(Held { slot, alone, _attached: PhantomData })
     }
 }
 
 /// A value of a family: touched only while the family's lock is held.
+///
+/// With the GIL a member born alone ([`new`](Self::new)) has no family until a sibling is
+/// made of it ([`sibling`](Self::sibling)): until then it is a family of one, locked by its
+/// own flag, and the shared family (an allocation) is never made for a view that nothing is
+/// derived from. The family is made under the member's lock and entered at once, so the
+/// member is never reachable through two locks at the same time. A free-threaded build
+/// gives every member its family at birth.
 pub(crate) struct Member<T> {
-    family: Arc<Family>,
+    family: Slot,
+    /// The lock of a member with no family yet (a member with one locks its family's).
+    #[cfg(not(Py_GIL_DISABLED))]
+    alone: AtomicBool,
     value: UnsafeCell<Option<T>>,
 }
 
 // SAFETY: the value is reached only through `with` and `with_pair`, which hold this member's
-// family lock for as long as the reference they lend lives, and is dropped under that lock
-// (`Drop`).
-// Every `Rc` and `Cell` the value can share is shared only with values of the same family
-// (the module's rule: members are made by `Member::new` for a new acquisition, or by
-// `sibling` under the family's lock), so all accesses to shared counts are serialised by the
-// one lock, and moving a `Member` to another thread moves no unsynchronised access with it.
+// lock (its family's, or its own while it has no family) for as long as the reference they
+// lend lives, and is dropped under that lock (`Drop`). Every `Rc` and `Cell` the value can
+// share is shared only with values of the same family (the module's rule: members are made
+// by `Member::new` for a new acquisition, or by `sibling` under the family's lock, which
+// gives a member with no family its family first), so all accesses to shared counts are
+// serialised by the one lock, and moving a `Member` to another thread moves no
+// unsynchronised access with it. The family slot (a `OnceCell` with the GIL) is read and set
+// only by a thread attached to the interpreter (see [`Slot`]), which the GIL serialises.
 unsafe impl<T> Send for Member<T> {}
-// SAFETY: as for `Send`: `&Member` gives access to the value only under the family's lock.
+// SAFETY: as for `Send`: `&Member` gives access to the value only under the lock, and to the
+// slot only while attached.
 unsafe impl<T> Sync for Member<T> {}
 
 impl<T> Member<T> {
     /// The first value of a new family.
     pub(crate) fn new(value: T) -> Member<T> {
-        Member { family: Family::new(), value: UnsafeCell::new(Some(value)) }
+        Member {
+            #[cfg(not(Py_GIL_DISABLED))]
+            family: Slot::new(),
+            #[cfg(Py_GIL_DISABLED)]
+            family: Slot::from(Arc::new(Family::default())),
+            #[cfg(not(Py_GIL_DISABLED))]
+            alone: AtomicBool::new(false),
+            value: UnsafeCell::new(Some(value)),
+        }
     }
 
     /// A new member of the same family, for a value derived (under `held`) from this family.
     #[inline]
     pub(crate) fn sibling<U>(held: &Held<'_>, value: U) -> Member<U> {
-        Member { family: Arc::clone(held.family), value: UnsafeCell::new(Some(value)) }
+        Member {
+            family: Slot::from(Arc::clone(held.family())),
+            #[cfg(not(Py_GIL_DISABLED))]
+            alone: AtomicBool::new(false),
+            value: UnsafeCell::new(Some(value)),
+        }
+    }
+
+    /// Holds this member's lock (see [`lock_parts`]).
+    fn lock<'f>(&'f self, py: pyo3::Python<'f>) -> Result<Held<'f>, Busy> {
+        lock_parts(
+            &self.family,
+            #[cfg(not(Py_GIL_DISABLED))]
+            &self.alone,
+            py,
+        )
     }
 
     /// Locks the family and runs `f` on the value (`None` once taken) and the proof of the
@@ -156,11 +244,12 @@ impl<T> Member<T> {
         py: pyo3::Python<'_>,
         f: impl FnOnce(&mut Option<T>, &Held<'_>) -> R,
     ) -> Result<R, Busy> {
-        let held = self.family.lock(py)?;
-        // SAFETY: this thread holds the lock of this member's family for the whole call, and
-        // `Family::lock` refuses a second `Held` on this thread, so no other `&` or `&mut` to
-        // any value of the family exists while `f` runs (every access to a member's value is
-        // through `with` or `with_pair`, both of which lock).
+        let held = self.lock(py)?;
+        // SAFETY: this thread holds this member's lock for the whole call (its family's, or
+        // its own while it has none; a family made meanwhile is entered by this lock), and
+        // the lock refuses a second `Held` on this thread, so no other `&` or `&mut` to the
+        // value exists while `f` runs (every access to a member's value is through `with` or
+        // `with_pair`, both of which lock).
         let value = unsafe { &mut *self.value.get() };
         Ok(f(value, &held))
     }
@@ -173,19 +262,26 @@ impl<T> Member<T> {
         f: impl FnOnce(&Option<T>, &Option<U>) -> R,
     ) -> Result<R, Busy> {
         pyo3::Python::attach(|py| {
-            let (a, b) = (&self.family, &other.family);
             let _first;
             let _second;
-            if Arc::ptr_eq(a, b) {
-                _first = a.lock(py)?;
-            } else if Arc::as_ptr(a) < Arc::as_ptr(b) {
-                _first = a.lock(py)?;
-                _second = b.lock(py)?;
-            } else {
-                _first = b.lock(py)?;
-                _second = a.lock(py)?;
+            // The same member twice (with no family, it has only its own flag to take once).
+            let same = std::ptr::eq(&self.family, &other.family);
+            match (self.family.get(), other.family.get()) {
+                _ if same => _first = self.lock(py)?,
+                (Some(a), Some(b)) if Arc::ptr_eq(a, b) => _first = self.lock(py)?,
+                (Some(a), Some(b)) if Arc::as_ptr(b) < Arc::as_ptr(a) => {
+                    _first = other.lock(py)?;
+                    _second = self.lock(py)?;
+                }
+                // Otherwise in this order: with the GIL a member with no family is locked by
+                // its own flag, which only this thread can hold; a free-threaded build gives
+                // every member its family, so its pairs are ordered above.
+                _ => {
+                    _first = self.lock(py)?;
+                    _second = other.lock(py)?;
+                }
             }
-            // SAFETY: both families' locks are held by this thread for the whole call and no
+            // SAFETY: both members' locks are held by this thread for the whole call and no
             // other `Held` of them can exist on this thread (see `with`); the values are only
             // read, so two shared references, even to one value, are sound.
             let x = unsafe { &*self.value.get() };
@@ -201,12 +297,28 @@ impl<T> Drop for Member<T> {
         // `&mut self`: no other reference to this member; its value may still share counts
         // with live members of the family, so it is dropped under the lock.
         // Dropped in place (a core view is too large to move for nothing).
-        let (family, value) = (&self.family, self.value.get_mut());
-        pyo3::Python::attach(|py| match family.lock(py) {
-            Ok(_held) => *value = None,
-            // Dropped by the thread inside the lock (a callback run inside it): the value
-            // is leaked rather than dropped without the lock.
-            Err(Busy) => std::mem::forget(value.take()),
+        let Member {
+            family,
+            #[cfg(not(Py_GIL_DISABLED))]
+            alone,
+            value,
+        } = self;
+        let value = value.get_mut();
+        if value.is_none() {
+            return;
+        }
+        pyo3::Python::attach(|py| {
+            match lock_parts(
+                family,
+                #[cfg(not(Py_GIL_DISABLED))]
+                alone,
+                py,
+            ) {
+                Ok(_held) => *value = None,
+                // Dropped by the thread inside the lock (a callback run inside it): the
+                // value is leaked rather than dropped without the lock.
+                Err(Busy) => std::mem::forget(value.take()),
+            }
         });
     }
 }
