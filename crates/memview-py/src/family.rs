@@ -167,6 +167,20 @@ fn lock_parts<'f>(
     }
 }
 
+/// What a member can hold: a value that says whether it shares counts with other members.
+pub(crate) trait FamilyValue {
+    /// Whether the value may hold an `Rc` or `Cell` shared with another member. A value
+    /// that shares nothing is dropped without the lock (no other thread can reach it: the
+    /// member is being dropped, so no reference to it is left).
+    fn shares(&self) -> bool;
+}
+
+impl<T> FamilyValue for std::rc::Rc<T> {
+    fn shares(&self) -> bool {
+        true
+    }
+}
+
 /// A value of a family: touched only while the family's lock is held.
 ///
 /// With the GIL a member born alone ([`new`](Self::new)) has no family until a sibling is
@@ -175,7 +189,7 @@ fn lock_parts<'f>(
 /// derived from. The family is made under the member's lock and entered at once, so the
 /// member is never reachable through two locks at the same time. A free-threaded build
 /// gives every member its family at birth.
-pub(crate) struct Member<T> {
+pub(crate) struct Member<T: FamilyValue> {
     family: Slot,
     /// The lock of a member with no family yet (a member with one locks its family's).
     #[cfg(not(Py_GIL_DISABLED))]
@@ -192,12 +206,12 @@ pub(crate) struct Member<T> {
 // serialised by the one lock, and moving a `Member` to another thread moves no
 // unsynchronised access with it. The family slot (a `OnceCell` with the GIL) is read and set
 // only by a thread attached to the interpreter (see [`Slot`]), which the GIL serialises.
-unsafe impl<T> Send for Member<T> {}
+unsafe impl<T: FamilyValue> Send for Member<T> {}
 // SAFETY: as for `Send`: `&Member` gives access to the value only under the lock, and to the
 // slot only while attached.
-unsafe impl<T> Sync for Member<T> {}
+unsafe impl<T: FamilyValue> Sync for Member<T> {}
 
-impl<T> Member<T> {
+impl<T: FamilyValue> Member<T> {
     /// The first value of a new family.
     pub(crate) fn new(value: T) -> Member<T> {
         Member {
@@ -213,7 +227,7 @@ impl<T> Member<T> {
 
     /// A new member of the same family, for a value derived (under `held`) from this family.
     #[inline]
-    pub(crate) fn sibling<U>(held: &Held<'_>, value: U) -> Member<U> {
+    pub(crate) fn sibling<U: FamilyValue>(held: &Held<'_>, value: U) -> Member<U> {
         Member {
             family: Slot::from(Arc::clone(held.family())),
             #[cfg(not(Py_GIL_DISABLED))]
@@ -256,7 +270,7 @@ impl<T> Member<T> {
 
     /// Locks the families of two members (once, if they share one; in address order
     /// otherwise, so two threads never wait on each other) and runs `f` on both values.
-    pub(crate) fn with_pair<U, R>(
+    pub(crate) fn with_pair<U: FamilyValue, R>(
         &self,
         other: &Member<U>,
         f: impl FnOnce(&Option<T>, &Option<U>) -> R,
@@ -292,7 +306,7 @@ impl<T> Member<T> {
     }
 }
 
-impl<T> Drop for Member<T> {
+impl<T: FamilyValue> Drop for Member<T> {
     fn drop(&mut self) {
         // `&mut self`: no other reference to this member; its value may still share counts
         // with live members of the family, so it is dropped under the lock.
@@ -304,7 +318,9 @@ impl<T> Drop for Member<T> {
             value,
         } = self;
         let value = value.get_mut();
-        if value.is_none() {
+        // Nothing shared: the value is dropped with the member's fields, with no lock (and
+        // no attachment to the interpreter).
+        if !value.as_ref().is_some_and(FamilyValue::shares) {
             return;
         }
         pyo3::Python::attach(|py| {

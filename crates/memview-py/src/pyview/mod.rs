@@ -7,7 +7,7 @@
 //! `#[pymethods]` block, as the core's `view/` is split.
 
 use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err, Given};
-use crate::family::{Busy, Held, Member};
+use crate::family::{Busy, FamilyValue, Held, Member};
 use crate::hot::Hot;
 use crate::import::{ManagedBuffer, PyManagedBuffer, RawImport};
 use crate::span::Span;
@@ -45,11 +45,10 @@ pub(crate) enum Anchor {
 }
 
 /// The state Python keeps: a live view, or the released object.
-// Inline on purpose: a core view (224 bytes) moves cheaper than it is boxed and freed.
-#[allow(clippy::large_enum_variant)]
 pub(crate) enum State {
-    /// Inline: a core view moves cheaper than it is boxed and freed.
-    Live(MemoryView<'static>),
+    /// Boxed: the Python object is allocated zeroed and its value moved in, so every byte
+    /// inline costs on every view made; a view of a span (`Pending`) never makes a core view.
+    Live(Box<MemoryView<'static>>),
     /// Live, with its core view not made yet: the object's span describes it, and
     /// [`PyMemoryView::live`] makes it when a call first needs it (only objects with a span
     /// are made pending).
@@ -57,6 +56,13 @@ pub(crate) enum State {
     /// Released; with the format when `adjust_fmt` refuses it (CPython keeps `view.format`
     /// after release, and iteration reads it before it notices the release).
     Released(Option<Box<str>>),
+}
+
+impl FamilyValue for State {
+    /// Only a core view shares counts (its acquisition's) with other views.
+    fn shares(&self) -> bool {
+        matches!(self, State::Live(_))
+    }
 }
 
 fn released() -> PyErr {
@@ -138,7 +144,7 @@ impl PyMemoryView {
         PyMemoryView {
             hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::new(State::Live(view)),
+            member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(Anchor::None),
             hash: AtomicI64::new(-1),
@@ -179,7 +185,7 @@ impl PyMemoryView {
         Ok(PyMemoryView {
             hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::new(State::Live(view)),
+            member: Member::new(State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(mbuf),
             hash: AtomicI64::new(-1),
@@ -192,7 +198,7 @@ impl PyMemoryView {
         PyMemoryView {
             hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::<State>::sibling(held, State::Live(view)),
+            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj,
             mbuf: std::sync::Mutex::new(Anchor::None),
             hash: AtomicI64::new(-1),
@@ -213,7 +219,7 @@ impl PyMemoryView {
         PyMemoryView {
             hot: Hot::of(&view),
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::<State>::sibling(held, State::Live(view)),
+            member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
             mbuf: std::sync::Mutex::new(mbuf.map_or(Anchor::None, Anchor::Shared)),
             hash: AtomicI64::new(-1),
@@ -222,18 +228,21 @@ impl PyMemoryView {
     }
 
     /// A new pending Python view of `span`, a span of this view's run (`m[a:b:c]`,
-    /// `memoryview(m)`), in this view's family and holding its import: no core view is made.
+    /// `memoryview(m)`), holding this view's import: no core view is made. It starts a
+    /// family of its own: its core view, when made, is made from the span (a lent run of the
+    /// import), not from any value of this view's family, so it shares no count with them.
     /// `ValueError` if this view is released.
     pub(super) fn span_sibling(&self, py: Python<'_>, span: Span) -> PyResult<PyMemoryView> {
         // Outside the lock: sharing the import may make its managed-buffer object.
         let mbuf = self.shared_anchor(py)?;
-        let member = self
+        let live = self
             .member
-            .with_attached(py, |state, held| match state {
-                Some(State::Live(_) | State::Pending) => Ok(Member::<State>::sibling(held, State::Pending)),
-                _ => Err(released()),
-            })
-            .map_err(busy)??;
+            .with_attached(py, |state, _| matches!(state, Some(State::Live(_) | State::Pending)))
+            .map_err(busy)?;
+        if !live {
+            return Err(released());
+        }
+        let member = Member::new(State::Pending);
         // A live view with a span holds the import its run lies in.
         let mbuf = mbuf.ok_or_else(released)?;
         Ok(PyMemoryView {
@@ -257,7 +266,7 @@ impl PyMemoryView {
             // takes it only after the core view is gone; views derived from the core view stay
             // in this family, and their objects hold the same import (`sibling`).
             let view = unsafe { span.view() }.map_err(view_err)?;
-            *state = Some(State::Live(view));
+            *state = Some(State::Live(Box::new(view)));
         }
         Ok(())
     }
@@ -281,7 +290,7 @@ impl PyMemoryView {
                         }
                         Err(e) => {
                             let exports = e.exports();
-                            *state = Some(State::Live(e.into_view()));
+                            *state = Some(State::Live(Box::new(e.into_view())));
                             Err(PyBufferError::new_err(format!(
                                 "memoryview has {exports} exported buffer{}",
                                 if exports == 1 { "" } else { "s" }
@@ -591,5 +600,16 @@ impl PyMemoryView {
     ) -> PyResult<PyMemoryView> {
         let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
         PyMemoryView::of_import(object.py(), RawImport::acquire(object, flags)?, Some(flags))
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// Every byte of the object is zeroed and then moved into place on every view made
+    /// (`m[a:b:c]`, `memoryview(x)`): the core view is boxed and spans stay small.
+    #[test]
+    fn the_object_stays_small() {
+        use std::mem::size_of;
+        assert!(size_of::<super::State>() <= 24, "{}", size_of::<super::State>());
+        assert!(size_of::<super::PyMemoryView>() <= 216, "{}", size_of::<super::PyMemoryView>());
     }
 }

@@ -100,7 +100,7 @@ impl PyMemoryView {
             let _ = self.member.with(|state, _| {
                 if let Some(State::Live(v)) = state {
                     // SAFETY: `filled.info` came from this view's `get_buffer`, released once.
-                    unsafe { buffer_protocol::Exporter::release_buffer(&*v, &filled.info) };
+                    unsafe { buffer_protocol::Exporter::release_buffer(&**v, &filled.info) };
                 }
             });
         }

@@ -157,7 +157,7 @@ impl PyMemoryView {
                     .member
                     .with(|state, _| match state {
                         Some(State::Live(v)) => {
-                            *v = v.slice(slice).map_err(view_err)?;
+                            **v = v.slice(slice).map_err(view_err)?;
                             sliced.hot.set(v);
                             Ok(())
                         }
