@@ -351,3 +351,59 @@ pub(crate) trait Locked {
         f: impl FnOnce(&memview::MemoryView<'static>) -> pyo3::PyResult<R>,
     ) -> pyo3::PyResult<R>;
 }
+
+/// A small mutable part of a Python object (not a family's value): guarded by the GIL where
+/// there is one, and by a `Mutex` in a free-threaded build.
+///
+/// With the GIL this is a `RefCell` reached only by a thread attached to the interpreter
+/// ([`with`](Self::with) takes a `Python` token; [`try_with`](Self::try_with) runs in the
+/// collector's traverse, which holds the GIL), so the GIL orders every access to its flag and
+/// value, and no locked instruction is paid. Closures run inside must not call into Python:
+/// were the GIL handed over inside one, another thread would find the part taken (`None`),
+/// never a torn value.
+pub(crate) struct Guarded<T> {
+    #[cfg(not(Py_GIL_DISABLED))]
+    cell: std::cell::RefCell<T>,
+    #[cfg(Py_GIL_DISABLED)]
+    cell: std::sync::Mutex<T>,
+}
+
+// SAFETY: with the GIL, the `RefCell` (its borrow flag and value) is reached only by a thread
+// attached to the interpreter (see the type's documentation), one thread at a time, and the
+// GIL's hand-over orders one thread's accesses before the next's; `T: Send` lets the value be
+// used from whichever thread that is. A free-threaded build uses a `Mutex`, `Sync` by itself.
+#[cfg(not(Py_GIL_DISABLED))]
+unsafe impl<T: Send> Sync for Guarded<T> {}
+
+impl<T> Guarded<T> {
+    /// A guarded value.
+    pub(crate) fn new(value: T) -> Guarded<T> {
+        #[cfg(not(Py_GIL_DISABLED))]
+        let cell = std::cell::RefCell::new(value);
+        #[cfg(Py_GIL_DISABLED)]
+        let cell = std::sync::Mutex::new(value);
+        Guarded { cell }
+    }
+
+    /// Runs `f` on the value; `None` if this thread holds it already (re-entered). A
+    /// free-threaded build waits for another thread that holds it.
+    pub(crate) fn with<R>(&self, _py: pyo3::Python<'_>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        #[cfg(not(Py_GIL_DISABLED))]
+        let mut value = self.cell.try_borrow_mut().ok()?;
+        // A panic inside leaves no broken state (parts are replaced whole), so a poisoned
+        // lock is taken as it is.
+        #[cfg(Py_GIL_DISABLED)]
+        let mut value = self.cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(f(&mut value))
+    }
+
+    /// [`with`](Self::with) for the collector's traverse (which holds the GIL, or stops every
+    /// other thread): never waits; `None` while another holds the value.
+    pub(crate) fn try_with<R>(&self, _visit: &pyo3::PyVisit<'_>, f: impl FnOnce(&T) -> R) -> Option<R> {
+        #[cfg(not(Py_GIL_DISABLED))]
+        let value = self.cell.try_borrow().ok()?;
+        #[cfg(Py_GIL_DISABLED)]
+        let value = self.cell.try_lock().ok()?;
+        Some(f(&value))
+    }
+}

@@ -7,7 +7,7 @@
 //! `#[pymethods]` block, as the core's `view/` is split.
 
 use crate::convert::{as_ssize, check_buffer, exc, is_index, item_of, owned, to_py, value_of, view_err, Given};
-use crate::family::{Busy, FamilyValue, Held, Member};
+use crate::family::{Busy, FamilyValue, Guarded, Held, Member};
 use crate::hot::Hot;
 use crate::import::{ManagedBuffer, PyManagedBuffer, RawImport};
 use crate::span::Span;
@@ -122,7 +122,7 @@ pub struct PyMemoryView {
     /// by `release` after the core view is dropped, and declared after `member`, so dropped
     /// after the core views (the promise of `PyManagedBuffer::exporter`). The buffer itself is
     /// released when the last view holding it lets go, as CPython's managed buffer is.
-    mbuf: std::sync::Mutex<Anchor>,
+    mbuf: Guarded<Anchor>,
     /// The hash, once computed (kept after release, as CPython keeps it); -1 for none.
     hash: AtomicI64,
     /// `len(m)`, and the layout `m[i]`, `m[i, j]` and `m[i] = v` of numbers use without the
@@ -146,27 +146,31 @@ impl PyMemoryView {
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::new(State::Live(Box::new(view))),
             obj,
-            mbuf: std::sync::Mutex::new(Anchor::None),
+            mbuf: Guarded::new(Anchor::None),
             hash: AtomicI64::new(-1),
             span: None,
         }
     }
 
     /// A new Python view of an imported buffer, the first of its family.
-    fn of_import(py: Python<'_>, raw: RawImport, flags: Option<Flags>) -> PyResult<PyMemoryView> {
+    /// Made straight into the object (a value returned first would be moved once more).
+    fn of_import(py: Python<'_>, raw: RawImport, flags: Option<Flags>) -> PyResult<Py<PyMemoryView>> {
         let obj = raw.obj(py).map(|o| owned(&o)).transpose()?;
         let request = flags.unwrap_or(Flags::FULL_RO);
         // A run of native numbers: the object holds the import and its span, no core view yet.
         if let Some(span) = raw.span(request) {
-            return Ok(PyMemoryView {
-                hot: Hot::of_span(&span),
-                ndim: 1,
-                member: Member::new(State::Pending),
-                obj,
-                mbuf: std::sync::Mutex::new(Anchor::Own(raw)),
-                hash: AtomicI64::new(-1),
-                span: Some(span),
-            });
+            return Py::new(
+                py,
+                PyMemoryView {
+                    hot: Hot::of_span(&span),
+                    ndim: 1,
+                    member: Member::new(State::Pending),
+                    obj,
+                    mbuf: Guarded::new(Anchor::Own(raw)),
+                    hash: AtomicI64::new(-1),
+                    span: Some(span),
+                },
+            );
         }
         // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
@@ -182,15 +186,18 @@ impl PyMemoryView {
                 (MemoryView::with_flags(exporter, request).map_err(view_err)?, Anchor::Shared(mbuf))
             }
         };
-        Ok(PyMemoryView {
-            hot: Hot::of(&view),
-            ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
-            member: Member::new(State::Live(Box::new(view))),
-            obj,
-            mbuf: std::sync::Mutex::new(mbuf),
-            hash: AtomicI64::new(-1),
-            span: None,
-        })
+        Py::new(
+            py,
+            PyMemoryView {
+                hot: Hot::of(&view),
+                ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
+                member: Member::new(State::Live(Box::new(view))),
+                obj,
+                mbuf: Guarded::new(mbuf),
+                hash: AtomicI64::new(-1),
+                span: None,
+            },
+        )
     }
 
     /// A new Python view of a family, for a view made under `held` from one of its values.
@@ -200,7 +207,7 @@ impl PyMemoryView {
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj,
-            mbuf: std::sync::Mutex::new(Anchor::None),
+            mbuf: Guarded::new(Anchor::None),
             hash: AtomicI64::new(-1),
             span: None,
         }
@@ -221,7 +228,7 @@ impl PyMemoryView {
             ndim: u8::try_from(view.ndim()).unwrap_or(u8::MAX),
             member: Member::<State>::sibling(held, State::Live(Box::new(view))),
             obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
-            mbuf: std::sync::Mutex::new(mbuf.map_or(Anchor::None, Anchor::Shared)),
+            mbuf: Guarded::new(mbuf.map_or(Anchor::None, Anchor::Shared)),
             hash: AtomicI64::new(-1),
             span: None,
         }
@@ -232,7 +239,7 @@ impl PyMemoryView {
     /// family of its own: its core view, when made, is made from the span (a lent run of the
     /// import), not from any value of this view's family, so it shares no count with them.
     /// `ValueError` if this view is released.
-    pub(super) fn span_sibling(&self, py: Python<'_>, span: Span) -> PyResult<PyMemoryView> {
+    pub(super) fn span_sibling(&self, py: Python<'_>, span: Span) -> PyResult<Py<PyMemoryView>> {
         // Outside the lock: sharing the import may make its managed-buffer object.
         let mbuf = self.shared_anchor(py)?;
         let live = self
@@ -245,15 +252,19 @@ impl PyMemoryView {
         let member = Member::new(State::Pending);
         // A live view with a span holds the import its run lies in.
         let mbuf = mbuf.ok_or_else(released)?;
-        Ok(PyMemoryView {
-            hot: Hot::of_span(&span),
-            ndim: 1,
-            member,
-            obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
-            mbuf: std::sync::Mutex::new(Anchor::Shared(mbuf)),
-            hash: AtomicI64::new(-1),
-            span: Some(span),
-        })
+        // Made straight into the object (the value is not returned first: one move fewer).
+        Py::new(
+            py,
+            PyMemoryView {
+                hot: Hot::of_span(&span),
+                ndim: 1,
+                member,
+                obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
+                mbuf: Guarded::new(Anchor::Shared(mbuf)),
+                hash: AtomicI64::new(-1),
+                span: Some(span),
+            },
+        )
     }
 
     /// Makes the core view of a pending view from its span, under the family's lock that
@@ -317,35 +328,39 @@ impl PyMemoryView {
     /// alone moves into a new managed-buffer object first. Called outside the family's lock:
     /// making the object may run the collector, and so Python code.
     fn shared_anchor(&self, py: Python<'_>) -> PyResult<Option<Py<PyManagedBuffer>>> {
-        let lock = || self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match &*lock() {
-            Anchor::None => return Ok(None),
-            Anchor::Shared(m) => return Ok(Some(m.clone_ref(py))),
-            Anchor::Own(_) => {}
+        let first = self.mbuf.with(py, |anchor| match anchor {
+            Anchor::None => Some(None),
+            Anchor::Shared(m) => Some(Some(m.clone_ref(py))),
+            Anchor::Own(_) => None,
+        });
+        if let Some(found) = first.ok_or(Busy).map_err(busy)? {
+            return Ok(found);
         }
-        // The object is made empty, with no lock held, and the buffer moved in after: a
+        // The object is made empty, with nothing held, and the buffer moved in after: a
         // failed allocation leaves the buffer with this view, whose core view still uses it.
         let made = PyManagedBuffer::empty(py)?;
-        let mut anchor = lock();
-        match std::mem::replace(&mut *anchor, Anchor::None) {
-            Anchor::Own(raw) => {
-                if let Err(raw) = made.get().fill(raw) {
-                    // Cannot happen (the object was made empty); the buffer stays inline.
-                    *anchor = Anchor::Own(raw);
-                    return Err(PyBufferError::new_err("the imported buffer could not be shared"));
+        self.mbuf
+            .with(py, |anchor| match std::mem::replace(anchor, Anchor::None) {
+                Anchor::Own(raw) => {
+                    if let Err(raw) = made.get().fill(raw) {
+                        // Cannot happen (the object was made empty); the buffer stays inline.
+                        *anchor = Anchor::Own(raw);
+                        return Err(PyBufferError::new_err("the imported buffer could not be shared"));
+                    }
+                    *anchor = Anchor::Shared(made.clone_ref(py));
+                    Ok(Some(made))
                 }
-                *anchor = Anchor::Shared(made.clone_ref(py));
-                Ok(Some(made))
-            }
-            // Another call shared it meanwhile (the collector ran Python code), or released
-            // the view: the empty object goes, with nothing in it.
-            Anchor::Shared(m) => {
-                let shared = m.clone_ref(py);
-                *anchor = Anchor::Shared(m);
-                Ok(Some(shared))
-            }
-            Anchor::None => Ok(None),
-        }
+                // Another call shared it meanwhile (the collector ran Python code), or
+                // released the view: the empty object goes, with nothing in it.
+                Anchor::Shared(m) => {
+                    let shared = m.clone_ref(py);
+                    *anchor = Anchor::Shared(m);
+                    Ok(Some(shared))
+                }
+                Anchor::None => Ok(None),
+            })
+            .ok_or(Busy)
+            .map_err(busy)?
     }
 
     /// Runs `f` on the live view, under the family's lock; `ValueError` once released.
@@ -480,19 +495,19 @@ fn import_view(obj: &Bound<'_, PyAny>) -> PyResult<MemoryView<'static>> {
 }
 
 /// `memoryview(obj)`: a sibling of a memview view, or a new import.
-pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyMemoryView>> {
     let py = obj.py();
     if let Ok(m) = obj.cast::<PyMemoryView>() {
         let m = m.get();
         if let Some(span) = m.span {
             return m.span_sibling(py, span);
         }
-        return m.derive(py, |v| Ok(v.clone()));
+        return Py::new(py, m.derive(py, |v| Ok(v.clone()))?);
     }
     if !check_buffer(obj) {
         // Not a buffer, but an Arrow array (the Arrow PyCapsule interface): its values.
         if obj.hasattr(pyo3::intern!(py, "__arrow_c_array__"))? {
-            return Ok(PyMemoryView::from_core(crate::arrow::import(obj)?, Some(obj.clone().unbind())));
+            return Py::new(py, PyMemoryView::from_core(crate::arrow::import(obj)?, Some(obj.clone().unbind())));
         }
         return Err(PyTypeError::new_err(format!(
             "memoryview: a bytes-like object is required, not '{}'",
@@ -515,28 +530,27 @@ fn order_of(order: Option<&str>) -> PyResult<Order> {
 impl PyMemoryView {
     #[new]
     #[pyo3(signature = (object))]
-    fn py_new(object: &Bound<'_, PyAny>) -> PyResult<PyMemoryView> {
+    fn py_new(object: &Bound<'_, PyAny>) -> PyResult<Py<PyMemoryView>> {
         make_view(object)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.obj)?;
         // Never blocks: taken only for a moment, never across Python code.
-        if let Ok(mbuf) = self.mbuf.try_lock() {
-            match &*mbuf {
-                Anchor::None => {}
-                Anchor::Own(raw) => raw.traverse(&visit)?,
-                Anchor::Shared(m) => visit.call(m)?,
-            }
-        }
-        Ok(())
+        self.mbuf
+            .try_with(&visit, |mbuf| match mbuf {
+                Anchor::None => Ok(()),
+                Anchor::Own(raw) => raw.traverse(&visit),
+                Anchor::Shared(m) => visit.call(m),
+            })
+            .unwrap_or(Ok(()))
     }
 
     /// Release the view: afterwards every use of it raises `ValueError`, and the exporter
     /// may resize or free its memory again. Raises `BufferError` while a buffer exported
     /// from this view (to NumPy, another view, ...) is still held. Releasing twice does
     /// nothing.
-    fn release(&self) -> PyResult<()> {
+    fn release(&self, py: Python<'_>) -> PyResult<()> {
         // The hot layout goes first: nothing reads memory through it from here on.
         let len = self.hot.clear();
         if let Err(e) = self.release_core() {
@@ -545,8 +559,7 @@ impl PyMemoryView {
         }
         // The core view is gone: the managed buffer may go too (and with the last view of it,
         // the exporter's buffer), outside the family's lock.
-        let mbuf =
-            std::mem::replace(&mut *self.mbuf.lock().unwrap_or_else(std::sync::PoisonError::into_inner), Anchor::None);
+        let mbuf = self.mbuf.with(py, |anchor| std::mem::replace(anchor, Anchor::None)).ok_or(Busy).map_err(busy)?;
         drop(mbuf);
         Ok(())
     }
@@ -572,8 +585,9 @@ impl PyMemoryView {
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
         _rest: &Bound<'_, PyTuple>,
+        py: Python<'_>,
     ) -> PyResult<()> {
-        self.release()
+        self.release(py)
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -597,7 +611,7 @@ impl PyMemoryView {
         _cls: &Bound<'_, pyo3::types::PyType>,
         object: &Bound<'_, PyAny>,
         flags: i32,
-    ) -> PyResult<PyMemoryView> {
+    ) -> PyResult<Py<PyMemoryView>> {
         let flags = Flags::from_bits(u32::try_from(flags).map_err(|_| PyValueError::new_err("invalid flags"))?);
         PyMemoryView::of_import(object.py(), RawImport::acquire(object, flags)?, Some(flags))
     }

@@ -62,7 +62,7 @@ impl PyMemoryView {
                 let slice = unpack_slice(s)?;
                 // A 1-D view of a run of numbers: the new view is its span, no core view.
                 if let Some(span) = this.span.and_then(|span| span.slice(slice)) {
-                    return Ok(Py::new(py, this.span_sibling(py, span)?)?.into_any());
+                    return Ok(this.span_sibling(py, span)?.into_any());
                 }
                 let mbuf = this.shared_anchor(py)?;
                 let w = this.live_in(py, |v, held| {
