@@ -48,6 +48,7 @@ pub(crate) struct Field {
 
 impl FieldKind {
     /// The bytes one value of this kind takes.
+    #[inline]
     fn size(self) -> usize {
         match self {
             FieldKind::Scalar(s, _) => s.size(),
@@ -78,7 +79,15 @@ pub struct Struct {
     fields: SmallVec<[Field; 8]>,
     /// The number of values (the sum of the runs' counts).
     values: usize,
+    /// The compiled plan: one [`Slot`] per value, byte order and width decided, for a
+    /// format of at most [`PLAN_VALUES`] values (empty beyond, where the runs are walked
+    /// instead: a long repeat count costs no memory per value).
+    plan: SmallVec<[Slot; 4]>,
 }
+
+/// The most values a [`Struct`] compiles into a plan of slots (a longer record is walked
+/// run by run).
+const PLAN_VALUES: usize = 64;
 
 /// The value fields of a record, in order: each value's offset and kind, runs expanded as
 /// they are walked. A plain iterator (not a `flat_map`) so that the per-record loops of
@@ -201,7 +210,12 @@ impl Struct {
                 fields.push(run);
             }
         }
-        Ok(Struct { format: SmallVec::from_slice(b), order, size, items, fields, values })
+        let mut compiled =
+            Struct { format: SmallVec::from_slice(b), order, size, items, fields, values, plan: SmallVec::new() };
+        if values <= PLAN_VALUES {
+            compiled.plan = compiled.walk().collect();
+        }
+        Ok(compiled)
     }
 
     /// The format string as given.
@@ -489,8 +503,18 @@ impl Struct {
     /// assert_eq!(record, b"\xff\xffok\x00\x01");
     /// assert_eq!(s.slots().next().unwrap().unpack(&record), Value::Int(-1));
     /// ```
+    #[inline]
     pub fn slots(&self) -> Slots<'_> {
-        Slots {
+        if self.plan.len() == self.values {
+            Slots { inner: SlotsInner::Plan(self.plan.iter()) }
+        } else {
+            Slots { inner: SlotsInner::Walk(self.walk()) }
+        }
+    }
+
+    /// The slots made by walking the runs.
+    fn walk(&self) -> Walk<'_> {
+        Walk {
             fields: self.each_value(),
             left: self.values,
             little: self.order.is_little_endian(),
@@ -725,19 +749,28 @@ impl Slot {
 /// ```
 #[derive(Clone)]
 pub struct Slots<'s> {
+    inner: SlotsInner<'s>,
+}
+
+/// Where [`Slots`] reads its slots from.
+#[derive(Clone)]
+enum SlotsInner<'s> {
+    /// The compiled plan (a short record).
+    Plan(std::slice::Iter<'s, Slot>),
+    /// The runs, expanded as they are walked (a long record).
+    Walk(Walk<'s>),
+}
+
+/// The slots of a record made from its runs, one by one.
+#[derive(Clone)]
+struct Walk<'s> {
     fields: ValueFields<'s>,
     left: usize,
     little: bool,
     native_cast: bool,
 }
 
-impl std::fmt::Debug for Slots<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Slots").field("left", &self.left).finish_non_exhaustive()
-    }
-}
-
-impl Iterator for Slots<'_> {
+impl Iterator for Walk<'_> {
     type Item = Slot;
 
     #[inline]
@@ -749,6 +782,32 @@ impl Iterator for Slots<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left, Some(self.left))
+    }
+}
+
+impl std::fmt::Debug for Slots<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slots").field("left", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Slots<'_> {
+    type Item = Slot;
+
+    #[inline]
+    fn next(&mut self) -> Option<Slot> {
+        match &mut self.inner {
+            SlotsInner::Plan(plan) => plan.next().copied(),
+            SlotsInner::Walk(walk) => walk.next(),
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.inner {
+            SlotsInner::Plan(plan) => plan.size_hint(),
+            SlotsInner::Walk(walk) => walk.size_hint(),
+        }
     }
 }
 
@@ -900,4 +959,24 @@ pub fn pack_into(format: &str, buffer: &mut [u8], offset: isize, values: &[Value
 /// ```
 pub fn iter_unpack(format: &str, bytes: &[u8]) -> Result<Vec<Vec<Value>>, CodecError> {
     Struct::new(format)?.iter_unpack(bytes)?.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compiled plan gives the slots that walking the runs gives, for short records; a
+    /// long record keeps no plan (no memory per value) and is walked.
+    #[test]
+    fn the_plan_is_the_walk() {
+        for format in ["", "x", "<IhdQ", ">3s2p?", "@bi0l", "!4H x 2f", "=e?c", "64B", "65B", "3x64i", "1000000000i"] {
+            let s = Struct::new(format).unwrap();
+            let planned: Vec<Slot> = s.slots().take(1000).collect();
+            let walked: Vec<Slot> = s.walk().take(1000).collect();
+            assert_eq!(planned, walked, "{format}");
+            assert_eq!(planned.len(), s.values.min(1000), "{format}");
+            assert_eq!(s.slots().len(), s.values, "{format}");
+            assert_eq!(s.plan.len(), if s.values <= PLAN_VALUES { s.values } else { 0 }, "{format}");
+        }
+    }
 }

@@ -123,7 +123,7 @@ fn check_range_3_12(py: Python<'_>, value: &Value, code: char, native: bool) -> 
 /// Converts one argument for `slot` and stores it in `record`, with the checks of the
 /// running CPython's packer for that code: the conversion and the store of one value happen
 /// before the next value is looked at, as in CPython's `s_pack_internal`.
-fn pack_value(s: &Struct, slot: Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]) -> PyResult<()> {
+fn pack_value(s: &Struct, slot: &Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]) -> PyResult<()> {
     // The common cases without a `Value`: an exact `int` in its code's range, an exact
     // `float` for `d` (or `f` where it fits). Anything else, out-of-range values included,
     // takes the general path below, which gives CPython's conversions and errors.
@@ -182,7 +182,7 @@ fn pack_value(s: &Struct, slot: Slot, arg: &Bound<'_, PyAny>, record: &mut [u8])
 /// zeroed, and the byte after it where there is one.
 fn pack_args<'py>(s: &Struct, args: impl Iterator<Item = Bound<'py, PyAny>>, record: &mut [u8]) -> PyResult<()> {
     for (slot, arg) in s.slots().zip(args) {
-        pack_value(s, slot, &arg, record)?;
+        pack_value(s, &slot, &arg, record)?;
     }
     Ok(())
 }
