@@ -178,3 +178,50 @@ def test_tobytes_of_every_layout(size):
         mine.release()
         with pytest.raises(ValueError, match="released"):
             mine.tobytes()
+
+
+class IntSub(int):
+    pass
+
+
+class Idx:
+    def __index__(self):
+        return 2
+
+
+class FloatSub(float):
+    pass
+
+
+@pytest.mark.parametrize("code", "Bid")
+def test_the_type_slots_hand_every_other_key_to_the_general_path(code):
+    """`m[key]`, `m[key] = v`, `del m[key]` and `len(m)` are CPython slots whose fast path
+    takes only an exact `int` (or a pair of them) and an exact number; every other key,
+    value and view must answer as the builtin does."""
+    data = data_for(code)
+    for shape in (None, [4, 6]):
+        mine = memview.memoryview(bytearray(data)).cast(code, *([shape] if shape else []))
+        ref = builtins.memoryview(bytearray(data)).cast(code, *([shape] if shape else []))
+        keys = [True, False, IntSub(3), Idx(), 2**64, -(2**64), 1.0, "1", None, (), (1,),
+                (1, 2), (1, 2, 3), (True, 1), (IntSub(1), 2), (1, 2**70), slice(1, 3),
+                Ellipsis, [1]]
+        for key in keys:
+            assert outcome(lambda: mine[key]) == outcome(lambda: ref[key]), (shape, key)
+        values = [7, True, IntSub(5), FloatSub(1.5), 1.5, 2**70, -1, b"\x01", "x", None, Idx()]
+        for key in (1, -1, 10**3, True, (1, 2), IntSub(1)):
+            for v in values:
+                a = outcome(lambda: mine.__setitem__(key, v))
+                b = outcome(lambda: ref.__setitem__(key, v))
+                assert a == b, (shape, key, v)
+                assert mine.tobytes() == ref.tobytes(), (shape, key, v)
+            assert outcome(lambda: mine.__delitem__(key)) == outcome(lambda: ref.__delitem__(key))
+        assert outcome(lambda: len(mine)) == outcome(lambda: len(ref))
+        mine.release()
+        ref.release()
+        for f in (lambda m: m[0], lambda m: m.__setitem__(0, 1), len, lambda m: m[0, 0]):
+            assert outcome(lambda: f(mine)) == outcome(lambda: f(ref))
+    one = bytearray(struct.calcsize(code))
+    zero = memview.memoryview(one).cast(code, [])
+    zref = builtins.memoryview(bytearray(one)).cast(code, [])
+    for f in (lambda m: m[0], lambda m: m[()], lambda m: m.__setitem__(0, 1), len):
+        assert outcome(lambda: f(zero)) == outcome(lambda: f(zref))

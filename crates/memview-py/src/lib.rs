@@ -80,6 +80,9 @@ mod pystruct;
 mod pyview;
 #[allow(unsafe_code)]
 mod rust_export;
+// `m[i]`, `m[i] = v` and `len(m)` as CPython slots, without PyO3's trampoline.
+#[allow(unsafe_code)]
+mod slots;
 // 1-D views of an imported run as numbers, made into core views when first needed.
 #[allow(unsafe_code)]
 mod span;
@@ -225,6 +228,7 @@ fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     python_3_12(py);
     m.add_class::<PyMemoryView>()?;
+    slots::install(py)?;
     m.add_function(wrap_pyfunction!(from_dlpack, m)?)?;
     m.add_class::<MemoryIter>()?;
     m.add_class::<NdIndexer>()?;

@@ -1,0 +1,213 @@
+//! The hottest type slots of `memview.memoryview`, written for CPython directly: `m[i]`,
+//! `m[i, j]`, `m[i] = v` and `len(m)` of a view whose hot layout answers them.
+//!
+//! PyO3 enters every slot through its trampoline (the thread's attachment count kept in a
+//! thread-local, pending reference counts applied, panics caught), which costs about as much
+//! as the builtin's whole `m[i]`. The slots here answer the hot case with no trampoline: an
+//! exact `int` key (or a pair of them) and a view whose [`Hot`](crate::hot::Hot) layout holds
+//! the item, a number that converts without Python code for a store. Every other call, and
+//! every call the hot layout declines, goes to the slot PyO3 made, saved when these are
+//! installed, so there is one definition of each behaviour: the hot path only answers what
+//! the general path would answer the same way (`tests/test_hot.py` compares the two).
+//!
+//! Nothing here makes a Python object other than the returned number, drops a reference, or
+//! runs Python code, so nothing relies on PyO3's attachment count; a panic (none is expected:
+//! the crate denies panicking calls) hands the call to the general path.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use crate::pyview::PyMemoryView;
+
+/// The slots PyO3 made for the class, which the slots here hand every other call to.
+struct General {
+    subscript: ffi::binaryfunc,
+    ass_subscript: ffi::objobjargproc,
+    length: ffi::lenfunc,
+}
+
+static GENERAL: OnceLock<General> = OnceLock::new();
+
+/// The view behind `slf`.
+///
+/// # Safety
+///
+/// `slf` is a live instance of `memview.memoryview` (the class cannot be subclassed, so an
+/// object whose type's slot is called is one), and the thread is attached.
+unsafe fn view<'a>(py: Python<'a>, slf: *mut ffi::PyObject) -> &'a PyMemoryView {
+    // SAFETY: the caller's promise: a live object, borrowed for the call.
+    let any = unsafe { pyo3::Borrowed::from_ptr(py, slf) };
+    // SAFETY: the caller's promise: its type is `memview.memoryview`.
+    let bound = unsafe { any.cast_unchecked::<PyMemoryView>() };
+    // The class is frozen: `get` borrows nothing. The reference lives as long as CPython's
+    // borrowed reference to `slf`, which outlives the slot call.
+    let this: *const PyMemoryView = bound.get();
+    // SAFETY: `this` points into the live object for the length of the call (`'a`).
+    unsafe { &*this }
+}
+
+/// The index a key names without Python code: an exact `int` that fits `isize`.
+fn exact_index(key: &Bound<'_, PyAny>) -> Option<isize> {
+    match crate::convert::exact_number(key)? {
+        crate::hot::Num::I(i) => isize::try_from(i).ok(),
+        _ => None,
+    }
+}
+
+/// The item `key` names in the hot layout, as a new reference; `None` to take the general
+/// path.
+///
+/// # Safety
+///
+/// As for [`subscript`].
+unsafe fn subscript_hot(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+    // SAFETY: CPython calls a slot with the thread attached.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: the slot's caller passes a live key, borrowed for the call.
+    let key = unsafe { pyo3::Borrowed::from_ptr(py, key) };
+    // SAFETY: the slot's caller passes this class's instance (see `view`).
+    let this = unsafe { view(py, slf) };
+    let num = if let Some(i) = exact_index(&key) {
+        this.hot.item(&[i])?
+    } else {
+        let pair = key.cast_exact::<pyo3::types::PyTuple>().ok()?;
+        if pair.len() != 2 {
+            return None;
+        }
+        let i = exact_index(&*pair.get_borrowed_item(0).ok()?)?;
+        let j = exact_index(&*pair.get_borrowed_item(1).ok()?)?;
+        this.hot.item(&[i, j])?
+    };
+    // A failed conversion (memory) takes the general path, which raises it.
+    num.into_py(py).ok().map(Py::into_ptr)
+}
+
+/// `mp_subscript`: `m[key]`.
+///
+/// # Safety
+///
+/// Called by CPython only, as this class's `mp_subscript`: the thread is attached, `slf` is
+/// an instance of the class and `key` a live object.
+unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: the caller's promise, passed on.
+    let hot = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { subscript_hot(slf, key) }));
+    if let Ok(Some(obj)) = hot {
+        return obj;
+    }
+    match GENERAL.get() {
+        // SAFETY: PyO3's own slot for this class, called as CPython calls it.
+        Some(general) => unsafe { (general.subscript)(slf, key) },
+        None => std::ptr::null_mut(), // never: installed before the slot is
+    }
+}
+
+/// Stores `value` at `key` through the hot layout; `None` to take the general path.
+///
+/// # Safety
+///
+/// As for [`ass_subscript`], with `value` non-null.
+unsafe fn store_hot(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<()> {
+    // SAFETY: CPython calls a slot with the thread attached.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: a live argument, borrowed for the call.
+    let key = unsafe { pyo3::Borrowed::from_ptr(py, key) };
+    // SAFETY: as for `key`.
+    let value = unsafe { pyo3::Borrowed::from_ptr(py, value) };
+    let index = exact_index(&key)?;
+    let num = crate::convert::exact_number(&value)?;
+    // SAFETY: the slot's caller passes this class's instance (see `view`).
+    let this = unsafe { view(py, slf) };
+    this.hot.store(&[index], num)
+}
+
+/// `mp_ass_subscript`: `m[key] = value`, and `del m[key]` (a null `value`).
+///
+/// # Safety
+///
+/// Called by CPython only, as this class's `mp_ass_subscript`: the thread is attached, `slf`
+/// is an instance of the class, `key` a live object and `value` a live object or null.
+unsafe extern "C" fn ass_subscript(
+    slf: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> std::ffi::c_int {
+    if !value.is_null() {
+        // SAFETY: the caller's promise, passed on; `value` is non-null.
+        let hot = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { store_hot(slf, key, value) }));
+        if let Ok(Some(())) = hot {
+            return 0;
+        }
+    }
+    match GENERAL.get() {
+        // SAFETY: PyO3's own slot for this class, called as CPython calls it.
+        Some(general) => unsafe { (general.ass_subscript)(slf, key, value) },
+        None => -1,
+    }
+}
+
+/// `sq_length` and `mp_length`: `len(m)`.
+///
+/// # Safety
+///
+/// Called by CPython only, as this class's length slot: the thread is attached and `slf` is
+/// an instance of the class.
+unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+    let hot = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: CPython calls a slot with the thread attached.
+        let py = unsafe { Python::assume_attached() };
+        // SAFETY: the caller's promise: `slf` is an instance of the class.
+        let this = unsafe { view(py, slf) };
+        this.hot.len().and_then(|n| ffi::Py_ssize_t::try_from(n).ok())
+    }));
+    if let Ok(Some(n)) = hot {
+        return n;
+    }
+    match GENERAL.get() {
+        // SAFETY: PyO3's own slot for this class, called as CPython calls it.
+        Some(general) => unsafe { (general.length)(slf) },
+        None => -1,
+    }
+}
+
+/// Puts the slots above into the class, keeping PyO3's for every other call. Called once,
+/// when the module is made, before any instance exists.
+pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
+    let missing = || pyo3::exceptions::PySystemError::new_err("memoryview's slots are not all defined");
+    let class = py.get_type::<PyMemoryView>();
+    let tp = class.as_type_ptr();
+    // SAFETY: a live type object, read with the GIL held.
+    let mapping = unsafe { (*tp).tp_as_mapping };
+    // SAFETY: as above.
+    let sequence = unsafe { (*tp).tp_as_sequence };
+    // SAFETY: a heap type (PyO3 makes classes with `PyType_FromSpec`) holds its slot tables
+    // inline, live as long as the type (which the module keeps); they are touched here only,
+    // once, with the GIL held and before any instance exists, so no other reference to them
+    // is used meanwhile.
+    let mapping = unsafe { mapping.as_mut() }.ok_or_else(missing)?;
+    // SAFETY: as for `mapping`.
+    let sequence = unsafe { sequence.as_mut() }.ok_or_else(missing)?;
+    let (Some(subscript_fn), Some(ass_fn), Some(length_fn)) =
+        (mapping.mp_subscript, mapping.mp_ass_subscript, sequence.sq_length.or(mapping.mp_length))
+    else {
+        return Err(missing());
+    };
+    // Installed once (a second module object, after `importlib.reload`, finds them in place).
+    if std::ptr::fn_addr_eq(subscript_fn, subscript as ffi::binaryfunc) {
+        return Ok(());
+    }
+    let _ = GENERAL.set(General { subscript: subscript_fn, ass_subscript: ass_fn, length: length_fn });
+    mapping.mp_subscript = Some(subscript);
+    mapping.mp_ass_subscript = Some(ass_subscript);
+    if sequence.sq_length.is_some() {
+        sequence.sq_length = Some(length);
+    }
+    if mapping.mp_length.is_some() {
+        mapping.mp_length = Some(length);
+    }
+    // SAFETY: a live type object whose slots changed, the GIL held.
+    unsafe { ffi::PyType_Modified(tp) };
+    Ok(())
+}
