@@ -257,3 +257,35 @@ def test_cycles_through_a_view_are_collected():
     del b, m, s
     gc.collect()
     assert wr() is None
+
+
+def test_calling_the_type_every_way():
+    """`memview.memoryview(...)` is called through the type's vectorcall: one positional
+    argument is the fast path; every other call goes to the parsed path. Each answers as the
+    builtin does (value, or exception class), and a refused call holds no buffer."""
+    data = bytearray(b"abc")
+    calls = [
+        lambda M: M(data).tobytes(),
+        lambda M: M(object=data).tobytes(),
+        lambda M: M(),
+        lambda M: M(data, data),
+        lambda M: M(data, x=1),
+        lambda M: M(obj=data),
+        lambda M: M(object=data, x=1),
+        lambda M: M(*[data]).tobytes(),
+        lambda M: M(**{"object": data}).tobytes(),
+        lambda M: M(1),
+        lambda M: M(None),
+        lambda M: M("abc"),
+        lambda M: M.__new__(M, data).tobytes(),
+        lambda M: type(M(data))(data).tobytes(),
+    ]
+    for call in calls:
+        def outcome(M):
+            try:
+                return ("ok", call(M))
+            except Exception as e:  # noqa: BLE001 - the class is what is compared
+                return ("err", type(e))
+        assert outcome(mv) == outcome(bmv)
+        data.append(0)  # no view is left holding the buffer
+        del data[-1]

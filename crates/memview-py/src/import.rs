@@ -340,24 +340,32 @@ fn zeroed_buffer() -> Box<std::mem::MaybeUninit<ffi::Py_buffer>> {
 // valid values (null pointers and zeros).
 const ZEROED_BUFFER: ffi::Py_buffer = unsafe { std::mem::MaybeUninit::zeroed().assume_init() };
 
-/// Calls `PyObject_GetBuffer(obj, flags)`; the filled buffer, boxed so its address is stable.
-pub(crate) fn get_buffer(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<Box<ffi::Py_buffer>> {
-    let mut view = zeroed_buffer();
-    let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
-    // SAFETY: `view` is writable memory for one `Py_buffer`; `obj` is a live object and the
-    // GIL is held (`Bound`).
-    let rc = unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), bits) };
-    if rc != 0 {
-        return Err(PyErr::fetch(obj.py()));
-    }
-    // SAFETY: `PyObject_GetBuffer` succeeded, so it filled the buffer.
-    Ok(unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) })
+/// A filled `Py_buffer`, released exactly once, when this is dropped (with the interpreter
+/// attached). It lives in a block of CPython's allocator (`PyMem_Calloc`: zeroed, and for a
+/// block this small much cheaper than the system allocator), so its address is the one
+/// `PyObject_GetBuffer` filled, to the release; the block is freed right after the release.
+pub(crate) struct RawImport {
+    view: BufferBlock,
 }
 
-/// A filled `Py_buffer`, released exactly once, when this is dropped (with the interpreter
-/// attached). Boxed: its address is the one `PyObject_GetBuffer` filled, to the release.
-pub(crate) struct RawImport {
-    view: Box<ffi::Py_buffer>,
+/// The block of a [`RawImport`]'s `Py_buffer`: live and filled from `RawImport::acquire` to
+/// the owner's drop, which releases and frees it (this type frees nothing by itself).
+struct BufferBlock(std::ptr::NonNull<ffi::Py_buffer>);
+
+impl std::ops::Deref for BufferBlock {
+    type Target = ffi::Py_buffer;
+    fn deref(&self) -> &ffi::Py_buffer {
+        // SAFETY: a live block holding a filled `Py_buffer` (see the type), never written
+        // after the fill but by the release, which takes the owner's `&mut`.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl std::ops::DerefMut for BufferBlock {
+    fn deref_mut(&mut self) -> &mut ffi::Py_buffer {
+        // SAFETY: as for `deref`, with the owner's exclusive borrow.
+        unsafe { self.0.as_mut() }
+    }
 }
 
 // SAFETY: the `Py_buffer` is only read after it is filled, never changed, and released in
@@ -371,7 +379,22 @@ unsafe impl Sync for RawImport {}
 impl RawImport {
     /// Imports `obj`'s buffer with `flags`, released when the result is dropped.
     pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<RawImport> {
-        Ok(RawImport { view: get_buffer(obj, flags)? })
+        let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
+        // SAFETY: the GIL is held (`Bound`); a block for one `Py_buffer`, zeroed (all-zero
+        // bytes are a valid `Py_buffer`: null pointers and zeros), or null.
+        let block = unsafe { ffi::PyMem_Calloc(1, std::mem::size_of::<ffi::Py_buffer>()) };
+        let block = std::ptr::NonNull::new(block.cast::<ffi::Py_buffer>())
+            .ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(()))?;
+        // SAFETY: `block` is writable memory for one `Py_buffer`; `obj` is a live object and
+        // the GIL is held.
+        let rc = unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), block.as_ptr(), bits) };
+        if rc != 0 {
+            // SAFETY: the block from `PyMem_Calloc` above, unfilled and not used again; the
+            // GIL is held.
+            unsafe { ffi::PyMem_Free(block.as_ptr().cast()) };
+            return Err(PyErr::fetch(obj.py()));
+        }
+        Ok(RawImport { view: BufferBlock(block) })
     }
 
     /// A core view of this buffer, lent its run (no descriptor, no acquisition), when the
@@ -445,9 +468,11 @@ impl RawImport {
 impl Drop for RawImport {
     fn drop(&mut self) {
         Python::attach(|_| {
-            // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once
-            // (the box is freed right after, with `self`).
-            unsafe { ffi::PyBuffer_Release(&mut *self.view) }
+            // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once.
+            unsafe { ffi::PyBuffer_Release(&mut *self.view) };
+            // SAFETY: the block from `PyMem_Calloc` (`acquire`), released above and not used
+            // again (`self` is being dropped); the thread is attached.
+            unsafe { ffi::PyMem_Free(self.view.0.as_ptr().cast()) };
         });
     }
 }

@@ -1,5 +1,6 @@
 //! The hottest type slots of `memview.memoryview`, written for CPython directly: `m[i]`,
-//! `m[i, j]`, `m[i] = v` and `len(m)` of a view whose hot layout answers them.
+//! `m[i, j]`, `m[i] = v` and `len(m)` of a view whose hot layout answers them, and `m[a:b:c]`
+//! of a view of a run of numbers (`PyMemoryView::span_slice`).
 //!
 //! PyO3 enters every slot through its trampoline (the thread's attachment count kept in a
 //! thread-local, pending reference counts applied, panics caught), which costs about as much
@@ -10,15 +11,18 @@
 //! installed, so there is one definition of each behaviour: the hot path only answers what
 //! the general path would answer the same way (`tests/test_hot.py` compares the two).
 //!
-//! Nothing here makes a Python object other than the returned number, drops a reference, or
-//! runs Python code, so nothing relies on PyO3's attachment count; a panic (none is expected:
-//! the crate denies panicking calls) hands the call to the general path.
+//! Nothing here runs Python code or drops a reference on the way to an answer (the slice's
+//! new view takes the references it holds), so nothing relies on PyO3's attachment count; a
+//! reference dropped on an error path is deferred by PyO3 to its next call, as PyO3 does for
+//! any reference dropped by a thread it does not count as attached. A panic (none is
+//! expected: the crate denies panicking calls) hands the call to the general path.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::Borrowed;
 
 use crate::pyview::PyMemoryView;
 
@@ -27,6 +31,7 @@ struct General {
     subscript: ffi::binaryfunc,
     ass_subscript: ffi::objobjargproc,
     length: ffi::lenfunc,
+    new: ffi::newfunc,
 }
 
 static GENERAL: OnceLock<General> = OnceLock::new();
@@ -72,6 +77,16 @@ unsafe fn subscript_hot(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Opt
     let this = unsafe { view(py, slf) };
     let num = if let Some(i) = exact_index(&key) {
         this.hot.item(&[i])?
+    } else if let Some(made) = this.span_slice(&key) {
+        // `m[a:b:c]` of a run of numbers: the new view, or its error (the general path's
+        // own function, so its answer).
+        return Some(made.map_or_else(
+            |e| {
+                e.restore(py);
+                std::ptr::null_mut()
+            },
+            Py::into_ptr,
+        ));
     } else {
         let pair = key.cast_exact::<pyo3::types::PyTuple>().ok()?;
         if pair.len() != 2 {
@@ -172,6 +187,130 @@ unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
     }
 }
 
+/// `memview.memoryview(x)` called through the type's vectorcall (as CPython's own types are
+/// called): one positional argument goes straight to [`make_view`](crate::pyview::make_view)
+/// with no argument tuple; any other call is handed, as a tuple and a dictionary, to the
+/// `tp_new` PyO3 made, which parses it and raises the builtin's errors.
+///
+/// # Safety
+///
+/// Called by CPython only, as this type's `tp_vectorcall`: the thread is attached, `callable`
+/// is the type, `args` holds the positional arguments then one per name in `kwnames` (a
+/// tuple, or null).
+unsafe extern "C" fn new_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: the caller's promise, passed on.
+    let made =
+        std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { vectorcall_new(callable, args, nargsf, kwnames) }));
+    match made {
+        Ok(made) => made,
+        Err(_) => {
+            // SAFETY: CPython calls a slot with the thread attached.
+            let py = unsafe { Python::assume_attached() };
+            pyo3::exceptions::PySystemError::new_err("memview.memoryview() panicked").restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The body of [`new_vectorcall`], under PyO3's attachment (Python code may run: the
+/// argument's `__buffer__`, or an attribute lookup).
+///
+/// # Safety
+///
+/// As for [`new_vectorcall`].
+unsafe fn vectorcall_new(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    Python::attach(|py| {
+        // SAFETY: CPython's count of positional arguments, from the caller's `nargsf`.
+        let nargs = unsafe { ffi::PyVectorcall_NARGS(nargsf) };
+        let named = if kwnames.is_null() {
+            0
+        } else {
+            // SAFETY: `kwnames` is a live tuple (the caller's promise).
+            unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
+        };
+        let result = if nargs == 1 && named == 0 {
+            // SAFETY: one live positional argument at `args` (the caller's promise).
+            let arg = unsafe { argument(py, args, 0) };
+            crate::pyview::make_view(&arg).map(Py::into_ptr)
+        } else {
+            // SAFETY: as promised by the caller, passed on.
+            unsafe { general_new(py, callable, args, nargs, kwnames, named) }
+        };
+        result.unwrap_or_else(|e| {
+            e.restore(py);
+            std::ptr::null_mut()
+        })
+    })
+}
+
+/// Argument `i` of a vectorcall, borrowed for the call.
+///
+/// # Safety
+///
+/// `args` holds at least `i + 1` live objects, borrowed for the call; the thread is attached.
+unsafe fn argument<'a, 'py>(py: Python<'py>, args: *const *mut ffi::PyObject, i: usize) -> Borrowed<'a, 'py, PyAny> {
+    // SAFETY: the caller's promise: `i` is within the arguments.
+    let at = unsafe { args.add(i) };
+    // SAFETY: as above: a readable argument pointer.
+    let arg = unsafe { *at };
+    // SAFETY: the caller's promise: a live object, borrowed for the call.
+    unsafe { pyo3::Borrowed::from_ptr(py, arg) }
+}
+
+/// A call of the type other than with one positional argument: PyO3's `tp_new`, given the
+/// arguments as `type.__call__` would give them.
+///
+/// # Safety
+///
+/// As for [`new_vectorcall`], with `nargs` positional arguments and `named` names.
+unsafe fn general_new(
+    py: Python<'_>,
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+    named: ffi::Py_ssize_t,
+) -> PyResult<*mut ffi::PyObject> {
+    let count = usize::try_from(nargs).unwrap_or(0);
+    // SAFETY: `args` holds `nargs` live positional arguments, then `named` live values.
+    let positional: Vec<Borrowed<'_, '_, PyAny>> = (0..count).map(|i| unsafe { argument(py, args, i) }).collect();
+    let tuple = pyo3::types::PyTuple::new(py, positional)?;
+    let dict = if named > 0 {
+        let dict = pyo3::types::PyDict::new(py);
+        // SAFETY: `kwnames` is a live object (the caller's promise), borrowed for the call.
+        let names = unsafe { pyo3::Borrowed::from_ptr(py, kwnames) };
+        // SAFETY: the caller's promise: `kwnames` is a tuple.
+        let names = unsafe { names.cast_unchecked::<pyo3::types::PyTuple>() };
+        for (i, name) in names.iter().enumerate() {
+            // SAFETY: the value of name `i` follows the positional arguments.
+            let value = unsafe { argument(py, args, count.saturating_add(i)) };
+            dict.set_item(name, value)?;
+        }
+        Some(dict)
+    } else {
+        None
+    };
+    let general = GENERAL.get().ok_or_else(|| pyo3::exceptions::PySystemError::new_err("memoryview is not ready"))?;
+    let kwargs = dict.as_ref().map_or(std::ptr::null_mut(), |d| d.as_ptr());
+    // SAFETY: PyO3's own `tp_new` for this type, called as `type.__call__` calls it: the
+    // type, a tuple and a dictionary or null, the GIL held.
+    let made = unsafe { (general.new)(callable.cast(), tuple.as_ptr(), kwargs) };
+    if made.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(made)
+}
+
 /// Puts the slots above into the class, keeping PyO3's for every other call. Called once,
 /// when the module is made, before any instance exists.
 pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
@@ -198,7 +337,11 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     if std::ptr::fn_addr_eq(subscript_fn, subscript as ffi::binaryfunc) {
         return Ok(());
     }
-    let _ = GENERAL.set(General { subscript: subscript_fn, ass_subscript: ass_fn, length: length_fn });
+    // SAFETY: as for `mapping`: the type object's own field, read with the GIL held.
+    let Some(new_fn) = (unsafe { (*tp).tp_new }) else {
+        return Err(missing());
+    };
+    let _ = GENERAL.set(General { subscript: subscript_fn, ass_subscript: ass_fn, length: length_fn, new: new_fn });
     mapping.mp_subscript = Some(subscript);
     mapping.mp_ass_subscript = Some(ass_subscript);
     if sequence.sq_length.is_some() {
@@ -207,6 +350,9 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     if mapping.mp_length.is_some() {
         mapping.mp_length = Some(length);
     }
+    // SAFETY: the type object's own field, written once with the GIL held before any call
+    // of the type (`type` finds it through its vectorcall offset).
+    unsafe { (*tp).tp_vectorcall = Some(new_vectorcall) };
     // SAFETY: a live type object whose slots changed, the GIL held.
     unsafe { ffi::PyType_Modified(tp) };
     Ok(())

@@ -3,6 +3,21 @@
 
 use super::*;
 
+impl PyMemoryView {
+    /// `m[a:b:c]` of a 1-D view of a run of numbers (an exact slice of `int`s and `None`s):
+    /// the new view is a span of the run, with no core view; `None` for every other key and
+    /// view. Shared by `__getitem__` and the hot `mp_subscript` slot (`crate::slots`).
+    pub(crate) fn span_slice(&self, key: &Bound<'_, PyAny>) -> Option<PyResult<Py<PyMemoryView>>> {
+        let span = self.span?;
+        let s = key.cast_exact::<PySlice>().ok().filter(|s| plain_slice(s))?;
+        let slice = match unpack_slice(s) {
+            Ok(slice) => slice,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(self.span_sibling(key.py(), span.slice(slice)?))
+    }
+}
+
 #[pymethods]
 impl PyMemoryView {
     pub(super) fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
@@ -56,14 +71,13 @@ impl PyMemoryView {
                 Err(v) => to_py(py, &v, false)?.unbind(),
             });
         }
+        if let Some(sliced) = this.span_slice(key) {
+            return Ok(sliced?.into_any());
+        }
         // A slice of `int`s and `None`s: read without Python code, so one lock.
         if let Ok(s) = key.cast::<PySlice>() {
             if plain_slice(s) {
                 let slice = unpack_slice(s)?;
-                // A 1-D view of a run of numbers: the new view is its span, no core view.
-                if let Some(span) = this.span.and_then(|span| span.slice(slice)) {
-                    return Ok(this.span_sibling(py, span)?.into_any());
-                }
                 let mbuf = this.shared_anchor(py)?;
                 let w = this.live_in(py, |v, held| {
                     if v.ndim() == 0 {
