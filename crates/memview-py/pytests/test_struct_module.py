@@ -132,3 +132,23 @@ def test_random_values_pack_like_the_stdlib(seed):
         assert got[0] == "ok"
         return
     assert got == want, (fmt, values)
+
+
+def test_init_compiles_again_and_is_refused_inside_a_call():
+    """`Struct.__init__` compiles another format into the object (as CPython's does); an
+    argument's `__index__` that calls it while the same object packs gets RuntimeError, and
+    the object is whole afterwards."""
+    s = ours.Struct("<i")
+    s.__init__("<hh")
+    assert (s.format, s.size, s.pack(1, 2)) == ("<hh", 4, b"\x01\x00\x02\x00")
+    assert s.unpack(b"\x01\x00\x02\x00") == (1, 2)
+
+    class Sneaky:
+        def __index__(self):
+            s.__init__("<q")
+            return 3
+
+    with pytest.raises(RuntimeError):
+        s.pack(Sneaky(), 4)
+    assert (s.format, s.size, s.pack(5, 6)) == ("<hh", 4, b"\x05\x00\x06\x00")
+    assert repr(s) == "Struct('<hh')"

@@ -353,27 +353,29 @@ pub(crate) trait Locked {
 }
 
 /// A small mutable part of a Python object (not a family's value): guarded by the GIL where
-/// there is one, and by a `Mutex` in a free-threaded build.
+/// there is one, and by a `RwLock` in a free-threaded build.
 ///
-/// With the GIL this is a `RefCell` reached only by a thread attached to the interpreter
-/// ([`with`](Self::with) takes a `Python` token; [`try_with`](Self::try_with) runs in the
-/// collector's traverse, which holds the GIL), so the GIL orders every access to its flag and
-/// value, and no locked instruction is paid. Closures run inside must not call into Python:
-/// were the GIL handed over inside one, another thread would find the part taken (`None`),
-/// never a torn value.
+/// With the GIL this is a `RefCell` whose borrow flag is touched only by a thread attached
+/// to the interpreter: every borrow begins and ends inside a call that takes a `Python`
+/// token ([`with`](Self::with), [`read`](Self::read)), or inside the collector's traverse,
+/// which holds the GIL ([`try_with`](Self::try_with)). So the GIL orders every change of the
+/// flag, and no locked instruction is paid. A closure may run Python code (and the GIL may
+/// pass to another thread meanwhile): another thread then finds the part borrowed (`None`
+/// where it asks to write), never a torn value, since shared borrows only read.
 pub(crate) struct Guarded<T> {
     #[cfg(not(Py_GIL_DISABLED))]
     cell: std::cell::RefCell<T>,
     #[cfg(Py_GIL_DISABLED)]
-    cell: std::sync::Mutex<T>,
+    cell: std::sync::RwLock<T>,
 }
 
-// SAFETY: with the GIL, the `RefCell` (its borrow flag and value) is reached only by a thread
-// attached to the interpreter (see the type's documentation), one thread at a time, and the
-// GIL's hand-over orders one thread's accesses before the next's; `T: Send` lets the value be
-// used from whichever thread that is. A free-threaded build uses a `Mutex`, `Sync` by itself.
+// SAFETY: with the GIL, the `RefCell`'s borrow flag is changed only by a thread attached to
+// the interpreter (see the type's documentation), one thread at a time, ordered by the GIL's
+// hand-over; the value is written only under an exclusive borrow and otherwise only read
+// (`T: Sync` for readers on several threads, `T: Send` for the thread that writes or drops
+// it). A free-threaded build uses a `RwLock`, `Sync` by itself.
 #[cfg(not(Py_GIL_DISABLED))]
-unsafe impl<T: Send> Sync for Guarded<T> {}
+unsafe impl<T: Send + Sync> Sync for Guarded<T> {}
 
 impl<T> Guarded<T> {
     /// A guarded value.
@@ -381,29 +383,54 @@ impl<T> Guarded<T> {
         #[cfg(not(Py_GIL_DISABLED))]
         let cell = std::cell::RefCell::new(value);
         #[cfg(Py_GIL_DISABLED)]
-        let cell = std::sync::Mutex::new(value);
+        let cell = std::sync::RwLock::new(value);
         Guarded { cell }
     }
 
-    /// Runs `f` on the value; `None` if this thread holds it already (re-entered). A
-    /// free-threaded build waits for another thread that holds it.
+    /// Runs `f` on the value, alone; `None` if this thread holds it already (re-entered). A
+    /// free-threaded build waits for another thread that holds it. `f` must not run Python
+    /// code (a free-threaded reader waiting for it could wait for ever).
     pub(crate) fn with<R>(&self, _py: pyo3::Python<'_>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         #[cfg(not(Py_GIL_DISABLED))]
         let mut value = self.cell.try_borrow_mut().ok()?;
         // A panic inside leaves no broken state (parts are replaced whole), so a poisoned
         // lock is taken as it is.
         #[cfg(Py_GIL_DISABLED)]
-        let mut value = self.cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut value = self.cell.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         Some(f(&mut value))
     }
 
-    /// [`with`](Self::with) for the collector's traverse (which holds the GIL, or stops every
+    /// Runs `f` on the value, alone, if nobody reads or writes it meanwhile; `None`
+    /// otherwise (never waits).
+    pub(crate) fn try_write<R>(&self, _py: pyo3::Python<'_>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        #[cfg(not(Py_GIL_DISABLED))]
+        let mut value = self.cell.try_borrow_mut().ok()?;
+        #[cfg(Py_GIL_DISABLED)]
+        let mut value = match self.cell.try_write() {
+            Ok(v) => v,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(f(&mut value))
+    }
+
+    /// Runs `f` on the value, shared with other readers (`f` may run Python code); `None`
+    /// while this thread writes it.
+    pub(crate) fn read<R>(&self, _py: pyo3::Python<'_>, f: impl FnOnce(&T) -> R) -> Option<R> {
+        #[cfg(not(Py_GIL_DISABLED))]
+        let value = self.cell.try_borrow().ok()?;
+        #[cfg(Py_GIL_DISABLED)]
+        let value = self.cell.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(f(&value))
+    }
+
+    /// [`read`](Self::read) for the collector's traverse (which holds the GIL, or stops every
     /// other thread): never waits; `None` while another holds the value.
     pub(crate) fn try_with<R>(&self, _visit: &pyo3::PyVisit<'_>, f: impl FnOnce(&T) -> R) -> Option<R> {
         #[cfg(not(Py_GIL_DISABLED))]
         let value = self.cell.try_borrow().ok()?;
         #[cfg(Py_GIL_DISABLED)]
-        let value = self.cell.try_lock().ok()?;
+        let value = self.cell.try_read().ok()?;
         Some(f(&value))
     }
 }

@@ -1,13 +1,15 @@
 //! `memview.struct`: the `struct` module's API over `format-codec`.
 
 use crate::convert::{error_type, is_index, struct_error, to_py, Given};
+use crate::family::Guarded;
 use crate::import::Contiguous;
 use format_codec::{Slot, Struct, Value};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Mutex;
 
 fn codec_err(e: format_codec::CodecError) -> PyErr {
@@ -266,17 +268,19 @@ the size of one record in bytes (`calcsize(format)`).
     >>> s.unpack(s.pack(-2, 7))
     (-2, 7)"
 )]
-// Not frozen: `__init__` may compile another format into an existing object, as CPython's
-// does (and a subclass's `__init__` calls it after `__new__`); PyO3's borrow flag keeps a
-// method from seeing the format change under it.
-#[pyclass(module = "memview.struct", name = "Struct", subclass, immutable_type)]
+// Frozen, with the format guarded inside: `__init__` may compile another format into an
+// existing object, as CPython's does (and a subclass's `__init__` calls it after `__new__`),
+// and a method reads the format under a shared borrow that keeps it from changing meanwhile.
+// The GIL guards that borrow (`Guarded`), where PyO3's borrow flag took two locked
+// instructions per call.
+#[pyclass(module = "memview.struct", name = "Struct", subclass, immutable_type, frozen)]
 #[repr(C)]
 pub struct PyStruct {
-    /// `calcsize(format)`.
-    s_size: isize,
+    /// `calcsize(format)` (an `isize` in memory, as C code reads it).
+    s_size: AtomicIsize,
     /// The number of values a record packs (`x` padding not counted).
-    s_len: isize,
-    inner: Struct,
+    s_len: AtomicIsize,
+    inner: Guarded<Struct>,
 }
 
 #[pymethods]
@@ -291,7 +295,7 @@ impl PyStruct {
 
     /// Compile `format` into this object (again, if it had one).
     #[pyo3(signature = (*args, **kwargs))]
-    fn __init__(&mut self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    fn __init__(&self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         let given = args.len() + kwargs.map_or(0, |k| k.len());
         if given > 1 {
             return Err(PyTypeError::new_err(format!("Struct() takes at most 1 argument ({given} given)")));
@@ -305,48 +309,33 @@ impl PyStruct {
             }
             _ => return Err(PyTypeError::new_err("Struct() missing required argument 'format' (pos 1)")),
         };
-        *self = PyStruct::of(compile(&format)?);
+        let compiled = compile(&format)?;
+        let (size, len) = sizes(&compiled);
+        self.inner
+            .try_write(args.py(), |s| *s = compiled)
+            .ok_or_else(|| PyRuntimeError::new_err("Struct is in use (its format cannot change during a call)"))?;
+        self.s_size.store(size, Ordering::Relaxed);
+        self.s_len.store(len, Ordering::Relaxed);
         Ok(())
     }
 
     /// The format string, as given.
     #[getter]
-    fn format(&self) -> &str {
-        self.inner.format()
+    fn format(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| Ok(s.format().to_owned()))
     }
 
     /// The size in bytes of one record of the format (`calcsize(format)`).
     #[getter]
-    fn size(&self) -> usize {
-        self.inner.size()
+    fn size(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, |s| Ok(s.size()))
     }
 
     /// Pack the values `v` with this format into the writable `buffer`, starting at
     /// `offset` (counted from the end when negative).
     #[pyo3(text_signature = "($self, buffer, offset, /, *v)", signature = (*args))]
     fn pack_into(&self, args: &Bound<'_, PyTuple>) -> PyResult<()> {
-        // CPython's order: the count, then the buffer is held (so an argument's `__index__`
-        // or `__float__` cannot resize it meanwhile), then the offset, then value by value
-        // into the zeroed record.
-        let expected = self.inner.value_count();
-        if args.len() != expected.saturating_add(2) {
-            return Err(struct_error(match args.len() {
-                0 => "pack_into expected buffer argument".to_owned(),
-                1 => "pack_into expected offset argument".to_owned(),
-                n => format!("pack_into expected {expected} items for packing (got {})", n - 2),
-            }));
-        }
-        let mut buf = Contiguous::get(&args.get_item(0)?, true)?;
-        let offset = crate::convert::as_ssize(&args.get_item(1)?)?;
-        let bytes = buf.bytes_mut();
-        let start = self.inner.pack_window(bytes.len(), offset).map_err(codec_err)?;
-        let s = &self.inner;
-        let end = start.saturating_add(s.size()).saturating_add(1).min(bytes.len());
-        let window = bytes.get_mut(start..end).unwrap_or_default();
-        if let Some(record) = window.get_mut(..s.size()) {
-            record.fill(0);
-        }
-        pack_args(s, args.iter().skip(2), window)
+        self.with(args.py(), |s| pack_into_with(s, args))
     }
 
     // For Rust code that uses the type without importing `memview.struct`: the module's
@@ -374,12 +363,14 @@ impl PyStruct {
         buffer: &Bound<'py, PyAny>,
         offset: Given<'py>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        Contiguous::with_bytes(buffer, |bytes| {
-            // After the buffer is held, as CPython converts it (the offset may run code).
-            let offset = offset_of(offset.get())?;
-            let start = self.inner.unpack_window(bytes.len(), offset).map_err(codec_err)?;
-            let rec = start.checked_add(self.inner.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
-            record(py, &self.inner, rec)
+        self.with(py, |s| {
+            Contiguous::with_bytes(buffer, |bytes| {
+                // After the buffer is held, as CPython converts it (the offset may run code).
+                let offset = offset_of(offset.get())?;
+                let start = s.unpack_window(bytes.len(), offset).map_err(codec_err)?;
+                let rec = start.checked_add(s.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
+                record(py, s, rec)
+            })
         })
     }
 
@@ -388,33 +379,39 @@ impl PyStruct {
     #[pyo3(signature = (buffer, /))]
     fn iter_unpack(slf: Bound<'_, Self>, buffer: &Bound<'_, PyAny>) -> PyResult<UnpackIterator> {
         let buf = Contiguous::get(buffer, false)?;
-        let s = slf.borrow().inner.clone();
+        let s = slf.get().with(slf.py(), |s| Ok(s.clone()))?;
         s.iter_unpack(buf.bytes()).map_err(codec_err)?;
         let count = buf.bytes().len().checked_div(s.size()).unwrap_or(0);
         Ok(UnpackIterator { codec: s, buffer: Mutex::new(Some(buf)), next: Mutex::new(0), count })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Struct({})", PyString::new(py, self.inner.format()).repr()?))
+        let format = self.with(py, |s| Ok(PyString::new(py, s.format())))?;
+        Ok(format!("Struct({})", format.repr()?))
     }
 }
 
 impl PyStruct {
     fn of(inner: Struct) -> PyStruct {
-        PyStruct {
-            s_size: isize::try_from(inner.size()).unwrap_or(isize::MAX),
-            s_len: isize::try_from(inner.value_count()).unwrap_or(isize::MAX),
-            inner,
-        }
+        let (size, len) = sizes(&inner);
+        PyStruct { s_size: AtomicIsize::new(size), s_len: AtomicIsize::new(len), inner: Guarded::new(inner) }
     }
 
-    fn check_count(&self, given: usize, what: &str) -> PyResult<()> {
-        let expected = self.inner.value_count();
-        if given != expected {
-            return Err(struct_error(format!("{what} expected {expected} items for packing (got {given})")));
-        }
-        Ok(())
+    /// Runs `f` on the compiled format, which cannot change meanwhile (`__init__` is refused
+    /// while it runs). `f` may run Python code.
+    fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&Struct) -> PyResult<R>) -> PyResult<R> {
+        self.inner
+            .read(py, f)
+            .unwrap_or_else(|| Err(PyRuntimeError::new_err("Struct is being compiled by this thread")))
     }
+}
+
+fn check_count(s: &Struct, given: usize, what: &str) -> PyResult<()> {
+    let expected = s.value_count();
+    if given != expected {
+        return Err(struct_error(format!("{what} expected {expected} items for packing (got {given})")));
+    }
+    Ok(())
 }
 
 impl PyStruct {
@@ -425,35 +422,45 @@ impl PyStruct {
         py: Python<'py>,
         args: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        self.check_count(args.len(), "pack")?;
-        let s = &self.inner;
-        // The record and one spare byte (CPython's bytes object has its terminator there,
-        // which `0p` writes), zeroed: padding packs as zero bytes.
-        let room = s.size().checked_add(1).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(""))?;
-        let mut stack = [0u8; 64];
-        let mut heap = Vec::new();
-        let out: &mut [u8] = match stack.get_mut(..room) {
-            Some(small) => small,
-            None => {
-                heap.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
-                heap.resize(room, 0);
-                &mut heap
-            }
-        };
-        pack_args(s, args, out)?;
-        Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
+        self.with(py, |s| pack_with(py, s, args))
     }
 
     /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
     /// be `size`.
     fn unpack<'py>(&self, py: Python<'py>, buffer: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-        Contiguous::with_bytes(buffer, |bytes| {
-            if bytes.len() != self.inner.size() {
-                return Err(codec_err(format_codec::CodecError::UnpackSize { size: self.inner.size() }));
-            }
-            record(py, &self.inner, bytes)
+        self.with(py, |s| {
+            Contiguous::with_bytes(buffer, |bytes| {
+                if bytes.len() != s.size() {
+                    return Err(codec_err(format_codec::CodecError::UnpackSize { size: s.size() }));
+                }
+                record(py, s, bytes)
+            })
         })
     }
+}
+
+/// `pack` with the compiled format `s`.
+fn pack_with<'py>(
+    py: Python<'py>,
+    s: &Struct,
+    args: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    check_count(s, args.len(), "pack")?;
+    // The record and one spare byte (CPython's bytes object has its terminator there,
+    // which `0p` writes), zeroed: padding packs as zero bytes.
+    let room = s.size().checked_add(1).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    let mut stack = [0u8; 64];
+    let mut heap = Vec::new();
+    let out: &mut [u8] = match stack.get_mut(..room) {
+        Some(small) => small,
+        None => {
+            heap.try_reserve_exact(room).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+            heap.resize(room, 0);
+            &mut heap
+        }
+    };
+    pack_args(s, args, out)?;
+    Ok(PyBytes::new(py, out.get(..s.size()).unwrap_or_default()))
 }
 
 /// `Struct.pack` declared as CPython's `_struct` declares it (`METH_FASTCALL`): the values
@@ -469,7 +476,7 @@ unsafe extern "C" fn pack_fastcall(
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
-    let pack = |py: Python<'_>, this: PyRef<'_, PyStruct>| {
+    let pack = |py: Python<'_>, this: &PyStruct| {
         let n = usize::try_from(nargs).unwrap_or(0);
         let values = (0..n).map(|i| {
             // SAFETY: CPython passes `nargs` argument pointers at `args`, readable for the
@@ -495,7 +502,7 @@ unsafe extern "C" fn pack_fastcall(
 /// Called by CPython only: the thread is attached, `slf` is the object the method was called
 /// on and `arg` a live argument.
 unsafe extern "C" fn unpack_o(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let unpack = |py: Python<'_>, this: PyRef<'_, PyStruct>| {
+    let unpack = |py: Python<'_>, this: &PyStruct| {
         // SAFETY: `arg` is the live argument, borrowed for the call.
         let buffer = unsafe { pyo3::Borrowed::from_ptr(py, arg) };
         Ok(this.unpack(py, &buffer)?.into_ptr())
@@ -515,15 +522,15 @@ unsafe extern "C" fn unpack_o(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) 
 unsafe fn method_call(
     slf: *mut ffi::PyObject,
     name: &str,
-    f: impl FnOnce(Python<'_>, PyRef<'_, PyStruct>) -> PyResult<*mut ffi::PyObject>,
+    f: impl FnOnce(Python<'_>, &PyStruct) -> PyResult<*mut ffi::PyObject>,
 ) -> *mut ffi::PyObject {
     let call = std::panic::AssertUnwindSafe(|| -> PyResult<*mut ffi::PyObject> {
         // SAFETY: the caller's promise: the thread is attached.
         let py = unsafe { Python::assume_attached() };
         // SAFETY: the caller's promise: `slf` is live (a method descriptor checks that it is
         // an instance of `Struct` before calling; the cast checks again).
-        let this = unsafe { pyo3::Borrowed::from_ptr(py, slf) }.cast::<PyStruct>()?.try_borrow()?;
-        f(py, this)
+        let this = unsafe { pyo3::Borrowed::from_ptr(py, slf) }.cast::<PyStruct>()?;
+        f(py, this.get())
     });
     let result = std::panic::catch_unwind(call);
     // SAFETY: the caller's promise: the thread is attached.
@@ -590,6 +597,35 @@ fn install(class: &Bound<'_, pyo3::types::PyType>, def: &'static MethodDef) -> P
     // SAFETY: a live type object whose namespace changed.
     unsafe { ffi::PyType_Modified(class.as_type_ptr()) };
     Ok(())
+}
+
+/// `Struct.pack_into` with the compiled format `s`. CPython's order: the count, then the
+/// buffer is held (so an argument's `__index__` or `__float__` cannot resize it meanwhile),
+/// then the offset, then value by value into the zeroed record.
+fn pack_into_with(s: &Struct, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+    let expected = s.value_count();
+    if args.len() != expected.saturating_add(2) {
+        return Err(struct_error(match args.len() {
+            0 => "pack_into expected buffer argument".to_owned(),
+            1 => "pack_into expected offset argument".to_owned(),
+            n => format!("pack_into expected {expected} items for packing (got {})", n - 2),
+        }));
+    }
+    let mut buf = Contiguous::get(&args.get_item(0)?, true)?;
+    let offset = crate::convert::as_ssize(&args.get_item(1)?)?;
+    let bytes = buf.bytes_mut();
+    let start = s.pack_window(bytes.len(), offset).map_err(codec_err)?;
+    let end = start.saturating_add(s.size()).saturating_add(1).min(bytes.len());
+    let window = bytes.get_mut(start..end).unwrap_or_default();
+    if let Some(record) = window.get_mut(..s.size()) {
+        record.fill(0);
+    }
+    pack_args(s, args.iter().skip(2), window)
+}
+
+/// `calcsize` and the number of values of a compiled format, as `PyStructObject` holds them.
+fn sizes(s: &Struct) -> (isize, isize) {
+    (isize::try_from(s.size()).unwrap_or(isize::MAX), isize::try_from(s.value_count()).unwrap_or(isize::MAX))
 }
 
 /// The iterator `iter_unpack` returns.
@@ -665,14 +701,15 @@ fn cached<'py>(format: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyStruct>> {
 #[pyfunction]
 #[pyo3(signature = (format, /))]
 fn calcsize(format: &Bound<'_, PyAny>) -> PyResult<usize> {
-    Ok(cached(format)?.borrow().inner.size())
+    let s = cached(format)?;
+    s.get().size(format.py())
 }
 
 /// Return a `bytes` object holding the values `v` packed with `format`.
 #[pyfunction]
 #[pyo3(text_signature = "(format, /, *v)", signature = (format, *args))]
 fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-    cached(format)?.borrow().pack(py, args.iter())
+    cached(format)?.get().pack(py, args.iter())
 }
 
 /// Pack the values `v` with `format` into the writable `buffer`, starting at `offset`
@@ -680,7 +717,7 @@ fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTu
 #[pyfunction]
 #[pyo3(text_signature = "(format, buffer, offset, /, *v)", signature = (format, *args))]
 fn pack_into(format: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
-    cached(format)?.borrow().pack_into(args)
+    cached(format)?.get().pack_into(args)
 }
 
 /// Return the values of one record of `format` read from `buffer`, a tuple; the buffer's
@@ -692,7 +729,7 @@ fn unpack<'py>(
     format: &Bound<'py, PyAny>,
     buffer: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    cached(format)?.borrow().unpack(py, buffer)
+    cached(format)?.get().unpack(py, buffer)
 }
 
 /// Return the values of one record of `format` read from `buffer` at `offset` (counted
@@ -705,7 +742,7 @@ fn unpack_from<'py>(
     buffer: &Bound<'py, PyAny>,
     offset: Given<'py>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    cached(format)?.borrow().unpack_from(py, buffer, offset)
+    cached(format)?.get().unpack_from(py, buffer, offset)
 }
 
 /// Return an iterator over the records of `format` in `buffer`, each a tuple of values.
