@@ -117,6 +117,7 @@ fn format_text_of(text: &[u8]) -> Option<&'static str> {
 ///
 /// # Safety
 /// `view.format` is null or a NUL-terminated string.
+#[inline]
 unsafe fn read_format(view: &ffi::Py_buffer) -> PyResult<Cow<'static, str>> {
     if view.format.is_null() {
         return Ok(Cow::Borrowed("B"));
@@ -163,6 +164,7 @@ impl Run {
     ///
     /// # Safety
     /// As for [`Descriptor::read`].
+    #[inline]
     unsafe fn of(view: &ffi::Py_buffer) -> Option<Run> {
         if view.ndim != 1 || !view.suboffsets.is_null() {
             return None;
@@ -192,6 +194,7 @@ impl Run {
     ///
     /// # Safety
     /// As for [`Descriptor::read`].
+    #[inline]
     unsafe fn lent(view: &ffi::Py_buffer, flags: Flags) -> Option<(Run, &'static str)> {
         let sees_own = flags.has(Flags::ND) && flags.has(Flags::FORMAT);
         if !sees_own {
