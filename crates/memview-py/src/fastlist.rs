@@ -32,12 +32,56 @@ fn nest<'py, T: Copy + IntoPyObject<'py>>(
     }
 }
 
+/// A number of a native code as a new Python object, made by the C API call CPython's own
+/// `tolist` makes for its code (no PyO3 conversion per item).
+trait NewNumber: Copy {
+    /// A new reference, or null with an exception set (memory).
+    ///
+    /// # Safety
+    ///
+    /// The thread is attached.
+    unsafe fn new_object(self) -> *mut pyo3::ffi::PyObject;
+}
+
+macro_rules! new_number {
+    ($via:ident, $wide:ty: $($t:ty),*) => {$(
+        impl NewNumber for $t {
+            #[inline]
+            unsafe fn new_object(self) -> *mut pyo3::ffi::PyObject {
+                // SAFETY: the caller's promise: attached. The widening is lossless.
+                unsafe { pyo3::ffi::$via(<$wide>::from(self)) }
+            }
+        }
+    )*};
+}
+// `c_long` has at least 32 bits everywhere: CPython's call for the small codes.
+new_number!(PyLong_FromLong, std::ffi::c_long: i8, i16, i32, u8, u16);
+new_number!(PyLong_FromLongLong, i64: u32, i64);
+new_number!(PyLong_FromUnsignedLongLong, u64: u64);
+new_number!(PyFloat_FromDouble, f64: f32, f64);
+
+impl NewNumber for isize {
+    #[inline]
+    unsafe fn new_object(self) -> *mut pyo3::ffi::PyObject {
+        // SAFETY: the caller's promise: attached.
+        unsafe { pyo3::ffi::PyLong_FromSsize_t(self) }
+    }
+}
+
+impl NewNumber for usize {
+    #[inline]
+    unsafe fn new_object(self) -> *mut pyo3::ffi::PyObject {
+        // SAFETY: the caller's promise: attached.
+        unsafe { pyo3::ffi::PyLong_FromSize_t(self) }
+    }
+}
+
 /// A 1-D list made outside the lock (a list is a container: making one may run the
 /// collector, hence Python code) and filled under it with numbers (not containers: making
 /// one runs no Python code), straight from memory.
 fn flat<T>(m: &impl Locked, py: Python<'_>, n: usize) -> PyResult<Option<Py<PyAny>>>
 where
-    T: Element + for<'py> IntoPyObject<'py>,
+    T: Element + NewNumber,
 {
     let len = pyo3::ffi::Py_ssize_t::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err("too large"))?;
     // SAFETY: the GIL is held; a new list of `len` NULL items, or NULL with an error set.
@@ -51,11 +95,15 @@ where
         }
         // The typed iterator walks a 1-D view as a slice iterator does, allocating nothing.
         for (i, x) in (0..len).zip(t.iter()) {
-            let item = x.into_py_any(py)?;
+            // SAFETY: the thread is attached (`py`).
+            let item = unsafe { x.new_object() };
+            if item.is_null() {
+                return Err(PyErr::fetch(py));
+            }
             // SAFETY: `raw` is the list made above, of `len` slots, and `i < len`; each slot
             // is set once, with a new reference the list steals. A list whose later slots
             // stay NULL after an error is still freed correctly.
-            unsafe { pyo3::ffi::PyList_SET_ITEM(raw, i, item.into_ptr()) };
+            unsafe { pyo3::ffi::PyList_SET_ITEM(raw, i, item) };
         }
         Ok(true)
     })?;
@@ -64,7 +112,7 @@ where
 
 fn typed<T>(m: &impl Locked, py: Python<'_>, shape: &[usize]) -> PyResult<Option<Py<PyAny>>>
 where
-    T: Element + for<'py> IntoPyObject<'py>,
+    T: Element + NewNumber + for<'py> IntoPyObject<'py>,
 {
     if let [n] = shape {
         if let Some(list) = flat::<T>(m, py, *n)? {
