@@ -225,3 +225,21 @@ def test_the_type_slots_hand_every_other_key_to_the_general_path(code):
     zref = builtins.memoryview(bytearray(one)).cast(code, [])
     for f in (lambda m: m[0], lambda m: m[()], lambda m: m.__setitem__(0, 1), len):
         assert outcome(lambda: f(zero)) == outcome(lambda: f(zref))
+
+
+@pytest.mark.parametrize("code", CODES + "nN")
+def test_tolist_at_each_codes_edges(code):
+    """`tolist` makes each number with the C call CPython makes for its code: the extremes
+    of every code, and small numbers (CPython's cached ints), as the builtin gives them."""
+    size = struct.calcsize(code)
+    if code in "fd":
+        values = [0.0, -0.0, 1.5, float("inf"), -float("inf"), 3.4e38 if code == "f" else 1.7e308, 1e-45]
+    else:
+        bits = 8 * size
+        lo, hi = (0, 2**bits - 1) if code.isupper() else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+        values = [lo, hi, 0, 1, -1 if lo < 0 else 2, 256 if hi > 256 else hi - 1, 257 if hi > 257 else 0]
+    data = bytearray(struct.pack(f"{len(values)}{code}", *values))
+    mine = memview.memoryview(data).cast(code).tolist()
+    ref = builtins.memoryview(data).cast(code).tolist()
+    assert mine == ref
+    assert [type(x) for x in mine] == [type(x) for x in ref]
