@@ -229,6 +229,7 @@ fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     python_3_12(py);
     m.add_class::<PyMemoryView>()?;
     slots::install(py)?;
+    slots::install_methods(py)?;
     m.add_function(wrap_pyfunction!(from_dlpack, m)?)?;
     m.add_class::<MemoryIter>()?;
     m.add_class::<NdIndexer>()?;

@@ -550,7 +550,7 @@ unsafe fn method_call(
 
 /// The definition of [`pack_fastcall`]: its name, calling convention and docstring (whose
 /// first line is the signature `inspect` reads).
-struct MethodDef(ffi::PyMethodDef);
+pub(crate) struct MethodDef(pub(crate) ffi::PyMethodDef);
 // SAFETY: the definition is never written (CPython only reads a `PyMethodDef`), and its
 // pointers are to static strings and a function.
 unsafe impl Sync for MethodDef {}
@@ -579,7 +579,7 @@ fn install_methods(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
 }
 
 /// Installs one method definition into `class`'s namespace.
-fn install(class: &Bound<'_, pyo3::types::PyType>, def: &'static MethodDef) -> PyResult<()> {
+pub(crate) fn install(class: &Bound<'_, pyo3::types::PyType>, def: &'static MethodDef) -> PyResult<()> {
     let py = class.py();
     // SAFETY: `class` is a live type object; CPython reads the definition only, and keeps
     // the pointer for the descriptor's life (`def` is static).

@@ -357,3 +357,99 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     unsafe { ffi::PyType_Modified(tp) };
     Ok(())
 }
+
+/// PyO3's `tobytes` method descriptor, which [`tobytes`] hands every other call to.
+static TOBYTES_GENERAL: OnceLock<Py<PyAny>> = OnceLock::new();
+
+/// `m.tobytes()` with no argument, of a small C-contiguous view: one copy from the hot
+/// layout (`Hot::c_bytes`), with no trampoline. Any other call goes to PyO3's method, with
+/// its arguments as given.
+///
+/// # Safety
+///
+/// Called by CPython only, as a `METH_FASTCALL | METH_KEYWORDS` method of the class: the
+/// thread is attached, `slf` is an instance, `args` holds `nargs` positional arguments and
+/// then one per name in `kwnames` (a tuple, or null).
+unsafe extern "C" fn tobytes(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if nargs == 0 && kwnames.is_null() {
+        let hot = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: CPython calls a method with the thread attached.
+            let py = unsafe { Python::assume_attached() };
+            // SAFETY: the caller's promise: `slf` is an instance of the class.
+            let this = unsafe { view(py, slf) };
+            this.hot.c_bytes(py).map(|made| {
+                made.map_or_else(
+                    |e| {
+                        e.restore(py);
+                        std::ptr::null_mut()
+                    },
+                    Bound::into_ptr,
+                )
+            })
+        }));
+        if let Ok(Some(obj)) = hot {
+            return obj;
+        }
+    }
+    // SAFETY: the caller's promise, passed on.
+    unsafe { call_general(&TOBYTES_GENERAL, slf, args, nargs, kwnames) }
+}
+
+/// Calls a saved method descriptor as `slf.method(*args, **kwargs)` would call it.
+///
+/// # Safety
+///
+/// As for a `METH_FASTCALL | METH_KEYWORDS` method: attached, `args` holds `nargs`
+/// positional arguments and then one per name in `kwnames` (a tuple, or null).
+unsafe fn call_general(
+    general: &OnceLock<Py<PyAny>>,
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let Some(method) = general.get() else {
+        return std::ptr::null_mut(); // never: saved before the method is installed
+    };
+    let named = if kwnames.is_null() {
+        0
+    } else {
+        // SAFETY: `kwnames` is a live tuple (the caller's promise).
+        unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
+    };
+    let count = usize::try_from(nargs.saturating_add(named)).unwrap_or(0);
+    let mut all: smallvec::SmallVec<[*mut ffi::PyObject; 8]> = smallvec::SmallVec::with_capacity(count + 1);
+    all.push(slf);
+    if count > 0 {
+        // SAFETY: the caller's promise: `count` readable argument pointers at `args`
+        // (non-null when there is one), borrowed for the call.
+        all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, count) });
+    }
+    let positional = usize::try_from(nargs.saturating_add(1)).unwrap_or(1);
+    // SAFETY: a live method descriptor (kept by the `OnceLock` for the process), called with
+    // the instance and the caller's live arguments, borrowed for the call; attached.
+    unsafe { ffi::PyObject_Vectorcall(method.as_ptr(), all.as_ptr(), positional, kwnames) }
+}
+
+static TOBYTES: crate::pystruct::MethodDef = crate::pystruct::MethodDef(ffi::PyMethodDef {
+    ml_name: c"tobytes".as_ptr(),
+    ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: tobytes },
+    ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+    ml_doc: c"tobytes($self, /, order='C')\n--\n\nReturn the items' bytes as a `bytes` object, in C order (or `order`: 'C', 'F',\nor 'A', which keeps the memory's own order where it is contiguous).".as_ptr(),
+});
+
+/// Replaces PyO3's `tobytes` with [`tobytes`], keeping PyO3's for every other call.
+pub(crate) fn install_methods(py: Python<'_>) -> PyResult<()> {
+    let class = py.get_type::<PyMemoryView>();
+    let general = class.getattr("__dict__")?.get_item("tobytes")?;
+    if general.is_instance_of::<pyo3::types::PyCFunction>() || TOBYTES_GENERAL.get().is_some() {
+        return Ok(()); // installed already
+    }
+    let _ = TOBYTES_GENERAL.set(general.unbind());
+    crate::pystruct::install(&class, &TOBYTES)
+}

@@ -47,6 +47,12 @@ impl PyMemoryView {
     /// The extent of each dimension, a tuple of `ndim` ints.
     #[getter]
     fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        // A live 1-D view: its one extent is its length, kept outside the lock.
+        if self.ndim == 1 {
+            if let Some(n) = self.hot.len() {
+                return PyTuple::new(py, [n]);
+            }
+        }
         // Copied out under the lock (no heap for up to 8 dimensions), the tuple made after it.
         let s: SmallVec<[_; 8]> = self.live_in(py, |v, _| Ok(SmallVec::from_slice(v.shape())))?;
         PyTuple::new(py, s)
