@@ -79,6 +79,7 @@ fn test() -> bool {
     let mut clippy = cargo();
     clippy.args(["clippy", "--workspace", "--all-targets", "--all-features", "--quiet", "--", "-D", "warnings"]);
     ok &= run("cargo clippy --workspace --all-targets --all-features -- -D warnings", clippy);
+    ok &= free_threaded_clippy();
     // Default features (the lean build), which includes the conformance replay
     // (`crates/conformance/tests`), then the crates that have optional features with all on.
     let mut t = cargo();
@@ -113,6 +114,27 @@ fn test() -> bool {
         eprintln!("xtask test: some steps failed");
     }
     ok
+}
+
+/// The bridge's free-threaded code (`Py_GIL_DISABLED`: the family's `Mutex`, `Guarded`'s
+/// `RwLock`) compiled and linted as for a free-threaded CPython 3.14 (no such interpreter is
+/// installed, so PyO3 is given its configuration; nothing is linked or run), in a target
+/// directory of its own.
+fn free_threaded_clippy() -> bool {
+    let dir = root().join("target/free-threaded");
+    let config = dir.join("pyo3-config.txt");
+    let text = "implementation=CPython\nversion=3.14\nshared=true\nabi3=false\nlib_name=python3.14t\n\
+                pointer_width=64\nbuild_flags=Py_GIL_DISABLED\nsuppress_build_script_link_lines=false\n";
+    if std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&config, text)).is_err() {
+        eprintln!("xtask: cannot write {}", config.display());
+        return false;
+    }
+    let mut c = cargo();
+    c.args(["clippy", "--package", "memview-py", "--all-targets", "--quiet", "--target-dir"])
+        .arg(&dir)
+        .args(["--", "-D", "warnings"])
+        .env("PYO3_CONFIG_FILE", &config);
+    run("cargo clippy --package memview-py, free-threaded CPython 3.14 configuration", c)
 }
 
 /// The tests of the crates with `unsafe` code, all features, under AddressSanitizer: out-of-

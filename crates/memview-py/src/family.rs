@@ -17,6 +17,12 @@
 //! Python code inside the lock could hand the GIL to a thread that then waits on the lock.
 //! A thread that asks again for a lock it holds gets an error, never a deadlock. With the
 //! GIL, the GIL is the lock (see [`Family`]); a free-threaded CPython adds a `Mutex`.
+//!
+//! With the GIL a family is made lazily: a view nothing is derived from is a family of one,
+//! locked by its own flag, and the shared [`Family`] is made when its first sibling is (see
+//! [`Member`]). A value that shares no count is dropped without the lock
+//! ([`FamilyValue::shares`]). [`Guarded`] holds an object's small mutable parts that are not
+//! family values (an import's anchor, a `Struct`'s format) under the same GIL argument.
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;

@@ -4,8 +4,10 @@
 //!
 //! A [`Hot`] holds the length of the view, and for a direct view of one or two dimensions of a
 //! native number format, its number code, the address of its first item, its extents and
-//! strides. It is filled once, from the core view, before the Python object is published;
-//! `release` clears the length before the core view goes.
+//! strides. It is filled once, from the core view or from the object's span (`crate::span`:
+//! a view of an imported run whose core view is made later), before the Python object is
+//! published; `release` clears the length before the core view goes. The hottest callers are
+//! CPython slots of their own (`crate::slots`).
 //!
 //! # Why reading without the family's lock is sound
 //!
@@ -13,10 +15,11 @@
 //! [`Hot::item`] and [`Hot::store`] always answer `None` and the callers take the locked path.
 //!
 //! 1. *The memory is alive.* The address was taken from the live core view of this Python
-//!    object, whose acquisition keeps the exporter's memory valid (and the exporter unable to
-//!    resize it) until the core view is dropped. The core view is dropped only by `release`,
-//!    which clears the length first (so every later call takes the slow path and sees the
-//!    release), or with the object itself, which cannot happen while a call borrows it.
+//!    object, or from its span, a run of the import the object holds; the acquisition keeps
+//!    the exporter's memory valid (and the exporter unable to resize it) until the core view
+//!    and the import are dropped. They are dropped only by `release`, which clears the length
+//!    first (so every later call takes the slow path and sees the release), or with the
+//!    object itself, which cannot happen while a call borrows it.
 //! 2. *Nothing intervenes.* The length is loaded and the memory accessed by one thread that
 //!    holds the GIL throughout, with no Python code, allocation or callback in between, so
 //!    no `release` can run between the check and the access.
