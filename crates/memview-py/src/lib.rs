@@ -80,7 +80,8 @@ mod pystruct;
 mod pyview;
 #[allow(unsafe_code)]
 mod rust_export;
-// `m[i]`, `m[i] = v` and `len(m)` as CPython slots, without PyO3's trampoline.
+// `m[i]`, `m[a:b:c]`, `m[i] = v`, `len(m)`, `memoryview(x)` and `tobytes()` entered from
+// CPython without PyO3's trampoline.
 #[allow(unsafe_code)]
 mod slots;
 // 1-D views of an imported run as numbers, made into core views when first needed.

@@ -1,21 +1,26 @@
-//! The hottest type slots of `memview.memoryview`, written for CPython directly: `m[i]`,
-//! `m[i, j]`, `m[i] = v` and `len(m)` of a view whose hot layout answers them, and `m[a:b:c]`
-//! of a view of a run of numbers (`PyMemoryView::span_slice`).
+//! The hottest entry points of `memview.memoryview`, written for CPython directly: the
+//! `mp_subscript`, `mp_ass_subscript` and length slots (`m[i]`, `m[i, j]`, `m[i] = v`,
+//! `len(m)` of a view whose hot layout answers them, and `m[a:b:c]` of a view of a run of
+//! numbers through `PyMemoryView::span_slice`), the type's `tp_vectorcall`
+//! (`memview.memoryview(x)` with one positional argument, through `make_view`), and a
+//! `METH_FASTCALL` `tobytes` (no argument, a small C-contiguous view).
 //!
-//! PyO3 enters every slot through its trampoline (the thread's attachment count kept in a
-//! thread-local, pending reference counts applied, panics caught), which costs about as much
-//! as the builtin's whole `m[i]`. The slots here answer the hot case with no trampoline: an
-//! exact `int` key (or a pair of them) and a view whose [`Hot`](crate::hot::Hot) layout holds
-//! the item, a number that converts without Python code for a store. Every other call, and
-//! every call the hot layout declines, goes to the slot PyO3 made, saved when these are
-//! installed, so there is one definition of each behaviour: the hot path only answers what
-//! the general path would answer the same way (`tests/test_hot.py` compares the two).
+//! PyO3 enters every slot and method through its trampoline (the thread's attachment count
+//! kept in a thread-local, pending reference counts applied, panics caught), which costs
+//! about as much as the builtin's whole `m[i]`, and `type.__call__` gathers the arguments of
+//! `memoryview(x)` into a tuple for PyO3's `tp_new`. The entry points here answer the hot case
+//! only, through the functions PyO3's own methods call, and hand every other call, with its
+//! arguments as given, to the slot or method PyO3 made, saved when these are installed: there
+//! is one definition of each behaviour (`pytests/test_hot.py` and `pytests/test_import.py`
+//! compare every other key, value, view and call with the builtin).
 //!
-//! Nothing here runs Python code or drops a reference on the way to an answer (the slice's
-//! new view takes the references it holds), so nothing relies on PyO3's attachment count; a
-//! reference dropped on an error path is deferred by PyO3 to its next call, as PyO3 does for
-//! any reference dropped by a thread it does not count as attached. A panic (none is
-//! expected: the crate denies panicking calls) hands the call to the general path.
+//! The item, length and store paths run no Python code and drop no reference on the way to
+//! an answer, and `m[a:b:c]`'s new view takes the references it holds, so they need no
+//! attachment count: a reference dropped on an error path is deferred by PyO3 to its next
+//! call, as PyO3 does for any reference dropped by a thread it does not count as attached.
+//! `memoryview(x)` may run Python code (the exporter's buffer), so it runs under
+//! `Python::attach`. A panic (none is expected: the crate denies panicking calls) hands the
+//! call to the general path, or raises `SystemError` where there is none.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
