@@ -80,9 +80,21 @@ pub struct Struct {
     /// The number of values (the sum of the runs' counts).
     values: usize,
     /// The compiled plan: one [`Slot`] per value, byte order and width decided, for a
-    /// format of at most [`PLAN_VALUES`] values (empty beyond, where the runs are walked
-    /// instead: a long repeat count costs no memory per value).
-    plan: SmallVec<[Slot; 4]>,
+    /// format of at most [`PLAN_VALUES`] values (none beyond, where the runs are walked
+    /// instead: a long repeat count costs no memory per value). Made by the first
+    /// [`slots`](Struct::slots) call, so parsing a format pays nothing for it.
+    plan: Plan,
+}
+
+/// A [`Struct`]'s compiled plan, made once, on first use. It is derived from the runs, so it
+/// takes no part in comparisons.
+#[derive(Debug, Clone, Default)]
+struct Plan(std::sync::OnceLock<Box<[Slot]>>);
+
+impl PartialEq for Plan {
+    fn eq(&self, _: &Plan) -> bool {
+        true
+    }
 }
 
 /// The most values a [`Struct`] compiles into a plan of slots (a longer record is walked
@@ -210,12 +222,7 @@ impl Struct {
                 fields.push(run);
             }
         }
-        let mut compiled =
-            Struct { format: SmallVec::from_slice(b), order, size, items, fields, values, plan: SmallVec::new() };
-        if values <= PLAN_VALUES {
-            compiled.plan = compiled.walk().collect();
-        }
-        Ok(compiled)
+        Ok(Struct { format: SmallVec::from_slice(b), order, size, items, fields, values, plan: Plan::default() })
     }
 
     /// The format string as given.
@@ -505,8 +512,9 @@ impl Struct {
     /// ```
     #[inline]
     pub fn slots(&self) -> Slots<'_> {
-        if self.plan.len() == self.values {
-            Slots { inner: SlotsInner::Plan(self.plan.iter()) }
+        if self.values <= PLAN_VALUES {
+            let plan = self.plan.0.get_or_init(|| self.walk().collect());
+            Slots { inner: SlotsInner::Plan(plan.iter()) }
         } else {
             Slots { inner: SlotsInner::Walk(self.walk()) }
         }
@@ -976,7 +984,9 @@ mod tests {
             assert_eq!(planned, walked, "{format}");
             assert_eq!(planned.len(), s.values.min(1000), "{format}");
             assert_eq!(s.slots().len(), s.values, "{format}");
-            assert_eq!(s.plan.len(), if s.values <= PLAN_VALUES { s.values } else { 0 }, "{format}");
+            let kept = s.plan.0.get().map_or(0, |plan| plan.len());
+            assert_eq!(kept, if s.values <= PLAN_VALUES { s.values } else { 0 }, "{format}");
+            assert_eq!(s, Struct::new(format).unwrap(), "{format}: the plan takes no part in `==`");
         }
     }
 }

@@ -159,18 +159,7 @@ impl PyMemoryView {
         let request = flags.unwrap_or(Flags::FULL_RO);
         // A run of native numbers: the object holds the import and its span, no core view yet.
         if let Some(span) = raw.span(request) {
-            return Py::new(
-                py,
-                PyMemoryView {
-                    hot: Hot::of_span(&span),
-                    ndim: 1,
-                    member: Member::new(State::Pending),
-                    obj,
-                    mbuf: Guarded::new(Anchor::Own(raw)),
-                    hash: AtomicI64::new(-1),
-                    span: Some(span),
-                },
-            );
+            return Py::new(py, PyMemoryView::pending(span, obj, Anchor::Own(raw)));
         }
         // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
@@ -249,22 +238,26 @@ impl PyMemoryView {
         if !live {
             return Err(released());
         }
-        let member = Member::new(State::Pending);
         // A live view with a span holds the import its run lies in.
         let mbuf = mbuf.ok_or_else(released)?;
+        let obj = self.obj.as_ref().map(|o| o.clone_ref(py));
         // Made straight into the object (the value is not returned first: one move fewer).
-        Py::new(
-            py,
-            PyMemoryView {
-                hot: Hot::of_span(&span),
-                ndim: 1,
-                member,
-                obj: self.obj.as_ref().map(|o| o.clone_ref(py)),
-                mbuf: Guarded::new(Anchor::Shared(mbuf)),
-                hash: AtomicI64::new(-1),
-                span: Some(span),
-            },
-        )
+        Py::new(py, PyMemoryView::pending(span, obj, Anchor::Shared(mbuf)))
+    }
+
+    /// A new Python view of `span`, its core view not made yet (`State::Pending`), holding
+    /// the import its run lies in (`anchor`): the first of a family of its own.
+    #[inline]
+    fn pending(span: Span, obj: Option<Py<PyAny>>, anchor: Anchor) -> PyMemoryView {
+        PyMemoryView {
+            hot: Hot::of_span(&span),
+            ndim: 1,
+            member: Member::new(State::Pending),
+            obj,
+            mbuf: Guarded::new(anchor),
+            hash: AtomicI64::new(-1),
+            span: Some(span),
+        }
     }
 
     /// Makes the core view of a pending view from its span, under the family's lock that
