@@ -218,6 +218,12 @@ unsafe impl<T: FamilyValue> Send for Member<T> {}
 unsafe impl<T: FamilyValue> Sync for Member<T> {}
 
 impl<T: FamilyValue> Member<T> {
+    /// Whether the value shares counts with the family (and so is dropped under its lock):
+    /// read with `&mut self`, no other reference to the member being live.
+    pub(crate) fn shares(&mut self) -> bool {
+        self.value.get_mut().as_ref().is_some_and(FamilyValue::shares)
+    }
+
     /// The first value of a new family.
     pub(crate) fn new(value: T) -> Member<T> {
         Member {
@@ -391,6 +397,15 @@ impl<T> Guarded<T> {
         #[cfg(Py_GIL_DISABLED)]
         let cell = std::sync::RwLock::new(value);
         Guarded { cell }
+    }
+
+    /// The value, through the exclusive borrow of its owner (no other reference is live).
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        #[cfg(not(Py_GIL_DISABLED))]
+        let value = self.cell.get_mut();
+        #[cfg(Py_GIL_DISABLED)]
+        let value = self.cell.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        value
     }
 
     /// Runs `f` on the value, alone; `None` if this thread holds it already (re-entered). A

@@ -111,7 +111,15 @@ impl Hot {
     /// The hot layout of a live core view.
     #[inline]
     pub(crate) fn of(v: &MemoryView<'_>) -> Hot {
-        let hot = Hot {
+        let hot = Hot::released();
+        hot.set(v);
+        hot
+    }
+
+    /// The hot layout of a released view: it answers nothing.
+    #[inline]
+    pub(crate) fn released() -> Hot {
+        Hot {
             len: AtomicIsize::new(-1),
             code: AtomicU8::new(0),
             flags: AtomicU8::new(0),
@@ -120,9 +128,7 @@ impl Hot {
             len1: AtomicIsize::new(0),
             stride1: AtomicIsize::new(0),
             c_bytes: AtomicIsize::new(-1),
-        };
-        hot.set(v);
-        hot
+        }
     }
 
     /// The hot layout of the view a span describes: what [`of`](Self::of) gives for the core

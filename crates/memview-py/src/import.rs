@@ -468,15 +468,29 @@ impl RawImport {
     }
 }
 
+impl RawImport {
+    /// Releases the buffer now, the thread's attachment proved by `py` (a drop asks PyO3
+    /// whether the thread is attached, which a slot CPython calls directly does not count).
+    pub(crate) fn release(self, _py: Python<'_>) {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        this.free();
+    }
+
+    /// Releases the buffer and frees its block; called once, by the owner's last use.
+    fn free(&mut self) {
+        // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once
+        // (by `release`, which does not drop `self`, or by `Drop`); the thread is attached
+        // (the callers' promise).
+        unsafe { ffi::PyBuffer_Release(&mut *self.view) };
+        // SAFETY: the block from `PyMem_Calloc` (`acquire`), released above and not used
+        // again (`self` is being dropped or forgotten); the thread is attached.
+        unsafe { ffi::PyMem_Free(self.view.0.as_ptr().cast()) };
+    }
+}
+
 impl Drop for RawImport {
     fn drop(&mut self) {
-        Python::attach(|_| {
-            // SAFETY: filled by a successful `PyObject_GetBuffer` and released only here, once.
-            unsafe { ffi::PyBuffer_Release(&mut *self.view) };
-            // SAFETY: the block from `PyMem_Calloc` (`acquire`), released above and not used
-            // again (`self` is being dropped); the thread is attached.
-            unsafe { ffi::PyMem_Free(self.view.0.as_ptr().cast()) };
-        });
+        Python::attach(|_| self.free());
     }
 }
 

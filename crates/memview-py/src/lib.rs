@@ -74,6 +74,10 @@ mod fastlist;
 mod hot;
 #[allow(unsafe_code)]
 mod import;
+// `memview.memoryview` objects allocated with their value written in place, and freed
+// without PyO3's trampoline when they hold no core view.
+#[allow(unsafe_code)]
+mod lifecycle;
 #[allow(unsafe_code)]
 mod pystruct;
 #[allow(unsafe_code)]
@@ -231,6 +235,7 @@ fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMemoryView>()?;
     slots::install(py)?;
     slots::install_methods(py)?;
+    lifecycle::install(py)?;
     m.add_function(wrap_pyfunction!(from_dlpack, m)?)?;
     m.add_class::<MemoryIter>()?;
     m.add_class::<NdIndexer>()?;

@@ -159,7 +159,7 @@ impl PyMemoryView {
         let request = flags.unwrap_or(Flags::FULL_RO);
         // A run of native numbers: the object holds the import and its span, no core view yet.
         if let Some(span) = raw.span(request) {
-            return Py::new(py, PyMemoryView::pending(span, obj, Anchor::Own(raw)));
+            return crate::lifecycle::new_view(py, PyMemoryView::pending(span, obj, Anchor::Own(raw)));
         }
         // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
@@ -175,7 +175,7 @@ impl PyMemoryView {
                 (MemoryView::with_flags(exporter, request).map_err(view_err)?, Anchor::Shared(mbuf))
             }
         };
-        Py::new(
+        crate::lifecycle::new_view(
             py,
             PyMemoryView {
                 hot: Hot::of(&view),
@@ -242,7 +242,33 @@ impl PyMemoryView {
         let mbuf = mbuf.ok_or_else(released)?;
         let obj = self.obj.as_ref().map(|o| o.clone_ref(py));
         // Made straight into the object (the value is not returned first: one move fewer).
-        Py::new(py, PyMemoryView::pending(span, obj, Anchor::Shared(mbuf)))
+        crate::lifecycle::new_view(py, PyMemoryView::pending(span, obj, Anchor::Shared(mbuf)))
+    }
+
+    /// A released view holding nothing: what `crate::lifecycle` makes to see where PyO3
+    /// puts a value in its object.
+    pub(crate) fn probe() -> PyMemoryView {
+        PyMemoryView {
+            hot: Hot::released(),
+            ndim: 0,
+            member: Member::new(State::Released(None)),
+            obj: None,
+            mbuf: Guarded::new(Anchor::None),
+            hash: AtomicI64::new(-1),
+            span: None,
+        }
+    }
+
+    /// The references this view holds (its exporting object and its import), taken out of
+    /// it, when it holds no core view (a view of a span, or a released view): what is left
+    /// of it then holds no reference, and drops with no attachment to the interpreter.
+    /// `None`, taking nothing, for a view with a core view (its drop goes through the
+    /// family's lock, and a core view may hold references of its own).
+    pub(crate) fn references(&mut self) -> Option<(Option<Py<PyAny>>, Anchor)> {
+        if self.member.shares() {
+            return None;
+        }
+        Some((self.obj.take(), std::mem::replace(self.mbuf.get_mut(), Anchor::None)))
     }
 
     /// A new Python view of `span`, its core view not made yet (`State::Pending`), holding
@@ -458,7 +484,7 @@ impl PyMemoryView {
         })?;
         match got {
             Got::Item(x) => Ok(to_py(py, &x, true)?.unbind()),
-            Got::View(w) => Ok(Py::new(py, *w)?.into_any()),
+            Got::View(w) => Ok(crate::lifecycle::new_view(py, *w)?.into_any()),
         }
     }
 
@@ -495,12 +521,15 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyMemoryView>> {
         if let Some(span) = m.span {
             return m.span_sibling(py, span);
         }
-        return Py::new(py, m.derive(py, |v| Ok(v.clone()))?);
+        return crate::lifecycle::new_view(py, m.derive(py, |v| Ok(v.clone()))?);
     }
     if !check_buffer(obj) {
         // Not a buffer, but an Arrow array (the Arrow PyCapsule interface): its values.
         if obj.hasattr(pyo3::intern!(py, "__arrow_c_array__"))? {
-            return Py::new(py, PyMemoryView::from_core(crate::arrow::import(obj)?, Some(obj.clone().unbind())));
+            return crate::lifecycle::new_view(
+                py,
+                PyMemoryView::from_core(crate::arrow::import(obj)?, Some(obj.clone().unbind())),
+            );
         }
         return Err(PyTypeError::new_err(format!(
             "memoryview: a bytes-like object is required, not '{}'",
