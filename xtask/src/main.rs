@@ -630,7 +630,8 @@ fn py(args: &[String]) -> bool {
             let Some(exe) = python_executable(&python) else { return false };
             // By default the tests that reach every `unsafe` block of the bridge (imports and
             // managed buffers, exports to every consumer, Rust exporters, struct's
-            // `pack_into`, the family lock under threads, PEP 688, the lock-free item paths):
+            // `pack_into`, the family lock under threads, PEP 688, the lock-free item paths,
+            // objects allocated and freed by memview):
             // CI's run. `--full` runs
             // the whole suite (about an hour under memcheck).
             let files: Vec<String> = if rest.contains(&"--full") {
@@ -647,6 +648,7 @@ fn py(args: &[String]) -> bool {
                     "arrow",
                     "gil",
                     "hot",
+                    "lifecycle",
                     "struct_module",
                 ]
                 .iter()

@@ -164,3 +164,27 @@ def test_no_memory_kept_per_view():
             M(data)
         gc.collect()
         assert sys.getallocatedblocks() - blocks < 50
+
+
+@pytest.mark.parametrize("name", names())
+def test_a_weakref_callback_finds_the_export_released(name):
+    # The builtin releases the buffer before it clears weak references: a callback may
+    # resize the exporter (unless another view still holds it).
+    got = []
+    for M in IMPLS:
+        data = bytearray(range(16))
+        seen = []
+
+        def resize(_ref):
+            try:
+                data.append(1)
+                seen.append("resized")
+            except BufferError as e:
+                seen.append(str(e))
+
+        v = makers(M)[name](data)
+        r = weakref.ref(v, resize)
+        del v
+        got.append((seen, len(data)))
+        del r
+    assert got[0] == got[1]

@@ -32,7 +32,6 @@
 //! 5. *No reference is made.* Memory is touched through raw pointers only, never a `&`/`&mut`,
 //!    so the core's aliasing rule (no reference across calls) holds.
 
-use crate::span::Span;
 use memview::MemoryView;
 use std::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU8, Ordering};
 
@@ -131,24 +130,24 @@ impl Hot {
         }
     }
 
-    /// The hot layout of the view a span describes: what [`of`](Self::of) gives for the core
-    /// view made from it (`Span::view`), without making that view.
+    /// The hot layout of a direct 1-D view of `len` native numbers (`code`, `itemsize` bytes
+    /// each, [`code_size`] of it or the view is not read here), the first at `first`, each
+    /// `stride` bytes after the last: what [`of`](Self::of) gives for such a core view,
+    /// without making one (see `crate::span`).
     #[inline]
-    pub(crate) fn of_span(span: &Span) -> Hot {
-        let len = isize::try_from(span.len()).unwrap_or(-1);
-        let contiguous = span.len() <= 1 || usize::try_from(span.stride()).is_ok_and(|s| s == span.itemsize());
-        let c_bytes = span
-            .len()
-            .checked_mul(span.itemsize())
+    pub(crate) fn of_run(len: usize, code: u8, itemsize: usize, first: *mut u8, stride: isize, writable: bool) -> Hot {
+        let contiguous = len <= 1 || usize::try_from(stride).is_ok_and(|s| s == itemsize);
+        let c_bytes = len
+            .checked_mul(itemsize)
             .filter(|&n| contiguous && n < SMALL)
             .and_then(|n| isize::try_from(n).ok())
             .unwrap_or(-1);
         Hot {
-            len: AtomicIsize::new(len),
-            code: AtomicU8::new(number_code(span.format())),
-            flags: AtomicU8::new(if span.readonly() { 0 } else { WRITABLE }),
-            first: AtomicPtr::new(span.first()),
-            stride0: AtomicIsize::new(span.stride()),
+            len: AtomicIsize::new(isize::try_from(len).unwrap_or(-1)),
+            code: AtomicU8::new(if code_size(code) == Some(itemsize) { code } else { 0 }),
+            flags: AtomicU8::new(if writable { WRITABLE } else { 0 }),
+            first: AtomicPtr::new(first),
+            stride0: AtomicIsize::new(stride),
             len1: AtomicIsize::new(0),
             stride1: AtomicIsize::new(0),
             c_bytes: AtomicIsize::new(c_bytes),

@@ -235,7 +235,7 @@ fn _memview(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMemoryView>()?;
     slots::install(py)?;
     slots::install_methods(py)?;
-    lifecycle::install(py)?;
+    lifecycle::install(py, PyMemoryView::probe())?;
     m.add_function(wrap_pyfunction!(from_dlpack, m)?)?;
     m.add_class::<MemoryIter>()?;
     m.add_class::<NdIndexer>()?;

@@ -1,7 +1,7 @@
-//! `memview.memoryview` objects allocated and freed by memview: the type's `tp_alloc` with
-//! the value written once into the object CPython allocated, and a `tp_dealloc` for the
-//! views that hold no core view (a view of a span, a released view), which gives back their
-//! references with no attachment count kept.
+//! Objects of a frozen class allocated and freed by memview (`memview.memoryview`'s): the
+//! type's `tp_alloc` with the value written once into the object CPython allocated, and a
+//! `tp_dealloc` for the values that can give back every reference they hold at once (for a
+//! view: a view of a span, a released view), with no attachment count kept.
 //!
 //! PyO3 makes an object through CPython's `object_new` (which checks arguments the call
 //! does not have) and moves the value, built first on the stack, into the zeroed object; it
@@ -16,36 +16,62 @@
 //! empty, no borrow flag, no dictionary): an object allocated zeroed with the value written
 //! at that offset is one PyO3 would have made. When the check fails, [`new_view`] is PyO3's
 //! `Py::new` and the type keeps PyO3's `tp_dealloc`. A view holding a core view is freed by
-//! PyO3's `tp_dealloc` in all cases: dropping a core view can drop references whose owners
-//! ask PyO3 whether the thread is attached.
+//! PyO3's `tp_dealloc` in all cases ([`Freed::give_back`] says which): dropping a core view
+//! can drop references whose owners ask PyO3 whether the thread is attached.
 
 use std::sync::OnceLock;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::PyTypeInfo;
+use pyo3::PyClass;
 
-use crate::pyview::{Anchor, PyMemoryView};
-
-/// Where the value lies in an object of the class, as checked by [`install`].
-struct Layout {
+/// Where the value lies in an object of a class, as checked by [`install`].
+pub(crate) struct Layout {
     /// The value's offset from the object's start.
     offset: usize,
-    /// PyO3's `tp_dealloc`, which [`dealloc`] hands every view holding a core view to.
+    /// PyO3's `tp_dealloc`, which [`dealloc`] hands every other value to.
     general_dealloc: ffi::destructor,
 }
 
-static LAYOUT: OnceLock<Layout> = OnceLock::new();
+/// A frozen class whose objects this module makes and frees.
+pub(crate) trait Freed: PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync {
+    /// The class's checked layout, set by [`install`].
+    fn layout() -> &'static OnceLock<Layout>;
 
-/// A new `memview.memoryview` object holding `value`: allocated by the type's `tp_alloc` and
-/// the value written in place, once [`install`] has checked the layout; PyO3's `Py::new`
-/// before. `MemoryError` (or what `tp_alloc` raised) when there is no memory.
+    /// The object PyO3 makes of the value (`Py::new`).
+    fn made_by_pyo3(self, py: Python<'_>) -> PyResult<Py<Self>>;
+
+    /// Gives back every reference the value holds (through [`give_back`], or releases of
+    /// its own that need only the attached thread `py` proves), leaving a value whose drop
+    /// touches no Python object; or `false`, changing nothing, for a value only PyO3's
+    /// `tp_dealloc` may free.
+    fn give_back(&mut self, py: Python<'_>) -> bool;
+}
+
+/// Drops a reference with the thread's attachment proved by `py`: a `Py`'s own drop asks
+/// PyO3's count, which a slot CPython calls directly does not keep (it would defer the drop).
+pub(crate) fn give_back<T>(_py: Python<'_>, obj: Py<T>) {
+    // SAFETY: a strong reference, given up once, with the thread attached (`py`).
+    unsafe { ffi::Py_DECREF(obj.into_ptr()) };
+}
+
+/// A new object of `T` holding `value`: allocated by the type's `tp_alloc` and the value
+/// written in place, once [`install`] has checked the layout; PyO3's `Py::new` before.
+/// `MemoryError` (or what `tp_alloc` raised) when there is no memory.
 #[inline]
-pub(crate) fn new_view(py: Python<'_>, value: PyMemoryView) -> PyResult<Py<PyMemoryView>> {
-    let Some(layout) = LAYOUT.get() else {
-        return Py::new(py, value);
+pub(crate) fn new_object<T: Freed>(py: Python<'_>, value: T) -> PyResult<Py<T>> {
+    new_object_with(py, || value)
+}
+
+/// [`new_object`] of the value `make` gives, made once the object is allocated, so that it
+/// can be built straight into the object (a value made first is moved in: a copy of every
+/// byte of it, per object).
+#[inline(always)]
+pub(crate) fn new_object_with<T: Freed>(py: Python<'_>, make: impl FnOnce() -> T) -> PyResult<Py<T>> {
+    let Some(layout) = T::layout().get() else {
+        return make().made_by_pyo3(py);
     };
-    let tp = PyMemoryView::type_object_raw(py);
+    let tp = T::type_object_raw(py);
     // SAFETY: a live type object (PyO3 keeps the class's type for the process), read with the
     // thread attached.
     let alloc = unsafe { (*tp).tp_alloc }.unwrap_or(ffi::PyType_GenericAlloc);
@@ -62,41 +88,43 @@ pub(crate) fn new_view(py: Python<'_>, value: PyMemoryView) -> PyResult<Py<PyMem
     // memory there is uninitialised for Rust (no value to drop), and no other reference to
     // the new object exists yet. The collector may see the object from here on: it visits
     // only what the value holds, written before any code that could run it.
-    unsafe { obj.cast::<u8>().wrapping_add(layout.offset).cast::<PyMemoryView>().write(value) };
+    unsafe { obj.cast::<u8>().wrapping_add(layout.offset).cast::<T>().write(make()) };
     // SAFETY: a new reference to a live object of the class, with its value in place.
     let any = unsafe { Bound::from_owned_ptr(py, obj) };
     // SAFETY: an object of the class, made just above.
-    Ok(unsafe { any.cast_into_unchecked::<PyMemoryView>() }.unbind())
+    Ok(unsafe { any.cast_into_unchecked::<T>() }.unbind())
 }
 
-/// `tp_dealloc` of the class. A view with no core view (see
-/// [`PyMemoryView::references`]) is freed here: untracked, its weak references cleared,
-/// its references given back with the thread's attachment proved by CPython's call (not
-/// counted by PyO3), the rest of the value dropped, the memory freed by the type's
-/// `tp_free`, and the type's reference dropped. Every other view goes to PyO3's.
+/// `tp_dealloc` of the class `T`. A value that gives back its references
+/// ([`Freed::give_back`]) is freed here: untracked, its references given back with the
+/// thread's attachment proved by CPython's call (not counted by PyO3), its weak references
+/// cleared (the builtin's order: a callback finds the export released), the rest of the
+/// value dropped, the memory freed by the type's `tp_free`, and the
+/// type's reference dropped. Every other value goes to PyO3's.
 ///
 /// # Safety
 ///
-/// Called by CPython only, as this class's `tp_dealloc`: the thread is attached, `obj` is an
-/// object of the class with no reference left (the class cannot be subclassed).
-unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
-    let Some(layout) = LAYOUT.get() else {
+/// Called by CPython only, as `T`'s `tp_dealloc`: the thread is attached, `obj` is an object
+/// of the class with no reference left (the class cannot be subclassed).
+unsafe extern "C" fn dealloc<T: Freed>(obj: *mut ffi::PyObject) {
+    let Some(layout) = T::layout().get() else {
         return; // never: installed with the layout
     };
     // SAFETY: CPython deallocates with the thread attached.
     let py = unsafe { Python::assume_attached() };
-    let value = obj.cast::<u8>().wrapping_add(layout.offset).cast::<PyMemoryView>();
+    // SAFETY: a live object of a collected class, deallocated: untracked first, as CPython's
+    // own deallocators do, before anything else can run (it is tracked: the allocator
+    // tracked it, nothing untracks it before this). PyO3's `tp_dealloc` untracks it again,
+    // which CPython allows (a no-op for an untracked object).
+    unsafe { ffi::PyObject_GC_UnTrack(obj.cast()) };
+    let value = obj.cast::<u8>().wrapping_add(layout.offset).cast::<T>();
     // SAFETY: the value at the checked offset of a live object of the class, borrowed
     // exclusively: no reference to the object is left.
-    let refs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*value).references() }));
-    let Ok(Some((exporter, anchor))) = refs else {
+    let given = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*value).give_back(py) }));
+    if !matches!(given, Ok(true)) {
         // SAFETY: PyO3's own `tp_dealloc` for this class, called as CPython calls it.
         return unsafe { (layout.general_dealloc)(obj) };
-    };
-    // SAFETY: a live object of a collected class, deallocated: untracked first, as CPython's
-    // own deallocators do (it is tracked: the allocator tracked it, nothing untracks it
-    // before this).
-    unsafe { ffi::PyObject_GC_UnTrack(obj.cast()) };
+    }
     // SAFETY: the object's type, live while the object references it.
     let tp = unsafe { ffi::Py_TYPE(obj) };
     // SAFETY: a live type object, read with the thread attached.
@@ -107,23 +135,14 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
             // (CPython's own promise for `tp_weaklistoffset`), a pointer read in place.
             let list = unsafe { obj.cast::<u8>().wrapping_add(at).cast::<*mut ffi::PyObject>().read() };
             if !list.is_null() {
-                // SAFETY: a live object with weak references, being deallocated.
+                // SAFETY: a live object with weak references, being deallocated (callbacks
+                // get the dead reference, never the object), after its references are given
+                // back, as the builtin's `memory_dealloc` clears them after the release.
                 unsafe { ffi::PyObject_ClearWeakRefs(obj) };
             }
         }
     }
-    if let Some(exporter) = exporter {
-        // SAFETY: a strong reference the view held (taken out of it), given back once, with
-        // the thread attached.
-        unsafe { ffi::Py_DECREF(exporter.into_ptr()) };
-    }
-    match anchor {
-        Anchor::None => {}
-        Anchor::Own(raw) => raw.release(py),
-        // SAFETY: as for `exporter`.
-        Anchor::Shared(mbuf) => unsafe { ffi::Py_DECREF(mbuf.into_ptr()) },
-    }
-    // SAFETY: the value, which holds no reference now (`references`), dropped once; the
+    // SAFETY: the value, which holds no reference now (`give_back`), dropped once; the
     // object is not read as one again.
     let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(value) }));
     // A panic (none is expected) leaks what the value still held; the object is freed.
@@ -140,17 +159,17 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
     unsafe { ffi::Py_DECREF(tp.cast()) };
 }
 
-/// Checks the class's object layout (see the module documentation) and, when it holds,
-/// installs [`dealloc`] and lets [`new_view`] allocate. Once per process; with the thread
-/// attached, before the type's first instance is freed by memview.
-pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
-    if LAYOUT.get().is_some() {
+/// Checks the layout of `T`'s objects on `probe`, an object PyO3 makes (see the module
+/// documentation) and, when it holds, installs [`dealloc`] and lets [`new_object`] allocate.
+/// Once per process; with the thread attached.
+pub(crate) fn install<T: Freed>(py: Python<'_>, probe: T) -> PyResult<()> {
+    if T::layout().get().is_some() {
         return Ok(());
     }
-    let class = py.get_type::<PyMemoryView>();
+    let class = py.get_type::<T>();
     let tp = class.as_type_ptr();
     // A probe made by PyO3: where the value lies and what the other bytes hold.
-    let probe = Py::new(py, PyMemoryView::probe())?;
+    let probe = probe.made_by_pyo3(py)?;
     let start = probe.as_ptr() as usize;
     let at = std::ptr::from_ref(probe.get()) as usize;
     // SAFETY: a live type object, read with the thread attached (no one writes it meanwhile).
@@ -161,13 +180,13 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
         return Ok(()); // an unexpected type: PyO3's paths stay
     };
     let header = std::mem::size_of::<ffi::PyObject>();
-    let size = std::mem::size_of::<PyMemoryView>();
+    let size = std::mem::size_of::<T>();
     let Some(offset) = at.checked_sub(start) else {
         return Ok(());
     };
     let fits = offset >= header
         && offset.checked_add(size).is_some_and(|end| end <= basic)
-        && offset % std::mem::align_of::<PyMemoryView>() == 0;
+        && offset % std::mem::align_of::<T>() == 0;
     if !fits {
         return Ok(());
     }
@@ -181,12 +200,12 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     if !zero_outside_value {
         return Ok(());
     }
-    if LAYOUT.set(Layout { offset, general_dealloc }).is_ok() {
+    if T::layout().set(Layout { offset, general_dealloc }).is_ok() {
         // SAFETY: a heap type's own field (PyO3 makes classes with `PyType_FromSpec`),
-        // written once with the thread attached; instances made by PyO3 or by `new_view`
+        // written once with the thread attached; instances made by PyO3 or by `new_object`
         // have one layout, which `dealloc` frees or hands to PyO3's `tp_dealloc`, saved
         // first.
-        unsafe { (*tp).tp_dealloc = Some(dealloc) };
+        unsafe { (*tp).tp_dealloc = Some(dealloc::<T>) };
     }
     Ok(())
 }
@@ -194,17 +213,19 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pyview::PyMemoryView;
+    use pyo3::PyTypeInfo;
 
     #[test]
     fn the_layout_is_checked_and_used() {
         Python::attach(|py| {
-            install(py).unwrap();
-            let layout = LAYOUT.get().expect("the layout of this PyO3 holds");
+            install(py, PyMemoryView::probe()).unwrap();
+            let layout = <PyMemoryView as Freed>::layout().get().expect("the layout of this PyO3 holds");
             assert!(layout.offset >= std::mem::size_of::<ffi::PyObject>());
             let tp = PyMemoryView::type_object_raw(py);
             // SAFETY: a live type object, read attached.
             let installed = unsafe { (*tp).tp_dealloc };
-            assert!(installed.is_some_and(|d| std::ptr::fn_addr_eq(d, dealloc as ffi::destructor)));
+            assert!(installed.is_some_and(|d| std::ptr::fn_addr_eq(d, dealloc::<PyMemoryView> as ffi::destructor)));
         });
     }
 }

@@ -29,7 +29,7 @@ use pyo3::PyClass;
 /// ```
 pub fn export<E: Exporter + Send + 'static>(py: Python<'_>, exporter: E) -> PyResult<Py<PyMemoryView>> {
     let view = MemoryView::new(exporter).map_err(view_err)?;
-    crate::lifecycle::new_view(py, PyMemoryView::from_core(view, None))
+    crate::lifecycle::new_object(py, PyMemoryView::from_core(view, None))
 }
 
 /// The memory of a frozen `#[pyclass]`, lent to Python read-only: `field` picks the slice
@@ -61,7 +61,7 @@ where
     let py = owner.py();
     let lent = Lent { owner: owner.unbind(), field };
     let view = MemoryView::new(lent).map_err(view_err)?;
-    crate::lifecycle::new_view(py, PyMemoryView::from_core(view, None))
+    crate::lifecycle::new_object(py, PyMemoryView::from_core(view, None))
 }
 
 /// The exporter of [`export_field`]: a frozen Python object and the slice it lends.

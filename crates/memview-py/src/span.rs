@@ -7,7 +7,7 @@
 //! read-only flag) and three numbers: the byte offset of the view's first item from the run's
 //! first byte, the view's length, and its step in bytes. `memview.memoryview(x)` and `m[a:b:c]`
 //! of such a view compute those numbers ([`Span::slice`], CPython's `init_slice`) and fill the
-//! hot layout from them (`Hot::of_span`); the core view is made from the span
+//! hot layout from them ([`Span::hot`]); the core view is made from the span
 //! ([`Span::view`]) when a call first needs one, under the family's lock
 //! (`PyMemoryView::live`). A slice in a Python loop then costs a little arithmetic and one
 //! object, as the builtin's does.
@@ -79,29 +79,29 @@ impl Span {
         Some(Span { offset, len, stride, ..*self })
     }
 
+    /// The hot layout of the view the span describes: what `Hot::of` gives for the core
+    /// view made from it ([`view`](Self::view)), without making that view.
+    #[inline]
+    pub(crate) fn hot(&self) -> crate::hot::Hot {
+        let code = crate::hot::number_code(self.format);
+        crate::hot::Hot::of_run(self.len, code, self.itemsize, self.first(), self.stride, !self.readonly)
+    }
+
     /// The number of items of the view.
-    pub(crate) fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.len
     }
 
     /// The step of the view, in bytes.
-    pub(crate) fn stride(&self) -> isize {
+    #[cfg(test)]
+    fn stride(&self) -> isize {
         self.stride
-    }
-
-    /// The item size.
-    pub(crate) fn itemsize(&self) -> usize {
-        self.itemsize
     }
 
     /// The format (a native number code).
     pub(crate) fn format(&self) -> &'static str {
         self.format
-    }
-
-    /// Whether the view is read-only.
-    pub(crate) fn readonly(&self) -> bool {
-        self.readonly
     }
 
     /// The address of the view's first item (the run's first byte moved `offset` bytes;
@@ -201,11 +201,7 @@ mod tests {
                     let span = run.slice(key).unwrap();
                     // SAFETY: `data` outlives the view and is not used meanwhile.
                     let view = unsafe { span.view() }.unwrap();
-                    assert_eq!(
-                        format!("{:?}", Hot::of_span(&span)),
-                        format!("{:?}", Hot::of(&view)),
-                        "{format} {key:?}"
-                    );
+                    assert_eq!(format!("{:?}", span.hot()), format!("{:?}", Hot::of(&view)), "{format} {key:?}");
                 }
             }
         }

@@ -58,6 +58,38 @@ pub(crate) enum State {
     Released(Option<Box<str>>),
 }
 
+/// Objects allocated with their value in place, and a view with no core view freed by
+/// `crate::lifecycle` (see there).
+impl crate::lifecycle::Freed for PyMemoryView {
+    fn layout() -> &'static std::sync::OnceLock<crate::lifecycle::Layout> {
+        static LAYOUT: std::sync::OnceLock<crate::lifecycle::Layout> = std::sync::OnceLock::new();
+        &LAYOUT
+    }
+
+    fn made_by_pyo3(self, py: Python<'_>) -> PyResult<Py<PyMemoryView>> {
+        Py::new(py, self)
+    }
+
+    /// Gives back the exporting object and the import of a view that holds no core view (a
+    /// view of a span, or a released view); what is left of it holds no reference. A view
+    /// with a core view is left whole: its drop goes through the family's lock, and a core
+    /// view may hold references of its own.
+    fn give_back(&mut self, py: Python<'_>) -> bool {
+        if self.member.shares() {
+            return false;
+        }
+        if let Some(obj) = self.obj.take() {
+            crate::lifecycle::give_back(py, obj);
+        }
+        match std::mem::replace(self.mbuf.get_mut(), Anchor::None) {
+            Anchor::None => {}
+            Anchor::Own(raw) => raw.release(py),
+            Anchor::Shared(mbuf) => crate::lifecycle::give_back(py, mbuf),
+        }
+        true
+    }
+}
+
 impl FamilyValue for State {
     /// Only a core view shares counts (its acquisition's) with other views.
     fn shares(&self) -> bool {
@@ -159,7 +191,7 @@ impl PyMemoryView {
         let request = flags.unwrap_or(Flags::FULL_RO);
         // A run of native numbers: the object holds the import and its span, no core view yet.
         if let Some(span) = raw.span(request) {
-            return crate::lifecycle::new_view(py, PyMemoryView::pending(span, obj, Anchor::Own(raw)));
+            return crate::lifecycle::new_object_with(py, || PyMemoryView::pending(span, obj, Anchor::Own(raw)));
         }
         // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
@@ -175,7 +207,7 @@ impl PyMemoryView {
                 (MemoryView::with_flags(exporter, request).map_err(view_err)?, Anchor::Shared(mbuf))
             }
         };
-        crate::lifecycle::new_view(
+        crate::lifecycle::new_object(
             py,
             PyMemoryView {
                 hot: Hot::of(&view),
@@ -242,7 +274,7 @@ impl PyMemoryView {
         let mbuf = mbuf.ok_or_else(released)?;
         let obj = self.obj.as_ref().map(|o| o.clone_ref(py));
         // Made straight into the object (the value is not returned first: one move fewer).
-        crate::lifecycle::new_view(py, PyMemoryView::pending(span, obj, Anchor::Shared(mbuf)))
+        crate::lifecycle::new_object_with(py, || PyMemoryView::pending(span, obj, Anchor::Shared(mbuf)))
     }
 
     /// A released view holding nothing: what `crate::lifecycle` makes to see where PyO3
@@ -259,24 +291,12 @@ impl PyMemoryView {
         }
     }
 
-    /// The references this view holds (its exporting object and its import), taken out of
-    /// it, when it holds no core view (a view of a span, or a released view): what is left
-    /// of it then holds no reference, and drops with no attachment to the interpreter.
-    /// `None`, taking nothing, for a view with a core view (its drop goes through the
-    /// family's lock, and a core view may hold references of its own).
-    pub(crate) fn references(&mut self) -> Option<(Option<Py<PyAny>>, Anchor)> {
-        if self.member.shares() {
-            return None;
-        }
-        Some((self.obj.take(), std::mem::replace(self.mbuf.get_mut(), Anchor::None)))
-    }
-
     /// A new Python view of `span`, its core view not made yet (`State::Pending`), holding
     /// the import its run lies in (`anchor`): the first of a family of its own.
-    #[inline]
+    #[inline(always)]
     fn pending(span: Span, obj: Option<Py<PyAny>>, anchor: Anchor) -> PyMemoryView {
         PyMemoryView {
-            hot: Hot::of_span(&span),
+            hot: span.hot(),
             ndim: 1,
             member: Member::new(State::Pending),
             obj,
@@ -484,7 +504,7 @@ impl PyMemoryView {
         })?;
         match got {
             Got::Item(x) => Ok(to_py(py, &x, true)?.unbind()),
-            Got::View(w) => Ok(crate::lifecycle::new_view(py, *w)?.into_any()),
+            Got::View(w) => Ok(crate::lifecycle::new_object(py, *w)?.into_any()),
         }
     }
 
@@ -521,12 +541,12 @@ pub(crate) fn make_view(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyMemoryView>> {
         if let Some(span) = m.span {
             return m.span_sibling(py, span);
         }
-        return crate::lifecycle::new_view(py, m.derive(py, |v| Ok(v.clone()))?);
+        return crate::lifecycle::new_object(py, m.derive(py, |v| Ok(v.clone()))?);
     }
     if !check_buffer(obj) {
         // Not a buffer, but an Arrow array (the Arrow PyCapsule interface): its values.
         if obj.hasattr(pyo3::intern!(py, "__arrow_c_array__"))? {
-            return crate::lifecycle::new_view(
+            return crate::lifecycle::new_object(
                 py,
                 PyMemoryView::from_core(crate::arrow::import(obj)?, Some(obj.clone().unbind())),
             );

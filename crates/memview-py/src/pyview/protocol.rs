@@ -55,7 +55,7 @@ impl PyMemoryView {
         })?;
         if copy == Some(true) || (copy.is_none() && !whole_items) {
             let owned = slf.get().live(|v, _| v.to_owned_view().map_err(view_err))?;
-            let copied = crate::lifecycle::new_view(py, PyMemoryView::from_core(owned, None))?.into_bound(py);
+            let copied = crate::lifecycle::new_object(py, PyMemoryView::from_core(owned, None))?.into_bound(py);
             return crate::dlpack::export(copied.as_any(), true, versioned);
         }
         crate::dlpack::export(slf.as_any(), false, versioned)
@@ -80,7 +80,7 @@ impl PyMemoryView {
             // A strided view is copied into a contiguous one, whose buffer the array holds.
             crate::arrow::Source::Strided => {
                 let owned = slf.get().live(|v, _| v.to_owned_view().map_err(view_err))?;
-                Some(crate::lifecycle::new_view(py, PyMemoryView::from_core(owned, None))?.into_bound(py).into_any())
+                Some(crate::lifecycle::new_object(py, PyMemoryView::from_core(owned, None))?.into_bound(py).into_any())
             }
             crate::arrow::Source::Bitmap(_) => None,
         };

@@ -86,7 +86,7 @@ impl PyMemoryView {
                     let w = v.slice(slice).map_err(view_err)?;
                     Ok(this.sibling(py, held, w, mbuf))
                 })?;
-                return Ok(crate::lifecycle::new_view(py, w)?.into_any());
+                return Ok(crate::lifecycle::new_object(py, w)?.into_any());
             }
         }
         // A tuple of `int`s, one per dimension: one lock.
@@ -178,7 +178,7 @@ impl PyMemoryView {
                         _ => Err(released()),
                     })
                     .map_err(busy)??;
-                Ok(crate::lifecycle::new_view(py, sliced)?.into_any())
+                Ok(crate::lifecycle::new_object(py, sliced)?.into_any())
             }
             KeyKind::MultiIndex(t) => {
                 let fmt = adjust_fmt(&snap.format)?;
