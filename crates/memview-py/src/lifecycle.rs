@@ -1,5 +1,5 @@
 //! Objects of a frozen class allocated and freed by memview (`memview.memoryview`'s): the
-//! type's `tp_alloc` with the value written once into the object CPython allocated, and a
+//! value written field by field into the object CPython's collector allocator gave, and a
 //! `tp_dealloc` for the values that can give back every reference they hold at once (for a
 //! view: a view of a span, a released view), with no attachment count kept.
 //!
@@ -7,17 +7,19 @@
 //! does not have) and moves the value, built first on the stack, into the zeroed object; it
 //! frees one through a trampoline that counts the thread as attached in a thread-local for
 //! the length of the drop, so that each reference the value drops can ask whether the
-//! thread is attached. For `m[a:b:c]` and `memoryview(bytearray)` those two steps cost about
+//! thread is attached. For `m[a:b:c]` and `memoryview(bytearray)` those steps cost about
 //! a third of the call above the builtin's own (`docs/performance.md`).
 //!
 //! What this module relies on, checked once when the type is set up ([`install`]), not
-//! assumed: an object PyO3 makes holds the value at one offset, inside the type's basic size,
-//! and every other byte of the object after its header is zero (the weak-reference list
-//! empty, no borrow flag, no dictionary): an object allocated zeroed with the value written
-//! at that offset is one PyO3 would have made. When the check fails, [`new_view`] is PyO3's
-//! `Py::new` and the type keeps PyO3's `tp_dealloc`. A view holding a core view is freed by
-//! PyO3's `tp_dealloc` in all cases ([`Freed::give_back`] says which): dropping a core view
-//! can drop references whose owners ask PyO3 whether the thread is attached.
+//! assumed: the class is collected, of fixed size, allocated by `PyType_GenericAlloc` and
+//! freed by `PyObject_GC_Del`; an object PyO3 makes holds the value at one offset, inside
+//! the type's basic size, and every other byte of the object after its header is zero (the
+//! weak-reference list empty, no borrow flag, no dictionary). So an object whose other bytes
+//! are zeroed and whose value is written at that offset is one PyO3 would have made. When
+//! the check fails, [`new_object_in_place`] is PyO3's `Py::new` and the type keeps PyO3's
+//! `tp_dealloc`. A value that cannot give its references back ([`Freed::give_back`]; for a
+//! view, one holding a core view) is freed by PyO3's `tp_dealloc` in all cases: dropping a
+//! core view can drop references whose owners ask PyO3 whether the thread is attached.
 
 use std::sync::OnceLock;
 
@@ -29,6 +31,8 @@ use pyo3::PyClass;
 pub(crate) struct Layout {
     /// The value's offset from the object's start.
     offset: usize,
+    /// The type's basic size: the object's size.
+    basic: usize,
     /// PyO3's `tp_dealloc`, which [`dealloc`] hands every other value to.
     general_dealloc: ffi::destructor,
 }
@@ -55,40 +59,64 @@ pub(crate) fn give_back<T>(_py: Python<'_>, obj: Py<T>) {
     unsafe { ffi::Py_DECREF(obj.into_ptr()) };
 }
 
-/// A new object of `T` holding `value`: allocated by the type's `tp_alloc` and the value
-/// written in place, once [`install`] has checked the layout; PyO3's `Py::new` before.
-/// `MemoryError` (or what `tp_alloc` raised) when there is no memory.
+/// A new object of `T` holding `value` (see [`new_object_in_place`]).
 #[inline]
 pub(crate) fn new_object<T: Freed>(py: Python<'_>, value: T) -> PyResult<Py<T>> {
-    new_object_with(py, || value)
+    let init = |at: *mut T| {
+        // SAFETY: `at` is valid for writes of a `T`, aligned (the promise to `init`).
+        unsafe { at.write(value) }
+    };
+    // SAFETY: `init` initialises the whole value, runs no Python code and cannot panic.
+    unsafe { new_object_in_place(py, init) }
 }
 
-/// [`new_object`] of the value `make` gives, made once the object is allocated, so that it
-/// can be built straight into the object (a value made first is moved in: a copy of every
-/// byte of it, per object).
+/// A new object of `T` whose value `init` writes straight into it, once [`install`] has
+/// checked the layout (a value made first and moved in costs a copy of every byte, with a
+/// stall per copy); PyO3's `Py::new` of the value `init` writes on the stack before.
+///
+/// The object comes from CPython's collector allocator untracked; the bytes PyO3 keeps
+/// beside the value are zeroed, `init` writes the value, and only then is the object
+/// tracked, so the collector never sees a value half written. `MemoryError` when there is
+/// no memory.
+///
+/// # Safety
+///
+/// `init` initialises every field of the `T` at the pointer it is given (valid for writes,
+/// aligned, uninitialised), and runs no Python code.
 #[inline(always)]
-pub(crate) fn new_object_with<T: Freed>(py: Python<'_>, make: impl FnOnce() -> T) -> PyResult<Py<T>> {
+pub(crate) unsafe fn new_object_in_place<T: Freed>(py: Python<'_>, init: impl FnOnce(*mut T)) -> PyResult<Py<T>> {
     let Some(layout) = T::layout().get() else {
-        return make().made_by_pyo3(py);
+        let mut value = std::mem::MaybeUninit::<T>::uninit();
+        init(value.as_mut_ptr());
+        // SAFETY: `init` initialised every field (the caller's promise).
+        return unsafe { value.assume_init() }.made_by_pyo3(py);
     };
     let tp = T::type_object_raw(py);
-    // SAFETY: a live type object (PyO3 keeps the class's type for the process), read with the
-    // thread attached.
-    let alloc = unsafe { (*tp).tp_alloc }.unwrap_or(ffi::PyType_GenericAlloc);
-    // SAFETY: the type's own allocator, called as `tp_new` would: zeroed memory of the
-    // type's basic size, the header set (one reference, the type referenced), tracked by the
-    // collector; or null with an error raised.
-    let obj = unsafe { alloc(tp, 0) };
+    // SAFETY: a live type object (PyO3 keeps the class's type for the process) of a collected
+    // class, allocated with the thread attached: `tp_basicsize` bytes, uninitialised but for
+    // the header (one reference; the type referenced), not tracked; or null with
+    // `MemoryError` raised.
+    let obj: *mut ffi::PyObject = unsafe { ffi::PyObject_GC_New(tp) };
     if obj.is_null() {
         return Err(PyErr::fetch(py));
     }
-    // SAFETY: `install` checked that the value lies at `offset`, aligned and inside the basic
-    // size the allocator gave, and that PyO3 leaves every other byte after the header zero,
-    // as the allocator did: writing the value makes the object PyO3 would have made. The
-    // memory there is uninitialised for Rust (no value to drop), and no other reference to
-    // the new object exists yet. The collector may see the object from here on: it visits
-    // only what the value holds, written before any code that could run it.
-    unsafe { obj.cast::<u8>().wrapping_add(layout.offset).cast::<T>().write(make()) };
+    let bytes = obj.cast::<u8>();
+    let header = std::mem::size_of::<ffi::PyObject>();
+    let end = layout.offset + std::mem::size_of::<T>();
+    // SAFETY: `install` checked `header <= offset` and `offset + size_of::<T>() <=
+    // basic size`: both ranges lie inside the new object, which nothing else references.
+    // Zero, as PyO3 leaves them (checked on the probe).
+    unsafe { bytes.wrapping_add(header).write_bytes(0, layout.offset - header) };
+    // SAFETY: as above.
+    unsafe { bytes.wrapping_add(end).write_bytes(0, layout.basic - end) };
+    let value = bytes.wrapping_add(layout.offset).cast::<T>();
+    // Called directly (under `catch_unwind` it could not be inlined, and its value would be
+    // built apart and copied in): a panic in it (none is expected) unwinds past an object
+    // nothing references and nothing tracks, which leaks, with what `init` wrote.
+    init(value);
+    // SAFETY: the value is whole (`init`, the caller's promise) and the other bytes are as
+    // PyO3 leaves them: the object is one PyO3 would have made, handed to the collector now.
+    unsafe { ffi::PyObject_GC_Track(obj.cast()) };
     // SAFETY: a new reference to a live object of the class, with its value in place.
     let any = unsafe { Bound::from_owned_ptr(py, obj) };
     // SAFETY: an object of the class, made just above.
@@ -147,14 +175,10 @@ unsafe extern "C" fn dealloc<T: Freed>(obj: *mut ffi::PyObject) {
     let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(value) }));
     // A panic (none is expected) leaks what the value still held; the object is freed.
     drop(dropped);
-    // SAFETY: the type's own deallocator of the memory its `tp_alloc` gave (PyO3's objects
-    // come from the same allocator), called once on an untracked object no one references.
-    match unsafe { (*tp).tp_free } {
-        // SAFETY: as above.
-        Some(free) => unsafe { free(obj.cast()) },
-        // SAFETY: as above: the collector's deallocator of a collected type's object.
-        None => unsafe { ffi::PyObject_GC_Del(obj.cast()) },
-    }
+    // SAFETY: the type's own `tp_free` (checked by `install`): the collector's deallocator of
+    // the memory its allocator gave (to `new_object_in_place` or PyO3's `tp_alloc`), called
+    // once on an untracked object no one references.
+    unsafe { ffi::PyObject_GC_Del(obj.cast()) };
     // SAFETY: every instance of a heap type holds a reference to its type, dropped last.
     unsafe { ffi::Py_DECREF(tp.cast()) };
 }
@@ -175,7 +199,14 @@ pub(crate) fn install<T: Freed>(py: Python<'_>, probe: T) -> PyResult<()> {
     // SAFETY: a live type object, read with the thread attached (no one writes it meanwhile).
     let type_object = unsafe { &*tp };
     let (basic, general, flags) = (type_object.tp_basicsize, type_object.tp_dealloc, type_object.tp_flags);
-    let collected = flags & ffi::Py_TPFLAGS_HAVE_GC != 0;
+    // A collected class of fixed size whose objects come from CPython's own allocator and go
+    // back to it, as `PyObject_GC_New` and `PyObject_GC_Del` do.
+    let generic_alloc =
+        type_object.tp_alloc.is_some_and(|a| std::ptr::fn_addr_eq(a, ffi::PyType_GenericAlloc as ffi::allocfunc));
+    let generic_free =
+        type_object.tp_free.is_some_and(|f| std::ptr::fn_addr_eq(f, ffi::PyObject_GC_Del as ffi::freefunc));
+    let collected =
+        flags & ffi::Py_TPFLAGS_HAVE_GC != 0 && type_object.tp_itemsize == 0 && generic_alloc && generic_free;
     let (Ok(basic), Some(general_dealloc), true) = (usize::try_from(basic), general, collected) else {
         return Ok(()); // an unexpected type: PyO3's paths stay
     };
@@ -200,7 +231,7 @@ pub(crate) fn install<T: Freed>(py: Python<'_>, probe: T) -> PyResult<()> {
     if !zero_outside_value {
         return Ok(());
     }
-    if T::layout().set(Layout { offset, general_dealloc }).is_ok() {
+    if T::layout().set(Layout { offset, basic, general_dealloc }).is_ok() {
         // SAFETY: a heap type's own field (PyO3 makes classes with `PyType_FromSpec`),
         // written once with the thread attached; instances made by PyO3 or by `new_object`
         // have one layout, which `dealloc` frees or hands to PyO3's `tp_dealloc`, saved

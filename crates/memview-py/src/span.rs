@@ -72,6 +72,7 @@ impl Span {
     /// CPython's `PySlice_AdjustIndices`, then the first item moved `start` steps and the
     /// step multiplied. `None` where the arithmetic would overflow or the slice is refused
     /// (a zero step): the core's path gives the answer.
+    #[inline(always)]
     pub(crate) fn slice(&self, slice: Slice) -> Option<Span> {
         let (start, _, step, len) = slice.indices(self.len).ok()?;
         let offset = start.checked_mul(self.stride)?.checked_add(self.offset)?;

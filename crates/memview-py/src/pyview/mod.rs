@@ -97,6 +97,13 @@ impl FamilyValue for State {
     }
 }
 
+/// The address of a field of the value at `at` (`offset` from its start, the field `project`
+/// names, which gives the field's type), computed without reading anything.
+#[inline(always)]
+fn field_at<T, F>(at: *mut T, offset: usize, _project: fn(&T) -> &F) -> *mut F {
+    at.cast::<u8>().wrapping_add(offset).cast::<F>()
+}
+
 fn released() -> PyErr {
     PyValueError::new_err("operation forbidden on released memoryview object")
 }
@@ -191,7 +198,7 @@ impl PyMemoryView {
         let request = flags.unwrap_or(Flags::FULL_RO);
         // A run of native numbers: the object holds the import and its span, no core view yet.
         if let Some(span) = raw.span(request) {
-            return crate::lifecycle::new_object_with(py, || PyMemoryView::pending(span, obj, Anchor::Own(raw)));
+            return PyMemoryView::new_pending(py, span, obj, Anchor::Own(raw));
         }
         // SAFETY: the view goes into the family of the returned object, which holds `raw`
         // (inline, or moved into a managed-buffer object, declared after the family's views
@@ -260,6 +267,7 @@ impl PyMemoryView {
     /// family of its own: its core view, when made, is made from the span (a lent run of the
     /// import), not from any value of this view's family, so it shares no count with them.
     /// `ValueError` if this view is released.
+    #[inline(always)]
     pub(super) fn span_sibling(&self, py: Python<'_>, span: Span) -> PyResult<Py<PyMemoryView>> {
         // Outside the lock: sharing the import may make its managed-buffer object.
         let mbuf = self.shared_anchor(py)?;
@@ -274,7 +282,7 @@ impl PyMemoryView {
         let mbuf = mbuf.ok_or_else(released)?;
         let obj = self.obj.as_ref().map(|o| o.clone_ref(py));
         // Made straight into the object (the value is not returned first: one move fewer).
-        crate::lifecycle::new_object_with(py, || PyMemoryView::pending(span, obj, Anchor::Shared(mbuf)))
+        PyMemoryView::new_pending(py, span, obj, Anchor::Shared(mbuf))
     }
 
     /// A released view holding nothing: what `crate::lifecycle` makes to see where PyO3
@@ -292,18 +300,52 @@ impl PyMemoryView {
     }
 
     /// A new Python view of `span`, its core view not made yet (`State::Pending`), holding
-    /// the import its run lies in (`anchor`): the first of a family of its own.
+    /// the import its run lies in (`anchor`): the first of a family of its own. Written
+    /// field by field into the new object (`crate::lifecycle`): a value built first and
+    /// moved in costs a copy of its 216 bytes, with store-forwarding stalls.
     #[inline(always)]
-    fn pending(span: Span, obj: Option<Py<PyAny>>, anchor: Anchor) -> PyMemoryView {
-        PyMemoryView {
-            hot: span.hot(),
-            ndim: 1,
-            member: Member::new(State::Pending),
-            obj,
-            mbuf: Guarded::new(anchor),
-            hash: AtomicI64::new(-1),
-            span: Some(span),
+    fn new_pending(py: Python<'_>, span: Span, obj: Option<Py<PyAny>>, anchor: Anchor) -> PyResult<Py<PyMemoryView>> {
+        // SAFETY: `write_pending` writes every field of the value at the pointer it is given
+        // (valid, aligned, uninitialised: `new_object_in_place`'s promise to its `init`),
+        // runs no Python code, and panics nowhere (`Span::hot` and the constructors only
+        // compute).
+        let init = move |at| {
+            // SAFETY: `at` as `write_pending` requires (see above).
+            unsafe { PyMemoryView::write_pending(at, span, obj, anchor) }
+        };
+        // SAFETY: see above.
+        unsafe { crate::lifecycle::new_object_in_place(py, init) }
+    }
+
+    /// Writes a pending view of `span` at `at`, field by field (inlined into its caller, so
+    /// that the span's fields go from registers to the object, with no copy in between).
+    ///
+    /// # Safety
+    ///
+    /// `at` is valid for writes of a whole value, aligned and uninitialised.
+    #[inline(always)]
+    unsafe fn write_pending(at: *mut PyMemoryView, span: Span, obj: Option<Py<PyAny>>, anchor: Anchor) {
+        // Every field is written below: a field added to the struct fails to compile here.
+        let _every_field = |v: &PyMemoryView| {
+            let PyMemoryView { member: _, obj: _, mbuf: _, hash: _, hot: _, ndim: _, span: _ } = v;
+        };
+        /// Field `$f` of the value at `at`, written once: `at` is valid for writes of a
+        /// whole value, aligned and uninitialised (the function's promise), so the field's
+        /// address is too; nothing is read or dropped.
+        macro_rules! write {
+            ($f:ident, $v:expr) => {{
+                let field = field_at(at, std::mem::offset_of!(PyMemoryView, $f), |v| &v.$f);
+                // SAFETY: see the macro's documentation.
+                unsafe { field.write($v) }
+            }};
         }
+        write!(hot, span.hot());
+        write!(ndim, 1);
+        write!(member, Member::new(State::Pending));
+        write!(obj, obj);
+        write!(mbuf, Guarded::new(anchor));
+        write!(hash, AtomicI64::new(-1));
+        write!(span, Some(span));
     }
 
     /// Makes the core view of a pending view from its span, under the family's lock that
