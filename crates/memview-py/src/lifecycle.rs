@@ -198,15 +198,16 @@ pub(crate) fn install<T: Freed>(py: Python<'_>, probe: T) -> PyResult<()> {
     let at = std::ptr::from_ref(probe.get()) as usize;
     // SAFETY: a live type object, read with the thread attached (no one writes it meanwhile).
     let type_object = unsafe { &*tp };
-    let (basic, general, flags) = (type_object.tp_basicsize, type_object.tp_dealloc, type_object.tp_flags);
+    let (basic, general) = (type_object.tp_basicsize, type_object.tp_dealloc);
+    // SAFETY: a live type object, read with the thread attached.
+    let gc = unsafe { ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HAVE_GC) } != 0;
     // A collected class of fixed size whose objects come from CPython's own allocator and go
     // back to it, as `PyObject_GC_New` and `PyObject_GC_Del` do.
     let generic_alloc =
         type_object.tp_alloc.is_some_and(|a| std::ptr::fn_addr_eq(a, ffi::PyType_GenericAlloc as ffi::allocfunc));
     let generic_free =
         type_object.tp_free.is_some_and(|f| std::ptr::fn_addr_eq(f, ffi::PyObject_GC_Del as ffi::freefunc));
-    let collected =
-        flags & ffi::Py_TPFLAGS_HAVE_GC != 0 && type_object.tp_itemsize == 0 && generic_alloc && generic_free;
+    let collected = gc && type_object.tp_itemsize == 0 && generic_alloc && generic_free;
     let (Ok(basic), Some(general_dealloc), true) = (usize::try_from(basic), general, collected) else {
         return Ok(()); // an unexpected type: PyO3's paths stay
     };
