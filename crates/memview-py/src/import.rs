@@ -119,30 +119,45 @@ fn format_text_of(text: &[u8]) -> Option<&'static str> {
 /// `view.format` is null or a NUL-terminated string.
 #[inline]
 unsafe fn read_format(view: &ffi::Py_buffer) -> PyResult<Cow<'static, str>> {
-    if view.format.is_null() {
-        return Ok(Cow::Borrowed("B"));
+    // SAFETY: the caller's promise.
+    if let Some(f) = unsafe { short_format(view) } {
+        return Ok(Cow::Borrowed(f));
     }
-    // The common formats (one code, or a prefix and a code) without measuring the string:
-    // each byte is read only after the one before it was found not to be the NUL.
+    // SAFETY: the caller's promise: a NUL-terminated string (not null: `short_format` answers
+    // for null).
+    let text = unsafe { CStr::from_ptr(view.format) };
+    Ok(format_text(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?))
+}
+
+/// The common formats (none, one code, or a prefix and a code), interned, without measuring
+/// the string; `None` for every other (read by [`read_format`]). Returned in registers:
+/// a `PyResult<Cow<str>>` goes through memory, and its reader's wide loads of the narrow
+/// stores that wrote it stall.
+///
+/// # Safety
+/// As for [`read_format`].
+#[inline(always)]
+unsafe fn short_format(view: &ffi::Py_buffer) -> Option<&'static str> {
+    if view.format.is_null() {
+        return Some("B");
+    }
+    // Each byte is read only after the one before it was found not to be the NUL.
     let p = view.format.cast::<u8>();
     // SAFETY: the caller's promise: a NUL-terminated string, so its first byte is readable.
     let b0 = unsafe { *p };
-    if b0 != 0 {
-        // SAFETY: `b0` is not the NUL, so the string goes on at least to `p + 1`.
-        let b1 = unsafe { *p.wrapping_add(1) };
-        let short = if b1 == 0 {
-            Some(format_text_of(&[b0]))
-        } else {
-            // SAFETY: `b1` is not the NUL either, so the string goes on to `p + 2`.
-            (unsafe { *p.wrapping_add(2) } == 0).then(|| format_text_of(&[b0, b1]))
-        };
-        if let Some(Some(f)) = short {
-            return Ok(Cow::Borrowed(f));
-        }
+    if b0 == 0 {
+        return None;
     }
-    // SAFETY: the caller's promise: a NUL-terminated string.
-    let text = unsafe { CStr::from_ptr(view.format) };
-    Ok(format_text(text.to_str().map_err(|_| refuse("a format that is not UTF-8".into()))?))
+    // SAFETY: `b0` is not the NUL, so the string goes on at least to `p + 1`.
+    let b1 = unsafe { *p.wrapping_add(1) };
+    if b1 == 0 {
+        return format_text_of(&[b0]);
+    }
+    // SAFETY: `b1` is not the NUL either, so the string goes on to `p + 2`.
+    if unsafe { *p.wrapping_add(2) } == 0 {
+        return format_text_of(&[b0, b1]);
+    }
+    None
 }
 
 /// The common `Py_buffer`: one dimension of adjacent items without pointers (`bytes`,
@@ -206,6 +221,10 @@ impl Run {
             return None;
         }
         // SAFETY: the caller's promise: a NUL-terminated string or null.
+        if let Some(format) = unsafe { short_format(view) } {
+            return Some((run, format));
+        }
+        // SAFETY: as above.
         match unsafe { read_format(view) } {
             Ok(Cow::Borrowed(format)) => Some((run, format)),
             _ => None,

@@ -2,6 +2,7 @@
 //! of a view (views of raw memory and of descriptors someone else filled, and views as
 //! exporters). No memory is touched here.
 
+use crate::items::ItemCodec;
 use crate::raw::{LentRun, Proven};
 use crate::{MemoryView, ViewError};
 use buffer_protocol::{Access, BufferInfo, Exporter, Flags};
@@ -75,8 +76,10 @@ impl<'a> MemoryView<'a> {
             readonly: !access.is_writable(),
             frozen: false,
         };
+        // Made before the proof, which then goes into the view with no call in between.
+        let codec = ItemCodec::for_exporter(format, itemsize);
         // SAFETY: the caller's promises are those of `Proven::lent`, with nothing frozen.
-        Ok(MemoryView::of_lent(unsafe { Proven::lent(run) }?, format))
+        Ok(MemoryView::of_lent_codec(unsafe { Proven::lent(run) }?, format, codec))
     }
 
     /// A view of `len` adjacent items of `itemsize` bytes at `ptr` that `owner` keeps alive:
@@ -130,8 +133,10 @@ impl<'a> MemoryView<'a> {
             readonly: !access.is_writable(),
             frozen: false,
         };
+        // Made before the proof, which then goes into the view with no call in between.
+        let codec = ItemCodec::for_exporter(format, itemsize);
         // SAFETY: the caller's promises are those of `Proven::kept`, with nothing frozen.
-        Ok(MemoryView::of_lent(unsafe { Proven::kept(run, owner) }?, format))
+        Ok(MemoryView::of_lent_codec(unsafe { Proven::kept(run, owner) }?, format, codec))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no

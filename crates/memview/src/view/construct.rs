@@ -172,6 +172,14 @@ impl<'a> MemoryView<'a> {
     #[inline]
     pub(crate) fn of_lent(view: Proven<'a>, format: &'static str) -> MemoryView<'a> {
         let codec = ItemCodec::for_exporter(format, view.layout().itemsize());
+        MemoryView::of_lent_codec(view, format, codec)
+    }
+
+    /// [`of_lent`](Self::of_lent) with the codec made first: the proof is then moved into the
+    /// view with no call in between, so the compiler can build it in place (a proof built,
+    /// then moved across a call, is copied with store-forwarding stalls).
+    #[inline]
+    pub(crate) fn of_lent_codec(view: Proven<'a>, format: &'static str, codec: ItemCodec) -> MemoryView<'a> {
         let readonly = view.lent_readonly();
         MemoryView::of(Live { view, fmt: FormatText::Static(format), codec, readonly, exports: Cell::new(0) })
     }
