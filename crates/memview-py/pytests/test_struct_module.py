@@ -152,3 +152,77 @@ def test_init_compiles_again_and_is_refused_inside_a_call():
         s.pack(Sneaky(), 4)
     assert (s.format, s.size, s.pack(5, 6)) == ("<hh", 4, b"\x05\x00\x06\x00")
     assert repr(s) == "Struct('<hh')"
+
+
+class Index:
+    """An offset given by `__index__`."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __index__(self):
+        return self.n
+
+
+UNPACK_FROM_CALLS = [
+    (("<I", bytes(range(16))), {}),
+    (("<I", bytes(range(16)), 8), {}),
+    (("<I", bytes(range(16)), -4), {}),
+    (("<I", bytes(range(16)), 13), {}),
+    (("<I", bytes(range(16)), -17), {}),
+    (("<I", bytes(range(16)), 2**63), {}),
+    (("<I", bytes(range(16)), -(2**70)), {}),
+    (("<I", bytes(range(16)), True), {}),
+    (("<I", bytes(range(16)), Index(4)), {}),
+    (("<I", bytes(range(16)), 1.0), {}),
+    (("<I", bytes(range(16)), None), {}),
+    (("<I", bytearray(range(16)), 4), {}),
+    (("<I", memoryview(bytes(range(16)))[::2], 0), {}),
+    (("<I", "not a buffer", 0), {}),
+    ((b"<hh", bytes(8), 2), {}),
+    (("<z", bytes(8), 0), {}),
+    ((["<I"], bytes(8), 0), {}),
+    (("<I",), {}),
+    ((), {}),
+    (("<I", bytes(8), 0, 1), {}),
+    (("<I",), {"buffer": bytes(range(8))}),
+    (("<I",), {"buffer": bytes(range(8)), "offset": 4}),
+    (("<I", bytes(range(8))), {"offset": 4}),
+    (("<I", bytes(range(8)), 4), {"offset": 4}),
+    (("<I",), {"buffer": bytes(8), "nope": 1}),
+    ((), {"format": "<I", "buffer": bytes(8)}),
+]
+
+
+def outcome(f, *args, **kwargs):
+    try:
+        return ("ok", f(*args, **kwargs))
+    except Exception as e:  # noqa: BLE001 - the exception kind is the result compared
+        return ("raised", type(e).__name__)
+
+
+@pytest.mark.parametrize("args, kwargs", UNPACK_FROM_CALLS)
+def test_unpack_from_called_every_way(args, kwargs):
+    # The module function answers positional calls itself and hands every other call on:
+    # both as the stdlib's does.
+    theirs = outcome(std.unpack_from, *args, **kwargs)
+    mine = outcome(ours.unpack_from, *args, **kwargs)
+    if theirs[0] == "raised" and theirs[1] == "error":
+        assert mine == ("raised", "error")
+    else:
+        assert mine == theirs
+
+
+def test_unpack_from_converts_the_offset_after_holding_the_buffer():
+    data = bytearray(range(16))
+
+    class Resizing:
+        def __index__(self):
+            try:
+                data.extend(b"x")
+                return 0
+            except BufferError:
+                return 4
+
+    for f in (std.unpack_from, ours.unpack_from):
+        assert f("<I", data, Resizing()) == std.unpack_from("<I", bytes(range(16)), 4)

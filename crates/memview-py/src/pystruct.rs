@@ -233,6 +233,12 @@ fn offset_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<isize> {
     match obj {
         None => Ok(0),
         Some(o) => {
+            // An exact `int` that fits: read without `__index__` (no code runs for it).
+            if let Some(crate::hot::Num::I(i)) = crate::convert::exact_number(o) {
+                if let Ok(offset) = isize::try_from(i) {
+                    return Ok(offset);
+                }
+            }
             if !is_index(o) {
                 return Err(PyTypeError::new_err(format!(
                     "'{}' object cannot be interpreted as an integer",
@@ -370,15 +376,7 @@ impl PyStruct {
         buffer: &Bound<'py, PyAny>,
         offset: Given<'py>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        self.with(py, |s| {
-            Contiguous::with_bytes(buffer, |bytes| {
-                // After the buffer is held, as CPython converts it (the offset may run code).
-                let offset = offset_of(offset.get())?;
-                let start = s.unpack_window(bytes.len(), offset).map_err(codec_err)?;
-                let rec = start.checked_add(s.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
-                record(py, s, rec)
-            })
-        })
+        self.unpack_at(py, buffer, offset.get())
     }
 
     /// Return an iterator over the records of `buffer`, each a tuple of values; the
@@ -430,6 +428,25 @@ impl PyStruct {
         args: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         self.with(py, |s| pack_with(py, s, args))
+    }
+
+    /// `unpack_from`: the values of the record at `offset` (0 if absent) of `buffer` (the
+    /// method, the module function and its `METH_FASTCALL` form all come here).
+    fn unpack_at<'py>(
+        &self,
+        py: Python<'py>,
+        buffer: &Bound<'py, PyAny>,
+        offset: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        self.with(py, |s| {
+            Contiguous::with_bytes(buffer, |bytes| {
+                // After the buffer is held, as CPython converts it (the offset may run code).
+                let offset = offset_of(offset)?;
+                let start = s.unpack_window(bytes.len(), offset).map_err(codec_err)?;
+                let rec = start.checked_add(s.size()).and_then(|end| bytes.get(start..end)).unwrap_or_default();
+                record(py, s, rec)
+            })
+        })
     }
 
     /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
@@ -752,6 +769,95 @@ fn unpack_from<'py>(
     cached(format)?.get().unpack_from(py, buffer, offset)
 }
 
+/// The `unpack_from` module function PyO3 made, which [`unpack_from_fastcall`] hands every
+/// call with keywords or an unexpected number of arguments to (it parses them and raises
+/// the builtin's errors).
+static UNPACK_FROM_GENERAL: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+
+/// `unpack_from(format, buffer[, offset])` declared as CPython's `_struct` declares it
+/// (`METH_FASTCALL | METH_KEYWORDS`): two or three positional arguments straight from the
+/// caller's array, with no trampoline and no argument parsing (PyO3's cost a third of the
+/// call); every other call goes to PyO3's function, with its arguments as given.
+///
+/// # Safety
+///
+/// Called by CPython only: the thread is attached, `args` holds `nargs` positional
+/// arguments and then one per name in `kwnames` (a tuple, or null).
+unsafe extern "C" fn unpack_from_fastcall(
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if kwnames.is_null() && (nargs == 2 || nargs == 3) {
+        let call = std::panic::AssertUnwindSafe(|| -> PyResult<*mut ffi::PyObject> {
+            // SAFETY: CPython calls a function with the thread attached.
+            let py = unsafe { Python::assume_attached() };
+            let arg = |i: usize| {
+                // SAFETY: `i < nargs`: the address of one of the caller's arguments.
+                let at = unsafe { args.add(i) };
+                // SAFETY: as above: a readable argument pointer.
+                let ptr = unsafe { *at };
+                // SAFETY: a live argument, borrowed for the call.
+                unsafe { pyo3::Borrowed::from_ptr(py, ptr) }
+            };
+            let (format, buffer) = (arg(0), arg(1));
+            let offset = (nargs == 3).then(|| arg(2));
+            let s = cached(&format)?;
+            Ok(s.get().unpack_at(py, &buffer, offset.as_deref())?.into_ptr())
+        });
+        let result = std::panic::catch_unwind(call);
+        // SAFETY: as above.
+        let py = unsafe { Python::assume_attached() };
+        return match result {
+            Ok(Ok(obj)) => obj,
+            Ok(Err(e)) => {
+                e.restore(py);
+                std::ptr::null_mut()
+            }
+            Err(_) => {
+                pyo3::exceptions::PySystemError::new_err("memview.struct: unpack_from panicked").restore(py);
+                std::ptr::null_mut()
+            }
+        };
+    }
+    let Some(general) = UNPACK_FROM_GENERAL.get() else {
+        return std::ptr::null_mut(); // never: saved before this function is installed
+    };
+    let positional = usize::try_from(nargs).unwrap_or(0);
+    // SAFETY: a live function (kept for the process), called with the caller's live
+    // arguments as given, borrowed for the call; attached.
+    unsafe { ffi::PyObject_Vectorcall(general.as_ptr(), args, positional, kwnames) }
+}
+
+static UNPACK_FROM: MethodDef = MethodDef(ffi::PyMethodDef {
+    ml_name: c"unpack_from".as_ptr(),
+    ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: unpack_from_fastcall },
+    ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+    ml_doc: c"unpack_from(format, /, buffer, offset=0)\n--\n\nReturn the values of one record of `format` read from `buffer` at `offset` (counted\nfrom the end when negative), a tuple.".as_ptr(),
+});
+
+/// Replaces the module function PyO3 made under `name` (`def`'s own name) with `def` (a
+/// function of the module), keeping PyO3's in `general` for the calls `def` hands on.
+fn install_function(
+    m: &Bound<'_, PyModule>,
+    name: &str,
+    def: &'static MethodDef,
+    general: &std::sync::OnceLock<Py<PyAny>>,
+) -> PyResult<()> {
+    let py = m.py();
+    if general.get().is_none() {
+        let _ = general.set(m.getattr(name)?.unbind());
+    }
+    let module_name = m.name()?;
+    // SAFETY: `def` is static (CPython keeps the pointer for the function's life) and only
+    // read; `m` and its name are live objects, the thread attached.
+    let raw = unsafe { ffi::PyCFunction_NewEx(std::ptr::addr_of!(def.0).cast_mut(), m.as_ptr(), module_name.as_ptr()) };
+    // SAFETY: a new reference or NULL with an exception set.
+    let function = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    m.add(name, function)
+}
+
 /// Return an iterator over the records of `format` in `buffer`, each a tuple of values.
 #[pyfunction]
 #[pyo3(signature = (format, buffer, /))]
@@ -776,6 +882,7 @@ pub(crate) fn module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pack_into, m)?)?;
     m.add_function(wrap_pyfunction!(unpack, m)?)?;
     m.add_function(wrap_pyfunction!(unpack_from, m)?)?;
+    install_function(m, "unpack_from", &UNPACK_FROM, &UNPACK_FROM_GENERAL)?;
     m.add_function(wrap_pyfunction!(iter_unpack, m)?)?;
     m.add_function(wrap_pyfunction!(_clearcache, m)?)?;
     Ok(())
