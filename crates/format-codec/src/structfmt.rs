@@ -620,17 +620,13 @@ impl Slot {
     /// record is too short.
     #[inline(always)]
     fn store(&self, bits: u64, n: usize, record: &mut [u8]) -> bool {
-        let Some(dst) = self.offset.checked_add(n).and_then(|end| record.get_mut(self.offset..end)) else {
-            return false;
-        };
-        let bytes = if self.little { bits.to_le_bytes() } else { bits.to_be_bytes() };
-        let src = if self.little { bytes.get(..n) } else { bytes.get(8usize.saturating_sub(n)..) };
-        match src {
-            Some(src) => {
-                dst.copy_from_slice(src);
-                true
-            }
-            None => false,
+        // The widths the codes have, each a fixed-size store (a copy of `n` bytes is a call).
+        match n {
+            1 => store_low::<1>(bits, self.offset, self.little, record),
+            2 => store_low::<2>(bits, self.offset, self.little, record),
+            4 => store_low::<4>(bits, self.offset, self.little, record),
+            8 => store_low::<8>(bits, self.offset, self.little, record),
+            _ => false,
         }
     }
 
@@ -967,6 +963,24 @@ pub fn pack_into(format: &str, buffer: &mut [u8], offset: isize, values: &[Value
 /// ```
 pub fn iter_unpack(format: &str, bytes: &[u8]) -> Result<Vec<Vec<Value>>, CodecError> {
     Struct::new(format)?.iter_unpack(bytes)?.collect()
+}
+
+/// Writes the low `N` bytes of `bits` at `at` of `record`, little-endian or big-endian;
+/// `false` if the record is too short.
+#[inline(always)]
+fn store_low<const N: usize>(bits: u64, at: usize, little: bool, record: &mut [u8]) -> bool {
+    let Some(dst) = record.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<N>) else {
+        return false;
+    };
+    let le = bits.to_le_bytes();
+    let Some(low) = le.first_chunk::<N>() else {
+        return false;
+    };
+    *dst = *low;
+    if !little {
+        dst.reverse();
+    }
+    true
 }
 
 #[cfg(test)]

@@ -182,7 +182,11 @@ fn pack_value(s: &Struct, slot: &Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]
 
 /// Packs the arguments (already counted) into `record`, which holds the record's bytes,
 /// zeroed, and the byte after it where there is one.
-fn pack_args<'py>(s: &Struct, args: impl Iterator<Item = Bound<'py, PyAny>>, record: &mut [u8]) -> PyResult<()> {
+fn pack_args<'a, 'py: 'a>(
+    s: &Struct,
+    args: impl Iterator<Item = pyo3::Borrowed<'a, 'py, PyAny>>,
+    record: &mut [u8],
+) -> PyResult<()> {
     for (slot, arg) in s.slots().zip(args) {
         pack_value(s, &slot, &arg, record)?;
     }
@@ -357,7 +361,7 @@ impl PyStruct {
     /// Return a `bytes` object holding the values `v` packed with this format.
     #[pyo3(name = "pack", text_signature = "($self, /, *v)", signature = (*args))]
     fn py_pack<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-        self.pack(py, args.iter())
+        self.pack(py, args.iter_borrowed())
     }
 
     /// Return the values of one record read from `buffer`, a tuple; the buffer's size must
@@ -422,10 +426,10 @@ fn check_count(s: &Struct, given: usize, what: &str) -> PyResult<()> {
 impl PyStruct {
     /// `pack`: the values packed into a new `bytes` (the module function and the
     /// `METH_FASTCALL` method below both come here).
-    fn pack<'py>(
+    fn pack<'a, 'py: 'a>(
         &self,
         py: Python<'py>,
-        args: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
+        args: impl ExactSizeIterator<Item = pyo3::Borrowed<'a, 'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         self.with(py, |s| pack_with(py, s, args))
     }
@@ -464,10 +468,10 @@ impl PyStruct {
 }
 
 /// `pack` with the compiled format `s`.
-fn pack_with<'py>(
+fn pack_with<'a, 'py: 'a>(
     py: Python<'py>,
     s: &Struct,
-    args: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
+    args: impl ExactSizeIterator<Item = pyo3::Borrowed<'a, 'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     check_count(s, args.len(), "pack")?;
     // The record and one spare byte (CPython's bytes object has its terminator there,
@@ -508,9 +512,9 @@ unsafe extern "C" fn pack_fastcall(
             let arg = unsafe { args.add(i) };
             // SAFETY: as above: `arg` points at one of them.
             let arg = unsafe { *arg };
-            // SAFETY: a live argument, borrowed for the call; a new strong reference is
-            // taken for the iterator's item.
-            unsafe { Bound::from_borrowed_ptr(py, arg) }
+            // SAFETY: a live argument, borrowed for the call (no reference is taken: the
+            // caller's array holds one for the call).
+            unsafe { pyo3::Borrowed::from_ptr(py, arg) }
         });
         Ok(this.pack(py, values)?.into_ptr())
     };
@@ -644,7 +648,7 @@ fn pack_into_with(s: &Struct, args: &Bound<'_, PyTuple>) -> PyResult<()> {
     if let Some(record) = window.get_mut(..s.size()) {
         record.fill(0);
     }
-    pack_args(s, args.iter().skip(2), window)
+    pack_args(s, args.iter_borrowed().skip(2), window)
 }
 
 /// `calcsize` and the number of values of a compiled format, as `PyStructObject` holds them.
@@ -733,7 +737,7 @@ fn calcsize(format: &Bound<'_, PyAny>) -> PyResult<usize> {
 #[pyfunction]
 #[pyo3(text_signature = "(format, /, *v)", signature = (format, *args))]
 fn pack<'py>(py: Python<'py>, format: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyBytes>> {
-    cached(format)?.get().pack(py, args.iter())
+    cached(format)?.get().pack(py, args.iter_borrowed())
 }
 
 /// Pack the values `v` with `format` into the writable `buffer`, starting at `offset`
