@@ -138,6 +138,7 @@ impl std::fmt::Debug for MemoryView<'_> {
 
 impl Clone for MemoryView<'_> {
     /// `memoryview(m)`: a new view of the same layout on the same acquisition.
+    #[inline]
     fn clone(&self) -> Self {
         self.with_view(self.live.view.clone())
     }
@@ -149,6 +150,7 @@ impl<'a> MemoryView<'a> {
     }
 
     /// A view of another proven layout with this view's format and flags (and no exports).
+    #[inline]
     fn with_view(&self, view: Proven<'a>) -> MemoryView<'a> {
         let l = &self.live;
         MemoryView::of(Live {
@@ -165,10 +167,13 @@ impl<'a> MemoryView<'a> {
     }
 
     /// A view of a selection of this view's items (a key, a slice, a permutation).
+    #[inline]
     pub(crate) fn selected(&self, sel: Select<'_>) -> Result<MemoryView<'a>, ViewError> {
-        let mut v = self.clone();
-        v.live.view.select_in_place(sel)?;
-        Ok(v)
+        // The proof alone is cloned and narrowed, then goes into the new view: a whole view
+        // cloned first was copied again into the result, with store-forwarding stalls.
+        let mut view = self.live.view.clone();
+        view.select_in_place(sel)?;
+        Ok(self.with_view(view))
     }
 
     /// A view of another layout of this view's memory (casts, reshapes, fields): direct
