@@ -560,8 +560,22 @@ unsafe fn method_call(
         let this = unsafe { pyo3::Borrowed::from_ptr(py, slf) }.cast::<PyStruct>()?;
         f(py, this.get())
     });
-    let result = std::panic::catch_unwind(call);
     // SAFETY: the caller's promise: the thread is attached.
+    unsafe { returned(std::panic::catch_unwind(call), || format!("Struct.{name}")) }
+}
+
+/// What an entry point CPython calls returns for `result`: the new reference, or null with
+/// the error raised (a panic as `SystemError` naming `what`; none is expected, the crate
+/// denies panicking calls).
+///
+/// # Safety
+///
+/// The thread is attached.
+unsafe fn returned(
+    result: std::thread::Result<PyResult<*mut ffi::PyObject>>,
+    what: impl FnOnce() -> String,
+) -> *mut ffi::PyObject {
+    // SAFETY: the caller's promise.
     let py = unsafe { Python::assume_attached() };
     match result {
         Ok(Ok(obj)) => obj,
@@ -570,7 +584,7 @@ unsafe fn method_call(
             std::ptr::null_mut()
         }
         Err(_) => {
-            pyo3::exceptions::PySystemError::new_err(format!("memview.struct: Struct.{name} panicked")).restore(py);
+            pyo3::exceptions::PySystemError::new_err(format!("memview.struct: {} panicked", what())).restore(py);
             std::ptr::null_mut()
         }
     }
@@ -810,20 +824,8 @@ unsafe extern "C" fn unpack_from_fastcall(
             let s = cached(&format)?;
             Ok(s.get().unpack_at(py, &buffer, offset.as_deref())?.into_ptr())
         });
-        let result = std::panic::catch_unwind(call);
         // SAFETY: as above.
-        let py = unsafe { Python::assume_attached() };
-        return match result {
-            Ok(Ok(obj)) => obj,
-            Ok(Err(e)) => {
-                e.restore(py);
-                std::ptr::null_mut()
-            }
-            Err(_) => {
-                pyo3::exceptions::PySystemError::new_err("memview.struct: unpack_from panicked").restore(py);
-                std::ptr::null_mut()
-            }
-        };
+        return unsafe { returned(std::panic::catch_unwind(call), || "unpack_from".to_owned()) };
     }
     let Some(general) = UNPACK_FROM_GENERAL.get() else {
         return std::ptr::null_mut(); // never: saved before this function is installed
