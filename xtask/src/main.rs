@@ -631,9 +631,8 @@ fn py(args: &[String]) -> bool {
             // By default the tests that reach every `unsafe` block of the bridge (imports and
             // managed buffers, exports to every consumer, Rust exporters, struct's
             // `pack_into`, the family lock under threads, PEP 688, the lock-free item paths,
-            // objects allocated and freed by memview):
-            // CI's run. `--full` runs
-            // the whole suite (about an hour under memcheck).
+            // objects allocated and freed by memview): CI's run. `--full` runs the whole suite
+            // (about an hour under memcheck).
             let files: Vec<String> = if rest.contains(&"--full") {
                 vec!["crates/memview-py/pytests".to_owned()]
             } else {

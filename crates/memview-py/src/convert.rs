@@ -295,3 +295,12 @@ impl<'py> Given<'py> {
         }
     }
 }
+
+/// What an entry point CPython calls returns: the new reference, or null with the error
+/// raised.
+pub(crate) fn raised(py: Python<'_>, result: PyResult<*mut pyo3::ffi::PyObject>) -> *mut pyo3::ffi::PyObject {
+    result.unwrap_or_else(|e| {
+        e.restore(py);
+        std::ptr::null_mut()
+    })
+}

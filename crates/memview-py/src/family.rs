@@ -323,6 +323,11 @@ impl<T: FamilyValue> Drop for Member<T> {
         // `&mut self`: no other reference to this member; its value may still share counts
         // with live members of the family, so it is dropped under the lock.
         // Dropped in place (a core view is too large to move for nothing).
+        // Nothing shared: the value is dropped with the member's fields, with no lock (and
+        // no attachment to the interpreter).
+        if !self.shares() {
+            return;
+        }
         let Member {
             family,
             #[cfg(not(Py_GIL_DISABLED))]
@@ -330,11 +335,6 @@ impl<T: FamilyValue> Drop for Member<T> {
             value,
         } = self;
         let value = value.get_mut();
-        // Nothing shared: the value is dropped with the member's fields, with no lock (and
-        // no attachment to the interpreter).
-        if !value.as_ref().is_some_and(FamilyValue::shares) {
-            return;
-        }
         pyo3::Python::attach(|py| {
             match lock_parts(
                 family,

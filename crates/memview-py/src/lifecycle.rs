@@ -11,8 +11,8 @@
 //! a third of the call above the builtin's own (`docs/performance.md`).
 //!
 //! What this module relies on, checked once when the type is set up ([`install`]), not
-//! assumed: the class is collected, of fixed size, allocated by `PyType_GenericAlloc` and
-//! freed by `PyObject_GC_Del`; an object PyO3 makes holds the value at one offset, inside
+//! assumed: the class is collected, of fixed size, not subclassable, allocated by
+//! `PyType_GenericAlloc` and freed by `PyObject_GC_Del`; an object PyO3 makes holds the value at one offset, inside
 //! the type's basic size, and every other byte of the object after its header is zero (the
 //! weak-reference list empty, no borrow flag, no dictionary). So an object whose other bytes
 //! are zeroed and whose value is written at that offset is one PyO3 would have made. When
@@ -127,8 +127,8 @@ pub(crate) unsafe fn new_object_in_place<T: Freed>(py: Python<'_>, init: impl Fn
 /// ([`Freed::give_back`]) is freed here: untracked, its references given back with the
 /// thread's attachment proved by CPython's call (not counted by PyO3), its weak references
 /// cleared (the builtin's order: a callback finds the export released), the rest of the
-/// value dropped, the memory freed by the type's `tp_free`, and the
-/// type's reference dropped. Every other value goes to PyO3's.
+/// value dropped, the memory freed by `PyObject_GC_Del` (the type's `tp_free`, checked by
+/// [`install`]), and the type's reference dropped. Every other value goes to PyO3's.
 ///
 /// # Safety
 ///
@@ -141,9 +141,10 @@ unsafe extern "C" fn dealloc<T: Freed>(obj: *mut ffi::PyObject) {
     // SAFETY: CPython deallocates with the thread attached.
     let py = unsafe { Python::assume_attached() };
     // SAFETY: a live object of a collected class, deallocated: untracked first, as CPython's
-    // own deallocators do, before anything else can run (it is tracked: the allocator
-    // tracked it, nothing untracks it before this). PyO3's `tp_dealloc` untracks it again,
-    // which CPython allows (a no-op for an untracked object).
+    // own deallocators do, before anything else can run (it is tracked: by
+    // `new_object_in_place` once its value was whole, or by PyO3's `tp_alloc`). PyO3's
+    // `tp_dealloc` untracks it again, which CPython allows (a no-op for an untracked
+    // object).
     unsafe { ffi::PyObject_GC_UnTrack(obj.cast()) };
     let value = obj.cast::<u8>().wrapping_add(layout.offset).cast::<T>();
     // SAFETY: the value at the checked offset of a live object of the class, borrowed
@@ -201,13 +202,17 @@ pub(crate) fn install<T: Freed>(py: Python<'_>, probe: T) -> PyResult<()> {
     let (basic, general) = (type_object.tp_basicsize, type_object.tp_dealloc);
     // SAFETY: a live type object, read with the thread attached.
     let gc = unsafe { ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HAVE_GC) } != 0;
-    // A collected class of fixed size whose objects come from CPython's own allocator and go
-    // back to it, as `PyObject_GC_New` and `PyObject_GC_Del` do.
+    // A collected class of fixed size, which cannot be subclassed, whose objects come from
+    // CPython's own allocator and go back to it, as `PyObject_GC_New` and `PyObject_GC_Del`
+    // do.
     let generic_alloc =
         type_object.tp_alloc.is_some_and(|a| std::ptr::fn_addr_eq(a, ffi::PyType_GenericAlloc as ffi::allocfunc));
     let generic_free =
         type_object.tp_free.is_some_and(|f| std::ptr::fn_addr_eq(f, ffi::PyObject_GC_Del as ffi::freefunc));
-    let collected = gc && type_object.tp_itemsize == 0 && generic_alloc && generic_free;
+    // SAFETY: as above.
+    let base = unsafe { ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_BASETYPE) } != 0;
+    // No subclass can exist (its objects could be larger, or hold a dictionary).
+    let collected = gc && !base && type_object.tp_itemsize == 0 && generic_alloc && generic_free;
     let (Ok(basic), Some(general_dealloc), true) = (usize::try_from(basic), general, collected) else {
         return Ok(()); // an unexpected type: PyO3's paths stay
     };

@@ -203,9 +203,9 @@ fn record<'py>(py: Python<'py>, s: &Struct, bytes: &[u8]) -> PyResult<Bound<'py,
     // SAFETY: a new reference or NULL with an exception set.
     let tuple = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
     for (i, slot) in s.slots().enumerate() {
-        // Integers and floats straight to Python objects; the other codes through `Value`.
-        // Integers and floats by the C API's own calls (PyO3's conversions are not inlined
-        // here, and cost as much again).
+        // Integers and floats straight to Python objects by the C API's own calls (PyO3's
+        // conversions are not inlined here, and cost as much again); the other codes
+        // through `Value`.
         let made = if let Some(i) = slot.unpack_int(bytes) {
             // SAFETY: the GIL is held; a new reference or NULL with an exception set.
             Some(unsafe { ffi::PyLong_FromLongLong(i) })
@@ -577,17 +577,10 @@ unsafe fn returned(
 ) -> *mut ffi::PyObject {
     // SAFETY: the caller's promise.
     let py = unsafe { Python::assume_attached() };
-    match result {
-        Ok(Ok(obj)) => obj,
-        Ok(Err(e)) => {
-            e.restore(py);
-            std::ptr::null_mut()
-        }
-        Err(_) => {
-            pyo3::exceptions::PySystemError::new_err(format!("memview.struct: {} panicked", what())).restore(py);
-            std::ptr::null_mut()
-        }
-    }
+    let result = result.unwrap_or_else(|_| {
+        Err(pyo3::exceptions::PySystemError::new_err(format!("memview.struct: {} panicked", what())))
+    });
+    crate::convert::raised(py, result)
 }
 
 /// The definition of [`pack_fastcall`]: its name, calling convention and docstring (whose

@@ -59,14 +59,6 @@ unsafe fn view<'a>(py: Python<'a>, slf: *mut ffi::PyObject) -> &'a PyMemoryView 
     unsafe { &*this }
 }
 
-/// A slot's return: the new reference, or null with the error raised.
-fn raised(py: Python<'_>, result: PyResult<*mut ffi::PyObject>) -> *mut ffi::PyObject {
-    result.unwrap_or_else(|e| {
-        e.restore(py);
-        std::ptr::null_mut()
-    })
-}
-
 /// The index a key names without Python code: an exact `int` that fits `isize`.
 fn exact_index(key: &Bound<'_, PyAny>) -> Option<isize> {
     match crate::convert::exact_number(key)? {
@@ -93,7 +85,7 @@ unsafe fn subscript_hot(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Opt
     } else if let Some(made) = this.span_slice(&key) {
         // `m[a:b:c]` of a run of numbers: the new view, or its error (the general path's
         // own function, so its answer).
-        return Some(raised(py, made.map(Py::into_ptr)));
+        return Some(crate::convert::raised(py, made.map(Py::into_ptr)));
     } else {
         let pair = key.cast_exact::<pyo3::types::PyTuple>().ok()?;
         if pair.len() != 2 {
@@ -253,7 +245,7 @@ unsafe fn vectorcall_new(
             // SAFETY: as promised by the caller, passed on.
             unsafe { general_new(py, callable, args, nargs, kwnames, named) }
         };
-        raised(py, result)
+        crate::convert::raised(py, result)
     })
 }
 
@@ -386,7 +378,7 @@ unsafe extern "C" fn tobytes(
             let py = unsafe { Python::assume_attached() };
             // SAFETY: the caller's promise: `slf` is an instance of the class.
             let this = unsafe { view(py, slf) };
-            this.hot.c_bytes(py).map(|made| raised(py, made.map(Bound::into_ptr)))
+            this.hot.c_bytes(py).map(|made| crate::convert::raised(py, made.map(Bound::into_ptr)))
         }));
         if let Ok(Some(obj)) = hot {
             return obj;

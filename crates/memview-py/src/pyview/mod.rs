@@ -305,15 +305,14 @@ impl PyMemoryView {
     /// moved in costs a copy of its 216 bytes, with store-forwarding stalls.
     #[inline(always)]
     fn new_pending(py: Python<'_>, span: Span, obj: Option<Py<PyAny>>, anchor: Anchor) -> PyResult<Py<PyMemoryView>> {
-        // SAFETY: `write_pending` writes every field of the value at the pointer it is given
-        // (valid, aligned, uninitialised: `new_object_in_place`'s promise to its `init`),
-        // runs no Python code, and panics nowhere (`Span::hot` and the constructors only
-        // compute).
         let init = move |at| {
-            // SAFETY: `at` as `write_pending` requires (see above).
+            // SAFETY: `at` is valid for writes of a whole value, aligned and uninitialised
+            // (`new_object_in_place`'s promise to its `init`), as `write_pending` requires.
             unsafe { PyMemoryView::write_pending(at, span, obj, anchor) }
         };
-        // SAFETY: see above.
+        // SAFETY: `init` writes every field of the value (`write_pending`, whose exhaustive
+        // pattern keeps it so) and runs no Python code (`Span::hot` and the constructors only
+        // compute).
         unsafe { crate::lifecycle::new_object_in_place(py, init) }
     }
 

@@ -138,7 +138,6 @@ impl std::fmt::Debug for MemoryView<'_> {
 
 impl Clone for MemoryView<'_> {
     /// `memoryview(m)`: a new view of the same layout on the same acquisition.
-    #[inline]
     fn clone(&self) -> Self {
         self.with_view(self.live.view.clone())
     }
