@@ -72,7 +72,57 @@ fn acquire(c: &mut Criterion) {
             })
         });
         g.finish();
+        numpy_sum(c, py);
     });
+}
+
+/// Import and sum 1,024 `f64` of a NumPy array: rust-numpy's `PyReadonlyArray1` read as a
+/// slice (it takes NumPy arrays only) beside memview's `with_buffer` and PyO3's `PyBuffer`
+/// of the same array. Skipped where NumPy is not installed.
+fn numpy_sum(c: &mut Criterion, py: Python<'_>) {
+    use numpy::{PyArray1, PyArrayMethods};
+    let np = match py.import("numpy") {
+        Ok(np) => np,
+        Err(e) => {
+            // The interpreter this bench links may not be the one on `PATH` (`sys.path` names it).
+            let path = py.eval(c"__import__('sys').path", None, None).map(|p| p.to_string()).unwrap_or_default();
+            eprintln!("import_sum_1024_d_numpy: NumPy cannot be imported ({e}; sys.path {path}), group skipped");
+            return;
+        }
+    };
+    let Ok(array) = np.call_method1("arange", (1024.0f64,)) else { return };
+    let mut g = c.benchmark_group("import_sum_1024_d_numpy");
+    g.bench_function("rust_numpy_readonly_slice", |b| {
+        b.iter(|| {
+            let a = black_box(&array).cast::<PyArray1<f64>>().unwrap().readonly();
+            black_box(a.as_slice().unwrap().iter().sum::<f64>())
+        })
+    });
+    g.bench_function("pyo3_PyBuffer_f64", |b| {
+        b.iter(|| {
+            let buf = PyBuffer::<f64>::get(black_box(&array)).unwrap();
+            let items = buf.as_slice_ptr().unwrap();
+            // SAFETY: the buffer is held until `buf` drops, and nothing writes it meanwhile.
+            black_box(unsafe { items.as_ref() }.iter().sum::<f64>())
+        })
+    });
+    g.bench_function("memview_with_buffer_typed_sum", |b| {
+        b.iter(|| black_box(memview_py::with_buffer(black_box(&array), |m| m.typed::<f64>().unwrap().sum()).unwrap()))
+    });
+    g.bench_function("memview_with_buffer_iter_sum", |b| {
+        b.iter(|| {
+            black_box(
+                memview_py::with_buffer(black_box(&array), |m| m.typed::<f64>().unwrap().iter().sum::<f64>()).unwrap(),
+            )
+        })
+    });
+    g.bench_function("memview_import_typed_sum", |b| {
+        b.iter(|| {
+            let m = memview_py::import(black_box(&array)).unwrap();
+            black_box(m.typed::<f64>().unwrap().sum())
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, acquire);
