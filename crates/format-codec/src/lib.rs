@@ -58,7 +58,7 @@ pub use crate::error::{CodecError, PyExc};
 pub use crate::format::Format;
 pub use crate::pep3118::{Element, Field, Layout, MAX_NESTING, MAX_SUBARRAY_DIMS};
 pub use crate::structfmt::{
-    calcsize, iter_unpack, pack, pack_into, unpack, unpack_from, Item, IterUnpack, Slot, Slots, Struct,
+    calcsize, iter_unpack, pack, pack_into, unpack, unpack_from, Item, IterUnpack, Number, Slot, Slots, Struct,
 };
 pub use crate::typed::{Primitive, Record, Records, TypedStruct};
 pub use crate::value::{py_float_repr, FromValueError, Value};

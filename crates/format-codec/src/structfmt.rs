@@ -543,8 +543,100 @@ impl Struct {
 pub struct Slot {
     offset: usize,
     kind: FieldKind,
+    /// The number access of `kind` in the order `little`, decided when the slot is made.
+    op: Op,
     little: bool,
     native_cast: bool,
+}
+
+/// How a slot's number is read and written: its code's width, sign and kind and the
+/// record's byte order, decided once, when the slot is made. A record is then read and
+/// written with one dispatch per value on this tag, each arm a load or store of a fixed
+/// width (as CPython's table of per-code functions does), where the general path decides
+/// kind, width, sign and order per value. `Other` for every code that is not an integer of
+/// 1, 2, 4 or 8 bytes, an `f` or a `d`: those take the general path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    I8,
+    U8,
+    I16Le,
+    I16Be,
+    U16Le,
+    U16Be,
+    I32Le,
+    I32Be,
+    U32Le,
+    U32Be,
+    I64Le,
+    I64Be,
+    U64Le,
+    U64Be,
+    F32Le,
+    F32Be,
+    F64Le,
+    F64Be,
+    Other,
+}
+
+impl Op {
+    /// The access of a value of `kind` in a record of byte order `little`.
+    fn of(kind: FieldKind, little: bool) -> Op {
+        let FieldKind::Scalar(scalar, _) = kind else { return Op::Other };
+        let pick = |le: Op, be: Op| if little { le } else { be };
+        match scalar {
+            Scalar::Int { size: 1, signed: true } => Op::I8,
+            Scalar::Int { size: 1, signed: false } => Op::U8,
+            Scalar::Int { size: 2, signed: true } => pick(Op::I16Le, Op::I16Be),
+            Scalar::Int { size: 2, signed: false } => pick(Op::U16Le, Op::U16Be),
+            Scalar::Int { size: 4, signed: true } => pick(Op::I32Le, Op::I32Be),
+            Scalar::Int { size: 4, signed: false } => pick(Op::U32Le, Op::U32Be),
+            Scalar::Int { size: 8, signed: true } => pick(Op::I64Le, Op::I64Be),
+            Scalar::Int { size: 8, signed: false } => pick(Op::U64Le, Op::U64Be),
+            Scalar::Float => pick(Op::F32Le, Op::F32Be),
+            Scalar::Double => pick(Op::F64Le, Op::F64Be),
+            Scalar::Int { .. }
+            | Scalar::Bool
+            | Scalar::Char
+            | Scalar::Half
+            | Scalar::Pointer
+            | Scalar::ComplexFloat
+            | Scalar::ComplexDouble
+            | Scalar::Opaque(_) => Op::Other,
+        }
+    }
+}
+
+/// A number read from a record by [`Slot::unpack_number`], without a [`Value`]: what a
+/// caller turns into its own number type with one dispatch.
+///
+/// ```
+/// use format_codec::{Number, Struct};
+/// let s = Struct::new("<Qd").unwrap();
+/// let mut slots = s.slots();
+/// let (q, d) = (slots.next().unwrap(), slots.next().unwrap());
+/// let record = [u64::MAX.to_le_bytes(), 0.5f64.to_le_bytes()].concat();
+/// assert_eq!(q.unpack_number(&record), Some(Number::UInt(u64::MAX)));
+/// assert_eq!(d.unpack_number(&record), Some(Number::Float(0.5)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// An integer that fits `i64`.
+    Int(i64),
+    /// An unsigned integer above `i64::MAX` (`Q`, `L`, `N` values of 8 bytes).
+    UInt(u64),
+    /// A float (`f` widened, or `d`).
+    Float(f64),
+}
+
+impl Number {
+    /// An unsigned 64-bit value: `Int` where it fits.
+    #[inline(always)]
+    fn of_u64(v: u64) -> Number {
+        match i64::try_from(v) {
+            Ok(i) => Number::Int(i),
+            Err(_) => Number::UInt(v),
+        }
+    }
 }
 
 impl Slot {
@@ -598,35 +690,29 @@ impl Slot {
     /// ```
     #[inline]
     pub fn pack_int(&self, v: i64, record: &mut [u8]) -> bool {
-        let FieldKind::Scalar(Scalar::Int { size, signed }, _) = self.kind else { return false };
-        let fits = match (size, signed) {
-            (1, true) => i8::try_from(v).is_ok(),
-            (1, false) => u8::try_from(v).is_ok(),
-            (2, true) => i16::try_from(v).is_ok(),
-            (2, false) => u16::try_from(v).is_ok(),
-            (4, true) => i32::try_from(v).is_ok(),
-            (4, false) => u32::try_from(v).is_ok(),
-            (_, true) => true,
-            (_, false) => v >= 0,
-        };
-        if !fits {
-            return false;
+        // One dispatch on the slot's access: the range check and the store of its width.
+        macro_rules! st {
+            ($t:ty, $little:expr) => {{
+                let Ok(x) = <$t>::try_from(v) else { return false };
+                put(record, self.offset, if $little { x.to_le_bytes() } else { x.to_be_bytes() })
+            }};
         }
-        // Two's complement: the low bytes of `v` are the value at the code's width.
-        self.store(v as u64, usize::from(size), record)
-    }
-
-    /// Writes the low `n` bytes of `bits` at the slot, in its byte order; `false` if the
-    /// record is too short.
-    #[inline(always)]
-    fn store(&self, bits: u64, n: usize, record: &mut [u8]) -> bool {
-        // The widths the codes have, each a fixed-size store (a copy of `n` bytes is a call).
-        match n {
-            1 => store_low::<1>(bits, self.offset, self.little, record),
-            2 => store_low::<2>(bits, self.offset, self.little, record),
-            4 => store_low::<4>(bits, self.offset, self.little, record),
-            8 => store_low::<8>(bits, self.offset, self.little, record),
-            _ => false,
+        match self.op {
+            Op::I8 => st!(i8, true),
+            Op::U8 => st!(u8, true),
+            Op::I16Le => st!(i16, true),
+            Op::I16Be => st!(i16, false),
+            Op::U16Le => st!(u16, true),
+            Op::U16Be => st!(u16, false),
+            Op::I32Le => st!(i32, true),
+            Op::I32Be => st!(i32, false),
+            Op::U32Le => st!(u32, true),
+            Op::U32Be => st!(u32, false),
+            Op::I64Le => put(record, self.offset, v.to_le_bytes()),
+            Op::I64Be => put(record, self.offset, v.to_be_bytes()),
+            Op::U64Le => st!(u64, true),
+            Op::U64Be => st!(u64, false),
+            Op::F32Le | Op::F32Be | Op::F64Le | Op::F64Be | Op::Other => false,
         }
     }
 
@@ -642,18 +728,33 @@ impl Slot {
     /// ```
     #[inline]
     pub fn pack_f64(&self, x: f64, record: &mut [u8]) -> bool {
-        let (bits, n): (u64, usize) = match self.kind {
-            FieldKind::Scalar(Scalar::Double, _) => (x.to_bits(), 8),
-            FieldKind::Scalar(Scalar::Float, _) => {
-                let y = x as f32;
-                if !self.native_cast && y.is_infinite() && x.is_finite() {
-                    return false;
-                }
-                (u64::from(y.to_bits()), 4)
-            }
-            _ => return false,
+        let single = || {
+            let y = x as f32;
+            // A finite value beyond binary32 is CPython's OverflowError, except for the
+            // native format, whose plain C cast CPython uses.
+            (self.native_cast || !y.is_infinite() || !x.is_finite()).then_some(y)
         };
-        self.store(bits, n, record)
+        match self.op {
+            Op::F64Le => put(record, self.offset, x.to_le_bytes()),
+            Op::F64Be => put(record, self.offset, x.to_be_bytes()),
+            Op::F32Le => single().is_some_and(|y| put(record, self.offset, y.to_le_bytes())),
+            Op::F32Be => single().is_some_and(|y| put(record, self.offset, y.to_be_bytes())),
+            Op::I8
+            | Op::U8
+            | Op::I16Le
+            | Op::I16Be
+            | Op::U16Le
+            | Op::U16Be
+            | Op::I32Le
+            | Op::I32Be
+            | Op::U32Le
+            | Op::U32Be
+            | Op::I64Le
+            | Op::I64Be
+            | Op::U64Le
+            | Op::U64Be
+            | Op::Other => false,
+        }
     }
 
     /// The integer stored at this slot, without a [`Value`]: `Some` for the integer codes of
@@ -665,9 +766,10 @@ impl Slot {
     /// ```
     #[inline]
     pub fn unpack_int(&self, record: &[u8]) -> Option<i64> {
-        let FieldKind::Scalar(Scalar::Int { size, signed }, _) = self.kind else { return None };
-        let v = int_at(record, self.offset, size, signed, self.little);
-        i64::try_from(v).ok()
+        match self.unpack_number(record)? {
+            Number::Int(i) => Some(i),
+            Number::UInt(_) | Number::Float(_) => None,
+        }
     }
 
     /// The float stored at this slot (`f` or `d`), without a [`Value`].
@@ -678,17 +780,57 @@ impl Slot {
     /// ```
     #[inline]
     pub fn unpack_f64(&self, record: &[u8]) -> Option<f64> {
-        match self.kind {
-            FieldKind::Scalar(Scalar::Double, _) => {
-                let b = arr::<8>(record, self.offset);
-                Some(if self.little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
-            }
-            FieldKind::Scalar(Scalar::Float, _) => {
-                let b = arr::<4>(record, self.offset);
-                Some(f64::from(if self.little { f32::from_le_bytes(b) } else { f32::from_be_bytes(b) }))
-            }
-            _ => None,
+        match self.unpack_number(record)? {
+            Number::Float(x) => Some(x),
+            Number::Int(_) | Number::UInt(_) => None,
         }
+    }
+
+    /// The number stored at this slot, without a [`Value`], read by one dispatch on the
+    /// slot's access decided when it was made: `Some` for the integer codes of up to 8 bytes
+    /// and for `f` and `d`, `None` for every other code (which [`unpack`](Self::unpack)
+    /// reads). Bytes outside a shorter slice read as zeros, never a panic.
+    ///
+    /// ```
+    /// use format_codec::{Number, Struct};
+    /// let s = Struct::new(">h?").unwrap();
+    /// let mut slots = s.slots();
+    /// assert_eq!(slots.next().unwrap().unpack_number(b"\xff\xfe\x01"), Some(Number::Int(-2)));
+    /// assert_eq!(slots.next().unwrap().unpack_number(b"\xff\xfe\x01"), None);
+    /// ```
+    #[inline(always)]
+    pub fn unpack_number(&self, record: &[u8]) -> Option<Number> {
+        macro_rules! rd {
+            ($t:ty, $n:literal, $little:expr) => {{
+                let b = arr::<$n>(record, self.offset);
+                if $little {
+                    <$t>::from_le_bytes(b)
+                } else {
+                    <$t>::from_be_bytes(b)
+                }
+            }};
+        }
+        Some(match self.op {
+            Op::I8 => Number::Int(i64::from(rd!(i8, 1, true))),
+            Op::U8 => Number::Int(i64::from(rd!(u8, 1, true))),
+            Op::I16Le => Number::Int(i64::from(rd!(i16, 2, true))),
+            Op::I16Be => Number::Int(i64::from(rd!(i16, 2, false))),
+            Op::U16Le => Number::Int(i64::from(rd!(u16, 2, true))),
+            Op::U16Be => Number::Int(i64::from(rd!(u16, 2, false))),
+            Op::I32Le => Number::Int(i64::from(rd!(i32, 4, true))),
+            Op::I32Be => Number::Int(i64::from(rd!(i32, 4, false))),
+            Op::U32Le => Number::Int(i64::from(rd!(u32, 4, true))),
+            Op::U32Be => Number::Int(i64::from(rd!(u32, 4, false))),
+            Op::I64Le => Number::Int(rd!(i64, 8, true)),
+            Op::I64Be => Number::Int(rd!(i64, 8, false)),
+            Op::U64Le => Number::of_u64(rd!(u64, 8, true)),
+            Op::U64Be => Number::of_u64(rd!(u64, 8, false)),
+            Op::F32Le => Number::Float(f64::from(rd!(f32, 4, true))),
+            Op::F32Be => Number::Float(f64::from(rd!(f32, 4, false))),
+            Op::F64Le => Number::Float(rd!(f64, 8, true)),
+            Op::F64Be => Number::Float(rd!(f64, 8, false)),
+            Op::Other => return None,
+        })
     }
 
     /// Stores `value` in `record` with CPython's checks and messages for this code
@@ -781,11 +923,32 @@ impl Iterator for Walk<'_> {
     fn next(&mut self) -> Option<Slot> {
         let (offset, kind) = self.fields.next()?;
         self.left = self.left.saturating_sub(1);
-        Some(Slot { offset, kind, little: self.little, native_cast: self.native_cast })
+        let little = self.little;
+        Some(Slot { offset, kind, little, native_cast: self.native_cast, op: Op::of(kind, little) })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left, Some(self.left))
+    }
+}
+
+impl<'s> Slots<'s> {
+    /// The slots not yet taken, as a slice, where the [`Struct`] keeps its compiled plan
+    /// (records of up to 64 values); `None` where its runs are walked. Looping over the
+    /// slice reads each slot in place, where `next` returns a copy.
+    ///
+    /// ```
+    /// let s = format_codec::Struct::new("<Ih").unwrap();
+    /// let mut slots = s.slots();
+    /// slots.next();
+    /// assert_eq!(slots.as_slice().map(|p| p[0].code()), Some('h'));
+    /// assert!(format_codec::Struct::new("65b").unwrap().slots().as_slice().is_none());
+    /// ```
+    pub fn as_slice(&self) -> Option<&'s [Slot]> {
+        match &self.inner {
+            SlotsInner::Plan(plan) => Some(plan.as_slice()),
+            SlotsInner::Walk(_) => None,
+        }
     }
 }
 
@@ -965,22 +1128,16 @@ pub fn iter_unpack(format: &str, bytes: &[u8]) -> Result<Vec<Vec<Value>>, CodecE
     Struct::new(format)?.iter_unpack(bytes)?.collect()
 }
 
-/// Writes the low `N` bytes of `bits` at `at` of `record`, little-endian or big-endian;
-/// `false` if the record is too short.
+/// Writes `bytes` at `at` of `record`; `false` (nothing written) if the record is too short.
 #[inline(always)]
-fn store_low<const N: usize>(bits: u64, at: usize, little: bool, record: &mut [u8]) -> bool {
-    let Some(dst) = record.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<N>) else {
-        return false;
-    };
-    let le = bits.to_le_bytes();
-    let Some(low) = le.first_chunk::<N>() else {
-        return false;
-    };
-    *dst = *low;
-    if !little {
-        dst.reverse();
+fn put<const N: usize>(record: &mut [u8], at: usize, bytes: [u8; N]) -> bool {
+    match record.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<N>) {
+        Some(dst) => {
+            *dst = bytes;
+            true
+        }
+        None => false,
     }
-    true
 }
 
 #[cfg(test)]

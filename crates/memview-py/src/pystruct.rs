@@ -3,7 +3,7 @@
 use crate::convert::{error_type, is_index, struct_error, to_py, Given};
 use crate::family::Guarded;
 use crate::import::Contiguous;
-use format_codec::{Slot, Struct, Value};
+use format_codec::{Number, Slot, Struct, Value};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -187,7 +187,16 @@ fn pack_args<'a, 'py: 'a>(
     args: impl Iterator<Item = pyo3::Borrowed<'a, 'py, PyAny>>,
     record: &mut [u8],
 ) -> PyResult<()> {
-    for (slot, arg) in s.slots().zip(args) {
+    let slots = s.slots();
+    // The compiled plan read in place: a slot copied out of the iterator was stored and
+    // reloaded at other widths (a store-forwarding stall per value).
+    if let Some(plan) = slots.as_slice() {
+        for (slot, arg) in plan.iter().zip(args) {
+            pack_value(s, slot, &arg, record)?;
+        }
+        return Ok(());
+    }
+    for (slot, arg) in slots.zip(args) {
         pack_value(s, &slot, &arg, record)?;
     }
     Ok(())
@@ -202,33 +211,61 @@ fn record<'py>(py: Python<'py>, s: &Struct, bytes: &[u8]) -> PyResult<Bound<'py,
     let raw = unsafe { ffi::PyTuple_New(n) };
     // SAFETY: a new reference or NULL with an exception set.
     let tuple = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
-    for (i, slot) in s.slots().enumerate() {
-        // Integers and floats straight to Python objects by the C API's own calls (PyO3's
-        // conversions are not inlined here, and cost as much again); the other codes
-        // through `Value`.
-        let made = if let Some(i) = slot.unpack_int(bytes) {
-            // SAFETY: the GIL is held; a new reference or NULL with an exception set.
-            Some(unsafe { ffi::PyLong_FromLongLong(i) })
-        } else {
-            // SAFETY: as above.
-            slot.unpack_f64(bytes).map(|x| unsafe { ffi::PyFloat_FromDouble(x) })
-        };
-        let item = match made {
-            // SAFETY: a new reference or NULL with an exception set.
-            Some(raw) => unsafe { Bound::from_owned_ptr_or_err(py, raw)? },
-            None => to_py(py, &slot.unpack(bytes), true)?,
-        };
-        let Ok(at) = ffi::Py_ssize_t::try_from(i) else { break };
+    /// Sets item `i` of the new tuple `raw` of `n` items to the value of `slot`.
+    #[inline(always)]
+    fn put(
+        py: Python<'_>,
+        raw: *mut ffi::PyObject,
+        n: ffi::Py_ssize_t,
+        i: usize,
+        slot: &Slot,
+        bytes: &[u8],
+    ) -> PyResult<()> {
+        let item = item(py, slot, bytes)?;
+        let Ok(at) = ffi::Py_ssize_t::try_from(i) else { return Ok(()) };
         if at >= n {
-            break; // never: a struct has `value_count` slots
+            return Ok(()); // never: a struct has `value_count` slots
         }
-        // SAFETY: `raw` is the tuple made above, of `n` slots, and `at < n`; each slot is set
+        // SAFETY: `raw` is the caller's new tuple of `n` slots, and `at < n`; each slot is set
         // once, with a new reference the tuple steals. On an error the slots left NULL are
         // skipped when the tuple is freed.
         unsafe { ffi::PyTuple_SET_ITEM(raw, at, item.into_ptr()) };
+        Ok(())
+    }
+    let slots = s.slots();
+    // The compiled plan read in place (see `pack_args`).
+    if let Some(plan) = slots.as_slice() {
+        for (i, slot) in plan.iter().enumerate() {
+            put(py, raw, n, i, slot, bytes)?;
+        }
+    } else {
+        for (i, slot) in slots.enumerate() {
+            put(py, raw, n, i, &slot, bytes)?;
+        }
     }
     // SAFETY: the object is the tuple made above.
     Ok(unsafe { tuple.cast_into_unchecked::<PyTuple>() })
+}
+
+/// The Python object of one value of a record.
+#[inline(always)]
+fn item<'py>(py: Python<'py>, slot: &Slot, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // Integers and floats straight to Python objects by the C API's own calls, after one
+    // dispatch on the slot's access (PyO3's conversions are not inlined here, and cost as
+    // much again); the other codes through `Value`.
+    let made = slot.unpack_number(bytes).map(|n| match n {
+        // SAFETY: the GIL is held; a new reference or NULL with an exception set.
+        Number::Int(i) => unsafe { ffi::PyLong_FromLongLong(i) },
+        // SAFETY: as above.
+        Number::UInt(u) => unsafe { ffi::PyLong_FromUnsignedLongLong(u) },
+        // SAFETY: as above.
+        Number::Float(x) => unsafe { ffi::PyFloat_FromDouble(x) },
+    });
+    match made {
+        // SAFETY: a new reference or NULL with an exception set.
+        Some(raw) => unsafe { Bound::from_owned_ptr_or_err(py, raw) },
+        None => to_py(py, &slot.unpack(bytes), true),
+    }
 }
 
 /// An offset argument of `unpack_from` (CPython's `Py_ssize_t` converter: `__index__`, and

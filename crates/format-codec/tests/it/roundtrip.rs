@@ -34,6 +34,60 @@ proptest! {
 }
 
 #[test]
+fn unpack_number_reads_what_unpack_reads() {
+    // Every code in every byte order, over records of every byte pattern that sets each end
+    // of each width's range: `unpack_number` gives the number `unpack` gives (an `Int` where
+    // it fits `i64`, a `UInt` above), and `None` exactly for the codes that are not an
+    // integer of up to 8 bytes, an `f` or a `d`.
+    use format_codec::Number;
+    let patterns: [[u8; 8]; 6] = [
+        [0; 8],
+        [0xff; 8],
+        [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        [0x80, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0x80],
+        [1, 2, 3, 4, 5, 6, 7, 8],
+    ];
+    for order in ["@", "=", "<", ">", "!"] {
+        for code in ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "P", "f", "d", "e", "?", "c", "s"] {
+            if matches!(code, "n" | "N" | "P") && order != "@" {
+                continue;
+            }
+            let s = format_codec::Struct::new(&format!("{order}x{code}")).unwrap();
+            let slot = s.slots().next().unwrap();
+            for p in &patterns {
+                // The pad byte (and any alignment) set, the value's bytes from the pattern.
+                let mut record = vec![0xaa; s.size()];
+                let at = slot.offset();
+                let n = s.size() - at;
+                record[at..].copy_from_slice(&p[..n]);
+                let general = s.unpack(&record).unwrap().remove(0);
+                let fast = slot.unpack_number(&record);
+                let numeric =
+                    matches!(code, "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "n" | "N" | "f" | "d");
+                match fast {
+                    None => assert!(!numeric, "{order}{code} {p:?}: no number"),
+                    Some(Number::Int(i)) => {
+                        assert!(general == Value::Int(i128::from(i)), "{order}{code} {p:?}: {i} vs {general}")
+                    }
+                    Some(Number::UInt(u)) => {
+                        assert!(u > i64::MAX as u64, "{order}{code}: UInt only above i64::MAX");
+                        assert!(general == Value::Int(i128::from(u)), "{order}{code} {p:?}: {u} vs {general}");
+                    }
+                    Some(Number::Float(x)) => {
+                        let Value::Float(y) = general else { panic!("{order}{code}: {general}") };
+                        assert_eq!(x.to_bits(), y.to_bits(), "{order}{code} {p:?}");
+                    }
+                }
+                if fast.is_none() {
+                    assert!(!numeric, "{order}{code}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn the_value_free_slot_paths_agree_with_pack_and_unpack() {
     // Every integer and float code in every byte order, values at and around each range's
     // ends: `pack_int`/`pack_f64` write what `pack` writes where they accept the value, and
