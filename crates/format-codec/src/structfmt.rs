@@ -321,12 +321,16 @@ impl Struct {
         }
         if out.len() == self.values {
             // Reusing a row of the right length: overwrite the values in place.
-            let little = self.order.is_little_endian();
-            for (slot, (at, kind)) in out.iter_mut().zip(self.each_value()) {
-                let old = std::mem::replace(slot, field_value(at, kind, bytes, little));
-                // Numbers own no heap memory: skip the out-of-line drop glue for them.
-                if matches!(old, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Complex(..)) {
-                    std::mem::forget(old);
+            let slots = self.slots();
+            if let Some(plan) = slots.as_slice() {
+                // The compiled plan, read in place: one dispatch per number.
+                for (value, slot) in out.iter_mut().zip(plan) {
+                    overwrite(value, slot.unpack_number(bytes).map_or_else(|| slot.unpack(bytes), Value::from));
+                }
+            } else {
+                let little = self.order.is_little_endian();
+                for (value, (at, kind)) in out.iter_mut().zip(self.each_value()) {
+                    overwrite(value, field_value(at, kind, bytes, little));
                 }
             }
             return Ok(());
@@ -626,6 +630,23 @@ pub enum Number {
     UInt(u64),
     /// A float (`f` widened, or `d`).
     Float(f64),
+}
+
+impl From<Number> for Value {
+    /// The number as a [`Value`]: an `Int` or a `Float`.
+    ///
+    /// ```
+    /// use format_codec::{Number, Value};
+    /// assert_eq!(Value::from(Number::UInt(u64::MAX)), Value::Int(u64::MAX.into()));
+    /// ```
+    #[inline(always)]
+    fn from(n: Number) -> Value {
+        match n {
+            Number::Int(i) => Value::Int(i128::from(i)),
+            Number::UInt(u) => Value::Int(i128::from(u)),
+            Number::Float(x) => Value::Float(x),
+        }
+    }
 }
 
 impl Number {
@@ -999,6 +1020,16 @@ fn field_value(at: usize, kind: FieldKind, bytes: &[u8], little: bool) -> Value 
             let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
             Value::Bytes(data.get(1..len.saturating_add(1)).unwrap_or(&[]).to_vec())
         }
+    }
+}
+
+/// Replaces a row's value. Numbers own no heap memory: the out-of-line drop glue is skipped
+/// for them.
+#[inline(always)]
+fn overwrite(slot: &mut Value, new: Value) {
+    let old = std::mem::replace(slot, new);
+    if matches!(old, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Complex(..)) {
+        std::mem::forget(old);
     }
 }
 
