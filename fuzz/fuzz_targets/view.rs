@@ -100,7 +100,7 @@ fn exercise(v: &MemoryView<'_>, nd: &NdArray, model: Option<&Model>, b: &mut Byt
     let _ = v.try_hash();
     let _ = v == v;
     let _ = v.to_string();
-    let _ = v.fill(Value::Int(i128::from(b.byte())));
+    let _ = v.fill(Value::Int(i64::from(b.byte())));
     check(v, nd, model);
     if depth > 6 {
         return;

@@ -28,9 +28,9 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, String> {
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => {
             if let Some(i) = n.as_i64() {
-                Value::Int(i128::from(i))
+                Value::Int(i)
             } else if let Some(u) = n.as_u64() {
-                Value::Int(i128::from(u))
+                Value::from(u)
             } else {
                 return Err(format!("unexpected JSON number {n}"));
             }
@@ -39,17 +39,17 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, String> {
         Json::Object(o) => {
             if let Some(Json::String(s)) = o.get("int") {
                 match s.parse::<i128>() {
-                    Ok(i) => Value::Int(i),
-                    Err(_) => Value::BigInt(s.clone()),
+                    Ok(i) => Value::int(i),
+                    Err(_) => Value::BigInt(Box::new(s.clone())),
                 }
             } else if let Some(Json::String(s)) = o.get("float") {
                 Value::Float(s.parse::<f64>().map_err(|e| format!("{s}: {e}"))?)
             } else if let Some(Json::String(s)) = o.get("bytes") {
-                Value::Bytes(unhex(s)?)
+                Value::from(unhex(s)?)
             } else if let Some(Json::Array(parts)) = o.get("complex") {
                 let part = |k: usize| parts.get(k).map(to_value).transpose();
                 match (part(0)?, part(1)?) {
-                    (Some(Value::Float(r)), Some(Value::Float(i))) => Value::Complex(r, i),
+                    (Some(Value::Float(r)), Some(Value::Float(i))) => Value::complex(r, i),
                     _ => return Err(format!("bad complex {j}")),
                 }
             } else {
@@ -63,21 +63,14 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, String> {
 /// A codec value in the cases' JSON form.
 pub(crate) fn from_value(v: &Value) -> Json {
     match v {
-        Value::Int(i) => {
-            if let Ok(x) = i64::try_from(*i) {
-                json!(x)
-            } else if let Ok(x) = u64::try_from(*i) {
-                json!(x)
-            } else {
-                json!({ "int": i.to_string() })
-            }
-        }
-        Value::BigInt(s) => json!({ "int": s }),
+        Value::Int(i) => json!(i),
+        Value::UInt(u) => json!(u),
+        Value::BigInt(s) => json!({ "int": s.as_str() }),
         Value::Float(f) => json!({ "float": py_float_repr(*f) }),
         Value::Bool(b) => json!(b),
         Value::Bytes(b) => json!({ "bytes": hex(b) }),
-        Value::Complex(r, i) => {
-            json!({ "complex": [{ "float": py_float_repr(*r) }, { "float": py_float_repr(*i) }] })
+        Value::Complex(c) => {
+            json!({ "complex": [{ "float": py_float_repr(c.0) }, { "float": py_float_repr(c.1) }] })
         }
         Value::List(items) => Json::Array(items.iter().map(from_value).collect()),
     }

@@ -12,9 +12,9 @@ fn main() -> Result<(), memview::CodecError> {
     for i in 0..3u32 {
         let values = [
             Value::Int(i.into()),
-            Value::Int(-(i as i128) * 10),
+            Value::Int(-(i as i64) * 10),
             Value::Float(20.5 + f64::from(i)),
-            Value::Int(1_700_000_000 + i128::from(i)),
+            Value::Int(1_700_000_000 + i64::from(i)),
         ];
         data.extend(record.pack(&values)?);
     }

@@ -58,21 +58,15 @@ fn pairwise(x: &[f64]) -> f64 {
 fn sum(v: &Value) -> f64 {
     let mut items = Vec::new();
     flatten(v, &mut items);
-    if items.iter().all(|x| matches!(x, Value::Int(_) | Value::Bool(_))) {
-        let total: i128 = items
-            .iter()
-            .map(|x| match x {
-                Value::Int(i) => *i,
-                Value::Bool(b) => i128::from(*b),
-                _ => 0,
-            })
-            .sum();
+    if items.iter().all(|x| matches!(x, Value::Int(_) | Value::UInt(_) | Value::Bool(_))) {
+        let total: i128 = items.iter().filter_map(Value::as_i128).sum();
         return total as f64;
     }
     let floats: Vec<f64> = items
         .iter()
         .map(|x| match x {
             Value::Int(i) => *i as f64,
+            Value::UInt(u) => *u as f64,
             Value::Float(f) => *f,
             Value::Bool(b) => f64::from(u8::from(*b)),
             _ => 0.0,
@@ -92,7 +86,7 @@ fn in_memory_order(m: &MemoryView<'_>) -> Result<Value, npy::NpyError> {
 /// Whether a value holds numbers (byte strings and complex numbers are not summed here).
 fn numeric(v: &Value) -> bool {
     match v {
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) => true,
+        Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_) => true,
         Value::List(items) => items.first().is_none_or(numeric),
         _ => false,
     }

@@ -13,7 +13,7 @@ const RECORDS: usize = 1_000_000;
 fn records() -> Vec<u8> {
     let s = Struct::new("<IhdQ").unwrap();
     let mut out = Vec::with_capacity(RECORDS * s.size());
-    for i in 0..RECORDS as i128 {
+    for i in 0..RECORDS as i64 {
         out.extend(
             s.pack(&[Value::Int(i), Value::Int(i % 300 - 150), Value::Float(i as f64 * 0.5), Value::Int(i * 7)])
                 .unwrap(),

@@ -14,9 +14,9 @@ use crate::{CodecError, Layout, Struct, Value};
 /// use format_codec::{Format, Value};
 /// let f = Format::parse("<2h").unwrap();
 /// assert_eq!(f.itemsize(), 4);
-/// assert_eq!(f.unpack_item(&[1, 0, 2, 0]).unwrap(), Value::List(vec![Value::Int(1), Value::Int(2)]));
+/// assert_eq!(f.unpack_item(&[1, 0, 2, 0]).unwrap(), Value::List(vec![Value::Int(1), Value::Int(2)].into()));
 /// let g = Format::parse("T{<i:a:}").unwrap();
-/// assert_eq!(g.unpack_item(&[5, 0, 0, 0]).unwrap(), Value::List(vec![Value::Int(5)]));
+/// assert_eq!(g.unpack_item(&[5, 0, 0, 0]).unwrap(), Value::List(vec![Value::Int(5)].into()));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
@@ -90,7 +90,7 @@ impl Format {
                 if values.len() == 1 {
                     Ok(values.remove(0))
                 } else {
-                    Ok(Value::List(values))
+                    Ok(Value::from(values))
                 }
             }
             Format::Pep3118(l) => l.unpack(bytes),
@@ -103,7 +103,7 @@ impl Format {
     /// ```
     /// let f = format_codec::Format::parse("<2h").unwrap();
     /// let mut out = [0u8; 4];
-    /// f.pack_item(&format_codec::Value::List(vec![1.into(), 2.into()]), &mut out).unwrap();
+    /// f.pack_item(&format_codec::Value::List(vec![1.into(), 2.into()].into()), &mut out).unwrap();
     /// assert_eq!(out, [1, 0, 2, 0]);
     /// ```
     pub fn pack_item(&self, value: &Value, out: &mut [u8]) -> Result<(), CodecError> {

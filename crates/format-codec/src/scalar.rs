@@ -65,18 +65,18 @@ pub(crate) fn write_uint(out: &mut [u8], at: usize, size: usize, bits: u64, litt
 #[inline(always)]
 pub(crate) fn read_scalar(s: Scalar, bytes: &[u8], at: usize, little: bool) -> Result<Value, CodecError> {
     Ok(match s {
-        Scalar::Int { size, signed } => Value::Int(read_int(bytes, at, usize::from(size), signed, little)),
-        Scalar::Pointer => Value::Int(i128::from(read_uint(bytes, at, 8, little))),
+        Scalar::Int { size, signed } => Value::int(read_int(bytes, at, usize::from(size), signed, little)),
+        Scalar::Pointer => Value::from(read_uint(bytes, at, 8, little)),
         Scalar::Bool => Value::Bool(bytes.get(at).is_some_and(|&b| b != 0)),
-        Scalar::Char => Value::Bytes(vec![bytes.get(at).copied().unwrap_or(0)]),
+        Scalar::Char => Value::from([bytes.get(at).copied().unwrap_or(0)]),
         Scalar::Half => Value::Float(half_to_f64(read_uint(bytes, at, 2, little) as u16)),
         Scalar::Float => Value::Float(f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32))),
         Scalar::Double => Value::Float(f64::from_bits(read_uint(bytes, at, 8, little))),
-        Scalar::ComplexFloat => Value::Complex(
+        Scalar::ComplexFloat => Value::complex(
             f64::from(f32::from_bits(read_uint(bytes, at, 4, little) as u32)),
             f64::from(f32::from_bits(read_uint(bytes, at.saturating_add(4), 4, little) as u32)),
         ),
-        Scalar::ComplexDouble => Value::Complex(
+        Scalar::ComplexDouble => Value::complex(
             f64::from_bits(read_uint(bytes, at, 8, little)),
             f64::from_bits(read_uint(bytes, at.saturating_add(8), 8, little)),
         ),
@@ -136,12 +136,11 @@ pub(crate) fn f64_to_half(x: f64) -> Option<u16> {
 
 /// The integer a value holds for an integer code, or the error CPython gives for it.
 fn int_arg(v: &Value) -> Result<Option<i128>, CodecError> {
-    match v {
-        Value::Int(i) => Ok(Some(*i)),
-        Value::Bool(b) => Ok(Some(i128::from(*b))),
-        Value::BigInt(_) => Ok(None),
-        _ => Err(CodecError::NotAnInteger),
+    if !v.is_int() {
+        return Err(CodecError::NotAnInteger);
     }
+    // `None`: beyond `i128`, which can only be a range error.
+    Ok(v.as_i128())
 }
 
 const OUT_OF_RANGE: &str = "argument out of range";
@@ -282,7 +281,7 @@ pub(crate) fn write_scalar(
         }
         Scalar::ComplexFloat | Scalar::ComplexDouble => {
             let (re, im) = match v {
-                Value::Complex(r, i) => (*r, *i),
+                Value::Complex(c) => **c,
                 other => (other.float_of().ok_or(CodecError::NotAFloat)?, 0.0),
             };
             if s == Scalar::ComplexFloat {

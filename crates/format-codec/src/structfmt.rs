@@ -65,7 +65,7 @@ impl FieldKind {
 /// use format_codec::{Struct, Value};
 /// let s = Struct::new("<Ih2s").unwrap();
 /// assert_eq!(s.size(), 8);
-/// let bytes = s.pack(&[Value::Int(7), Value::Int(-2), Value::Bytes(b"ok".to_vec())]).unwrap();
+/// let bytes = s.pack(&[Value::Int(7), Value::Int(-2), Value::Bytes(b"ok".to_vec().into())]).unwrap();
 /// assert_eq!(bytes, b"\x07\x00\x00\x00\xfe\xffok");
 /// assert_eq!(s.unpack(&bytes).unwrap()[1], Value::Int(-2));
 /// ```
@@ -439,7 +439,7 @@ impl Struct {
     /// ```
     /// use format_codec::{Struct, Value};
     /// let s = Struct::new("3p").unwrap();
-    /// assert_eq!(s.pack(&[Value::Bytes(b"abcdef".to_vec())]).unwrap(), b"\x02ab");
+    /// assert_eq!(s.pack(&[Value::Bytes(b"abcdef".to_vec().into())]).unwrap(), b"\x02ab");
     /// ```
     pub fn pack(&self, values: &[Value]) -> Result<Vec<u8>, CodecError> {
         self.check_count(values, "pack")?;
@@ -508,7 +508,7 @@ impl Struct {
     /// let codes: Vec<(char, usize)> = s.slots().map(|v| (v.code(), v.offset())).collect();
     /// assert_eq!(codes, [('h', 0), ('s', 2), ('?', 5)]);
     /// let mut record = vec![0u8; s.size()];
-    /// for (slot, v) in s.slots().zip([Value::Int(-1), Value::Bytes(b"ok".to_vec()), Value::Bool(true)]) {
+    /// for (slot, v) in s.slots().zip([Value::Int(-1), Value::Bytes(b"ok".to_vec().into()), Value::Bool(true)]) {
     ///     slot.pack(&v, &mut record).unwrap();
     /// }
     /// assert_eq!(record, b"\xff\xffok\x00\x01");
@@ -637,13 +637,13 @@ impl From<Number> for Value {
     ///
     /// ```
     /// use format_codec::{Number, Value};
-    /// assert_eq!(Value::from(Number::UInt(u64::MAX)), Value::Int(u64::MAX.into()));
+    /// assert_eq!(Value::from(Number::UInt(u64::MAX)), Value::UInt(u64::MAX));
     /// ```
     #[inline(always)]
     fn from(n: Number) -> Value {
         match n {
-            Number::Int(i) => Value::Int(i128::from(i)),
-            Number::UInt(u) => Value::Int(i128::from(u)),
+            Number::Int(i) => Value::Int(i),
+            Number::UInt(u) => Value::UInt(u),
             Number::Float(x) => Value::Float(x),
         }
     }
@@ -1006,19 +1006,19 @@ impl ExactSizeIterator for Slots<'_> {}
 #[inline(always)]
 fn field_value(at: usize, kind: FieldKind, bytes: &[u8], little: bool) -> Value {
     match kind {
-        FieldKind::Scalar(Scalar::Int { size, signed }, _) => Value::Int(int_at(bytes, at, size, signed, little)),
+        FieldKind::Scalar(Scalar::Int { size, signed }, _) => Value::int(int_at(bytes, at, size, signed, little)),
         FieldKind::Scalar(Scalar::Double, _) => {
             let b = arr::<8>(bytes, at);
             Value::Float(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
         }
         FieldKind::Scalar(s, _) => {
-            read_scalar(s, bytes, at, little).unwrap_or_else(|_| Value::Bytes(field(bytes, at, s.size()).to_vec()))
+            read_scalar(s, bytes, at, little).unwrap_or_else(|_| Value::from(field(bytes, at, s.size())))
         }
-        FieldKind::Bytes(n) => Value::Bytes(field(bytes, at, n).to_vec()),
+        FieldKind::Bytes(n) => Value::from(field(bytes, at, n)),
         FieldKind::Pascal(n) => {
             let data = field(bytes, at, n);
             let len = data.first().map_or(0, |&l| usize::from(l).min(n.saturating_sub(1)));
-            Value::Bytes(data.get(1..len.saturating_add(1)).unwrap_or(&[]).to_vec())
+            Value::from(data.get(1..len.saturating_add(1)).unwrap_or(&[]))
         }
     }
 }

@@ -1,36 +1,44 @@
 //! The dynamic value of one field, as Python would see it.
 
 use std::fmt;
+use thin_vec::ThinVec;
 
 /// One unpacked value, or one value to pack.
 ///
-/// Integers are held as `i128`, which covers every `i64` and `u64` a format can hold with room
-/// to spare; an integer beyond `i128` (which can only ever be a range error) is
-/// [`Value::BigInt`]. Struct items and sub-arrays of PEP 3118 formats are [`Value::List`].
+/// A `Value` is 16 bytes: every variant holds one word. Integers that fit `i64` are
+/// [`Value::Int`], the top half of the unsigned 64-bit codes is [`Value::UInt`], and an
+/// integer beyond both (which can only ever be a range error) is [`Value::BigInt`], its
+/// decimal digits. Byte strings and lists are [`ThinVec`]s (one pointer, the length and
+/// capacity beside the items), a complex number is boxed. Struct items and sub-arrays of
+/// PEP 3118 formats are [`Value::List`]. Make integers with [`Value::from`] (or
+/// [`Value::int`]), which picks the variant; [`as_i128`](Value::as_i128) reads any of them.
 ///
 /// ```
 /// use format_codec::{unpack, Value};
 /// let values = unpack("<hc?", b"\xff\xffa\x01").unwrap();
-/// assert_eq!(values, vec![Value::Int(-1), Value::Bytes(b"a".to_vec()), Value::Bool(true)]);
+/// assert_eq!(values, vec![Value::Int(-1), Value::from(b"a"), Value::Bool(true)]);
 /// assert_eq!(values[0].to_string(), "-1");
+/// assert_eq!(std::mem::size_of::<Value>(), 16);
 /// ```
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Value {
-    /// An integer (format codes `b B h H i I l L q Q n N P`).
-    Int(i128),
-    /// An integer outside `i128`, as its decimal digits with an optional leading `-`.
-    BigInt(String),
+    /// An integer that fits `i64` (format codes `b B h H i I l L q Q n N P`).
+    Int(i64),
+    /// An integer above `i64::MAX` that fits `u64` (the top half of `L Q N P`).
+    UInt(u64),
+    /// An integer outside `i64` and `u64`, as its decimal digits with an optional leading `-`.
+    BigInt(Box<String>),
     /// A float (`e f d`).
     Float(f64),
     /// A bool (`?`).
     Bool(bool),
     /// A byte string (`c s p`).
-    Bytes(Vec<u8>),
+    Bytes(ThinVec<u8>),
     /// A complex number, real and imaginary part (`Zf Zd`).
-    Complex(f64, f64),
+    Complex(Box<(f64, f64)>),
     /// A sequence: the fields of a struct, the items of a sub-array, or a row of `tolist`.
-    List(Vec<Value>),
+    List(ThinVec<Value>),
 }
 
 impl Value {
@@ -38,17 +46,18 @@ impl Value {
     ///
     /// ```
     /// use format_codec::Value;
-    /// assert!(!Value::Bytes(vec![]).truthy());
+    /// assert!(!Value::from(b"").truthy());
     /// assert!(Value::Float(f64::NAN).truthy());
     /// ```
     pub fn truthy(&self) -> bool {
         match self {
             Value::Int(i) => *i != 0,
+            Value::UInt(u) => *u != 0,
             Value::BigInt(_) => true,
             Value::Float(f) => *f != 0.0,
             Value::Bool(b) => *b,
             Value::Bytes(b) => !b.is_empty(),
-            Value::Complex(r, i) => *r != 0.0 || *i != 0.0,
+            Value::Complex(c) => c.0 != 0.0 || c.1 != 0.0,
             Value::List(l) => !l.is_empty(),
         }
     }
@@ -60,6 +69,7 @@ impl Value {
     pub(crate) fn float_of(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
+            Value::UInt(u) => Some(*u as f64),
             Value::Float(f) => Some(*f),
             Value::Bool(b) => Some(f64::from(u8::from(*b))),
             Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()),
@@ -74,7 +84,7 @@ impl Value {
     /// use format_codec::Value;
     /// assert_eq!(Value::Int(-3).as_i64(), Some(-3));
     /// assert_eq!(Value::Bool(true).as_i64(), Some(1));
-    /// assert_eq!(Value::Int(1 << 70).as_i64(), None);
+    /// assert_eq!(Value::from(1i128 << 70).as_i64(), None);
     /// assert_eq!(Value::Float(1.0).as_i64(), None);
     /// ```
     pub fn as_i64(&self) -> Option<i64> {
@@ -84,23 +94,49 @@ impl Value {
     /// The integer, if this is an `Int` (or a `Bool`) that fits in `u64`.
     ///
     /// ```
-    /// assert_eq!(format_codec::Value::Int(u64::MAX.into()).as_u64(), Some(u64::MAX));
+    /// assert_eq!(format_codec::Value::from(u64::MAX).as_u64(), Some(u64::MAX));
     /// assert_eq!(format_codec::Value::Int(-1).as_u64(), None);
     /// ```
     pub fn as_u64(&self) -> Option<u64> {
         self.as_i128().and_then(|i| u64::try_from(i).ok())
     }
 
-    /// The integer, if this is an `Int` (or a `Bool`).
+    /// The integer, if this is an integer (`Int`, `UInt`, or a `BigInt` within `i128`) or
+    /// a `Bool`.
     ///
     /// ```
-    /// assert_eq!(format_codec::Value::Int(7).as_i128(), Some(7));
+    /// use format_codec::Value;
+    /// assert_eq!(Value::Int(7).as_i128(), Some(7));
+    /// assert_eq!(Value::from(u64::MAX).as_i128(), Some(u64::MAX.into()));
+    /// assert_eq!(Value::from(-1i128 << 100).as_i128(), Some(-1 << 100));
+    /// assert_eq!(Value::Float(1.0).as_i128(), None);
     /// ```
     pub fn as_i128(&self) -> Option<i128> {
         match self {
-            Value::Int(i) => Some(*i),
+            Value::Int(i) => Some(i128::from(*i)),
+            Value::UInt(u) => Some(i128::from(*u)),
             Value::Bool(b) => Some(i128::from(*b)),
-            _ => None,
+            Value::BigInt(s) => s.parse().ok(),
+            Value::Float(_) | Value::Bytes(_) | Value::Complex(_) | Value::List(_) => None,
+        }
+    }
+
+    /// The integer `i` as a `Value`: [`Int`](Value::Int) where it fits `i64`,
+    /// [`UInt`](Value::UInt) where it fits `u64`, [`BigInt`](Value::BigInt) beyond.
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// assert!(matches!(Value::int(-5), Value::Int(-5)));
+    /// assert!(matches!(Value::int(1 << 63), Value::UInt(u) if u == 1 << 63));
+    /// assert_eq!(Value::int(1 << 64).to_string(), "18446744073709551616");
+    /// ```
+    pub fn int(i: i128) -> Value {
+        if let Ok(v) = i64::try_from(i) {
+            Value::Int(v)
+        } else if let Ok(u) = u64::try_from(i) {
+            Value::UInt(u)
+        } else {
+            Value::BigInt(Box::new(i.to_string()))
         }
     }
 
@@ -137,7 +173,7 @@ impl Value {
     /// ```
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
-            Value::Bytes(b) => Some(b),
+            Value::Bytes(b) => Some(b.as_slice()),
             _ => None,
         }
     }
@@ -146,12 +182,12 @@ impl Value {
     ///
     /// ```
     /// use format_codec::Value;
-    /// let v = Value::List(vec![1.into(), 2.into()]);
+    /// let v = Value::List(vec![1.into(), 2.into()].into());
     /// assert_eq!(v.as_list().map(<[Value]>::len), Some(2));
     /// ```
     pub fn as_list(&self) -> Option<&[Value]> {
         match self {
-            Value::List(l) => Some(l),
+            Value::List(l) => Some(l.as_slice()),
             _ => None,
         }
     }
@@ -159,35 +195,49 @@ impl Value {
     /// The real and imaginary parts, if this is a `Complex`.
     ///
     /// ```
-    /// assert_eq!(format_codec::Value::Complex(1.0, -2.0).as_complex(), Some((1.0, -2.0)));
+    /// assert_eq!(format_codec::Value::complex(1.0, -2.0).as_complex(), Some((1.0, -2.0)));
     /// ```
     pub fn as_complex(&self) -> Option<(f64, f64)> {
         match self {
-            Value::Complex(r, i) => Some((*r, *i)),
+            Value::Complex(c) => Some(**c),
             _ => None,
         }
+    }
+
+    /// A complex number of real part `re` and imaginary part `im`; shown as Python's
+    /// `repr` shows it.
+    ///
+    /// ```
+    /// use format_codec::Value;
+    /// assert_eq!(Value::complex(1.0, 0.5).to_string(), "(1+0.5j)");
+    /// assert_eq!(Value::complex(0.0, -1.0).to_string(), "-1j");
+    /// assert_eq!(Value::complex(-0.0, f64::NAN).to_string(), "(-0+nanj)");
+    /// assert_eq!(Value::complex(1e16, 2.5).to_string(), "(1e+16+2.5j)");
+    /// ```
+    pub fn complex(re: f64, im: f64) -> Value {
+        Value::Complex(Box::new((re, im)))
     }
 
     /// The name of the Python type this value is (`int`, `float`, `bool`, `bytes`,
     /// `complex`, `list`).
     ///
     /// ```
-    /// assert_eq!(format_codec::Value::Bytes(vec![]).type_name(), "bytes");
+    /// assert_eq!(format_codec::Value::from(b"").type_name(), "bytes");
     /// ```
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Int(_) | Value::UInt(_) | Value::BigInt(_) => "int",
             Value::Float(_) => "float",
             Value::Bool(_) => "bool",
             Value::Bytes(_) => "bytes",
-            Value::Complex(..) => "complex",
+            Value::Complex(_) => "complex",
             Value::List(_) => "list",
         }
     }
 
     /// Whether this value is a Python `int` (bools included).
     pub(crate) fn is_int(&self) -> bool {
-        matches!(self, Value::Int(_) | Value::BigInt(_) | Value::Bool(_))
+        matches!(self, Value::Int(_) | Value::UInt(_) | Value::BigInt(_) | Value::Bool(_))
     }
 }
 
@@ -195,12 +245,29 @@ macro_rules! value_from_int {
     ($($t:ty),*) => {$(
         impl From<$t> for Value {
             fn from(x: $t) -> Value {
-                Value::Int(i128::from(x))
+                Value::Int(i64::from(x))
             }
         }
     )*};
 }
-value_from_int!(i8, u8, i16, u16, i32, u32, i64, u64, i128);
+value_from_int!(i8, u8, i16, u16, i32, u32, i64);
+
+impl From<u64> for Value {
+    /// `Int` where it fits `i64`, `UInt` above.
+    fn from(x: u64) -> Value {
+        match i64::try_from(x) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::UInt(x),
+        }
+    }
+}
+
+impl From<i128> for Value {
+    /// [`Value::int`].
+    fn from(x: i128) -> Value {
+        Value::int(x)
+    }
+}
 
 impl From<f64> for Value {
     fn from(x: f64) -> Value {
@@ -230,14 +297,14 @@ impl From<&Value> for Value {
 impl<const N: usize> From<[u8; N]> for Value {
     /// A byte string: `Value::from(*b"RIFF")`.
     fn from(b: [u8; N]) -> Value {
-        Value::Bytes(b.to_vec())
+        Value::Bytes(ThinVec::from(&b[..]))
     }
 }
 
 impl<const N: usize> From<&[u8; N]> for Value {
     /// A byte string: `Value::from(b"RIFF")`.
     fn from(b: &[u8; N]) -> Value {
-        Value::Bytes(b.to_vec())
+        Value::Bytes(ThinVec::from(&b[..]))
     }
 }
 
@@ -288,13 +355,16 @@ macro_rules! try_from_value_int {
             /// An `Int` (or `Bool`) in range.
             fn try_from(v: &Value) -> Result<$t, FromValueError> {
                 let target = stringify!($t);
-                match v {
-                    Value::Int(_) | Value::Bool(_) => {
-                        v.as_i128().and_then(|i| <$t>::try_from(i).ok()).ok_or_else(|| FromValueError::new(v, target, true))
-                    }
-                    Value::BigInt(_) => Err(FromValueError::new(v, target, true)),
-                    _ => Err(FromValueError::new(v, target, false)),
+                if !v.is_int() {
+                    return Err(FromValueError::new(v, target, false));
                 }
+                match v {
+                    // `u64` values above `i128::MAX` do not exist; a `u128` above it is a
+                    // `BigInt` that `as_i128` does not read.
+                    Value::BigInt(s) if stringify!($t) == "u128" => s.parse::<u128>().ok().and_then(|u| <$t>::try_from(u).ok()),
+                    _ => v.as_i128().and_then(|i| <$t>::try_from(i).ok()),
+                }
+                .ok_or_else(|| FromValueError::new(v, target, true))
             }
         }
         impl TryFrom<Value> for $t {
@@ -378,7 +448,7 @@ impl TryFrom<Value> for Vec<u8> {
     /// ```
     fn try_from(v: Value) -> Result<Vec<u8>, FromValueError> {
         match v {
-            Value::Bytes(b) => Ok(b),
+            Value::Bytes(b) => Ok(b.into()),
             other => Err(FromValueError::new(&other, "Vec<u8>", false)),
         }
     }
@@ -396,7 +466,7 @@ impl TryFrom<Value> for Vec<Value> {
     /// A `List`, moved out.
     fn try_from(v: Value) -> Result<Vec<Value>, FromValueError> {
         match v {
-            Value::List(l) => Ok(l),
+            Value::List(l) => Ok(l.into()),
             other => Err(FromValueError::new(&other, "Vec<Value>", false)),
         }
     }
@@ -404,18 +474,24 @@ impl TryFrom<Value> for Vec<Value> {
 
 impl From<&[u8]> for Value {
     fn from(x: &[u8]) -> Value {
-        Value::Bytes(x.to_vec())
+        Value::Bytes(ThinVec::from(x))
     }
 }
 
 impl From<Vec<u8>> for Value {
     fn from(x: Vec<u8>) -> Value {
-        Value::Bytes(x)
+        Value::Bytes(ThinVec::from(x))
     }
 }
 
 impl From<Vec<Value>> for Value {
     fn from(x: Vec<Value>) -> Value {
+        Value::List(ThinVec::from(x))
+    }
+}
+
+impl From<ThinVec<Value>> for Value {
+    fn from(x: ThinVec<Value>) -> Value {
         Value::List(x)
     }
 }
@@ -428,27 +504,35 @@ impl From<Vec<Value>> for Value {
 /// assert_eq!(Value::Int(1), Value::Float(1.0));
 /// assert_eq!(Value::Bool(true), Value::Int(1));
 /// assert_ne!(Value::Float(f64::NAN), Value::Float(f64::NAN));
-/// assert_ne!(Value::Bytes(b"a".to_vec()), Value::Int(97));
-/// assert_ne!(Value::Complex(9007199254740992.0, 0.0), Value::Int(9007199254740993));
+/// assert_ne!(Value::from(b"a"), Value::Int(97));
+/// assert_ne!(Value::complex(9007199254740992.0, 0.0), Value::Int(9007199254740993));
 /// ```
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
         use Value::*;
         match (self, other) {
-            (Int(a), Int(b)) => a == b,
-            (BigInt(a), BigInt(b)) => a == b,
-            (Bool(a), Bool(b)) => a == b,
-            (Int(a), Bool(b)) | (Bool(b), Int(a)) => *a == i128::from(*b),
+            (Int(_) | UInt(_) | Bool(_) | BigInt(_), Int(_) | UInt(_) | Bool(_) | BigInt(_)) => {
+                match (self.as_i128(), other.as_i128()) {
+                    (Some(a), Some(b)) => a == b,
+                    (None, None) => match (self, other) {
+                        (BigInt(a), BigInt(b)) => a == b,
+                        _ => false,
+                    },
+                    _ => false,
+                }
+            }
             (Float(a), Float(b)) => a == b,
-            (Float(f), Int(i)) | (Int(i), Float(f)) => float_eq_int(*f, *i),
+            (Float(f), x @ (Int(_) | UInt(_) | BigInt(_))) | (x @ (Int(_) | UInt(_) | BigInt(_)), Float(f)) => {
+                x.as_i128().is_some_and(|i| float_eq_int(*f, i))
+            }
             (Float(f), Bool(b)) | (Bool(b), Float(f)) => *f == f64::from(u8::from(*b)),
             (Bytes(a), Bytes(b)) => a == b,
-            (Complex(a, b), Complex(c, d)) => a == c && b == d,
+            (Complex(a), Complex(b)) => a.0 == b.0 && a.1 == b.1,
             // A complex with no imaginary part compares as its real part, exactly (the
             // int is never rounded to a float): `complex(2**53) != 2**53 + 1`.
-            (Complex(r, i), x) | (x, Complex(r, i)) if *i == 0.0 => match x {
-                Complex(..) | BigInt(_) | Bytes(_) | List(_) => false,
-                other => Float(*r) == *other,
+            (Complex(c), x) | (x, Complex(c)) if c.1 == 0.0 => match x {
+                Complex(_) | BigInt(_) | Bytes(_) | List(_) => false,
+                other => Float(c.0) == *other,
             },
             (List(a), List(b)) => a == b,
             _ => false,
@@ -473,28 +557,45 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(i) => write!(f, "{i}"),
+            Value::UInt(u) => write!(f, "{u}"),
             Value::BigInt(s) => f.write_str(s),
             Value::Float(x) => f.write_str(&py_float_repr(*x)),
             Value::Bool(true) => f.write_str("True"),
             Value::Bool(false) => f.write_str("False"),
             Value::Bytes(b) => {
-                f.write_str("b'")?;
-                for &c in b {
+                // CPython's `bytes_repr`: double quotes for a string with a single quote and
+                // no double quote, and then only the chosen quote is escaped.
+                let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
+                write!(f, "b{quote}")?;
+                for &c in b.iter() {
                     match c {
                         b'\\' => f.write_str("\\\\")?,
-                        b'\'' => f.write_str("\\'")?,
                         b'\n' => f.write_str("\\n")?,
                         b'\r' => f.write_str("\\r")?,
                         b'\t' => f.write_str("\\t")?,
+                        _ if char::from(c) == quote => write!(f, "\\{quote}")?,
                         0x20..=0x7e => write!(f, "{}", char::from(c))?,
                         _ => write!(f, "\\x{c:02x}")?,
                     }
                 }
-                f.write_str("'")
+                write!(f, "{quote}")
             }
-            Value::Complex(r, i) => {
+            Value::Complex(c) => {
+                // CPython's `complex_repr`: each part as `repr(float)` without a `.0` of
+                // its own; a real part of +0 is left out, with the parentheses.
+                let (r, i) = **c;
+                let bare = |x: f64| {
+                    let s = py_float_repr(x);
+                    match s.strip_suffix(".0") {
+                        Some(t) if !s.contains('e') => t.to_owned(),
+                        _ => s,
+                    }
+                };
+                if r == 0.0 && r.is_sign_positive() {
+                    return write!(f, "{}j", bare(i));
+                }
                 let sign = if i.is_sign_negative() && !i.is_nan() { "-" } else { "+" };
-                write!(f, "({}{}{}j)", py_float_repr(*r), sign, py_float_repr(i.abs()))
+                write!(f, "({}{}{}j)", bare(r), sign, bare(i.abs()))
             }
             Value::List(items) => {
                 f.write_str("[")?;

@@ -62,18 +62,13 @@ pub(crate) fn exc(kind: PyExc, msg: String) -> PyErr {
 /// (struct records).
 pub(crate) fn to_py<'py>(py: Python<'py>, v: &Value, tuples: bool) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
-        Value::Int(i) => {
-            if let Ok(x) = i64::try_from(*i) {
-                x.into_bound_py_any(py)?
-            } else {
-                i.into_bound_py_any(py)?
-            }
-        }
+        Value::Int(i) => i.into_bound_py_any(py)?,
+        Value::UInt(u) => u.into_bound_py_any(py)?,
         Value::BigInt(digits) => py.get_type::<pyo3::types::PyInt>().call1((digits.as_str(),))?,
         Value::Float(f) => PyFloat::new(py, *f).into_any(),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
         Value::Bytes(b) => PyBytes::new(py, b).into_any(),
-        Value::Complex(re, im) => PyComplex::from_doubles(py, *re, *im).into_any(),
+        Value::Complex(c) => PyComplex::from_doubles(py, c.0, c.1).into_any(),
         Value::List(items) => {
             let items = items.iter().map(|x| to_py(py, x, tuples)).collect::<PyResult<Vec<_>>>()?;
             if tuples {
@@ -186,7 +181,7 @@ pub(crate) fn item_of(obj: &Bound<'_, PyAny>, code: char, fmt: &str) -> PyResult
     };
     match code {
         'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'P' => match index_i128(obj) {
-            Ok(Some(v)) => Ok(Value::Int(v)),
+            Ok(Some(v)) => Ok(Value::int(v)),
             Ok(None) => Err(invalid_value()),
             Err(e) => Err(fix(e)),
         },
@@ -202,7 +197,7 @@ pub(crate) fn item_of(obj: &Bound<'_, PyAny>, code: char, fmt: &str) -> PyResult
         }
         '?' => Ok(Value::Bool(obj.is_truthy()?)),
         'c' => match obj.cast::<PyBytes>() {
-            Ok(b) if b.as_bytes().len() == 1 => Ok(Value::Bytes(b.as_bytes().to_vec())),
+            Ok(b) if b.as_bytes().len() == 1 => Ok(Value::from(b.as_bytes())),
             Ok(_) => Err(invalid_value()),
             Err(_) => Err(invalid_type()),
         },
@@ -229,18 +224,18 @@ pub(crate) fn value_of(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
     if is_index(obj) {
         return Ok(match index_i128(obj)? {
-            Some(v) => Value::Int(v),
-            None => Value::BigInt(obj.str()?.to_string()),
+            Some(v) => Value::int(v),
+            None => Value::BigInt(Box::new(obj.str()?.to_string())),
         });
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Ok(Value::Float(f.value()));
     }
     if let Ok(c) = obj.cast::<PyComplex>() {
-        return Ok(Value::Complex(c.real(), c.imag()));
+        return Ok(Value::complex(c.real(), c.imag()));
     }
     if let Some(b) = bytes_of(obj) {
-        return Ok(Value::Bytes(b));
+        return Ok(Value::from(b));
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         return Ok(Value::List(t.iter().map(|x| value_of(&x)).collect::<PyResult<_>>()?));

@@ -52,11 +52,11 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
     match code {
         // Only `bytes` (CPython's `np_char` refuses a `bytearray`; `s` and `p` take both).
         'c' => match obj.cast::<PyBytes>() {
-            Ok(b) if b.as_bytes().len() == 1 => Ok(Value::Bytes(b.as_bytes().to_vec())),
+            Ok(b) if b.as_bytes().len() == 1 => Ok(Value::from(b.as_bytes())),
             _ => Err(struct_error("char format requires a bytes object of length 1")),
         },
         's' | 'p' => crate::convert::bytes_of(obj)
-            .map(Value::Bytes)
+            .map(Value::from)
             .ok_or_else(|| struct_error(format!("argument for '{code}' must be a bytes object"))),
         '?' => Ok(Value::Bool(obj.is_truthy()?)),
         'e' | 'f' | 'd' => {
@@ -69,8 +69,8 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
             // convert" (`s_pack_internal`), a float's as OverflowError.
             if obj.is_instance_of::<pyo3::types::PyInt>() {
                 return Ok(match obj.extract::<i128>() {
-                    Ok(i) => Value::Int(i),
-                    Err(_) => Value::BigInt(obj.str()?.to_string()),
+                    Ok(i) => Value::int(i),
+                    Err(_) => Value::BigInt(Box::new(obj.str()?.to_string())),
                 });
             }
             Ok(Value::Float(d))
@@ -84,11 +84,11 @@ fn struct_value(obj: &Bound<'_, PyAny>, code: char) -> PyResult<Value> {
             // SAFETY: `PyNumber_Index` returns a new reference or NULL with an error set.
             let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), raw)? };
             if let Ok(v) = index.extract::<i64>() {
-                return Ok(Value::Int(i128::from(v)));
+                return Ok(Value::Int(v));
             }
             match index.extract::<i128>() {
-                Ok(v) => Ok(Value::Int(v)),
-                Err(_) => Ok(Value::BigInt(index.str()?.to_string())),
+                Ok(v) => Ok(Value::int(v)),
+                Err(_) => Ok(Value::BigInt(Box::new(index.str()?.to_string()))),
             }
         }
     }
@@ -114,7 +114,8 @@ fn check_range_3_12(py: Python<'_>, value: &Value, code: char, native: bool) -> 
     } else {
         (-(1i128 << (8 * size - 1)), (1i128 << (8 * size - 1)) - 1)
     };
-    let inside = matches!(value, Value::Int(x) if (min..=max).contains(x));
+    let inside =
+        matches!(value, Value::Int(_) | Value::UInt(_)) && value.as_i128().is_some_and(|x| (min..=max).contains(&x));
     if inside {
         Ok(())
     } else {
@@ -156,8 +157,9 @@ fn pack_value(s: &Struct, slot: &Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]
         && !is_int
     {
         let fits = match &v {
-            Value::Int(i) if c == 'q' => i64::try_from(*i).is_ok(),
-            Value::Int(i) => u64::try_from(*i).is_ok(),
+            Value::Int(_) if c == 'q' => true,
+            Value::Int(i) => *i >= 0,
+            Value::UInt(_) => c == 'Q',
             _ => false,
         };
         if !fits {
@@ -167,9 +169,8 @@ fn pack_value(s: &Struct, slot: &Slot, arg: &Bound<'_, PyAny>, record: &mut [u8]
     // `P` (`PyLong_AsVoidPtr`) likewise: an OverflowError unless the argument is an `int`.
     if c == 'P' && !is_int {
         let msg = match &v {
-            Value::Int(i) if *i > i128::from(u64::MAX) => Some("Python int too large to convert to C unsigned long"),
-            Value::Int(i) if *i < i128::from(i64::MIN) => Some("Python int too large to convert to C long"),
-            Value::Int(_) => None,
+            // Beyond `i64` and `u64` an integer is a `BigInt`.
+            Value::Int(_) | Value::UInt(_) => None,
             Value::BigInt(d) if d.starts_with('-') => Some("Python int too large to convert to C long"),
             _ => Some("Python int too large to convert to C unsigned long"),
         };

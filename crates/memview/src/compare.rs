@@ -44,7 +44,7 @@ impl Unpacker {
             Unpacker::Native(c) => c.unpack(b).unwrap_or(Value::Float(f64::NAN)),
             Unpacker::Struct(s) => match s.unpack(b.get(..s.size()).unwrap_or(b)) {
                 Ok(mut v) if v.len() == 1 => v.remove(0),
-                Ok(v) => Value::List(v),
+                Ok(v) => Value::from(v),
                 // An item the struct module cannot unpack compares unequal, like NaN.
                 Err(_) => Value::Float(f64::NAN),
             },
@@ -404,14 +404,17 @@ impl Hash for MemoryView<'_> {
 
 fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     match v {
-        Value::Int(i) => i.hash(state),
-        Value::Bool(b) => i128::from(*b).hash(state),
-        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e38 => (*f as i128).hash(state),
+        // Every integer hashes as its `i128`, as equal values of any variant must.
+        Value::Int(_) | Value::UInt(_) | Value::Bool(_) => v.as_i128().hash(state),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e38 => Some(*f as i128).hash(state),
         Value::Float(f) => f.to_bits().hash(state),
-        Value::Complex(r, i) if *i == 0.0 => hash_value(&Value::Float(*r), state),
-        Value::Complex(r, i) => (r.to_bits(), i.to_bits()).hash(state),
+        Value::Complex(c) if c.1 == 0.0 => hash_value(&Value::Float(c.0), state),
+        Value::Complex(c) => (c.0.to_bits(), c.1.to_bits()).hash(state),
         Value::Bytes(b) => b.hash(state),
-        Value::BigInt(s) => s.hash(state),
+        Value::BigInt(s) => match v.as_i128() {
+            Some(i) => Some(i).hash(state),
+            None => s.hash(state),
+        },
         Value::List(items) => {
             items.len().hash(state);
             for x in items {

@@ -111,16 +111,16 @@ impl NativeCode {
     #[inline]
     pub(crate) fn unpack(self, b: &[u8]) -> Option<Value> {
         Some(match self {
-            NativeCode::Char => Value::Bytes(vec![*one(b)?]),
+            NativeCode::Char => Value::from([*one(b)?]),
             NativeCode::Bool => Value::Bool(*one(b)? != 0),
-            NativeCode::I8 => Value::Int(i128::from(*one(b)? as i8)),
-            NativeCode::U8 => Value::Int(i128::from(*one(b)?)),
-            NativeCode::I16 => Value::Int(i128::from(i16::from_ne_bytes(ne(b)?))),
-            NativeCode::U16 => Value::Int(i128::from(u16::from_ne_bytes(ne(b)?))),
-            NativeCode::I32 => Value::Int(i128::from(i32::from_ne_bytes(ne(b)?))),
-            NativeCode::U32 => Value::Int(i128::from(u32::from_ne_bytes(ne(b)?))),
-            NativeCode::I64(_) => Value::Int(i128::from(i64::from_ne_bytes(ne(b)?))),
-            NativeCode::U64(_) | NativeCode::Pointer => Value::Int(i128::from(u64::from_ne_bytes(ne(b)?))),
+            NativeCode::I8 => Value::Int(i64::from(*one(b)? as i8)),
+            NativeCode::U8 => Value::Int(i64::from(*one(b)?)),
+            NativeCode::I16 => Value::Int(i64::from(i16::from_ne_bytes(ne(b)?))),
+            NativeCode::U16 => Value::Int(i64::from(u16::from_ne_bytes(ne(b)?))),
+            NativeCode::I32 => Value::Int(i64::from(i32::from_ne_bytes(ne(b)?))),
+            NativeCode::U32 => Value::Int(i64::from(u32::from_ne_bytes(ne(b)?))),
+            NativeCode::I64(_) => Value::Int(i64::from_ne_bytes(ne(b)?)),
+            NativeCode::U64(_) | NativeCode::Pointer => Value::from(u64::from_ne_bytes(ne(b)?)),
             NativeCode::F32 => Value::Float(f64::from(f32::from_ne_bytes(ne(b)?))),
             NativeCode::F64 => Value::Float(f64::from_ne_bytes(ne(b)?)),
         })
@@ -236,10 +236,8 @@ fn pack_native(code: NativeCode, format: &str, value: &Value, out: &mut [u8]) ->
     let bad_value = || ViewError::InvalidValue(format.to_owned());
     let int = || -> Result<i128, ViewError> {
         match value {
-            Value::Int(i) => Ok(*i),
-            Value::Bool(b) => Ok(i128::from(*b)),
-            Value::BigInt(_) => Err(bad_value()),
-            _ => Err(bad_type()),
+            Value::Int(_) | Value::UInt(_) | Value::Bool(_) | Value::BigInt(_) => value.as_i128().ok_or_else(bad_value),
+            Value::Float(_) | Value::Bytes(_) | Value::Complex(_) | Value::List(_) => Err(bad_type()),
         }
     };
     let in_range = |i: i128, lo: i128, hi: i128| {
@@ -253,6 +251,7 @@ fn pack_native(code: NativeCode, format: &str, value: &Value, out: &mut [u8]) ->
         match value {
             Value::Float(f) => Ok(*f),
             Value::Int(i) => Ok(*i as f64),
+            Value::UInt(u) => Ok(*u as f64),
             Value::Bool(b) => Ok(f64::from(u8::from(*b))),
             Value::BigInt(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(bad_value),
             _ => Err(bad_type()),
@@ -307,9 +306,12 @@ mod tests {
 
     #[test]
     fn native_codes_round_trip_and_check_ranges() {
-        for (c, value) in
-            [(b'b', Value::Int(-5)), (b'Q', Value::Int(1 << 63)), (b'?', Value::Bool(true)), (b'd', Value::Float(0.25))]
-        {
+        for (c, value) in [
+            (b'b', Value::Int(-5)),
+            (b'Q', Value::from(1u64 << 63)),
+            (b'?', Value::Bool(true)),
+            (b'd', Value::Float(0.25)),
+        ] {
             let code = NativeCode::from_char(c).unwrap();
             let mut buf = vec![0u8; code.size()];
             let fmt = char::from(c).to_string();
@@ -328,7 +330,7 @@ mod tests {
         assert!(matches!(half.pack("e", &Value::Float(1e10), &mut h), Err(ViewError::InvalidValue(f)) if f == "e"));
         assert!(matches!(pack_native(NativeCode::U8, "B", &Value::Float(1.0), &mut b), Err(ViewError::InvalidType(_))));
         assert!(matches!(
-            pack_native(NativeCode::Char, "c", &Value::Bytes(vec![]), &mut b),
+            pack_native(NativeCode::Char, "c", &Value::Bytes(vec![].into()), &mut b),
             Err(ViewError::InvalidValue(_))
         ));
         let mut f = [0u8; 4];

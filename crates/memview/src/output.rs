@@ -75,7 +75,7 @@ impl MemoryView<'_> {
     /// use format_codec::Value;
     /// let data = [1.5f64, -2.0];
     /// let v = memview::MemoryView::new(&data).unwrap();
-    /// assert_eq!(v.to_list().unwrap(), Value::List(vec![Value::Float(1.5), Value::Float(-2.0)]));
+    /// assert_eq!(v.to_list().unwrap(), Value::List(vec![Value::Float(1.5), Value::Float(-2.0)].into()));
     /// ```
     #[doc(alias = "tolist")]
     pub fn to_list(&self) -> Result<Value, ViewError> {
@@ -325,7 +325,7 @@ fn hex_pairs(src: &[u8], dst: &mut [u8]) {
 /// Nests a flat C-order list of items into lists of lists by shape.
 fn nest(items: Vec<Value>, shape: &[usize]) -> Value {
     if shape.len() <= 1 {
-        return Value::List(items);
+        return Value::from(items);
     }
     let inner: usize = shape[1..].iter().product();
     let mut rows = Vec::with_capacity(shape[0]);
@@ -334,7 +334,7 @@ fn nest(items: Vec<Value>, shape: &[usize]) -> Value {
         let chunk: Vec<Value> = it.by_ref().take(inner).collect();
         rows.push(nest(chunk, &shape[1..]));
     }
-    Value::List(rows)
+    Value::from(rows)
 }
 
 pub(crate) fn debug(v: &MemoryView<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {

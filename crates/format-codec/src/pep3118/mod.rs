@@ -345,7 +345,7 @@ impl Layout {
     /// use format_codec::{Layout, Value};
     /// let l = Layout::parse("T{<h:a:(2)B:b:}").unwrap();
     /// let v = l.unpack(&[1, 0, 7, 8]).unwrap();
-    /// assert_eq!(v, Value::List(vec![Value::Int(1), Value::List(vec![Value::Int(7), Value::Int(8)])]));
+    /// assert_eq!(v, Value::List(vec![Value::Int(1), Value::List(vec![Value::Int(7), Value::Int(8)].into())].into()));
     /// ```
     ///
     /// The result's size is bounded by the item's: at most 256 values per byte plus 65,536.
@@ -376,7 +376,7 @@ impl Layout {
         };
         let mut items = Vec::new();
         if n == 0 {
-            return Ok(Value::List(items));
+            return Ok(Value::from(items));
         }
         // With `n > 0` and no zero before, the inner block fits in the item (or is empty).
         let inner = product(rest).and_then(|p| p.checked_mul(self.element_size)).ok_or(CodecError::SizeTooLong)?;
@@ -385,7 +385,7 @@ impl Layout {
             let here = k.checked_mul(inner).and_then(|o| o.checked_add(at)).ok_or(CodecError::SizeTooLong)?;
             items.push(self.unpack_dims(bytes, here, dim.saturating_add(1))?);
         }
-        Ok(Value::List(items))
+        Ok(Value::from(items))
     }
 
     fn unpack_element(&self, bytes: &[u8], at: usize) -> Result<Value, CodecError> {
@@ -394,7 +394,7 @@ impl Layout {
             Element::Bytes(n) => {
                 let end = at.checked_add(*n).ok_or(CodecError::SizeTooLong)?;
                 let b = bytes.get(at..end).ok_or(CodecError::UnpackSize { size: self.itemsize })?;
-                Ok(Value::Bytes(b.to_vec()))
+                Ok(Value::from(b))
             }
             Element::Struct(fields) => fields
                 .iter()
@@ -409,7 +409,7 @@ impl Layout {
     /// ```
     /// use format_codec::{Layout, Value};
     /// let l = Layout::parse("T{b:a:i:b:}").unwrap();
-    /// let bytes = l.pack(&Value::List(vec![Value::Int(1), Value::Int(2)])).unwrap();
+    /// let bytes = l.pack(&Value::List(vec![Value::Int(1), Value::Int(2)].into())).unwrap();
     /// assert_eq!(bytes, [1, 0, 0, 0, 2, 0, 0, 0]);
     /// ```
     pub fn pack(&self, value: &Value) -> Result<Vec<u8>, CodecError> {

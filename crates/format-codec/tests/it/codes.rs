@@ -7,12 +7,12 @@ use std::fmt::Write;
 fn sample(code: char) -> Option<Value> {
     Some(match code {
         'x' => return None,
-        'c' => Value::Bytes(b"z".to_vec()),
+        'c' => Value::Bytes(b"z".to_vec().into()),
         '?' => Value::Bool(true),
         'b' => Value::Int(-2),
         'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'n' | 'N' | 'P' => Value::Int(0x1234 % 200 + 1),
         'e' | 'f' | 'd' => Value::Float(-1.5),
-        's' | 'p' => Value::Bytes(b"ab".to_vec()),
+        's' | 'p' => Value::Bytes(b"ab".to_vec().into()),
         _ => return None,
     })
 }
@@ -64,13 +64,13 @@ fn native_alignment_matches_cpython() {
 
 #[test]
 fn string_codes_pad_and_truncate() {
-    assert_eq!(pack("4s", &[Value::Bytes(b"ab".to_vec())]).unwrap(), b"ab\0\0");
-    assert_eq!(pack("2s", &[Value::Bytes(b"abcd".to_vec())]).unwrap(), b"ab");
-    assert_eq!(pack("0s", &[Value::Bytes(b"abcd".to_vec())]).unwrap(), b"");
-    assert_eq!(pack("4p", &[Value::Bytes(b"abcdef".to_vec())]).unwrap(), b"\x03abc");
-    assert_eq!(unpack("4p", b"\x09abc").unwrap(), vec![Value::Bytes(b"abc".to_vec())]);
+    assert_eq!(pack("4s", &[Value::Bytes(b"ab".to_vec().into())]).unwrap(), b"ab\0\0");
+    assert_eq!(pack("2s", &[Value::Bytes(b"abcd".to_vec().into())]).unwrap(), b"ab");
+    assert_eq!(pack("0s", &[Value::Bytes(b"abcd".to_vec().into())]).unwrap(), b"");
+    assert_eq!(pack("4p", &[Value::Bytes(b"abcdef".to_vec().into())]).unwrap(), b"\x03abc");
+    assert_eq!(unpack("4p", b"\x09abc").unwrap(), vec![Value::Bytes(b"abc".to_vec().into())]);
     let long = vec![b'a'; 400];
-    let packed = pack("300p", &[Value::Bytes(long)]).unwrap();
+    let packed = pack("300p", &[Value::Bytes(long.into())]).unwrap();
     assert_eq!(packed[0], 255, "the length byte saturates at 255");
 }
 
@@ -92,13 +92,18 @@ fn native_float_is_a_c_cast_but_standard_float_overflows() {
     let err = pack("<f", &[Value::Float(1e300)]).unwrap_err();
     assert_eq!(err.python_exception(), format_codec::PyExc::OverflowError);
     // An int argument's overflow becomes struct.error.
-    let err = pack("<f", &[Value::BigInt(format!("1{}", "0".repeat(39)))]).unwrap_err();
+    let err = pack("<f", &[Value::BigInt(format!("1{}", "0".repeat(39)).into())]).unwrap_err();
     assert_eq!(err.python_exception(), format_codec::PyExc::StructError);
 }
 
 #[test]
 fn bool_packs_truthiness_and_unpacks_any_nonzero() {
-    for (v, b) in [(Value::Bytes(vec![]), 0u8), (Value::Float(0.5), 1), (Value::List(vec![]), 0), (Value::Int(7), 1)] {
+    for (v, b) in [
+        (Value::Bytes(vec![].into()), 0u8),
+        (Value::Float(0.5), 1),
+        (Value::List(vec![].into()), 0),
+        (Value::Int(7), 1),
+    ] {
         assert_eq!(pack("?", &[v]).unwrap(), [b]);
     }
     assert_eq!(unpack("?", b"\x80").unwrap(), vec![Value::Bool(true)]);
@@ -107,7 +112,7 @@ fn bool_packs_truthiness_and_unpacks_any_nonzero() {
 #[test]
 fn pointer_wraps_negative_values() {
     assert_eq!(pack("P", &[Value::Int(-1)]).unwrap(), [0xff; 8]);
-    assert!(pack("P", &[Value::Int(1 << 64)]).is_err());
+    assert!(pack("P", &[Value::from(1i128 << 64)]).is_err());
 }
 
 #[test]
@@ -137,20 +142,23 @@ fn iter_unpack_is_lazy_and_exact() {
 
 #[test]
 fn values_print_as_python_reprs() {
-    let v = Value::List(vec![
-        Value::Bytes(b"a'\\\x00".to_vec()),
-        Value::Float(1e16),
-        Value::Float(0.1),
-        Value::Complex(1.0, -2.0),
-        Value::Bool(false),
-    ]);
-    assert_eq!(v.to_string(), r"[b'a\'\\\x00', 1e+16, 0.1, (1.0-2.0j), False]");
+    let v = Value::List(
+        vec![
+            Value::Bytes(b"a'\\\x00".to_vec().into()),
+            Value::Float(1e16),
+            Value::Float(0.1),
+            Value::complex(1.0, -2.0),
+            Value::Bool(false),
+        ]
+        .into(),
+    );
+    assert_eq!(v.to_string(), r#"[b"a'\\\x00", 1e+16, 0.1, (1-2j), False]"#);
 }
 
 #[cfg(feature = "serde")]
 #[test]
 fn values_serialize_with_serde() {
-    let v = Value::List(vec![Value::Int(-1), Value::Float(0.5), Value::Bytes(vec![1])]);
+    let v = Value::List(vec![Value::Int(-1), Value::Float(0.5), Value::Bytes(vec![1].into())].into());
     let json = serde_json::to_string(&v).unwrap();
     assert_eq!(json, r#"{"List":[{"Int":-1},{"Float":0.5},{"Bytes":[1]}]}"#);
     let back: Value = serde_json::from_str(&json).unwrap();
@@ -160,10 +168,39 @@ fn values_serialize_with_serde() {
 #[test]
 fn unpack_into_reuses_rows_with_any_values() {
     let s = Struct::new("<h2s?").unwrap();
-    let mut row = vec![Value::Bytes(b"stale".to_vec())];
+    let mut row = vec![Value::Bytes(b"stale".to_vec().into())];
     s.unpack_into(b"\x01\x00ab\x01", &mut row).unwrap();
-    assert_eq!(row, vec![Value::Int(1), Value::Bytes(b"ab".to_vec()), Value::Bool(true)]);
+    assert_eq!(row, vec![Value::Int(1), Value::Bytes(b"ab".to_vec().into()), Value::Bool(true)]);
     s.unpack_into(b"\xff\xffcd\x00", &mut row).unwrap();
-    assert_eq!(row, vec![Value::Int(-1), Value::Bytes(b"cd".to_vec()), Value::Bool(false)]);
+    assert_eq!(row, vec![Value::Int(-1), Value::Bytes(b"cd".to_vec().into()), Value::Bool(false)]);
     assert!(s.unpack_into(b"\x00", &mut row).is_err());
+}
+
+#[test]
+fn display_is_python_repr_for_bytes_and_complex() {
+    // Each expected string is what CPython 3.11's `repr` gives for the same value.
+    let bytes: [(&[u8], &str); 7] = [
+        (b"", "b''"),
+        (b"'", r#"b"'""#),
+        (b"\"", r#"b'"'"#),
+        (b"'\"", r#"b'\'"'"#),
+        (b"a\\b", r"b'a\\b'"),
+        (&[0, 9, 10, 13, 31, 127, 128, 255], r"b'\x00\t\n\r\x1f\x7f\x80\xff'"),
+        (b"plain", "b'plain'"),
+    ];
+    for (b, repr) in bytes {
+        assert_eq!(Value::from(b).to_string(), repr, "{b:?}");
+    }
+    let complex = [
+        ((0.0, 0.0), "0j"),
+        ((-0.0, 0.0), "(-0+0j)"),
+        ((0.0, f64::INFINITY), "infj"),
+        ((2.5, -0.0), "(2.5-0j)"),
+        ((1e-5, 1e22), "(1e-05+1e+22j)"),
+        ((1.0, -f64::NAN), "(1+nanj)"),
+        ((f64::NAN, f64::NAN), "(nan+nanj)"),
+    ];
+    for ((re, im), repr) in complex {
+        assert_eq!(Value::complex(re, im).to_string(), repr, "{re} {im}");
+    }
 }

@@ -25,15 +25,15 @@ fn error_messages() {
         ("I", vec![Value::Int(-1)]),
         ("<l", vec![Value::Int(1 << 40)]),
         ("<L", vec![Value::Int(1 << 40)]),
-        ("q", vec![Value::Int(1 << 64)]),
-        ("Q", vec![Value::BigInt("123456789012345678901234567890123456789012".into())]),
-        ("d", vec![Value::BigInt("1".repeat(400))]),
+        ("q", vec![Value::from(1i128 << 64)]),
+        ("Q", vec![Value::BigInt(Box::new("123456789012345678901234567890123456789012".into()))]),
+        ("d", vec![Value::BigInt("1".repeat(400).into())]),
         ("e", vec![Value::Float(1e6)]),
         ("e", vec![Value::Int(70000)]),
         ("<f", vec![Value::Float(1e300)]),
         ("i", vec![Value::Float(1.0)]),
-        ("d", vec![Value::Bytes(vec![])]),
-        ("c", vec![Value::Bytes(b"ab".to_vec())]),
+        ("d", vec![Value::Bytes(vec![].into())]),
+        ("c", vec![Value::Bytes(b"ab".to_vec().into())]),
         ("3s", vec![Value::Int(1)]),
         ("p", vec![Value::Int(1)]),
         ("ii", vec![Value::Int(1)]),
@@ -62,7 +62,7 @@ fn error_messages() {
 #[test]
 fn standard_and_native_packers_differ_as_in_cpython() {
     let err = |fmt: &str, v: Value| pack(fmt, &[v]).err().map(|e| e.to_string());
-    let big = |n: i128| Value::Int(n);
+    let big = |n: i128| Value::from(n);
     // CPython 3.11.7, `struct.pack(fmt, v)`.
     let cases: &[(&str, i128, &str)] = &[
         (">H", -1, "argument out of range"),

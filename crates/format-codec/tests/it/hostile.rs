@@ -29,8 +29,8 @@ fn huge_records_are_memory_errors() {
 fn zero_sized_sub_arrays_of_huge_items_do_not_overflow() {
     let l = Layout::parse("(0,4)9223372036854775807s").unwrap();
     assert_eq!(l.itemsize(), 0);
-    assert_eq!(l.unpack(&[]).unwrap(), Value::List(vec![]));
-    assert!(l.pack(&Value::List(vec![])).is_ok());
+    assert_eq!(l.unpack(&[]).unwrap(), Value::List(vec![].into()));
+    assert!(l.pack(&Value::List(vec![].into())).is_ok());
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn layouts_of_real_exporters() {
 fn struct_items_round_trip_and_ignore_padding() {
     let l = Layout::parse("T{b:a:d:b:(2)h:c:}").unwrap();
     assert_eq!(l.itemsize(), 24);
-    let v = Value::List(vec![1.into(), 2.5.into(), Value::List(vec![(-1).into(), 7.into()])]);
+    let v = Value::List(vec![1.into(), 2.5.into(), Value::List(vec![(-1).into(), 7.into()].into())].into());
     let bytes = l.pack(&v).unwrap();
     assert_eq!(&bytes[1..8], &[0; 7], "padding is zero");
     let mut dirty = bytes.clone();

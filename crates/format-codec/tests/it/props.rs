@@ -39,18 +39,18 @@ fn value_for(code: u8, count: usize, seed: u64, sign: bool, native: bool) -> Val
     };
     let ubits = |n: u32| -> i128 { i128::from(if n == 64 { seed } else { seed % (1u64 << n) }) };
     match code {
-        b'c' => Value::Bytes(vec![seed as u8]),
+        b'c' => Value::Bytes(vec![seed as u8].into()),
         b'?' => Value::Bool(sign),
-        b'b' => Value::Int(bits(8)),
-        b'B' => Value::Int(ubits(8)),
-        b'h' => Value::Int(bits(16)),
-        b'H' => Value::Int(ubits(16)),
-        b'i' => Value::Int(bits(32)),
-        b'I' => Value::Int(ubits(32)),
-        b'l' => Value::Int(bits(if native { 64 } else { 32 })),
-        b'L' => Value::Int(ubits(if native { 64 } else { 32 })),
-        b'q' | b'n' => Value::Int(bits(64)),
-        b'Q' | b'N' | b'P' => Value::Int(ubits(64)),
+        b'b' => Value::from(bits(8)),
+        b'B' => Value::from(ubits(8)),
+        b'h' => Value::from(bits(16)),
+        b'H' => Value::from(ubits(16)),
+        b'i' => Value::from(bits(32)),
+        b'I' => Value::from(ubits(32)),
+        b'l' => Value::from(bits(if native { 64 } else { 32 })),
+        b'L' => Value::from(ubits(if native { 64 } else { 32 })),
+        b'q' | b'n' => Value::from(bits(64)),
+        b'Q' | b'N' | b'P' => Value::from(ubits(64)),
         // Values exactly representable in the code's precision.
         b'e' => Value::Float(f64::from((seed % 2048) as u32) * if sign { -0.5 } else { 0.25 }),
         b'f' => Value::Float(f64::from(seed as u16) / 8.0),
@@ -127,12 +127,12 @@ fn value_for_layout(l: &Layout, seed: &mut u64) -> Value {
             Element::Scalar { scalar, .. } => match scalar {
                 Scalar::Int { size, signed } => {
                     let v = i128::from(next(seed) % (1 << (8 * u32::from(*size)).min(31)));
-                    Value::Int(if *signed { v - (1 << (8 * u32::from(*size) - 1).min(30)) } else { v })
+                    Value::from(if *signed { v - (1 << (8 * u32::from(*size) - 1).min(30)) } else { v })
                 }
                 Scalar::Bool => Value::Bool(next(seed) % 2 == 1),
                 Scalar::Half | Scalar::Float | Scalar::Double => Value::Float((next(seed) % 1000) as f64 / 4.0),
                 Scalar::ComplexFloat | Scalar::ComplexDouble => {
-                    Value::Complex((next(seed) % 100) as f64, -((next(seed) % 100) as f64))
+                    Value::complex((next(seed) % 100) as f64, -((next(seed) % 100) as f64))
                 }
                 _ => Value::Int(0),
             },

@@ -68,11 +68,11 @@ fn unpack_number_reads_what_unpack_reads() {
                 match fast {
                     None => assert!(!numeric, "{order}{code} {p:?}: no number"),
                     Some(Number::Int(i)) => {
-                        assert!(general == Value::Int(i128::from(i)), "{order}{code} {p:?}: {i} vs {general}")
+                        assert!(general == Value::from(i), "{order}{code} {p:?}: {i} vs {general}")
                     }
                     Some(Number::UInt(u)) => {
                         assert!(u > i64::MAX as u64, "{order}{code}: UInt only above i64::MAX");
-                        assert!(general == Value::Int(i128::from(u)), "{order}{code} {p:?}: {u} vs {general}");
+                        assert!(general == Value::from(u), "{order}{code} {p:?}: {u} vs {general}");
                     }
                     Some(Number::Float(x)) => {
                         let Value::Float(y) = general else { panic!("{order}{code}: {general}") };
@@ -105,7 +105,7 @@ fn the_value_free_slot_paths_agree_with_pack_and_unpack() {
             let slot = s.slots().next().unwrap();
             for v in ints.iter().chain(&wide).chain(&edges) {
                 let mut fast = vec![0u8; s.size()];
-                let general = s.pack(&[Value::Int(i128::from(*v))]);
+                let general = s.pack(&[Value::from(*v)]);
                 if slot.pack_int(*v, &mut fast) {
                     assert_eq!(Ok(fast.clone()), general, "{order}{code} {v}");
                     assert_eq!(slot.unpack_int(&fast), Some(*v), "{order}{code} {v}");

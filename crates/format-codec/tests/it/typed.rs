@@ -30,7 +30,7 @@ fn records_iterate_the_same_every_way_in_every_byte_order() {
         let mut data = Vec::new();
         for i in 0..50i128 {
             data.extend(
-                s.pack(&[Value::Int(i), Value::Int(-i), Value::Float(i as f64 / 4.0), Value::Int(i << 33)]).unwrap(),
+                s.pack(&[Value::from(i), Value::from(-i), Value::Float(i as f64 / 4.0), Value::from(i << 33)]).unwrap(),
             );
         }
         let t = s.typed::<(u32, i16, f64, u64)>().unwrap();

@@ -79,7 +79,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     /// let v = memview::MemoryView::from_bytes(&[1, 0, 0, 0, 2, 0, 0, 0]);
     /// let ints = v.cast("i").unwrap();
-    /// assert_eq!(ints.to_list().unwrap(), memview::Value::List(vec![1.into(), 2.into()]));
+    /// assert_eq!(ints.to_list().unwrap(), memview::Value::List(vec![1.into(), 2.into()].into()));
     /// ```
     pub fn cast(&self, format: &str) -> Result<MemoryView<'a>, ViewError> {
         self.cast_to(format, None)
@@ -176,7 +176,7 @@ impl<'a> MemoryView<'a> {
     /// let records = MemoryView::new(&nd).unwrap();
     /// let prices = records.field("price").unwrap();
     /// assert_eq!(prices.format(), "<d");
-    /// assert_eq!(prices.to_list().unwrap(), Value::List(vec![0.5.into(), 1.5.into(), 2.5.into()]));
+    /// assert_eq!(prices.to_list().unwrap(), Value::List(vec![0.5.into(), 1.5.into(), 2.5.into()].into()));
     /// ```
     pub fn field(&self, name: &str) -> Result<MemoryView<'a>, ViewError> {
         let ItemCodec::Codec(f) = &self.live.codec else {

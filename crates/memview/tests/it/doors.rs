@@ -92,7 +92,7 @@ fn layouts_values_and_descriptors_serialize() {
     assert_eq!(serde_json::from_str::<StridedLayout>(&json).unwrap(), l);
     // Reading checks as building does.
     assert!(serde_json::from_str::<StridedLayout>(r#"{"itemsize":0,"shape":[1],"strides":[1],"offset":0}"#).is_err());
-    let v = Value::List(vec![1.into(), Value::Float(0.5)]);
+    let v = Value::List(vec![1.into(), Value::Float(0.5)].into());
     assert_eq!(serde_json::from_str::<Value>(&serde_json::to_string(&v).unwrap()).unwrap(), v);
     assert_eq!(serde_json::to_string(&Flags::FULL_RO).unwrap(), Flags::FULL_RO.bits().to_string());
     let m = memview::MemoryView::from_bytes(b"ab");

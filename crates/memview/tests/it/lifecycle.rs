@@ -122,7 +122,7 @@ fn lent_views_answer_as_acquired_views_do() {
     let r = unsafe { MemoryView::from_raw_parts(raw.as_mut_ptr(), 2, 2, "<H", memview::Access::Read) }.unwrap();
     assert_eq!((r.format(), r.shape(), r.readonly()), ("<H", &[2][..], true));
     assert!(!r.exporter().frozen(), "raw memory promises no freezing");
-    assert_eq!(r.get(1).unwrap(), memview::Value::Int(i128::from(u16::from_le_bytes(*b"cd"))));
+    assert_eq!(r.get(1).unwrap(), memview::Value::from(u16::from_le_bytes(*b"cd")));
     assert!(r.set(0, 1u16).is_err());
     // SAFETY: as above; the items' size is checked, not their count.
     let zero = unsafe { MemoryView::from_raw_parts(raw.as_mut_ptr(), 1, 0, "B", memview::Access::Read) };

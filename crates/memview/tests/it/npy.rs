@@ -14,7 +14,8 @@ fn data_dir() -> PathBuf {
 /// A `Value` as the JSON NumPy's `tolist()` gives (bytes as text).
 fn json(v: &Value) -> Json {
     match v {
-        Value::Int(i) => serde_json::json!(*i as i64),
+        Value::Int(i) => serde_json::json!(i),
+        Value::UInt(u) => serde_json::json!(u),
         Value::Float(f) => serde_json::json!(f),
         Value::Bool(b) => serde_json::json!(b),
         Value::Bytes(b) => Json::String(String::from_utf8_lossy(b).trim_end_matches('\0').to_owned()),
@@ -27,6 +28,7 @@ fn json(v: &Value) -> Json {
 fn sum(v: &Value) -> f64 {
     match v {
         Value::Int(i) => *i as f64,
+        Value::UInt(u) => *u as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::List(l) => l.iter().map(sum).sum(),
@@ -52,7 +54,7 @@ fn check_against(dir: &Path, expected: &Json) {
         let mapped = mapped(&path);
         for m in [&read, &mapped] {
             assert_eq!(
-                json(&Value::List(m.shape().iter().map(|&d| Value::Int(d as i128)).collect())),
+                json(&Value::List(m.shape().iter().map(|&d| Value::from(d as u64)).collect())),
                 want["shape"],
                 "{name}"
             );

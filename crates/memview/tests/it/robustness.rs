@@ -21,14 +21,15 @@ fn key() -> impl Strategy<Value = Key> {
 
 fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
-        any::<i64>().prop_map(|i| Value::Int(i.into())),
-        Just(Value::Int(i128::MAX)),
-        Just(Value::BigInt("9".repeat(50))),
+        any::<i64>().prop_map(Value::Int),
+        any::<u64>().prop_map(Value::from),
+        Just(Value::from(i128::MAX)),
+        Just(Value::BigInt(Box::new("9".repeat(50)))),
         any::<f64>().prop_map(Value::Float),
         any::<bool>().prop_map(Value::Bool),
-        prop::collection::vec(any::<u8>(), 0..4).prop_map(Value::Bytes),
-        Just(Value::List(vec![Value::Int(1), Value::Int(2)])),
-        Just(Value::Complex(1.0, 2.0)),
+        prop::collection::vec(any::<u8>(), 0..4).prop_map(Value::from),
+        Just(Value::List(vec![Value::Int(1), Value::Int(2)].into())),
+        Just(Value::complex(1.0, 2.0)),
     ]
 }
 

@@ -57,7 +57,10 @@ fn error_messages() {
     line("m.cast('B', [5])", m.cast("B").unwrap().cast_shape("B", &[5]).unwrap_err());
     line("m.T.cast('B')", m.transpose().unwrap().cast("B").unwrap_err());
     line("bytes.hex('é')", bytes.hex_with(Some('é'), 1).unwrap_err());
-    line("bytes[0] = b'a' (format B)", bytes.to_owned_view().unwrap().set(0, Value::Bytes(b"a".to_vec())).unwrap_err());
+    line(
+        "bytes[0] = b'a' (format B)",
+        bytes.to_owned_view().unwrap().set(0, Value::Bytes(b"a".to_vec().into())).unwrap_err(),
+    );
     line("bytes[0] = 256", bytes.to_owned_view().unwrap().set(0, 256).unwrap_err());
     line("bytes[0:1] = 1", bytes.to_owned_view().unwrap().set(Slice::new(Some(0), Some(1), None), 1).unwrap_err());
     line("hash(writable)", bytes.to_owned_view().unwrap().try_hash().unwrap_err());

@@ -164,7 +164,7 @@ fn layouts_at_the_edge_of_isize_iterate_without_overflow() {
 fn an_index_is_checked_before_the_value() {
     let mut data = [0i32; 6];
     let v = MemoryView::from_mut_slice(&mut data);
-    let err = v.set(6, Value::Bytes(b"a".to_vec())).unwrap_err();
+    let err = v.set(6, Value::Bytes(b"a".to_vec().into())).unwrap_err();
     assert_eq!(err.python_exception(), format_codec::PyExc::IndexError);
 }
 

@@ -29,7 +29,7 @@ fn a_struct_codec_is_shared_across_threads() {
         })
         .collect();
     for (i, h) in handles.into_iter().enumerate() {
-        assert_eq!(h.join().unwrap(), vec![format_codec::Value::Int(i as i128)]);
+        assert_eq!(h.join().unwrap(), vec![format_codec::Value::Int(i as i64)]);
     }
 }
 
