@@ -35,7 +35,7 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, String> {
                 return Err(format!("unexpected JSON number {n}"));
             }
         }
-        Json::Array(a) => Value::List(a.iter().map(to_value).collect::<Result<_, _>>()?),
+        Json::Array(a) => Value::from(a.iter().map(to_value).collect::<Result<Vec<_>, _>>()?),
         Json::Object(o) => {
             if let Some(Json::String(s)) = o.get("int") {
                 match s.parse::<i128>() {

@@ -62,9 +62,6 @@ pub use crate::structfmt::{
 };
 pub use crate::typed::{Primitive, Record, Records, TypedStruct};
 pub use crate::value::{py_float_repr, FromValueError, Value};
-/// The vector of [`Value::Bytes`] and [`Value::List`]: one pointer, its length and capacity
-/// beside its items (the `thin-vec` crate), so that a `Value` is 16 bytes.
-pub use thin_vec::ThinVec;
 
 /// The crate README's examples, run as doc tests.
 #[cfg(doctest)]

@@ -1,15 +1,15 @@
 //! The dynamic value of one field, as Python would see it.
 
 use std::fmt;
-use thin_vec::ThinVec;
 
 /// One unpacked value, or one value to pack.
 ///
 /// A `Value` is 16 bytes: every variant holds one word. Integers that fit `i64` are
 /// [`Value::Int`], the top half of the unsigned 64-bit codes is [`Value::UInt`], and an
 /// integer beyond both (which can only ever be a range error) is [`Value::BigInt`], its
-/// decimal digits. Byte strings and lists are [`ThinVec`]s (one pointer, the length and
-/// capacity beside the items), a complex number is boxed. Struct items and sub-arrays of
+/// decimal digits. Byte strings, lists and complex numbers are boxed: a boxed `Vec` rather
+/// than a thin vector, because its buffer is reserved fallibly (a list of a huge view is a
+/// `MemoryError`, never an abort). Struct items and sub-arrays of
 /// PEP 3118 formats are [`Value::List`]. Make integers with [`Value::from`] (or
 /// [`Value::int`]), which picks the variant; [`as_i128`](Value::as_i128) reads any of them.
 ///
@@ -22,6 +22,10 @@ use thin_vec::ThinVec;
 /// ```
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+// A tag of one word and every payload at offset 8: with a byte tag, `Bool` kept its payload
+// at offset 1, and a value was copied with loads at offset 1 across the narrow stores that
+// made it (a store-forwarding stall: `get` of a 2-D view took 28 ns, 16.5 ns with this).
+#[repr(u64)]
 pub enum Value {
     /// An integer that fits `i64` (format codes `b B h H i I l L q Q n N P`).
     Int(i64),
@@ -34,11 +38,11 @@ pub enum Value {
     /// A bool (`?`).
     Bool(bool),
     /// A byte string (`c s p`).
-    Bytes(ThinVec<u8>),
+    Bytes(Box<Vec<u8>>),
     /// A complex number, real and imaginary part (`Zf Zd`).
     Complex(Box<(f64, f64)>),
     /// A sequence: the fields of a struct, the items of a sub-array, or a row of `tolist`.
-    List(ThinVec<Value>),
+    List(Box<Vec<Value>>),
 }
 
 impl Value {
@@ -297,14 +301,14 @@ impl From<&Value> for Value {
 impl<const N: usize> From<[u8; N]> for Value {
     /// A byte string: `Value::from(*b"RIFF")`.
     fn from(b: [u8; N]) -> Value {
-        Value::Bytes(ThinVec::from(&b[..]))
+        Value::Bytes(Box::new(b.to_vec()))
     }
 }
 
 impl<const N: usize> From<&[u8; N]> for Value {
     /// A byte string: `Value::from(b"RIFF")`.
     fn from(b: &[u8; N]) -> Value {
-        Value::Bytes(ThinVec::from(&b[..]))
+        Value::Bytes(Box::new(b.to_vec()))
     }
 }
 
@@ -448,7 +452,7 @@ impl TryFrom<Value> for Vec<u8> {
     /// ```
     fn try_from(v: Value) -> Result<Vec<u8>, FromValueError> {
         match v {
-            Value::Bytes(b) => Ok(b.into()),
+            Value::Bytes(b) => Ok(*b),
             other => Err(FromValueError::new(&other, "Vec<u8>", false)),
         }
     }
@@ -466,7 +470,7 @@ impl TryFrom<Value> for Vec<Value> {
     /// A `List`, moved out.
     fn try_from(v: Value) -> Result<Vec<Value>, FromValueError> {
         match v {
-            Value::List(l) => Ok(l.into()),
+            Value::List(l) => Ok(*l),
             other => Err(FromValueError::new(&other, "Vec<Value>", false)),
         }
     }
@@ -474,24 +478,24 @@ impl TryFrom<Value> for Vec<Value> {
 
 impl From<&[u8]> for Value {
     fn from(x: &[u8]) -> Value {
-        Value::Bytes(ThinVec::from(x))
+        Value::Bytes(Box::new(x.into()))
     }
 }
 
 impl From<Vec<u8>> for Value {
     fn from(x: Vec<u8>) -> Value {
-        Value::Bytes(ThinVec::from(x))
+        Value::Bytes(Box::new(x))
     }
 }
 
 impl From<Vec<Value>> for Value {
     fn from(x: Vec<Value>) -> Value {
-        Value::List(ThinVec::from(x))
+        Value::List(Box::new(x))
     }
 }
 
-impl From<ThinVec<Value>> for Value {
-    fn from(x: ThinVec<Value>) -> Value {
+impl From<Box<Vec<Value>>> for Value {
+    fn from(x: Box<Vec<Value>>) -> Value {
         Value::List(x)
     }
 }

@@ -238,10 +238,10 @@ pub(crate) fn value_of(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::from(b));
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return Ok(Value::List(t.iter().map(|x| value_of(&x)).collect::<PyResult<_>>()?));
+        return Ok(Value::List(t.iter().map(|x| value_of(&x)).collect::<PyResult<Vec<_>>>()?.into()));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return Ok(Value::List(l.iter().map(|x| value_of(&x)).collect::<PyResult<_>>()?));
+        return Ok(Value::List(l.iter().map(|x| value_of(&x)).collect::<PyResult<Vec<_>>>()?.into()));
     }
     Err(PyTypeError::new_err(format!("memview: cannot store a '{}' object", obj.get_type().name()?)))
 }

@@ -417,7 +417,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         },
         Value::List(items) => {
             items.len().hash(state);
-            for x in items {
+            for x in items.iter() {
                 hash_value(x, state);
             }
         }

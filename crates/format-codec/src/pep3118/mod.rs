@@ -399,8 +399,8 @@ impl Layout {
             Element::Struct(fields) => fields
                 .iter()
                 .map(|f| f.layout.unpack_dims(bytes, at.checked_add(f.offset).ok_or(CodecError::SizeTooLong)?, 0))
-                .collect::<Result<_, _>>()
-                .map(Value::List),
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::from),
         }
     }
 
@@ -490,7 +490,7 @@ impl Layout {
                         items.len()
                     )));
                 }
-                for (f, v) in fields.iter().zip(items) {
+                for (f, v) in fields.iter().zip(items.iter()) {
                     f.layout.pack_dims(v, out, at.checked_add(f.offset).ok_or(CodecError::SizeTooLong)?, 0)?;
                 }
                 Ok(())

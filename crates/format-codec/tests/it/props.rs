@@ -55,8 +55,10 @@ fn value_for(code: u8, count: usize, seed: u64, sign: bool, native: bool) -> Val
         b'e' => Value::Float(f64::from((seed % 2048) as u32) * if sign { -0.5 } else { 0.25 }),
         b'f' => Value::Float(f64::from(seed as u16) / 8.0),
         b'd' => Value::Float(f64::from_bits(seed & 0x7fef_ffff_ffff_ffff)),
-        b's' => Value::Bytes((0..count).map(|i| (seed >> (i % 8)) as u8).collect()),
-        _ => Value::Bytes((0..count.saturating_sub(1).min(255)).map(|i| (seed >> (i % 8)) as u8).collect()),
+        b's' => Value::Bytes((0..count).map(|i| (seed >> (i % 8)) as u8).collect::<Vec<_>>().into()),
+        _ => Value::Bytes(
+            (0..count.saturating_sub(1).min(255)).map(|i| (seed >> (i % 8)) as u8).collect::<Vec<_>>().into(),
+        ),
     }
 }
 
@@ -122,8 +124,10 @@ fn value_for_layout(l: &Layout, seed: &mut u64) -> Value {
     fn elem(l: &Layout, seed: &mut u64) -> Value {
         use format_codec::{Element, Scalar};
         match l.element() {
-            Element::Struct(fields) => Value::List(fields.iter().map(|f| value_for_layout(&f.layout, seed)).collect()),
-            Element::Bytes(n) => Value::Bytes((0..*n).map(|_| (next(seed) % 255 + 1) as u8).collect()),
+            Element::Struct(fields) => {
+                Value::List(fields.iter().map(|f| value_for_layout(&f.layout, seed)).collect::<Vec<_>>().into())
+            }
+            Element::Bytes(n) => Value::Bytes((0..*n).map(|_| (next(seed) % 255 + 1) as u8).collect::<Vec<_>>().into()),
             Element::Scalar { scalar, .. } => match scalar {
                 Scalar::Int { size, signed } => {
                     let v = i128::from(next(seed) % (1 << (8 * u32::from(*size)).min(31)));
@@ -142,7 +146,7 @@ fn value_for_layout(l: &Layout, seed: &mut u64) -> Value {
         if d == l.shape().len() {
             return elem(l, seed);
         }
-        Value::List((0..l.shape()[d]).map(|_| dims(l, d + 1, seed)).collect())
+        Value::List((0..l.shape()[d]).map(|_| dims(l, d + 1, seed)).collect::<Vec<_>>().into())
     }
     dims(l, 0, seed)
 }

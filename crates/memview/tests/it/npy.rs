@@ -54,7 +54,7 @@ fn check_against(dir: &Path, expected: &Json) {
         let mapped = mapped(&path);
         for m in [&read, &mapped] {
             assert_eq!(
-                json(&Value::List(m.shape().iter().map(|&d| Value::from(d as u64)).collect())),
+                json(&Value::List(m.shape().iter().map(|&d| Value::from(d as u64)).collect::<Vec<_>>().into())),
                 want["shape"],
                 "{name}"
             );
