@@ -1023,12 +1023,12 @@ fn field_value(at: usize, kind: FieldKind, bytes: &[u8], little: bool) -> Value 
     }
 }
 
-/// Replaces a row's value. Numbers own no heap memory: the out-of-line drop glue is skipped
-/// for them.
+/// Replaces a row's value. Numbers held inline own no heap memory, so the out-of-line drop
+/// glue is skipped for them (a complex number is boxed, and is dropped).
 #[inline(always)]
 fn overwrite(slot: &mut Value, new: Value) {
     let old = std::mem::replace(slot, new);
-    if matches!(old, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Complex(..)) {
+    if matches!(old, Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_)) {
         std::mem::forget(old);
     }
 }
