@@ -29,6 +29,15 @@ pub trait Primitive: Copy {
     /// Reads the value at `at` of `bytes`; `swap` means the field's byte order is not native.
     /// `None` if `bytes` is too short (the decoders check the record length first).
     fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self>;
+    /// How many bytes [`read`](Self::read) reads, if always the same: a record whose fields
+    /// all have a width and lie back to back is read at offsets known when it is compiled
+    /// (see [`Record::PACKED`]). `None` (the default) for a type that does not say.
+    ///
+    /// ```
+    /// use format_codec::Primitive;
+    /// assert_eq!((u16::WIDTH, f64::WIDTH, <[u8; 3]>::WIDTH), (Some(2), Some(8), Some(3)));
+    /// ```
+    const WIDTH: Option<usize> = None;
 }
 
 #[inline(always)]
@@ -44,6 +53,7 @@ impl<const N: usize> Primitive for [u8; N] {
     fn accepts_bytes(len: usize) -> bool {
         len == N
     }
+    const WIDTH: Option<usize> = Some(N);
     #[inline(always)]
     fn read(bytes: &[u8], at: usize, _swap: bool) -> Option<Self> {
         arr(bytes, at)
@@ -57,6 +67,7 @@ macro_rules! int_primitive {
                 s == Scalar::Int { size: $size, signed: $signed }
                     || ($size == 8 && !$signed && s == Scalar::Pointer)
             }
+            const WIDTH: Option<usize> = Some($size);
             #[inline(always)]
             fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self> {
                 let v = <$t>::from_ne_bytes(arr(bytes, at)?);
@@ -75,6 +86,7 @@ impl Primitive for f32 {
     fn accepts(s: Scalar) -> bool {
         s == Scalar::Float
     }
+    const WIDTH: Option<usize> = Some(4);
     #[inline(always)]
     fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self> {
         u32::read(bytes, at, swap).map(f32::from_bits)
@@ -85,6 +97,7 @@ impl Primitive for f64 {
     fn accepts(s: Scalar) -> bool {
         s == Scalar::Double
     }
+    const WIDTH: Option<usize> = Some(8);
     #[inline(always)]
     fn read(bytes: &[u8], at: usize, swap: bool) -> Option<Self> {
         u64::read(bytes, at, swap).map(f64::from_bits)
@@ -95,6 +108,7 @@ impl Primitive for bool {
     fn accepts(s: Scalar) -> bool {
         s == Scalar::Bool
     }
+    const WIDTH: Option<usize> = Some(1);
     #[inline(always)]
     fn read(bytes: &[u8], at: usize, _swap: bool) -> Option<Self> {
         bytes.get(at).map(|&b| b != 0)
@@ -113,7 +127,18 @@ impl Primitive for bool {
 /// ```
 pub trait Record: Sized {
     /// The field offsets the decoder keeps.
-    type Offsets: Copy + std::fmt::Debug;
+    type Offsets: Copy + std::fmt::Debug + PartialEq;
+    /// The offsets of the fields, and the record's size, when they lie back to back in order
+    /// from the record's first byte with nothing after the last (a packed record, as
+    /// `"<IhdQ"` is): `None` unless every field has a [`Primitive::WIDTH`]. A decoder whose
+    /// format has exactly this layout reads records at constant offsets and a constant
+    /// stride, as a hand-written loop does, rather than with the figures it keeps.
+    ///
+    /// ```
+    /// use format_codec::Record;
+    /// assert_eq!(<(u32, i16, f64, u64)>::PACKED, Some(([0, 4, 6, 14], 22)));
+    /// ```
+    const PACKED: Option<(Self::Offsets, usize)> = None;
     /// Checks the format's fields against the record's types and returns their offsets.
     fn offsets(s: &Struct) -> Result<Self::Offsets, CodecError>;
     /// Decodes one record from `bytes` with the offsets `offsets` returned; `None` if `bytes`
@@ -121,10 +146,35 @@ pub trait Record: Sized {
     fn read(bytes: &[u8], offsets: &Self::Offsets, swap: bool) -> Option<Self>;
 }
 
+/// The offsets of fields of these widths laid back to back, and their total; `None` if a
+/// width is unknown or the total overflows.
+// Only `Record::PACKED`'s initialisers call this, so it runs when the program is compiled;
+// `i < N` bounds both indexings and the step (iterators and `get` are not available in a
+// `const fn`).
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn packed_offsets<const N: usize>(widths: [Option<usize>; N]) -> Option<([usize; N], usize)> {
+    let mut out = [0usize; N];
+    let mut at = 0usize;
+    let mut i = 0;
+    while i < N {
+        out[i] = at;
+        at = match widths[i] {
+            Some(w) => match at.checked_add(w) {
+                Some(end) => end,
+                None => return None,
+            },
+            None => return None,
+        };
+        i += 1;
+    }
+    Some((out, at))
+}
+
 macro_rules! tuple_record {
     ($n:literal; $($t:ident $i:tt),*) => {
         impl<$($t: Primitive),*> Record for ($($t,)*) {
             type Offsets = [usize; $n];
+            const PACKED: Option<([usize; $n], usize)> = packed_offsets([$($t::WIDTH),*]);
             fn offsets(s: &Struct) -> Result<Self::Offsets, CodecError> {
                 if s.value_count() != $n {
                     return Err(CodecError::TypeMismatch(format!(
@@ -202,6 +252,7 @@ macro_rules! record {
 
         impl $crate::Record for $name {
             type Offsets = <($($ty,)+) as $crate::Record>::Offsets;
+            const PACKED: ::core::option::Option<(Self::Offsets, usize)> = <($($ty,)+) as $crate::Record>::PACKED;
             fn offsets(s: &$crate::Struct) -> ::core::result::Result<Self::Offsets, $crate::CodecError> {
                 <($($ty,)+) as $crate::Record>::offsets(s)
             }
@@ -226,6 +277,19 @@ pub struct TypedStruct<T: Record> {
     offsets: T::Offsets,
     swap: bool,
     size: usize,
+    /// The format's offsets and size are `T::PACKED`'s: records are read with constants.
+    packed: bool,
+}
+
+/// Reads one record at the offsets a decoder keeps, or at `T::PACKED`'s constants when the
+/// decoder found them equal (`packed`): after inlining, a packed record's reads have constant
+/// offsets, as a hand-written loop's do.
+#[inline(always)]
+fn read_record<T: Record>(bytes: &[u8], offsets: &T::Offsets, swap: bool, packed: bool) -> Option<T> {
+    match T::PACKED {
+        Some((constant, _)) if packed => T::read(bytes, &constant, swap),
+        _ => T::read(bytes, offsets, swap),
+    }
 }
 
 impl Struct {
@@ -238,10 +302,12 @@ impl Struct {
     /// assert!(s.typed::<(u32, i16, f32, u64)>().is_err());
     /// ```
     pub fn typed<T: Record>(&self) -> Result<TypedStruct<T>, CodecError> {
+        let (offsets, size) = (T::offsets(self)?, self.size());
         Ok(TypedStruct {
-            offsets: T::offsets(self)?,
+            offsets,
             swap: self.byte_order().is_little_endian() != cfg!(target_endian = "little"),
-            size: self.size(),
+            size,
+            packed: T::PACKED == Some((offsets, size)),
         })
     }
 }
@@ -267,7 +333,7 @@ impl<T: Record> TypedStruct<T> {
         if bytes.len() != self.size {
             return Err(CodecError::UnpackSize { size: self.size });
         }
-        T::read(bytes, &self.offsets, self.swap).ok_or(CodecError::UnpackSize { size: self.size })
+        read_record(bytes, &self.offsets, self.swap, self.packed).ok_or(CodecError::UnpackSize { size: self.size })
     }
 
     /// Decodes consecutive records of `bytes`, which must be a whole number of records.
@@ -285,7 +351,7 @@ impl<T: Record> TypedStruct<T> {
         if !bytes.len().is_multiple_of(self.size) {
             return Err(CodecError::IterNotMultiple { size: self.size });
         }
-        Ok(Records { chunks: bytes.chunks_exact(self.size), offsets: self.offsets, swap: self.swap })
+        Ok(Records { rest: bytes, size: self.size, offsets: self.offsets, swap: self.swap, packed: self.packed })
     }
 }
 
@@ -299,9 +365,12 @@ impl<T: Record> TypedStruct<T> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Records<'a, T: Record> {
-    chunks: std::slice::ChunksExact<'a, u8>,
+    /// The records not yet read: a whole number of `size` bytes, `size > 0`.
+    rest: &'a [u8],
+    size: usize,
     offsets: T::Offsets,
     swap: bool,
+    packed: bool,
 }
 
 impl<T: Record> Iterator for Records<'_, T> {
@@ -309,18 +378,44 @@ impl<T: Record> Iterator for Records<'_, T> {
 
     #[inline]
     fn next(&mut self) -> Option<T> {
+        let (record, rest) = self.rest.split_at_checked(self.size)?;
+        self.rest = rest;
         // Every chunk is a whole record, so every read succeeds.
-        T::read(self.chunks.next()?, &self.offsets, self.swap)
+        read_record(record, &self.offsets, self.swap, self.packed)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.chunks.size_hint()
+        let n = self.rest.len().checked_div(self.size).unwrap_or(0);
+        (n, Some(n))
+    }
+
+    /// One loop per way of reading (packed or not, swapped or not), chosen once rather than
+    /// per record, so that each loop reads with constants where it can.
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
+        let Records { rest, size, offsets, swap, packed } = self;
+        // Every chunk is a whole record, so every read succeeds and no record is skipped.
+        let mut each = |offsets: &T::Offsets, size: usize, swap: bool, init: B| {
+            rest.chunks_exact(size).fold(init, |acc, c| match T::read(c, offsets, swap) {
+                Some(r) => f(acc, r),
+                None => acc,
+            })
+        };
+        match (T::PACKED, swap) {
+            (Some((constant, n)), false) if packed => each(&constant, n, false, init),
+            (Some((constant, n)), true) if packed => each(&constant, n, true, init),
+            (_, false) => each(&offsets, size, false, init),
+            (_, true) => each(&offsets, size, true, init),
+        }
     }
 }
 
 impl<T: Record> DoubleEndedIterator for Records<'_, T> {
     fn next_back(&mut self) -> Option<T> {
-        T::read(self.chunks.next_back()?, &self.offsets, self.swap)
+        let at = self.rest.len().checked_sub(self.size)?;
+        let (rest, record) = self.rest.split_at_checked(at)?;
+        self.rest = rest;
+        read_record(record, &self.offsets, self.swap, self.packed)
     }
 }
 
