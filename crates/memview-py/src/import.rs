@@ -363,31 +363,64 @@ fn zeroed_buffer() -> Box<std::mem::MaybeUninit<ffi::Py_buffer>> {
 const ZEROED_BUFFER: ffi::Py_buffer = unsafe { std::mem::MaybeUninit::zeroed().assume_init() };
 
 /// A filled `Py_buffer`, released exactly once, when this is dropped (with the interpreter
-/// attached). It lives in a block of CPython's allocator (`PyMem_Calloc`: zeroed, and for a
-/// block this small much cheaper than the system allocator), so its address is the one
-/// `PyObject_GetBuffer` filled, to the release; the block is freed right after the release.
+/// attached). It lives in a block of CPython's allocator (for a block this small much
+/// cheaper than the system allocator), so its address is the one `PyObject_GetBuffer`
+/// filled, to the release; the block is freed right after the release.
 pub(crate) struct RawImport {
     view: BufferBlock,
 }
 
-/// The block of a [`RawImport`]'s `Py_buffer`: live and filled from `RawImport::acquire` to
-/// the owner's drop, which releases and frees it (this type frees nothing by itself).
-struct BufferBlock(std::ptr::NonNull<ffi::Py_buffer>);
+/// The block a [`RawImport`] lives in: the count of the core views that keep it (when the
+/// buffer is one run they view directly, `RawImport::into_owned_view`), then the
+/// `Py_buffer`. One allocation per import: the views count in the block itself, with no
+/// `Rc` of their own.
+#[repr(C)]
+struct ImportBlock {
+    /// First, so that a pointer to the head is a pointer to the block.
+    head: memview::CountedHead,
+    view: ffi::Py_buffer,
+}
+
+/// A live block, its `Py_buffer` filled, from `RawImport::acquire` to the release and free
+/// by the owner (a `RawImport`'s drop, or the last core view's `free_import`); this type
+/// frees nothing by itself.
+struct BufferBlock(std::ptr::NonNull<ImportBlock>);
+
+/// The address of a block's `Py_buffer`, reached without a reference to the block (whose
+/// head the views change through their own pointer).
+fn buffer_of(block: std::ptr::NonNull<ImportBlock>) -> *mut ffi::Py_buffer {
+    // SAFETY: a projection to a field of a block allocated for an `ImportBlock` (its callers
+    // pass only such blocks): in bounds, and nothing is read.
+    unsafe { std::ptr::addr_of_mut!((*block.as_ptr()).view) }
+}
 
 impl std::ops::Deref for BufferBlock {
     type Target = ffi::Py_buffer;
     fn deref(&self) -> &ffi::Py_buffer {
         // SAFETY: a live block holding a filled `Py_buffer` (see the type), never written
-        // after the fill but by the release, which takes the owner's `&mut`.
-        unsafe { self.0.as_ref() }
+        // after the fill but by the release, which takes the owner's `&mut`. Only the
+        // `Py_buffer` field is borrowed, never the head, which views change.
+        unsafe { &*buffer_of(self.0) }
     }
 }
 
 impl std::ops::DerefMut for BufferBlock {
     fn deref_mut(&mut self) -> &mut ffi::Py_buffer {
         // SAFETY: as for `deref`, with the owner's exclusive borrow.
-        unsafe { self.0.as_mut() }
+        unsafe { &mut *buffer_of(self.0) }
     }
+}
+
+/// The `free` of an import block whose last core view goes: releases the buffer (with the
+/// interpreter attached) and frees the block.
+///
+/// # Safety
+/// `head` is the head of a live `ImportBlock` whose `Py_buffer` is filled and whose views
+/// are all gone (the promise `CountedHead`'s `free` is called with).
+unsafe fn free_import(head: std::ptr::NonNull<memview::CountedHead>) {
+    let mut import = RawImport { view: BufferBlock(head.cast::<ImportBlock>()) };
+    Python::attach(|_| import.free());
+    std::mem::forget(import);
 }
 
 // SAFETY: the `Py_buffer` is only read after it is filled, never changed, and released in
@@ -402,16 +435,20 @@ impl RawImport {
     /// Imports `obj`'s buffer with `flags`, released when the result is dropped.
     pub(crate) fn acquire(obj: &Bound<'_, PyAny>, flags: Flags) -> PyResult<RawImport> {
         let bits = std::ffi::c_int::try_from(flags.bits()).map_err(|_| PyBufferError::new_err("invalid flags"))?;
-        // SAFETY: the GIL is held (`Bound`); a block for one `Py_buffer`, zeroed (all-zero
-        // bytes are a valid `Py_buffer`: null pointers and zeros), or null.
-        let block = unsafe { ffi::PyMem_Calloc(1, std::mem::size_of::<ffi::Py_buffer>()) };
-        let block = std::ptr::NonNull::new(block.cast::<ffi::Py_buffer>())
+        // SAFETY: the GIL is held (`Bound`); a block for an `ImportBlock`, or null.
+        let block = unsafe { ffi::PyMem_Malloc(std::mem::size_of::<ImportBlock>()) };
+        let block = std::ptr::NonNull::new(block.cast::<ImportBlock>())
             .ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(()))?;
-        // SAFETY: `block` is writable memory for one `Py_buffer`; `obj` is a live object and
-        // the GIL is held.
-        let rc = unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), block.as_ptr(), bits) };
+        // SAFETY: `block` is writable memory for an `ImportBlock`, aligned (CPython's
+        // allocator aligns every block for any C type, and the block holds only pointers and
+        // integers). The `Py_buffer` is zeroed: an exporter that leaves a field unset leaves
+        // it null or 0, never stale memory.
+        unsafe { block.as_ptr().write(ImportBlock { head: memview::CountedHead::new(free_import), view: ZEROED_BUFFER }) };
+        // SAFETY: the `Py_buffer` field of the block just written: writable memory for one
+        // `Py_buffer`, reached without a reference; `obj` is a live object and the GIL is held.
+        let rc = unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), buffer_of(block), bits) };
         if rc != 0 {
-            // SAFETY: the block from `PyMem_Calloc` above, unfilled and not used again; the
+            // SAFETY: the block from `PyMem_Malloc` above, unfilled and not used again; the
             // GIL is held.
             unsafe { ffi::PyMem_Free(block.as_ptr().cast()) };
             return Err(PyErr::fetch(obj.py()));
@@ -458,11 +495,18 @@ impl RawImport {
         let Some((run, format)) = (unsafe { Run::lent(&self.view, flags) }) else {
             return Err(self);
         };
-        // SAFETY: as in `lent_view`, for as long as the views hold `self` (the owner): the
-        // buffer is released when `self` is dropped, after the last view. Moving `self` moves
-        // only the `Box`'s pointer: neither the `Py_buffer` nor the exporter's memory moves.
+        // The views own the block from here: the last of them releases and frees it
+        // (`free_import`), and `self` must not.
+        let head = std::mem::ManuallyDrop::new(self).view.0.cast::<memview::CountedHead>();
+        // SAFETY: `head` starts a live block (`ImportBlock` is `repr(C)`, the head first)
+        // whose head holds the one reference `CountedHead::new` made, handed over here; the
+        // block stays live and unmoved, its head reached only by the views, until
+        // `free_import`, which may then be called with `head` (all views gone). As in
+        // `lent_view`, the run is valid for its bytes (writable unless read-only) until the
+        // release, which `free_import` makes after the last view; nothing but views of the
+        // buffer writes it meanwhile (the buffer protocol's contract with every consumer).
         let view = unsafe {
-            MemoryView::from_owner_raw_parts(self, run.region.as_ptr(), run.count, run.itemsize, format, run.access())
+            MemoryView::from_counted_raw_parts(head, run.region.as_ptr(), run.count, run.itemsize, format, run.access())
         };
         Ok(view.map_err(crate::convert::view_err))
     }
@@ -501,7 +545,7 @@ impl RawImport {
         // (by `release`, which does not drop `self`, or by `Drop`); the thread is attached
         // (the callers' promise).
         unsafe { ffi::PyBuffer_Release(&mut *self.view) };
-        // SAFETY: the block from `PyMem_Calloc` (`acquire`), released above and not used
+        // SAFETY: the block from `PyMem_Malloc` (`acquire`), released above and not used
         // again (`self` is being dropped or forgotten); the thread is attached.
         unsafe { ffi::PyMem_Free(self.view.0.as_ptr().cast()) };
     }

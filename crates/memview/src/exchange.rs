@@ -3,7 +3,7 @@
 //! exporters). No memory is touched here.
 
 use crate::items::ItemCodec;
-use crate::raw::{LentRun, Proven};
+use crate::raw::{CountedHead, LentRun, Proven};
 use crate::{MemoryView, ViewError};
 use buffer_protocol::{Access, BufferInfo, Exporter, Flags};
 use std::ptr::NonNull;
@@ -138,6 +138,84 @@ impl<'a> MemoryView<'a> {
         let codec = ItemCodec::for_exporter(format, itemsize);
         // SAFETY: the caller's promises are those of `Proven::kept`, with nothing frozen.
         Ok(MemoryView::of_lent_codec(unsafe { Proven::kept(run, owner) }?, format, codec))
+    }
+
+    /// A view of `len` adjacent items of `itemsize` bytes at `ptr`, kept alive by an owner
+    /// that lives in a block which counts its views itself: [`from_owner_raw_parts`]
+    /// without the `Rc` that function allocates, for an owner that has an allocation of
+    /// its own anyway (a binding's imported `Py_buffer`, in the interpreter's allocator).
+    /// The block starts with a [`CountedHead`] holding the one reference handed over here;
+    /// every view derived from the result counts in it, and the head's `free` runs when the
+    /// last goes.
+    ///
+    /// # Safety
+    ///
+    /// * `head` points to a live `CountedHead` (the start of the block) that holds the
+    ///   reference handed over; the block stays live and unmoved, and nothing but views of
+    ///   this run reads or changes the head, until `free` is called; `free` may then be
+    ///   called with `head` (typically it drops the owner and frees the block).
+    /// * The promises of [`from_raw_parts`](Self::from_raw_parts), for as long as the block
+    ///   lives (and no longer than `'a`): `ptr` is valid for reads of `len * itemsize`
+    ///   bytes, and for writes with [`Access::Write`]; nothing else writes the memory
+    ///   meanwhile, and with `Access::Write` nothing else reads it either, except through
+    ///   views of this one.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_raw_parts`](Self::from_raw_parts); the reference is given back first (and
+    /// `free` runs, if it was the last).
+    ///
+    /// [`from_owner_raw_parts`]: Self::from_owner_raw_parts
+    ///
+    /// ```
+    /// use memview::{Access, CountedHead, MemoryView};
+    /// use std::ptr::NonNull;
+    ///
+    /// #[repr(C)]
+    /// struct Block {
+    ///     head: CountedHead, // first: a pointer to the head is a pointer to the block
+    ///     items: Vec<u16>,
+    /// }
+    /// unsafe fn free(head: NonNull<CountedHead>) {
+    ///     // SAFETY (of the caller): the block came from `Box::into_raw` below.
+    ///     drop(unsafe { Box::from_raw(head.cast::<Block>().as_ptr()) });
+    /// }
+    /// let block = Box::into_raw(Box::new(Block { head: CountedHead::new(free), items: vec![1, 2, 3] }));
+    /// // SAFETY: the block is live until `free`, which the views call; nothing else reads
+    /// // the head or touches the items meanwhile; `ptr` is the items' (in their own heap
+    /// // block, valid for 6 bytes).
+    /// let v = unsafe {
+    ///     let ptr = (*block).items.as_mut_ptr().cast::<u8>();
+    ///     MemoryView::from_counted_raw_parts(NonNull::new_unchecked(block).cast(), ptr, 3, 2, "H", Access::Write)
+    /// }
+    /// .unwrap();
+    /// let tail = v.slice(1..).unwrap();
+    /// drop(v); // the block lives on in `tail`
+    /// tail.set(0, 20u16).unwrap();
+    /// assert_eq!(tail.to_list().unwrap().to_string(), "[20, 3]");
+    /// drop(tail); // the last view: `free` runs
+    /// ```
+    #[inline]
+    pub unsafe fn from_counted_raw_parts(
+        head: NonNull<CountedHead>,
+        ptr: *mut u8,
+        len: usize,
+        itemsize: usize,
+        format: &'static str,
+        access: Access,
+    ) -> Result<MemoryView<'a>, ViewError> {
+        let run = LentRun {
+            base: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            count: len,
+            itemsize,
+            format,
+            readonly: !access.is_writable(),
+            frozen: false,
+        };
+        // Made before the proof, which then goes into the view with no call in between.
+        let codec = ItemCodec::for_exporter(format, itemsize);
+        // SAFETY: the caller's promises are those of `Proven::counted`, with nothing frozen.
+        Ok(MemoryView::of_lent_codec(unsafe { Proven::counted(run, head) }?, format, codec))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no

@@ -92,6 +92,7 @@ pub use crate::error::ViewError;
 #[cfg(feature = "dlpack")]
 pub use crate::interop::DlpackExport;
 pub use crate::key::Key;
+pub use crate::raw::CountedHead;
 #[cfg(feature = "rayon")]
 pub use crate::par::{Part, PartMut};
 pub use crate::typed::{Summable, TypedIter, TypedView};

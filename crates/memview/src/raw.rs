@@ -38,7 +38,7 @@ use crate::ViewError;
 use buffer_protocol::{BufferError, BufferInfo, Exporter, Flags};
 use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::rc::Rc;
@@ -89,6 +89,107 @@ enum Holder<'a> {
     /// A run of items lent for `'a` by a borrow, or by an owner that outlives the views
     /// (see [`Proven::lent`]): nothing to count, nothing to release.
     Lent(Lent),
+    /// A run of items whose owner lives in a block that counts its views itself (see
+    /// [`Proven::counted`]), freed when the last view goes.
+    Counted(Counted),
+}
+
+/// The head of a block of memory that the views of a run count themselves: the owner of
+/// the run lives in the block, after this head, in whatever allocator the owner's code uses
+/// (a binding's imported buffer in the interpreter's own allocator, for one), and the
+/// block's `free` runs when the last view lets go. See
+/// [`MemoryView::from_counted_raw_parts`](crate::MemoryView::from_counted_raw_parts).
+///
+/// The count is not atomic: views are neither `Send` nor `Sync`, so every view of a block
+/// lives on one thread. A count that would pass `usize::MAX` stays there, and the block is
+/// then never freed (a leak, never a use after free; no program holds that many views).
+///
+/// ```
+/// use memview::CountedHead;
+/// use std::ptr::NonNull;
+/// // A block holding only its head, in a `Box`.
+/// unsafe fn free(head: NonNull<CountedHead>) {
+///     // SAFETY (of the caller): `head` is the pointer `Box::into_raw` gave.
+///     drop(unsafe { Box::from_raw(head.as_ptr()) });
+/// }
+/// let head = Box::new(CountedHead::new(free));
+/// assert_eq!(head.count(), 1);
+/// // Views made with `MemoryView::from_counted_raw_parts(NonNull::from(Box::leak(head)), ..)`
+/// // would free it with the last of them.
+/// ```
+#[repr(C)]
+pub struct CountedHead {
+    count: Cell<usize>,
+    free: unsafe fn(NonNull<CountedHead>),
+}
+
+impl CountedHead {
+    /// A head holding one reference, which the block's maker hands to a view; `free`
+    /// releases the block (the owner after the head and the memory of the block itself)
+    /// when the count falls to zero. It is called with the pointer the view was given.
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// unsafe fn never(_: NonNull<memview::CountedHead>) {}
+    /// assert_eq!(memview::CountedHead::new(never).count(), 1);
+    /// ```
+    pub const fn new(free: unsafe fn(NonNull<CountedHead>)) -> CountedHead {
+        CountedHead { count: Cell::new(1), free }
+    }
+
+    /// How many references (views) the block has.
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// unsafe fn never(_: NonNull<memview::CountedHead>) {}
+    /// assert_eq!(memview::CountedHead::new(never).count(), 1);
+    /// ```
+    pub fn count(&self) -> usize {
+        self.count.get()
+    }
+}
+
+impl std::fmt::Debug for CountedHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountedHead").field("count", &self.count.get()).finish_non_exhaustive()
+    }
+}
+
+/// One reference to a counted block, and what its run was lent as.
+struct Counted {
+    /// Live while this reference is (the promise of `Proven::counted`'s caller).
+    head: NonNull<CountedHead>,
+    lent: Lent,
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Counted {
+        // SAFETY: the block lives while a reference to it does (this one), and nothing holds
+        // a `&mut` to its head (views reach it only through this type, on one thread).
+        let head = unsafe { self.head.as_ref() };
+        head.count.set(head.count.get().saturating_add(1));
+        Counted { head: self.head, lent: self.lent }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        // SAFETY: as in `clone`.
+        let head = unsafe { self.head.as_ref() };
+        let (count, free) = (head.count.get(), head.free);
+        // A saturated count has lost increments: the block is kept for good.
+        if count == usize::MAX {
+            return;
+        }
+        let left = count.saturating_sub(1);
+        head.count.set(left);
+        if left == 0 {
+            // SAFETY: the last reference goes: no view reaches the block or its memory any
+            // more, and `free` is called once, with the pointer the block's maker handed
+            // over, as `Proven::counted`'s caller promised it may be.
+            unsafe { free(self.head) };
+        }
+    }
 }
 
 /// What a lent run keeps beside its region (its first byte and length are the region's):
@@ -156,7 +257,7 @@ unsafe impl<O> Exporter for KeptRun<O> {
 unsafe impl Exporter for LentExporter<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         let Proven { acq, region, marks, .. } = &self.0;
-        let Holder::Lent(lent) = acq else {
+        let (Holder::Lent(lent) | Holder::Counted(Counted { lent, .. })) = acq else {
             return Err(BufferError::NotContiguous);
         };
         // SAFETY: the impl's argument.
@@ -357,6 +458,24 @@ impl<'a> Proven<'a> {
         })
     }
 
+    /// The layout of a run whose owner lives in a block that counts its views (proof 1, as
+    /// for [`lent`](Self::lent)): the result holds the reference `head` stands for, and the
+    /// block's `free` runs when the last view derived from it goes (on error, before this
+    /// returns, if that reference was the last).
+    ///
+    /// # Safety
+    ///
+    /// `head` points to a live [`CountedHead`] that holds the reference handed over here,
+    /// and the block stays live, unmoved, with nothing but views of this run changing the
+    /// head, until its `free` is called; `free` may be called with `head`. The promises of
+    /// [`lent`](Self::lent) hold for as long as the block lives rather than for `'a`.
+    #[inline]
+    pub(crate) unsafe fn counted(run: LentRun, head: NonNull<CountedHead>) -> Result<Proven<'a>, ViewError> {
+        // Made first, so that an error below drops the reference.
+        let counted = Counted { head, lent: Lent { format: run.format, itemsize: run.itemsize } };
+        Proven::of_run(run, |_, _| Holder::Counted(counted))
+    }
+
     /// The layout of a run: one dimension, the whole region. The caller's promises (of
     /// [`lent`](Self::lent) or [`kept`](Self::kept)) make it proof 1.
     #[inline]
@@ -420,7 +539,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn info(&self) -> Option<&BufferInfo> {
         match &self.acq {
             Holder::Shared(acq) => acq.info.get(),
-            Holder::Lent(_) => None,
+            Holder::Lent(_) | Holder::Counted(_) => None,
         }
     }
 
@@ -433,7 +552,7 @@ impl<'a> Proven<'a> {
     pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
         match &self.acq {
             Holder::Shared(acq) => &acq.exporter,
-            Holder::Lent(_) => LentExporter::of(self),
+            Holder::Lent(_) | Holder::Counted(_) => LentExporter::of(self),
         }
     }
 

@@ -180,3 +180,77 @@ fn kept_runs_drop_their_owner_with_the_last_view() {
     assert!(refused.is_err());
     assert_eq!(drops.get(), 2);
 }
+
+/// A block for `from_counted_raw_parts`: the head first, then the owner; freed from a `Box`.
+#[repr(C)]
+struct CountedBlock<'c> {
+    head: memview::CountedHead,
+    owner: Dropped<'c>,
+}
+
+/// The block's `free`: gives the `Box` back.
+unsafe fn free_counted(head: std::ptr::NonNull<memview::CountedHead>) {
+    // SAFETY: the views' promise: `head` is the pointer `Box::leak` gave for a
+    // `CountedBlock` (whose first field is the head), called once, with no view left.
+    drop(unsafe { Box::from_raw(head.cast::<CountedBlock<'_>>().as_ptr()) });
+}
+
+/// A counted block for `words`, and the pointer to their first byte.
+fn counted_block(words: Vec<u32>, drops: &Cell<usize>) -> (std::ptr::NonNull<memview::CountedHead>, *mut u8) {
+    let block = Box::new(CountedBlock { head: memview::CountedHead::new(free_counted), owner: Dropped { words, drops } });
+    let block = std::ptr::NonNull::from(Box::leak(block));
+    // SAFETY: the block is live (just leaked); the pointer is into the `Vec`'s own heap
+    // block, which does not move while the block lives.
+    let ptr = unsafe { (*block.as_ptr()).owner.words.as_mut_ptr().cast::<u8>() };
+    (block.cast(), ptr)
+}
+
+#[test]
+fn counted_runs_free_their_block_with_the_last_view() {
+    let drops = Cell::new(0);
+    let (head, ptr) = counted_block(vec![1, 2, 3, 4], &drops);
+    // SAFETY: the block stays live until its `free`, which only the views call; nothing
+    // else reads the head or touches the words meanwhile.
+    let v = unsafe { MemoryView::from_counted_raw_parts(head, ptr, 4, 4, "I", memview::Access::Write) }.unwrap();
+    assert_eq!((v.format(), v.shape(), v.strides(), v.readonly()), ("I", &[4][..], &[4][..], false));
+    // SAFETY: the block is live (views of it are); the head is read, not changed.
+    let count = || unsafe { head.as_ref() }.count();
+    assert_eq!(count(), 1);
+    let odd = v.view(memview::s![1..;2]).unwrap();
+    let bytes = v.cast("B").unwrap();
+    let copy = odd.clone();
+    assert_eq!(count(), 4);
+    drop(v);
+    assert_eq!(count(), 3);
+    odd.set(0, 20u32).unwrap();
+    assert_eq!(copy.to_list().unwrap().to_string(), "[20, 4]");
+    // The exporter re-exports the whole run, writable, and is not frozen.
+    let again = bytes.exporter().get_buffer(Flags::FULL).unwrap();
+    assert_eq!((again.len(), again.format(), again.readonly()), (16, Some("I"), false));
+    assert!(!bytes.exporter().frozen());
+    // A view of a view holds the block too.
+    let outer = MemoryView::new(&bytes).unwrap();
+    assert_eq!(outer.to_bytes().unwrap()[4], 20);
+    drop(outer);
+    for (n, view) in [odd, copy, bytes].into_iter().enumerate() {
+        assert_eq!(drops.get(), 0, "freed while {} views live", 3 - n);
+        drop(view);
+    }
+    assert_eq!(drops.get(), 1, "freed once, with the last view");
+
+    // A refused run gives its reference back (freeing the block) before the error comes.
+    let (head, _) = counted_block(vec![], &drops);
+    // SAFETY: no items are read; the item size of 0 is refused.
+    let refused =
+        unsafe { MemoryView::from_counted_raw_parts(head, std::ptr::null_mut(), 0, 0, "B", memview::Access::Read) };
+    assert!(refused.is_err());
+    assert_eq!(drops.get(), 2);
+
+    // A read-only run stays read-only in every view.
+    let (head, ptr) = counted_block(vec![7], &drops);
+    // SAFETY: as above.
+    let ro = unsafe { MemoryView::from_counted_raw_parts(head, ptr, 4, 1, "B", memview::Access::Read) }.unwrap();
+    assert!(ro.readonly() && ro.slice(1..).unwrap().set(0, 1u8).is_err());
+    drop(ro);
+    assert_eq!(drops.get(), 3);
+}
