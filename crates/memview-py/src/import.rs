@@ -443,7 +443,9 @@ impl RawImport {
         // allocator aligns every block for any C type, and the block holds only pointers and
         // integers). The `Py_buffer` is zeroed: an exporter that leaves a field unset leaves
         // it null or 0, never stale memory.
-        unsafe { block.as_ptr().write(ImportBlock { head: memview::CountedHead::new(free_import), view: ZEROED_BUFFER }) };
+        unsafe {
+            block.as_ptr().write(ImportBlock { head: memview::CountedHead::new(free_import), view: ZEROED_BUFFER })
+        };
         // SAFETY: the `Py_buffer` field of the block just written: writable memory for one
         // `Py_buffer`, reached without a reference; `obj` is a live object and the GIL is held.
         let rc = unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), buffer_of(block), bits) };

@@ -261,7 +261,10 @@ unsafe impl Exporter for MemoryView<'_> {
         if flags.has(Flags::FORMAT) && !flags.has(Flags::ND) {
             return Err(buffer_protocol::BufferError::FormatWithoutNd);
         }
-        self.live.exports.set(self.live.exports.get() + 1);
+        // A count that cannot grow refuses the export: the view must never be released
+        // while an export it did not count lives.
+        let exports = self.live.exports.get().checked_add(1).ok_or(strided::LayoutError::Overflow("exports"))?;
+        self.live.exports.set(exports);
         Ok(out)
     }
 

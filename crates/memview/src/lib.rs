@@ -92,9 +92,9 @@ pub use crate::error::ViewError;
 #[cfg(feature = "dlpack")]
 pub use crate::interop::DlpackExport;
 pub use crate::key::Key;
-pub use crate::raw::CountedHead;
 #[cfg(feature = "rayon")]
 pub use crate::par::{Part, PartMut};
+pub use crate::raw::CountedHead;
 pub use crate::typed::{Summable, TypedIter, TypedView};
 pub use crate::view::{AxisIter, Iter, MemoryView, ReleaseError, Subscript};
 /// DLPack's C structs and the importer of DLPack tensors (feature `dlpack`).

@@ -121,6 +121,9 @@ enum Holder<'a> {
 pub struct CountedHead {
     count: Cell<usize>,
     free: unsafe fn(NonNull<CountedHead>),
+    /// What the run was lent as, set when the first view is made (kept here rather than in
+    /// every view, which stays within its size).
+    lent: Cell<Option<Lent>>,
 }
 
 impl CountedHead {
@@ -134,7 +137,7 @@ impl CountedHead {
     /// assert_eq!(memview::CountedHead::new(never).count(), 1);
     /// ```
     pub const fn new(free: unsafe fn(NonNull<CountedHead>)) -> CountedHead {
-        CountedHead { count: Cell::new(1), free }
+        CountedHead { count: Cell::new(1), free, lent: Cell::new(None) }
     }
 
     /// How many references (views) the block has.
@@ -155,11 +158,18 @@ impl std::fmt::Debug for CountedHead {
     }
 }
 
-/// One reference to a counted block, and what its run was lent as.
+/// One reference to a counted block.
 struct Counted {
     /// Live while this reference is (the promise of `Proven::counted`'s caller).
     head: NonNull<CountedHead>,
-    lent: Lent,
+}
+
+impl Counted {
+    /// What the run was lent as (set by `Proven::counted` before any view was made).
+    fn lent(&self) -> Option<Lent> {
+        // SAFETY: as in `clone`.
+        unsafe { self.head.as_ref() }.lent.get()
+    }
 }
 
 impl Clone for Counted {
@@ -168,7 +178,7 @@ impl Clone for Counted {
         // a `&mut` to its head (views reach it only through this type, on one thread).
         let head = unsafe { self.head.as_ref() };
         head.count.set(head.count.get().saturating_add(1));
-        Counted { head: self.head, lent: self.lent }
+        Counted { head: self.head }
     }
 }
 
@@ -257,8 +267,10 @@ unsafe impl<O> Exporter for KeptRun<O> {
 unsafe impl Exporter for LentExporter<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         let Proven { acq, region, marks, .. } = &self.0;
-        let (Holder::Lent(lent) | Holder::Counted(Counted { lent, .. })) = acq else {
-            return Err(BufferError::NotContiguous);
+        let lent = match acq {
+            Holder::Lent(lent) => *lent,
+            Holder::Counted(c) => c.lent().ok_or(BufferError::NotContiguous)?,
+            Holder::Shared(_) => return Err(BufferError::NotContiguous),
         };
         // SAFETY: the impl's argument.
         unsafe { lent.export(*region, marks.readonly(), flags) }
@@ -472,7 +484,10 @@ impl<'a> Proven<'a> {
     #[inline]
     pub(crate) unsafe fn counted(run: LentRun, head: NonNull<CountedHead>) -> Result<Proven<'a>, ViewError> {
         // Made first, so that an error below drops the reference.
-        let counted = Counted { head, lent: Lent { format: run.format, itemsize: run.itemsize } };
+        let counted = Counted { head };
+        // SAFETY: the caller's promise: a live head, changed only by views of this run, on
+        // this thread (none exists yet but the reference just taken over).
+        unsafe { head.as_ref() }.lent.set(Some(Lent { format: run.format, itemsize: run.itemsize }));
         Proven::of_run(run, |_, _| Holder::Counted(counted))
     }
 

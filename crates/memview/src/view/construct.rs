@@ -236,7 +236,7 @@ impl<'a> MemoryView<'a> {
     pub fn release(self) -> Result<(), ReleaseError<'a>> {
         let n = self.live.exports.get();
         if n > 0 {
-            return Err(ReleaseError { view: Box::new(self), exports: n });
+            return Err(ReleaseError { view: Box::new(self), exports: n as usize });
         }
         Ok(())
     }

@@ -35,7 +35,9 @@ pub(crate) struct Live<'a> {
     pub(crate) fmt: FormatText,
     pub(crate) codec: ItemCodec,
     pub(crate) readonly: bool,
-    pub(crate) exports: Cell<usize>,
+    /// Buffers exported from this view and not yet released; 32 bits, beside `readonly`
+    /// (a view stays within its size); an export past `u32::MAX` is refused.
+    pub(crate) exports: Cell<u32>,
 }
 
 impl Live<'_> {

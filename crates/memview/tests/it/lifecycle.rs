@@ -197,7 +197,8 @@ unsafe fn free_counted(head: std::ptr::NonNull<memview::CountedHead>) {
 
 /// A counted block for `words`, and the pointer to their first byte.
 fn counted_block(words: Vec<u32>, drops: &Cell<usize>) -> (std::ptr::NonNull<memview::CountedHead>, *mut u8) {
-    let block = Box::new(CountedBlock { head: memview::CountedHead::new(free_counted), owner: Dropped { words, drops } });
+    let block =
+        Box::new(CountedBlock { head: memview::CountedHead::new(free_counted), owner: Dropped { words, drops } });
     let block = std::ptr::NonNull::from(Box::leak(block));
     // SAFETY: the block is live (just leaked); the pointer is into the `Vec`'s own heap
     // block, which does not move while the block lives.
