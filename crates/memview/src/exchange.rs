@@ -119,11 +119,10 @@ impl<'a> MemoryView<'a> {
         format: &'static str,
         access: Access,
     ) -> Result<MemoryView<'a>, ViewError> {
-        let run = raw_run(ptr, len, itemsize, format, access);
-        // Made before the proof, which then goes into the view with no call in between.
-        let codec = ItemCodec::for_exporter(format, itemsize);
-        // SAFETY: the caller's promises are those of `Proven::kept`, with nothing frozen.
-        Ok(MemoryView::of_lent_codec(unsafe { Proven::kept(run, owner) }?, format, codec))
+        MemoryView::of_held_run(raw_run(ptr, len, itemsize, format, access), |run| {
+            // SAFETY: the caller's promises are those of `Proven::kept`, with nothing frozen.
+            unsafe { Proven::kept(run, owner) }
+        })
     }
 
     /// A view of `len` adjacent items of `itemsize` bytes at `ptr`, kept alive by an owner
@@ -190,11 +189,21 @@ impl<'a> MemoryView<'a> {
         format: &'static str,
         access: Access,
     ) -> Result<MemoryView<'a>, ViewError> {
-        let run = raw_run(ptr, len, itemsize, format, access);
-        // Made before the proof, which then goes into the view with no call in between.
-        let codec = ItemCodec::for_exporter(format, itemsize);
-        // SAFETY: the caller's promises are those of `Proven::counted`, with nothing frozen.
-        Ok(MemoryView::of_lent_codec(unsafe { Proven::counted(run, head) }?, format, codec))
+        MemoryView::of_held_run(raw_run(ptr, len, itemsize, format, access), |run| {
+            // SAFETY: the caller's promises are those of `Proven::counted`, with nothing frozen.
+            unsafe { Proven::counted(run, head) }
+        })
+    }
+
+    /// A view of a run whose holder `prove` makes (kept or counted), the codec made before
+    /// the proof, which then goes into the view with no call in between.
+    #[inline(always)]
+    fn of_held_run(
+        run: LentRun,
+        prove: impl FnOnce(LentRun) -> Result<Proven<'a>, ViewError>,
+    ) -> Result<MemoryView<'a>, ViewError> {
+        let (format, codec) = (run.format, ItemCodec::for_exporter(run.format, run.itemsize));
+        Ok(MemoryView::of_lent_codec(prove(run)?, format, codec))
     }
 
     /// A view of a descriptor someone else filled (`PyMemoryView_FromBuffer`); there is no
