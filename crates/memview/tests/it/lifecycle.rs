@@ -231,7 +231,7 @@ fn counted_runs_free_their_block_with_the_last_view() {
     assert!(!bytes.exporter().frozen());
     // A view of a view holds the block too.
     let outer = MemoryView::new(&bytes).unwrap();
-    assert_eq!(outer.to_bytes().unwrap()[4], 20);
+    assert_eq!(outer.to_bytes().unwrap()[4..8], 20u32.to_ne_bytes());
     drop(outer);
     for (n, view) in [odd, copy, bytes].into_iter().enumerate() {
         assert_eq!(drops.get(), 0, "freed while {} views live", 3 - n);
