@@ -307,6 +307,14 @@ fn make_view(c: &mut Criterion) {
     g.bench_function("from_bytes", |b| b.iter(|| keep(MemoryView::from_bytes(black_box(&data)))));
     g.bench_function("view_1::2", |b| b.iter(|| keep(black_box(&m).view(memview::s![1..;2]).unwrap())));
     g.bench_function("slice_1..", |b| b.iter(|| keep(black_box(&m).slice(1..).unwrap())));
+    // The borrowed view of the same selection (no reference counted), and the owned and
+    // borrowed views of a counted acquisition (a `Vec`'s, held in an `Rc`).
+    g.bench_function("view_ref_1::2", |b| b.iter(|| keep(black_box(&m).view_ref(memview::s![1..;2]).unwrap())));
+    let counted = MemoryView::new(&data).unwrap();
+    g.bench_function("acquired/view_1::2", |b| b.iter(|| keep(black_box(&counted).view(memview::s![1..;2]).unwrap())));
+    g.bench_function("acquired/view_ref_1::2", |b| {
+        b.iter(|| keep(black_box(&counted).view_ref(memview::s![1..;2]).unwrap()))
+    });
     let nd = ndarray::ArrayView1::from(&data[..]);
     g.bench_function("ndarray_slice_1::2", |b| b.iter(|| keep(black_box(&nd).slice(ndarray::s![1..;2]))));
     g.finish();

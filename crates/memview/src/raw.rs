@@ -82,7 +82,6 @@ impl<E: Exporter> Acquisition<E> {
 type Shared<'a> = Rc<Acquisition<dyn Exporter + 'a>>;
 
 /// What holds the memory of a proven layout.
-#[derive(Clone)]
 enum Holder<'a> {
     /// A counted acquisition of an exporter, released when the last view of it goes.
     Shared(Shared<'a>),
@@ -92,6 +91,40 @@ enum Holder<'a> {
     /// A run of items whose owner lives in a block that counts its views itself (see
     /// [`Proven::counted`]), freed when the last view goes.
     Counted(Counted),
+    /// Another view's holder, which that view keeps while this proof lives (see
+    /// [`Proven::borrowed`]): nothing to count, and a clone is a clone of that holder, so no
+    /// proof made from this one outlives the borrow. Never points to another `Borrowed`.
+    Borrowed(NonNull<Holder<'a>>),
+}
+
+impl<'a> Holder<'a> {
+    /// The holder that owns the memory: this one, or the one a borrowed holder points to.
+    #[inline]
+    fn owner(&self) -> &Holder<'a> {
+        match self {
+            // SAFETY: `Proven::borrowed`'s caller keeps the view that owns the pointed-to
+            // holder alive, unmoved and unchanged while this proof lives, and `self` is
+            // borrowed from this proof, so the holder is live for the returned borrow.
+            Holder::Borrowed(owner) => unsafe { owner.as_ref() },
+            owned => owned,
+        }
+    }
+}
+
+impl Clone for Holder<'_> {
+    /// A new reference to the memory's owner: a borrowed holder's clone is its owner's, so
+    /// the clone needs no borrow.
+    #[inline]
+    fn clone(&self) -> Self {
+        match self.owner() {
+            Holder::Shared(acq) => Holder::Shared(Rc::clone(acq)),
+            Holder::Lent(lent) => Holder::Lent(*lent),
+            Holder::Counted(counted) => Holder::Counted(counted.clone()),
+            // Unreachable (an owner is never borrowed); cloning the pointer is still sound
+            // under the same borrow.
+            Holder::Borrowed(owner) => Holder::Borrowed(*owner),
+        }
+    }
 }
 
 /// The head of a block of memory that the views of a run count themselves: the owner of
@@ -267,10 +300,10 @@ unsafe impl<O> Exporter for KeptRun<O> {
 unsafe impl Exporter for LentExporter<'_> {
     fn get_buffer(&self, flags: Flags) -> Result<BufferInfo, BufferError> {
         let Proven { acq, region, marks, .. } = &self.0;
-        let lent = match acq {
+        let lent = match acq.owner() {
             Holder::Lent(lent) => *lent,
             Holder::Counted(c) => c.lent().ok_or(BufferError::NotContiguous)?,
-            Holder::Shared(_) => return Err(BufferError::NotContiguous),
+            Holder::Shared(_) | Holder::Borrowed(_) => return Err(BufferError::NotContiguous),
         };
         // SAFETY: the impl's argument.
         unsafe { lent.export(*region, marks.readonly(), flags) }
@@ -540,6 +573,21 @@ impl<'a> Proven<'a> {
         unsafe { Proven::lent(run) }
     }
 
+    /// The same proof, holding its memory through this proof's holder rather than counting
+    /// a new reference: nothing to count when it is made or dropped. Its clones are owned
+    /// (see [`Holder::Borrowed`]).
+    ///
+    /// # Safety
+    ///
+    /// The result is dropped before `self` is moved, changed or dropped (a type that holds
+    /// it carries a borrow of what holds `self`, as [`ViewRef`](crate::ViewRef) does).
+    #[inline]
+    pub(crate) unsafe fn borrowed(&self) -> Proven<'a> {
+        // Points to the owner itself, so that a borrow of a borrow needs only the owner.
+        let acq = Holder::Borrowed(NonNull::from(self.acq.owner()));
+        Proven { acq, region: self.region, marks: self.marks, layout: self.layout.clone(), _borrow: PhantomData }
+    }
+
     /// A proven layout of the same acquisition.
     fn with_layout(&self, layout: StridedLayout) -> Proven<'a> {
         Proven { acq: self.acq.clone(), layout, ..*self }
@@ -552,9 +600,9 @@ impl<'a> Proven<'a> {
 
     /// The acquisition's descriptor (set when the acquisition was made).
     pub(crate) fn info(&self) -> Option<&BufferInfo> {
-        match &self.acq {
+        match self.acq.owner() {
             Holder::Shared(acq) => acq.info.get(),
-            Holder::Lent(_) | Holder::Counted(_) => None,
+            Holder::Lent(_) | Holder::Counted(_) | Holder::Borrowed(_) => None,
         }
     }
 
@@ -565,9 +613,9 @@ impl<'a> Proven<'a> {
 
     /// The exporter.
     pub(crate) fn exporter(&self) -> &(dyn Exporter + 'a) {
-        match &self.acq {
+        match self.acq.owner() {
             Holder::Shared(acq) => &acq.exporter,
-            Holder::Lent(_) | Holder::Counted(_) => LentExporter::of(self),
+            Holder::Lent(_) | Holder::Counted(_) | Holder::Borrowed(_) => LentExporter::of(self),
         }
     }
 

@@ -68,6 +68,12 @@ fn check_derived<'a>(m: &MemoryView<'a>) {
     }
     let (n, _) = allocations(|| grid.get([1, 2, 3, 4]).unwrap());
     assert_eq!(n, 0, "get allocated");
+    let (n, _) = allocations(|| {
+        let row = grid.view_ref(s![1, .., 2]).unwrap();
+        let col = row.slice_ref(memview::Slice::stepped(.., 2)).unwrap();
+        (row.len(), col.shape().len(), col.get([1, 3]).unwrap())
+    });
+    assert_eq!(n, 0, "borrowed views allocated");
 }
 
 #[test]

@@ -20,10 +20,16 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.slice(Slice::stepped(.., -2)).unwrap().to_bytes().unwrap(), b"fdb");
     /// ```
     pub fn slice(&self, slice: impl Into<Slice>) -> Result<MemoryView<'a>, ViewError> {
+        self.selected(self.slice_selection(slice.into())?)
+    }
+
+    /// The selection of [`slice`](Self::slice): dimension 0 sliced, refused for 0-D views.
+    #[inline]
+    pub(crate) fn slice_selection(&self, slice: Slice) -> Result<Select<'static>, ViewError> {
         if self.ndim() == 0 {
             return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
         }
-        self.selected(Select::Slice(slice.into()))
+        Ok(Select::Slice(slice))
     }
 
     /// The view with its dimensions reversed (NumPy's `.T`).

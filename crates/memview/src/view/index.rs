@@ -213,11 +213,17 @@ impl<'a> MemoryView<'a> {
 
     /// [`view`](Self::view) of a key made already.
     fn view_of(&self, key: &Key) -> Result<MemoryView<'a>, ViewError> {
+        self.selected(self.selection(key)?)
+    }
+
+    /// The selection of the view a key selects (an error for a key that selects an item).
+    #[inline]
+    pub(crate) fn selection<'k>(&self, key: &'k Key) -> Result<Select<'k>, ViewError> {
         if let Some(s) = first_dim_slice(key, self.ndim()) {
-            return self.selected(Select::Slice(s));
+            return Ok(Select::Slice(s));
         }
         match self.target(key)? {
-            Target::View => self.selected(Select::Key(key.entries())),
+            Target::View => Ok(Select::Key(key.entries())),
             Target::Item(_) => Err(ViewError::InvalidKey("the key selects an item, not a view (use get)")),
         }
     }

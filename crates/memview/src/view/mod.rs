@@ -4,16 +4,21 @@
 //! * [`attributes`]: shape, strides, format and the other plain attributes of a live view;
 //! * [`index`]: keys, items, sub-views and writes (one [`MemoryView::target`] path for all);
 //! * [`derive`]: slices, transposes, reshapes, casts and field views of the same memory;
+//! * [`borrowed`]: views that borrow the view they are derived from ([`ViewRef`]);
 //! * [`iter`]: iteration over items, rows and axes;
 //! * and, beside this module, `output` (bytes, lists, hex, display) and `compare` (`==`,
 //!   hash).
 
 mod attributes;
+// The one `unsafe` call that makes a proof borrowing another view's holder.
+#[allow(unsafe_code)]
+mod borrowed;
 mod construct;
 mod derive;
 mod index;
 mod iter;
 
+pub use self::borrowed::ViewRef;
 pub(crate) use self::construct::total;
 pub use self::construct::ReleaseError;
 pub use self::iter::{AxisIter, Iter};
@@ -170,9 +175,15 @@ impl<'a> MemoryView<'a> {
     /// A view of a selection of this view's items (a key, a slice, a permutation).
     #[inline]
     pub(crate) fn selected(&self, sel: Select<'_>) -> Result<MemoryView<'a>, ViewError> {
-        // The proof alone is cloned and narrowed, then goes into the new view: a whole view
+        self.selected_from(self.live.view.clone(), sel)
+    }
+
+    /// A view of a selection of the items of `view`, a copy of this view's proof (counted,
+    /// or borrowed for a [`ViewRef`]).
+    #[inline]
+    pub(crate) fn selected_from(&self, mut view: Proven<'a>, sel: Select<'_>) -> Result<MemoryView<'a>, ViewError> {
+        // The proof alone is copied and narrowed, then goes into the new view: a whole view
         // cloned first was copied again into the result, with store-forwarding stalls.
-        let mut view = self.live.view.clone();
         view.select_in_place(sel)?;
         Ok(self.with_view(view))
     }

@@ -255,3 +255,65 @@ fn counted_runs_free_their_block_with_the_last_view() {
     drop(ro);
     assert_eq!(drops.get(), 3);
 }
+
+#[test]
+fn borrowed_views_count_nothing_and_their_owned_views_count_the_owner() {
+    let drops = Cell::new(0);
+    let (head, ptr) = counted_block(vec![1, 2, 3, 4], &drops);
+    // SAFETY: as in `counted_runs_free_their_block_with_the_last_view`.
+    let m = unsafe { MemoryView::from_counted_raw_parts(head, ptr, 4, 4, "I", memview::Access::Write) }.unwrap();
+    // SAFETY: the block is live (views of it are); the head is read, not changed.
+    let count = || unsafe { head.as_ref() }.count();
+    let odd = m.view_ref(memview::s![1..;2]).unwrap();
+    let tail = odd.slice_ref(1..).unwrap();
+    assert_eq!(count(), 1, "borrowed views, and a borrow of a borrow, count nothing");
+    tail.set(0, 40u32).unwrap();
+    assert_eq!((odd.to_list().unwrap().to_string(), tail.shape()), ("[2, 40]".to_string(), &[1][..]));
+    // What they export and how they compare are the owned views'.
+    assert_eq!(*odd, m.view(memview::s![1..;2]).unwrap());
+    let again = tail.exporter().get_buffer(Flags::FULL).unwrap();
+    assert_eq!((again.len(), again.format()), (16, Some("I")));
+    let nested = MemoryView::new(&*tail).unwrap();
+    assert_eq!(nested.to_list().unwrap().to_string(), "[40]");
+    drop(nested);
+    // Owned views made through a borrowed one count the block's owner, and outlive both the
+    // borrowed views and the view they borrowed.
+    let cloned = tail.clone();
+    let cast = odd.to_readonly();
+    let kept = odd.view_ref(..).unwrap().into_view();
+    assert_eq!(count(), 4);
+    drop(tail);
+    drop(odd);
+    drop(m);
+    assert_eq!((count(), drops.get()), (3, 0));
+    assert_eq!((cloned.to_list().unwrap().to_string(), cast.readonly()), ("[40]".to_string(), true));
+    assert_eq!(kept.to_list().unwrap().to_string(), "[2, 40]");
+    drop((cloned, cast));
+    assert_eq!(drops.get(), 0);
+    drop(kept);
+    assert_eq!(drops.get(), 1, "freed with the last owned view");
+
+    // A refused key makes no view and changes nothing.
+    let (head, ptr) = counted_block(vec![5, 6], &drops);
+    // SAFETY: as above.
+    let m = unsafe { MemoryView::from_counted_raw_parts(head, ptr, 2, 4, "I", memview::Access::Read) }.unwrap();
+    assert!(m.view_ref(memview::s![0]).is_err() && m.view_ref(memview::s![.., ..]).is_err());
+    assert!(m.slice_ref(..).unwrap().set(0, 1u32).is_err(), "read-only through a borrow too");
+    drop(m);
+    assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn borrowed_views_of_acquired_views_release_once() {
+    // An exporter whose acquisition is counted (an `Rc`): a borrowed view neither acquires
+    // nor releases, and an owned view made from it keeps the acquisition.
+    let data = vec![1.5f64, 2.5, 3.5];
+    let m = MemoryView::new(&data).unwrap();
+    let r = m.slice_ref(Slice::stepped(.., -1)).unwrap();
+    assert_eq!(r.to_list().unwrap().to_string(), "[3.5, 2.5, 1.5]");
+    let owned = r.view_ref(1..).unwrap().into_view();
+    drop(r);
+    drop(m);
+    assert_eq!(owned.to_list().unwrap().to_string(), "[2.5, 1.5]");
+    assert!(owned.release().is_ok());
+}
