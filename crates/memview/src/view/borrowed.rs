@@ -10,6 +10,7 @@
 //! owner, so no owned view ever holds the borrow.
 
 use super::MemoryView;
+use crate::raw::Select;
 use crate::{Key, Slice, ViewError};
 use std::marker::PhantomData;
 
@@ -102,7 +103,14 @@ impl<'a> MemoryView<'a> {
 
     /// [`view_ref`](Self::view_ref) of a key made already.
     fn view_ref_of(&self, key: &Key) -> Result<ViewRef<'_, 'a>, ViewError> {
-        let sel = self.selection(key)?;
+        self.selected_ref(self.selection(key)?)
+    }
+
+    /// A borrowed view of a selection of this view's items: what [`view_ref`](Self::view_ref)
+    /// and [`slice_ref`](Self::slice_ref) make, and the crate's own views that live within
+    /// one call (the target of a write, a key checked for its errors).
+    #[inline]
+    pub(crate) fn selected_ref(&self, sel: Select<'_>) -> Result<ViewRef<'_, 'a>, ViewError> {
         // SAFETY: the proof goes into the private field of a `ViewRef` that borrows `self`
         // (and so the view that holds the proof's owner) for as long as it lives; the view
         // holding it is lent out only by reference (see the module documentation).
@@ -117,9 +125,6 @@ impl<'a> MemoryView<'a> {
     /// assert_eq!(v.slice_ref(..2).unwrap().to_bytes().unwrap(), b"ab");
     /// ```
     pub fn slice_ref(&self, slice: impl Into<Slice>) -> Result<ViewRef<'_, 'a>, ViewError> {
-        let sel = self.slice_selection(slice.into())?;
-        // SAFETY: as in `view_ref`.
-        let proof = unsafe { self.live.view.borrowed() };
-        Ok(ViewRef { view: self.selected_from(proof, sel)?, _parent: PhantomData })
+        self.selected_ref(self.slice_selection(slice.into())?)
     }
 }

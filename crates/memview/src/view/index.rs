@@ -162,7 +162,7 @@ impl<'a> MemoryView<'a> {
             }
             Target::View => {
                 // The key's own errors (an index out of range) come first.
-                self.selected(Select::Key(key.entries()))?;
+                self.selected_ref(Select::Key(key.entries()))?;
                 Err(ViewError::InvalidKey("the key selects a view, not an item (use view)"))
             }
         }
@@ -272,7 +272,7 @@ impl<'a> MemoryView<'a> {
         }
         match self.target(&key)? {
             Target::Item(ix) => self.write_item(&ix, &value),
-            Target::View => self.selected(Select::Key(key.entries()))?.fill(value),
+            Target::View => self.selected_ref(Select::Key(key.entries()))?.fill(value),
         }
     }
 
@@ -332,7 +332,7 @@ impl<'a> MemoryView<'a> {
             return Err(ViewError::InvalidKey("invalid indexing of 0-dim memory"));
         }
         let target = match self.target(&key)? {
-            Target::View => self.selected(Select::Key(key.entries()))?,
+            Target::View => self.selected_ref(Select::Key(key.entries()))?,
             // The key selects one item: a view is not a value of its format.
             Target::Item(_) => return Err(ViewError::InvalidType(self.live.format().to_string())),
         };

@@ -139,8 +139,8 @@ impl<'a> MemoryView<'a> {
                 k.push(Index::At(i as isize));
                 k
             };
-            self.selected(Select::Key(&key(0)))?;
-            self.selected(Select::Key(&key(len - 1)))?;
+            self.selected_ref(Select::Key(&key(0)))?;
+            self.selected_ref(Select::Key(&key(len - 1)))?;
         }
         Ok(it)
     }
