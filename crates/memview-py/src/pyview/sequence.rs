@@ -373,7 +373,7 @@ impl PyMemoryView {
             let n = isize::try_from(m.shape()[0]).unwrap_or(isize::MAX);
             let lo = if start < 0 { start.saturating_add(n).max(0) } else { start.min(n) };
             let hi = if stop < 0 { stop.saturating_add(n).max(0) } else { stop.min(n) };
-            let part = m.view(Key::one(Slice::new(Some(lo), Some(hi.max(lo)), None))).map_err(view_err)?;
+            let part = m.slice_ref(Slice::new(Some(lo), Some(hi.max(lo)), None)).map_err(view_err)?;
             let at = part.index(&v).map_err(view_err)?;
             Ok(at.saturating_add(lo.unsigned_abs()))
         })
