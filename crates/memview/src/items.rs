@@ -107,6 +107,32 @@ impl NativeCode {
         matches!(self, NativeCode::Char | NativeCode::I8 | NativeCode::U8)
     }
 
+    /// Decodes every item of `bytes`, a whole number of items of `size()` bytes, onto
+    /// `items`: one dispatch for the run and one loop per code, each item read at a constant
+    /// width and written without a capacity test (the `extend` of an exact-length iterator).
+    pub(crate) fn unpack_all(self, bytes: &[u8], items: &mut Vec<Value>) {
+        /// The loop for `N`-byte items.
+        #[inline(always)]
+        fn run<const N: usize>(bytes: &[u8], items: &mut Vec<Value>, f: impl Fn([u8; N]) -> Value) {
+            // Every chunk is `N` bytes long (`chunks_exact`), so the conversion never fails.
+            items.extend(bytes.chunks_exact(N).map(|c| f(c.try_into().unwrap_or([0; N]))));
+        }
+        match self {
+            NativeCode::Char => run(bytes, items, |b: [u8; 1]| Value::from(b)),
+            NativeCode::Bool => run(bytes, items, |[b]: [u8; 1]| Value::Bool(b != 0)),
+            NativeCode::I8 => run(bytes, items, |[b]: [u8; 1]| Value::Int(i64::from(b as i8))),
+            NativeCode::U8 => run(bytes, items, |[b]: [u8; 1]| Value::Int(i64::from(b))),
+            NativeCode::I16 => run(bytes, items, |b| Value::Int(i64::from(i16::from_ne_bytes(b)))),
+            NativeCode::U16 => run(bytes, items, |b| Value::Int(i64::from(u16::from_ne_bytes(b)))),
+            NativeCode::I32 => run(bytes, items, |b| Value::Int(i64::from(i32::from_ne_bytes(b)))),
+            NativeCode::U32 => run(bytes, items, |b| Value::Int(i64::from(u32::from_ne_bytes(b)))),
+            NativeCode::I64(_) => run(bytes, items, |b| Value::Int(i64::from_ne_bytes(b))),
+            NativeCode::U64(_) | NativeCode::Pointer => run(bytes, items, |b| Value::from(u64::from_ne_bytes(b))),
+            NativeCode::F32 => run(bytes, items, |b| Value::Float(f64::from(f32::from_ne_bytes(b)))),
+            NativeCode::F64 => run(bytes, items, |b| Value::Float(f64::from_ne_bytes(b))),
+        }
+    }
+
     /// Decodes an item from exactly `size()` bytes (`None` for any other length).
     #[inline]
     pub(crate) fn unpack(self, b: &[u8]) -> Option<Value> {

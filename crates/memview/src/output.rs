@@ -92,11 +92,12 @@ impl MemoryView<'_> {
             let mut items = Vec::new();
             items.try_reserve_exact(l.len()).map_err(|_| ViewError::NoMemory(l.len()))?;
             match &live.codec {
-                ItemCodec::Native(c) => {
-                    for b in bytes.chunks_exact(size) {
-                        items.push(c.unpack(b).ok_or_else(|| ViewError::UnsupportedFormat(live.format().to_string()))?);
-                    }
+                ItemCodec::Native(c) if c.size() == size => c.unpack_all(bytes, &mut items),
+                // An exporter's item size that is not its format's: no item can be read.
+                ItemCodec::Native(_) if !bytes.is_empty() => {
+                    return Err(ViewError::UnsupportedFormat(live.format().to_string()));
                 }
+                ItemCodec::Native(_) => {}
                 codec => {
                     for b in bytes.chunks_exact(size) {
                         items.push(codec.unpack(live.format(), b)?);

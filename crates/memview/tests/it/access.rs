@@ -149,3 +149,19 @@ fn typed_internal_iteration_visits_what_next_visits() {
         }
     }
 }
+
+#[test]
+fn lists_of_every_native_code_are_their_items() {
+    // 48 bytes: a whole number of items of every native size, with high bits set.
+    let bytes: Vec<u8> = (0..48u8).map(|b| b.wrapping_mul(37) ^ 0x80).collect();
+    let m = memview::MemoryView::from_bytes(&bytes);
+    for code in ["c", "b", "B", "?", "h", "H", "i", "I", "l", "L", "q", "Q", "n", "N", "P", "f", "d", "@d", "@B"] {
+        let v = m.cast(code).unwrap();
+        let each: Vec<memview::Value> = (0..v.len() as isize).map(|i| v.get(i).unwrap()).collect();
+        assert_eq!(v.to_list().unwrap(), memview::Value::List(each.into()), "{code}");
+        // Strided: every other item, gathered first.
+        let odd = v.view(memview::s![1..;2]).unwrap();
+        let each: Vec<memview::Value> = (0..odd.len() as isize).map(|i| odd.get(i).unwrap()).collect();
+        assert_eq!(odd.to_list().unwrap(), memview::Value::List(each.into()), "{code}[1::2]");
+    }
+}

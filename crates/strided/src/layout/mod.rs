@@ -91,12 +91,14 @@ impl Clone for StridedLayout {
 /// called `memcpy` twice per derived view, and that call was a sixth of making one.
 #[inline]
 fn copy_dims<T: Copy + Default>(dims: &SmallVec<[T; 4]>) -> SmallVec<[T; 4]> {
-    if dims.spilled() {
-        return SmallVec::from_slice(dims);
+    // One test of where the items are (`as_slice`), then plain slice reads.
+    let items = dims.as_slice();
+    if items.len() > 4 {
+        return SmallVec::from_slice(items);
     }
-    let at = |d: usize| dims.get(d).copied().unwrap_or_default();
+    let at = |d: usize| items.get(d).copied().unwrap_or_default();
     let mut inline = SmallVec::from_buf([at(0), at(1), at(2), at(3)]);
-    inline.truncate(dims.len());
+    inline.truncate(items.len());
     inline
 }
 
@@ -457,7 +459,31 @@ impl StridedLayout {
     /// assert!(l.check_within(12).is_ok());
     /// assert!(l.check_within(11).is_err());
     /// ```
+    #[inline]
     pub fn check_within(&self, len: usize) -> Result<(), LayoutError> {
+        // One direct dimension, the layout of most derived views: decided here, inline; any
+        // other layout, and any doubt (an overflow), goes to the walk, which names the error.
+        if let ([extent], [stride], None) = (self.shape.as_slice(), self.strides.as_slice(), &self.suboffsets) {
+            let last = isize::try_from(extent.wrapping_sub(1)).ok().and_then(|n| n.checked_mul(*stride));
+            let (low, high) = match last {
+                _ if *extent == 0 => return Ok(()),
+                Some(span) if span < 0 => (self.offset.checked_add(span), Some(self.offset)),
+                Some(span) => (Some(self.offset), self.offset.checked_add(span)),
+                None => (None, None),
+            };
+            let end = high.and_then(|h| h.checked_add_unsigned(self.itemsize));
+            if let (Some(low), Some(end)) = (low, end) {
+                if low >= 0 && end.unsigned_abs() <= len {
+                    return Ok(());
+                }
+            }
+        }
+        self.check_within_walk(len)
+    }
+
+    /// [`check_within`](Self::check_within) of any layout, with its error.
+    #[inline(never)]
+    fn check_within_walk(&self, len: usize) -> Result<(), LayoutError> {
         match self.extent()? {
             None => Ok(()),
             Some((low, high)) if low >= 0 && high.unsigned_abs() <= len => Ok(()),
@@ -645,9 +671,8 @@ impl StridedLayout {
     /// assert_eq!((l.shape(), l.offset()), (&[8][..], 2));
     /// ```
     pub fn slice_dim_in_place(&mut self, dim: usize, slice: crate::Slice) -> Result<(), LayoutError> {
-        let no_dim = LayoutError::NoSuchDim { dim, ndim: self.ndim() };
         let (Some(&len), Some(&old_stride)) = (self.shape.get(dim), self.strides.get(dim)) else {
-            return Err(no_dim);
+            return Err(LayoutError::NoSuchDim { dim, ndim: self.ndim() });
         };
         let (start, _stop, step, n) = slice.indices(len)?;
         // A dimension of at most one item has no stride to overflow: no index but 0 ever
