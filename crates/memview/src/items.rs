@@ -45,7 +45,7 @@ const NATIVE_ITEM_CODES: &[u8] = b"cbB?hHiIlLqQnNfdP";
 impl NativeCode {
     /// The code of a format character, if memoryview reads it natively.
     #[inline]
-    pub(crate) fn from_char(c: u8) -> Option<NativeCode> {
+    pub(crate) const fn from_char(c: u8) -> Option<NativeCode> {
         Some(match c {
             b'c' => NativeCode::Char,
             b'?' => NativeCode::Bool,
@@ -92,8 +92,18 @@ impl NativeCode {
         }
     }
 
+    /// The code of a one-character format whose items are `itemsize` bytes, if memoryview
+    /// reads it natively: decided at compile time for a constant format (`Element::FORMAT`).
+    pub(crate) const fn of_element(format: &str, itemsize: usize) -> Option<NativeCode> {
+        let [c] = *format.as_bytes() else { return None };
+        match NativeCode::from_char(c) {
+            Some(code) if code.size() == itemsize => Some(code),
+            _ => None,
+        }
+    }
+
     /// The size of an item.
-    pub(crate) fn size(self) -> usize {
+    pub(crate) const fn size(self) -> usize {
         match self {
             NativeCode::Char | NativeCode::Bool | NativeCode::I8 | NativeCode::U8 => 1,
             NativeCode::I16 | NativeCode::U16 => 2,
@@ -196,6 +206,16 @@ impl ItemCodec {
     /// [`Unsupported`](ItemCodec::Unsupported): the view exists, its bytes are there, and
     /// item access fails with `NotImplementedError`, as the builtin's does for a format its
     /// struct module cannot unpack.
+    /// The codec of the items of a slice of `T`: its native code found at compile time, or
+    /// [`for_exporter`](Self::for_exporter)'s answer for another format.
+    #[inline]
+    pub(crate) fn of_element<T: buffer_protocol::Element>() -> ItemCodec {
+        match const { NativeCode::of_element(T::FORMAT, std::mem::size_of::<T>()) } {
+            Some(code) => ItemCodec::Native(code),
+            None => ItemCodec::for_exporter(T::FORMAT, std::mem::size_of::<T>()),
+        }
+    }
+
     #[inline]
     pub(crate) fn for_exporter(format: &str, itemsize: usize) -> ItemCodec {
         // Native single codes, the formats of nearly every buffer, without the general path.

@@ -631,9 +631,13 @@ impl<'a> Proven<'a> {
             Select::Permute(axes) => l.permute_in_place(axes)?,
         }
         // The proof does not rest on the layout math alone: a selection keeps every pointer
-        // dimension, with a suboffset that still means "follow the pointer".
-        if pointer_dims(l) != pointers || l.itemsize() != itemsize {
+        // dimension, with a suboffset that still means "follow the pointer", and the item
+        // size; its items stay within the block.
+        if (pointers != 0 || l.is_indirect()) && pointer_dims(l) != pointers {
             return Err(LayoutError::Indirect("a selection that changes pointer dimensions").into());
+        }
+        if l.itemsize() != itemsize {
+            return Err(LayoutError::Indirect("a selection that changes the item size").into());
         }
         l.check_within(self.region.len)?;
         Ok(())

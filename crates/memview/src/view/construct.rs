@@ -142,7 +142,8 @@ impl<'a> MemoryView<'a> {
     /// ```
     #[inline]
     pub fn from_slice<T: buffer_protocol::Element>(data: &'a [T]) -> MemoryView<'a> {
-        total(Proven::of_slice(data).map(|v| MemoryView::of_lent(v, T::FORMAT)))
+        let codec = ItemCodec::of_element::<T>();
+        total(Proven::of_slice(data).map(|v| MemoryView::of_lent_codec(v, T::FORMAT, codec)))
     }
 
     /// A writable view of borrowed bytes (`memoryview(bytearray)`).
@@ -165,7 +166,8 @@ impl<'a> MemoryView<'a> {
     /// ```
     #[inline]
     pub fn from_mut_slice<T: buffer_protocol::Element>(data: &'a mut [T]) -> MemoryView<'a> {
-        total(Proven::of_mut_slice(data).map(|v| MemoryView::of_lent(v, T::FORMAT)))
+        let codec = ItemCodec::of_element::<T>();
+        total(Proven::of_mut_slice(data).map(|v| MemoryView::of_lent_codec(v, T::FORMAT, codec)))
     }
 
     /// A view of a lent run: its layout, its `'static` format and the codec of its items.

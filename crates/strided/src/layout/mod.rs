@@ -671,6 +671,26 @@ impl StridedLayout {
     /// assert_eq!((l.shape(), l.offset()), (&[8][..], 2));
     /// ```
     pub fn slice_dim_in_place(&mut self, dim: usize, slice: crate::Slice) -> Result<(), LayoutError> {
+        // One direct dimension, the layout of most sliced views: the same math, on the one
+        // extent and stride, with no suboffset to move.
+        if let (0, [len], [old_stride], None) =
+            (dim, self.shape.as_mut_slice(), self.strides.as_mut_slice(), &self.suboffsets)
+        {
+            let (start, _stop, step, n) = slice.indices(*len)?;
+            let stride = if n <= 1 {
+                old_stride.wrapping_mul(step)
+            } else {
+                old_stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?
+            };
+            match start.checked_mul(*old_stride).and_then(|delta| self.offset.checked_add(delta)) {
+                Some(offset) => self.offset = offset,
+                // An empty result addresses nothing: its start may stay in place.
+                None if n == 0 => {}
+                None => return Err(LayoutError::Overflow("offset")),
+            }
+            (*len, *old_stride) = (n, stride);
+            return Ok(());
+        }
         let (Some(&len), Some(&old_stride)) = (self.shape.get(dim), self.strides.get(dim)) else {
             return Err(LayoutError::NoSuchDim { dim, ndim: self.ndim() });
         };
