@@ -698,6 +698,18 @@ impl<'a> Proven<'a> {
     }
 
     /// Copies the item at a full index into `out` (exactly `itemsize` bytes).
+    /// The item at a full index as `N` bytes, for items of `N` bytes (checked): one load of
+    /// a constant width, where [`read_item`](Self::read_item) copies a length it is given.
+    #[inline]
+    pub(crate) fn read_item_array<const N: usize>(&self, index: &[isize]) -> Result<[u8; N], ViewError> {
+        self.item_len(N)?;
+        let addr = self.item_addr(index)?;
+        // SAFETY: `addr` is the item at an in-range index of a proven layout of a live
+        // acquisition, readable for `itemsize` = `N` bytes; `[u8; N]` has alignment 1; no
+        // reference to the block is live (the aliasing rule), and the bytes are copied out.
+        Ok(unsafe { addr.cast::<[u8; N]>().read() })
+    }
+
     pub(crate) fn read_item(&self, index: &[isize], out: &mut [u8]) -> Result<(), ViewError> {
         self.item_len(out.len())?;
         let addr = self.item_addr(index)?;

@@ -94,6 +94,19 @@ impl<'a> MemoryView<'a> {
         let live = &self.live;
         let size = live.layout().itemsize();
         if let ItemCodec::Native(code) = live.codec {
+            // The item read at its code's width, one load (the codec's size is the layout's
+            // item size, checked when the view was made; a mismatch takes the path below).
+            let p = &live.view;
+            let value = match (code.size(), size) {
+                (1, 1) => code.unpack(&p.read_item_array::<1>(index)?),
+                (2, 2) => code.unpack(&p.read_item_array::<2>(index)?),
+                (4, 4) => code.unpack(&p.read_item_array::<4>(index)?),
+                (8, 8) => code.unpack(&p.read_item_array::<8>(index)?),
+                _ => None,
+            };
+            if let Some(value) = value {
+                return Ok(value);
+            }
             // Native items are at most 8 bytes: a fixed-size buffer, no allocation.
             let mut buf = [0u8; 8];
             let item = buf.get_mut(..size).ok_or_else(|| ViewError::UnsupportedFormat(live.format().to_string()))?;
