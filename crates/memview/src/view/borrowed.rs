@@ -72,6 +72,48 @@ impl std::fmt::Debug for ViewRef<'_, '_> {
     }
 }
 
+impl std::fmt::Display for ViewRef<'_, '_> {
+    /// As the view's (`<memory format=...>` and the items; see [`MemoryView`]'s `Display`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.view, f)
+    }
+}
+
+/// `==` as for views: the same shape and equal items, whatever the formats' spellings.
+///
+/// ```
+/// use memview::MemoryView;
+/// let a = MemoryView::from_bytes(b"abab");
+/// let b = MemoryView::from_bytes(b"ab");
+/// assert_eq!(a.slice_ref(2..).unwrap(), b);
+/// assert_eq!(b, a.slice_ref(..2).unwrap());
+/// assert_eq!(a.slice_ref(..2).unwrap(), a.slice_ref(2..).unwrap());
+/// ```
+impl PartialEq for ViewRef<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
+impl PartialEq<MemoryView<'_>> for ViewRef<'_, '_> {
+    fn eq(&self, other: &MemoryView<'_>) -> bool {
+        self.view == *other
+    }
+}
+
+impl PartialEq<ViewRef<'_, '_>> for MemoryView<'_> {
+    fn eq(&self, other: &ViewRef<'_, '_>) -> bool {
+        *self == other.view
+    }
+}
+
+impl std::hash::Hash for ViewRef<'_, '_> {
+    /// As the view's hash (equal views hash equally; see [`MemoryView`]'s).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.view.hash(state);
+    }
+}
+
 impl<'a> ViewRef<'_, 'a> {
     /// An owned view of the same layout, format and flags, which outlives the borrow (it
     /// counts a reference to the exporter, as every owned view does).
