@@ -243,3 +243,44 @@ def test_tolist_at_each_codes_edges(code):
     ref = builtins.memoryview(data).cast(code).tolist()
     assert mine == ref
     assert [type(x) for x in mine] == [type(x) for x in ref]
+
+
+class _Index:
+    """An object with `__index__`, which a slice's fields may be."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __index__(self):
+        return self.v
+
+
+BIG = 10**30
+SLICES = [
+    slice(None, None, None), slice(1, None, -1), slice(5, 1, -1), slice(-3, None), slice(None, -3, 2),
+    slice(-BIG, BIG, 3), slice(BIG, -BIG, -2), slice(None, None, -(2**63)), slice(None, None, -(2**63) + 1),
+    slice(2**63 - 1, None, None), slice(-(2**63), 2**63 - 1, 2**63 - 1), slice(True, 7, 2),
+    slice(_Index(2), _Index(40), _Index(3)), slice(0, 0), slice(49, 50), slice(50, 49, -1),
+]
+BAD_SLICES = [slice(None, None, 0), slice(0, 1, "x"), slice(1.0, 2), slice(_Index(1), None, 0), slice(0, BIG, False)]
+
+
+@pytest.mark.parametrize("s", SLICES, ids=repr)
+def test_slices_of_every_kind_of_field_select_what_the_builtins_do(s):
+    # Fields that are `None` or exact `int`s in a word are read directly; others (huge ints,
+    # bools, objects with `__index__`) through `PySlice_Unpack`: both as the builtin reads.
+    for data, fmt in [(bytearray(range(50)), "B"), (bytes(range(200)), "i")]:
+        mine, theirs = memview.memoryview(data).cast(fmt), builtins.memoryview(data).cast(fmt)
+        assert mine[s].tolist() == theirs[s].tolist()
+        assert (mine[s].shape, mine[s].strides) == (theirs[s].shape, theirs[s].strides)
+
+
+@pytest.mark.parametrize("s", BAD_SLICES, ids=repr)
+def test_slices_the_builtin_refuses_are_refused_alike(s):
+    data = bytearray(range(50))
+    errors = []
+    for m in (memview.memoryview(data), builtins.memoryview(data)):
+        with pytest.raises(Exception) as e:
+            m[s]
+        errors.append((type(e.value), str(e.value)))
+    assert errors[0] == errors[1]
