@@ -226,3 +226,30 @@ def test_unpack_from_converts_the_offset_after_holding_the_buffer():
 
     for f in (std.unpack_from, ours.unpack_from):
         assert f("<I", data, Resizing()) == std.unpack_from("<I", bytes(range(16)), 4)
+
+
+class _Bytes(bytes):
+    """A `bytes` subclass: read through the buffer protocol, as any exporter."""
+
+
+def _outcome(call):
+    try:
+        return ("ok", call())
+    except Exception as e:  # the exception's type and message are part of the answer
+        return (type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize("kind", [bytes, _Bytes, bytearray, memoryview, lambda b: memoryview(b)[::-1][::-1]])
+@pytest.mark.parametrize("size", [0, 7, 22, 23])
+def test_unpack_reads_every_kind_of_argument_as_the_stdlib(kind, size):
+    # Exact `bytes` are read in place, every other argument through its buffer: the answers
+    # and the errors are the stdlib's either way.
+    raw = kind(bytes(range(7, 7 + size)))
+    for fmt in ["<IhdQ", ">7s", "@i"]:
+        mine, theirs = ours.Struct(fmt), std.Struct(fmt)
+        assert _outcome(lambda: mine.unpack(raw)) == _outcome(lambda: theirs.unpack(raw))
+        assert _outcome(lambda: ours.unpack(fmt, raw)) == _outcome(lambda: std.unpack(fmt, raw))
+        for offset in [0, 1, -4, size, -size - 1]:
+            assert _outcome(lambda: ours.unpack_from(fmt, raw, offset)) == _outcome(
+                lambda: std.unpack_from(fmt, raw, offset)
+            )
