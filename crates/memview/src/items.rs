@@ -200,12 +200,6 @@ impl ItemCodec {
         }
     }
 
-    /// The codec of an exporter's items: `format` read at the exporter's `itemsize`. A
-    /// format whose size is not the item size (a packed NumPy record described with aligned
-    /// codes, a lying exporter) cannot be read safely at that size, so its items are
-    /// [`Unsupported`](ItemCodec::Unsupported): the view exists, its bytes are there, and
-    /// item access fails with `NotImplementedError`, as the builtin's does for a format its
-    /// struct module cannot unpack.
     /// The codec of the items of a slice of `T`: its native code found at compile time, or
     /// [`for_exporter`](Self::for_exporter)'s answer for another format.
     #[inline]
@@ -216,6 +210,12 @@ impl ItemCodec {
         }
     }
 
+    /// The codec of an exporter's items: `format` read at the exporter's `itemsize`. A
+    /// format whose size is not the item size (a packed NumPy record described with aligned
+    /// codes, a lying exporter) cannot be read safely at that size, so its items are
+    /// [`Unsupported`](ItemCodec::Unsupported): the view exists, its bytes are there, and
+    /// item access fails with `NotImplementedError`, as the builtin's does for a format its
+    /// struct module cannot unpack.
     #[inline]
     pub(crate) fn for_exporter(format: &str, itemsize: usize) -> ItemCodec {
         // Native single codes, the formats of nearly every buffer, without the general path.

@@ -697,7 +697,6 @@ impl<'a> Proven<'a> {
         Ok(())
     }
 
-    /// Copies the item at a full index into `out` (exactly `itemsize` bytes).
     /// The item at a full index as `N` bytes, for items of `N` bytes (checked): one load of
     /// a constant width, where [`read_item`](Self::read_item) copies a length it is given.
     #[inline]
@@ -710,6 +709,7 @@ impl<'a> Proven<'a> {
         Ok(unsafe { addr.cast::<[u8; N]>().read() })
     }
 
+    /// Copies the item at a full index into `out` (exactly `itemsize` bytes).
     pub(crate) fn read_item(&self, index: &[isize], out: &mut [u8]) -> Result<(), ViewError> {
         self.item_len(out.len())?;
         let addr = self.item_addr(index)?;
