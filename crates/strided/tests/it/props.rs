@@ -257,3 +257,56 @@ fn blocked_permutations_match_brute_force() {
         assert_eq!(out, naive_gather(&mem, &rev, Order::C), "{axes:?} reversed");
     }
 }
+
+/// A slice with any fields, extreme ones included.
+fn any_slice() -> impl Strategy<Value = Slice> {
+    let field = prop_oneof![
+        Just(None),
+        (-12isize..13).prop_map(Some),
+        Just(Some(isize::MAX)),
+        Just(Some(isize::MIN)),
+        Just(Some(isize::MAX / 3))
+    ];
+    let step = prop_oneof![Just(None), (-5isize..6).prop_map(Some), Just(Some(isize::MIN)), Just(Some(isize::MAX))];
+    (field.clone(), field, step).prop_map(|(a, b, c)| Slice::new(a, b, c))
+}
+
+/// A 1-D layout with any stride and offset (extreme ones included), and its 2-D twin with
+/// a trailing dimension of one item, which the general paths handle.
+fn one_dim() -> impl Strategy<Value = (StridedLayout, StridedLayout)> {
+    let stride = prop_oneof![(-40isize..41), Just(isize::MAX / 2), Just(isize::MIN / 2), Just(1 << 40)];
+    let offset = prop_oneof![(-40isize..41), Just(isize::MAX - 8), Just(isize::MIN + 8)];
+    (prop::sample::select(vec![1usize, 2, 8]), 0usize..12, stride, offset).prop_filter_map(
+        "a layout that exists",
+        |(itemsize, n, stride, offset)| {
+            let one = StridedLayout::new(itemsize, &[n], &[stride], offset).ok()?;
+            let two = StridedLayout::new(itemsize, &[n, 1], &[stride, 1], offset).ok()?;
+            Some((one, two))
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn one_dimension_slices_as_the_general_path_does((one, two) in one_dim(), s in any_slice()) {
+        // `slice_dim_in_place` decides a 1-D direct layout on its own; its twin takes the
+        // general path. Results and errors agree.
+        let (mut a, mut b) = (one.clone(), two.clone());
+        match (a.slice_dim_in_place(0, s), b.slice_dim_in_place(0, s)) {
+            (Ok(()), Ok(())) => {
+                prop_assert_eq!((a.shape()[0], a.strides()[0], a.offset()), (b.shape()[0], b.strides()[0], b.offset()));
+            }
+            (Err(x), Err(y)) => prop_assert_eq!(x, y),
+            (x, y) => prop_assert!(false, "1-D {:?} against 2-D {:?}", x, y),
+        }
+    }
+
+    #[test]
+    fn one_dimension_bounds_as_the_general_walk_does((one, two) in one_dim(), len in 0usize..200) {
+        // `check_within` decides a 1-D direct layout inline; the twin walks.
+        prop_assert_eq!(one.check_within(len).is_ok(), two.check_within(len).is_ok());
+        prop_assert_eq!(one.check_within(len), two.check_within(len));
+    }
+}
