@@ -310,6 +310,13 @@ fn make_view(c: &mut Criterion) {
     // The borrowed view of the same selection (no reference counted), and the owned and
     // borrowed views of a counted acquisition (a `Vec`'s, held in an `Rc`).
     g.bench_function("view_ref_1::2", |b| b.iter(|| keep(black_box(&m).view_ref(memview::s![1..;2]).unwrap())));
+    // A fixed-rank typed view (made once) and its slice: the same selection by ndarray's
+    // arithmetic, beside ndarray's own below.
+    let typed = m.typed::<u8>().unwrap();
+    let fixed = typed.fixed::<1>().unwrap();
+    g.bench_function("fixed_slice_1::2", |b| {
+        b.iter(|| keep(black_box(&fixed).slice_axis(0, memview::Slice::stepped(1.., 2)).unwrap()))
+    });
     let counted = MemoryView::new(&data).unwrap();
     g.bench_function("acquired/view_1::2", |b| b.iter(|| keep(black_box(&counted).view(memview::s![1..;2]).unwrap())));
     g.bench_function("acquired/view_ref_1::2", |b| {

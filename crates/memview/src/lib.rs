@@ -95,7 +95,7 @@ pub use crate::key::Key;
 #[cfg(feature = "rayon")]
 pub use crate::par::{Part, PartMut};
 pub use crate::raw::CountedHead;
-pub use crate::typed::{Summable, TypedIter, TypedView};
+pub use crate::typed::{FixedView, Summable, TypedIter, TypedView};
 pub use crate::view::{AxisIter, Iter, MemoryView, ReleaseError, Subscript, ViewRef};
 /// DLPack's C structs and the importer of DLPack tensors (feature `dlpack`).
 #[cfg(feature = "dlpack")]

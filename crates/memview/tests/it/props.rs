@@ -93,3 +93,76 @@ proptest! {
         prop_assert_eq!(rest, expect);
     }
 }
+
+/// A slice with small or absent fields and any nonzero small step.
+fn small_slice() -> impl Strategy<Value = Slice> {
+    let field = prop::option::of(-5isize..6);
+    let step = prop::option::of(prop::sample::select(vec![-3isize, -2, -1, 1, 2, 3]));
+    (field.clone(), field, step).prop_map(|(a, b, c)| Slice::new(a, b, c))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 6 } else { 400 }))]
+
+    #[test]
+    fn fixed_views_slice_and_read_as_views_do((mem, shape, strides, offset) in layout(),
+                                              slices in prop::collection::vec(small_slice(), 3),
+                                              value in any::<u8>()) {
+        // The same layout through a `FixedView` of its rank and through `MemoryView::view`
+        // with the same slices: the same items, in the same order, and writes land alike.
+        let nd = NdArray::new(mem, "B", 1, &shape, &strides, offset, false).unwrap();
+        let m = MemoryView::new(&nd).unwrap();
+        let key: Vec<memview::Index> = slices.iter().take(shape.len()).map(|&s| memview::Index::Slice(s)).collect();
+        let general = m.view(key).unwrap();
+        let expected = general.typed::<u8>().unwrap().to_vec().unwrap();
+        let t = m.typed::<u8>().unwrap();
+        let (got, got_shape) = match shape.len() {
+            1 => {
+                let f = t.fixed::<1>().unwrap().slice([slices[0]]).unwrap();
+                (f.to_vec(), f.shape().to_vec())
+            }
+            2 => {
+                let f = t.fixed::<2>().unwrap().slice([slices[0], slices[1]]).unwrap();
+                (f.to_vec(), f.shape().to_vec())
+            }
+            _ => {
+                let f = t.fixed::<3>().unwrap().slice([slices[0], slices[1], slices[2]]).unwrap();
+                (f.to_vec(), f.shape().to_vec())
+            }
+        };
+        prop_assert_eq!(&got, &expected);
+        prop_assert_eq!(got_shape.as_slice(), general.shape());
+        // Every item read by index, and the last item written through the fixed view.
+        if shape.len() == 2 && !expected.is_empty() {
+            let f = t.fixed::<2>().unwrap().slice([slices[0], slices[1]]).unwrap();
+            let [r, c] = f.shape();
+            for i in 0..r as isize {
+                for j in 0..c as isize {
+                    prop_assert_eq!(f.get([i, j]).unwrap(), general.get((i, j)).unwrap().as_i64().unwrap() as u8);
+                    prop_assert_eq!(f.get([i - r as isize, j]).unwrap(), f.get([i, j]).unwrap());
+                }
+            }
+            prop_assert!(f.get([r as isize, 0]).is_err() && f.get([0, -(c as isize) - 1]).is_err());
+            // A write through the fixed view is a write of the view's item.
+            f.set([-1, -1], value).unwrap();
+            prop_assert_eq!(general.get((-1, -1)).unwrap().as_i64().unwrap() as u8, value);
+            prop_assert_eq!(m.readonly(), false);
+        }
+    }
+}
+
+#[test]
+fn fixed_views_write_where_views_do() {
+    let mut data: Vec<u8> = (0..24).collect();
+    let m = MemoryView::from_mut(&mut data).cast_shape("B", &[4, 6]).unwrap();
+    let t = m.typed::<u8>().unwrap();
+    let f = t.fixed::<2>().unwrap().slice([Slice::stepped(.., -1), Slice::stepped(1.., 2)]).unwrap();
+    assert_eq!(f.shape(), [4, 3]);
+    f.set([0, 0], 200).unwrap();
+    f.set([-1, -1], 201).unwrap();
+    assert!(f.set([4, 0], 1).is_err());
+    drop(m);
+    assert_eq!((data[19], data[5]), (200, 201));
+    let ro = MemoryView::from_bytes(&data);
+    assert!(ro.typed::<u8>().unwrap().fixed::<1>().unwrap().set([0], 1).is_err());
+}

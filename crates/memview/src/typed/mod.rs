@@ -1,6 +1,10 @@
 //! Typed access: a view whose items are Rust numbers, checked once, read without per-item
 //! format dispatch.
 
+mod fixed;
+
+pub use self::fixed::FixedView;
+
 use crate::raw::Region;
 use crate::{MemoryView, ViewError};
 use buffer_protocol::Element;
