@@ -291,3 +291,48 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
         out
     }
 }
+
+impl<'v, T: Element> FixedView<'v, T, 2> {
+    /// Row `i` (negative from the end) as a 1-D view: `a[i, :]`.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0, 1, 2, 3, 4, 5]).cast_shape("B", &[2, 3]).unwrap();
+    /// let f = v.typed::<u8>().unwrap().fixed::<2>().unwrap();
+    /// assert_eq!(f.row(-1).unwrap().to_vec(), [3, 4, 5]);
+    /// ```
+    pub fn row(&self, i: isize) -> Result<FixedView<'v, T, 1>, ViewError> {
+        self.fix_axis(0, i)
+    }
+
+    /// Column `j` (negative from the end) as a 1-D view: `a[:, j]`.
+    ///
+    /// ```
+    /// let v = memview::MemoryView::from_bytes(&[0, 1, 2, 3, 4, 5]).cast_shape("B", &[2, 3]).unwrap();
+    /// let f = v.typed::<u8>().unwrap().fixed::<2>().unwrap();
+    /// assert_eq!(f.column(1).unwrap().to_vec(), [1, 4]);
+    /// assert!(f.column(3).is_err());
+    /// ```
+    pub fn column(&self, j: isize) -> Result<FixedView<'v, T, 1>, ViewError> {
+        self.fix_axis(1, j)
+    }
+
+    /// The 1-D view with axis `axis` fixed at index `i`: the other axis's items at that
+    /// index, a selection of this view's items.
+    fn fix_axis(&self, axis: usize, i: isize) -> Result<FixedView<'v, T, 1>, ViewError> {
+        let other = 1 - axis;
+        let (n, s) = (self.shape[axis] as isize, self.strides[axis]);
+        let j = if i < 0 { i.wrapping_add(n) } else { i };
+        if !(0..n).contains(&j) {
+            return Err(LayoutError::IndexOutOfBounds { index: i, axis, size: n as usize }.into());
+        }
+        Ok(FixedView {
+            region: self.region,
+            // An in-range index of the proven layout: its offset lies in the extent.
+            offset: self.offset + j * s,
+            shape: [self.shape[other]],
+            strides: [self.strides[other]],
+            writable: self.writable,
+            _view: PhantomData,
+        })
+    }
+}

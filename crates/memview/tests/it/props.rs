@@ -143,6 +143,16 @@ proptest! {
                 }
             }
             prop_assert!(f.get([r as isize, 0]).is_err() && f.get([0, -(c as isize) - 1]).is_err());
+            // Rows and columns are the views `g[i, :]` and `g[:, j]`.
+            for i in -(r as isize)..r as isize {
+                let row = general.view(memview::s![i, ..]).unwrap();
+                prop_assert_eq!(f.row(i).unwrap().to_vec(), row.typed::<u8>().unwrap().to_vec().unwrap());
+            }
+            for j in -(c as isize)..c as isize {
+                let column = general.view(memview::s![.., j]).unwrap();
+                prop_assert_eq!(f.column(j).unwrap().to_vec(), column.typed::<u8>().unwrap().to_vec().unwrap());
+            }
+            prop_assert!(f.row(r as isize).is_err() && f.column(-(c as isize) - 1).is_err());
             // A write through the fixed view is a write of the view's item.
             f.set([-1, -1], value).unwrap();
             prop_assert_eq!(general.get((-1, -1)).unwrap().as_i64().unwrap() as u8, value);
