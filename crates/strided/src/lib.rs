@@ -60,7 +60,7 @@ pub use crate::copy::{
 pub use crate::error::LayoutError;
 pub use crate::layout::{c_strides, checked_len, f_strides, AddressStep, Order, StridedLayout};
 pub use crate::parts::{c_order_parts, Part};
-pub use crate::slice::{Ellipsis, Index, NewAxis, Slice, SliceRange};
+pub use crate::slice::{AxisSlice, Ellipsis, Index, NewAxis, Slice, SliceRange};
 
 /// The most dimensions a layout may have, as CPython's `PyBUF_MAX_NDIM`.
 ///

@@ -20,6 +20,23 @@ pub struct Slice {
     pub step: Option<isize>,
 }
 
+/// One axis after a slice ([`Slice::on_axis`]).
+///
+/// ```
+/// let a = strided::Slice::stepped(.., -1).on_axis(4, 2).unwrap();
+/// assert_eq!((a.len, a.stride, a.delta), (4, -2, Some(6)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AxisSlice {
+    /// The number of items kept.
+    pub len: usize,
+    /// Their byte stride (as C computes it, wrapped, when at most one item is kept).
+    pub stride: isize,
+    /// The byte offset of the first item kept from the axis's first item; `None` only for an
+    /// empty result whose start lies past what `isize` holds (it addresses nothing).
+    pub delta: Option<isize>,
+}
+
 impl Slice {
     /// A slice from its three parts.
     ///
@@ -38,6 +55,35 @@ impl Slice {
     /// ```
     pub fn full() -> Slice {
         Slice::default()
+    }
+
+    /// What one axis of `len` items, `stride` bytes apart, becomes when sliced: the items
+    /// kept, their stride, and the byte offset of the first one. The one definition of that
+    /// arithmetic, for layouts and for typed views alike.
+    ///
+    /// ```
+    /// use strided::{AxisSlice, Slice};
+    /// let a = Slice::stepped(1.., 2).on_axis(6, 8).unwrap();
+    /// assert_eq!(a, AxisSlice { len: 3, stride: 16, delta: Some(8) });
+    /// ```
+    pub fn on_axis(&self, len: usize, stride: isize) -> Result<AxisSlice, LayoutError> {
+        let (start, _stop, step, n) = self.indices(len)?;
+        // An axis of at most one item has no stride to overflow: no index but 0 ever
+        // multiplies it. CPython stores the product as C computes it (wrapped), which is what
+        // `.strides` shows; any value is sound there.
+        let stride_out = if n <= 1 {
+            stride.wrapping_mul(step)
+        } else {
+            stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?
+        };
+        // The start moves even for an empty result, as CPython's `init_slice` does; an empty
+        // result addresses nothing, so a start past what `isize` can hold leaves it in place.
+        let delta = match start.checked_mul(stride) {
+            Some(delta) => Some(delta),
+            None if n == 0 => None,
+            None => return Err(LayoutError::Overflow("offset")),
+        };
+        Ok(AxisSlice { len: n, stride: stride_out, delta })
     }
 
     /// `slice.indices(len)` plus the slice length: `(start, stop, step, slicelength)`, with

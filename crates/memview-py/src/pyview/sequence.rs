@@ -500,17 +500,19 @@ pub(super) fn native_code_char(code: char) -> PyResult<char> {
 
 /// Whether a slice's bounds are `int`s or `None` (read without running Python code).
 pub(super) fn plain_slice(s: &Bound<'_, PySlice>) -> bool {
+    slice_fields(s).iter().all(|field| field.is_none() || field.is_exact_instance_of::<pyo3::types::PyInt>())
+}
+
+/// A slice's `start`, `stop` and `step`, borrowed from it (no attribute lookup).
+#[inline(always)]
+fn slice_fields<'a, 'py>(s: &'a Bound<'py, PySlice>) -> [pyo3::Borrowed<'a, 'py, PyAny>; 3] {
     let raw = s.as_ptr().cast::<ffi::PySliceObject>();
-    // SAFETY: `s` is a live slice object (the cast checked its type), so it has the
+    // SAFETY: `s` is a live slice object (its type was checked), so it has the
     // `PySliceObject` layout; its three fields are always valid (never NULL) references,
     // read here while the GIL is held.
     let slice = unsafe { &*raw };
-    let fields = [slice.start, slice.stop, slice.step];
-    fields.iter().all(|&f| {
-        // SAFETY: a live object (see above), the GIL held.
-        let field = unsafe { Bound::from_borrowed_ptr(s.py(), f) };
-        field.is_none() || field.is_exact_instance_of::<pyo3::types::PyInt>()
-    })
+    // SAFETY: each field is a live object the slice holds for as long as `s` is borrowed.
+    [slice.start, slice.stop, slice.step].map(|f| unsafe { pyo3::Borrowed::from_ptr(s.py(), f) })
 }
 
 /// The codes `unpack_single`/`pack_single` know.
@@ -561,24 +563,18 @@ fn unpack_slice_words(s: &Bound<'_, PySlice>) -> PyResult<[isize; 3]> {
 /// for each field (a sixth of `m[a:b:c]`). `None` for any other slice, which goes there.
 #[inline(always)]
 pub(super) fn unpack_word_slice(s: &Bound<'_, PySlice>) -> Option<PyResult<[isize; 3]>> {
-    let raw = s.as_ptr().cast::<ffi::PySliceObject>();
-    // SAFETY: `s` is a live slice object (its type was checked), so it has the
-    // `PySliceObject` layout; its three fields are always valid references, read here while
-    // the GIL is held.
-    let slice = unsafe { &*raw };
     // A field: `Some(None)` for `None`, `Some(Some(v))` for an exact `int` that fits.
-    let word = |f: *mut ffi::PyObject| -> Option<Option<isize>> {
-        // SAFETY: a field of the live slice (see above), borrowed for this call.
-        let field = unsafe { Bound::from_borrowed_ptr(s.py(), f) };
+    let word = |field: &pyo3::Borrowed<'_, '_, PyAny>| -> Option<Option<isize>> {
         if field.is_none() {
             return Some(None);
         }
-        match crate::convert::exact_number(&field)? {
+        match crate::convert::exact_number(field)? {
             crate::hot::Num::I(v) => isize::try_from(v).ok().map(Some),
             _ => None,
         }
     };
-    let (start, stop, step) = (word(slice.start)?, word(slice.stop)?, word(slice.step)?);
+    let [start, stop, step] = slice_fields(s);
+    let (start, stop, step) = (word(&start)?, word(&stop)?, word(&step)?);
     let step = match step {
         Some(0) => return Some(Err(PyValueError::new_err("slice step cannot be zero"))),
         // `PySlice_Unpack` keeps the step above `-PY_SSIZE_T_MAX`, so that `-step` cannot

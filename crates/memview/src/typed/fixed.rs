@@ -15,7 +15,7 @@
 //! raw loads and stores and holds no reference into the memory (the crate's aliasing rule),
 //! and it is neither `Send` nor `Sync`, as views are not.
 
-use super::TypedView;
+use super::{item_offset, wrap_index, TypedView};
 use crate::raw::Region;
 use crate::{Slice, ViewError};
 use buffer_protocol::Element;
@@ -142,18 +142,8 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
     /// The byte offset of the item at `index` (negative from the end), every index checked.
     #[inline]
     fn offset_of(&self, index: [isize; D]) -> Result<isize, ViewError> {
-        let mut off = self.offset;
-        for (axis, ((i, &n), &s)) in index.into_iter().zip(&self.shape).zip(&self.strides).enumerate() {
-            let n = n as isize;
-            let j = if i < 0 { i.wrapping_add(n) } else { i };
-            if !(0..n).contains(&j) {
-                return Err(LayoutError::IndexOutOfBounds { index: i, axis, size: n as usize }.into());
-            }
-            // In range: the item is one of the proven layout's, so `j × s` and the sum lie
-            // within its extent, which fits `isize` (module documentation).
-            off += j * s;
-        }
-        Ok(off)
+        // The axes are a selection of the proven layout's (module documentation).
+        item_offset(self.offset, &self.shape, &self.strides, &index)
     }
 
     /// The item at `index` (one index per axis, negative from the end).
@@ -210,15 +200,12 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
         let (Some(n), Some(s)) = (out.shape.get_mut(axis), out.strides.get_mut(axis)) else {
             return Err(LayoutError::NoSuchDim { dim: axis, ndim: D }.into());
         };
-        let (start, _stop, step, m) = slice.into().indices(*n)?;
-        if m > 0 {
-            // `start` is an index in range, so its offset lies in the proven extent.
-            out.offset += start * *s;
+        let axis = slice.into().on_axis(*n, *s)?;
+        if let (true, Some(delta)) = (axis.len > 0, axis.delta) {
+            // The first item kept is an item in range, so its offset lies in the proven extent.
+            out.offset += delta;
         }
-        // With two items or more, `(m - 1) × step` is an in-range index: the product fits;
-        // with fewer, no index but 0 multiplies the stride.
-        *s = if m > 1 { s.checked_mul(step).ok_or(LayoutError::Overflow("stride"))? } else { s.wrapping_mul(step) };
-        *n = m;
+        (*n, *s) = (axis.len, axis.stride);
         Ok(out)
     }
 
@@ -320,11 +307,7 @@ impl<'v, T: Element> FixedView<'v, T, 2> {
     /// index, a selection of this view's items.
     fn fix_axis(&self, axis: usize, i: isize) -> Result<FixedView<'v, T, 1>, ViewError> {
         let other = 1 - axis;
-        let (n, s) = (self.shape[axis] as isize, self.strides[axis]);
-        let j = if i < 0 { i.wrapping_add(n) } else { i };
-        if !(0..n).contains(&j) {
-            return Err(LayoutError::IndexOutOfBounds { index: i, axis, size: n as usize }.into());
-        }
+        let (j, s) = (wrap_index(i, self.shape[axis], axis)?, self.strides[axis]);
         Ok(FixedView {
             region: self.region,
             // An in-range index of the proven layout: its offset lies in the extent.

@@ -204,17 +204,7 @@ impl<T: Element> TypedView<'_, '_, T> {
         if index.len() != l.ndim() {
             return Err(strided::LayoutError::TooManyIndices { ndim: l.ndim(), n: index.len() }.into());
         }
-        let mut off = l.offset();
-        for (axis, ((&i, &n), &s)) in index.iter().zip(l.shape()).zip(l.strides()).enumerate() {
-            let n = n as isize;
-            let j = if i < 0 { i.wrapping_add(n) } else { i };
-            if !(0..n).contains(&j) {
-                return Err(strided::LayoutError::IndexOutOfBounds { index: i, axis, size: n as usize }.into());
-            }
-            // In range: `j × s` and the sum lie within the layout's extent, which fits `isize`.
-            off += j * s;
-        }
-        Ok(off)
+        item_offset(l.offset(), l.shape(), l.strides(), index)
     }
 
     /// Calls `f` with every item in C order.
@@ -311,6 +301,36 @@ impl<T: Element> TypedView<'_, '_, T> {
     {
         sum_in::<T>(self.region, self.layout)
     }
+}
+
+/// Index `i` of an axis of `n` items, negative from the end, checked: the typed views' one
+/// bounds check (`LayoutError::IndexOutOfBounds` naming `axis`).
+#[inline]
+pub(crate) fn wrap_index(i: isize, n: usize, axis: usize) -> Result<isize, ViewError> {
+    let len = n as isize;
+    let j = if i < 0 { i.wrapping_add(len) } else { i };
+    if !(0..len).contains(&j) {
+        return Err(strided::LayoutError::IndexOutOfBounds { index: i, axis, size: n }.into());
+    }
+    Ok(j)
+}
+
+/// The byte offset of the item at `index` (one per axis, each checked by [`wrap_index`])
+/// from `offset`, the offset of the first item. Callers pass the axes of a layout proven
+/// against its region: an in-range index reaches one of its items, so `j × s` and the sum lie
+/// within its extent, which fits `isize`.
+#[inline]
+pub(crate) fn item_offset(
+    offset: isize,
+    shape: &[usize],
+    strides: &[isize],
+    index: &[isize],
+) -> Result<isize, ViewError> {
+    let mut off = offset;
+    for (axis, ((&i, &n), &s)) in index.iter().zip(shape).zip(strides).enumerate() {
+        off += wrap_index(i, n, axis)? * s;
+    }
+    Ok(off)
 }
 
 /// [`TypedView::iter`] over a region and a direct layout proven against it; the iterator

@@ -671,51 +671,35 @@ impl StridedLayout {
     /// assert_eq!((l.shape(), l.offset()), (&[8][..], 2));
     /// ```
     pub fn slice_dim_in_place(&mut self, dim: usize, slice: crate::Slice) -> Result<(), LayoutError> {
-        // One direct dimension, the layout of most sliced views: the same math, on the one
-        // extent and stride, with no suboffset to move.
+        // One direct dimension, the layout of most sliced views: the same arithmetic, on the
+        // one extent and stride, with no suboffset to move.
         if let (0, [len], [old_stride], None) =
             (dim, self.shape.as_mut_slice(), self.strides.as_mut_slice(), &self.suboffsets)
         {
-            let (start, _stop, step, n) = slice.indices(*len)?;
-            let stride = if n <= 1 {
-                old_stride.wrapping_mul(step)
-            } else {
-                old_stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?
-            };
-            match start.checked_mul(*old_stride).and_then(|delta| self.offset.checked_add(delta)) {
+            let axis = slice.on_axis(*len, *old_stride)?;
+            match axis.delta.and_then(|delta| self.offset.checked_add(delta)) {
                 Some(offset) => self.offset = offset,
                 // An empty result addresses nothing: its start may stay in place.
-                None if n == 0 => {}
+                None if axis.len == 0 => {}
                 None => return Err(LayoutError::Overflow("offset")),
             }
-            (*len, *old_stride) = (n, stride);
+            (*len, *old_stride) = (axis.len, axis.stride);
             return Ok(());
         }
         let (Some(&len), Some(&old_stride)) = (self.shape.get(dim), self.strides.get(dim)) else {
             return Err(LayoutError::NoSuchDim { dim, ndim: self.ndim() });
         };
-        let (start, _stop, step, n) = slice.indices(len)?;
-        // A dimension of at most one item has no stride to overflow: no index but 0 ever
-        // multiplies it. CPython stores the product as C computes it (wrapped), which is what
-        // `.strides` shows; any value is sound there.
-        let stride = if n <= 1 {
-            old_stride.wrapping_mul(step)
-        } else {
-            old_stride.checked_mul(step).ok_or(LayoutError::Overflow("stride"))?
-        };
-        // The start moves even for an empty result, as CPython's `init_slice` does; an empty
-        // result addresses nothing, so a start past what `isize` can hold leaves it in place.
-        match start.checked_mul(old_stride) {
-            Some(delta) => match self.shift(dim, delta) {
-                Err(LayoutError::Overflow(_)) if n == 0 => {}
+        let axis = slice.on_axis(len, old_stride)?;
+        if let Some(delta) = axis.delta {
+            match self.shift(dim, delta) {
+                // An empty result addresses nothing: its start may stay in place.
+                Err(LayoutError::Overflow(_)) if axis.len == 0 => {}
                 r => r?,
-            },
-            None if n == 0 => {}
-            None => return Err(LayoutError::Overflow("offset")),
+            }
         }
         if let (Some(extent), Some(s)) = (self.shape.get_mut(dim), self.strides.get_mut(dim)) {
-            *extent = n;
-            *s = stride;
+            *extent = axis.len;
+            *s = axis.stride;
         }
         Ok(())
     }
