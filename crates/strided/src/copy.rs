@@ -138,12 +138,12 @@ fn run_copy(src: &[u8], dst: &mut [u8], (s, t): (isize, isize), n: usize, (ss, t
 #[inline]
 fn gather(src: &[u8], dst: &mut [u8], stride: usize, size: usize) {
     match (size, stride) {
-        (1, 2) => gather_fixed::<1, 2>(src, dst),
+        (1, 2) => gather_low_u16_u8(src, dst),
+        (1, 4) => gather_low_u32_u8(src, dst),
+        (2, 4) => gather_low_u32_u16(src, dst),
+        (4, 8) => gather_low_u64_u32(src, dst),
+        (8, 16) => gather_low_u128_u64(src, dst),
         (1, 3) => gather_fixed::<1, 3>(src, dst),
-        (1, 4) => gather_fixed::<1, 4>(src, dst),
-        (2, 4) => gather_fixed::<2, 4>(src, dst),
-        (4, 8) => gather_fixed::<4, 8>(src, dst),
-        (8, 16) => gather_fixed::<8, 16>(src, dst),
         (1, _) => {
             for (d, x) in dst.iter_mut().zip(src.iter().step_by(stride)) {
                 *d = *x;
@@ -161,6 +161,56 @@ fn gather(src: &[u8], dst: &mut [u8], stride: usize, size: usize) {
     }
 }
 
+/// Gathers of items whose stride is a wider unsigned integer's width: each source word is read
+/// little-endian and truncated to the item's type, whose little-endian bytes are the word's
+/// first bytes, so the result is the item on any byte order. The compiler turns a block of
+/// such truncations into vector packs (the byte-copy loop it replaces stores one item per
+/// instruction: 5.8x slower for `u8` at stride 2, 2x for `u32` at stride 8).
+macro_rules! gather_low_parts {
+    ($($(#[$doc:meta])* $name:ident: $wide:ty => $item:ty;)*) => {$(
+        $(#[$doc])*
+        #[inline]
+        fn $name(src: &[u8], dst: &mut [u8]) {
+            const WIDE: usize = core::mem::size_of::<$wide>();
+            const SIZE: usize = core::mem::size_of::<$item>();
+            // One 64-byte cache line of the source per block.
+            const BLOCK: usize = 64 / WIDE;
+            // Full blocks whose source words lie wholly inside `src` (a run's last item is
+            // only `SIZE` bytes long, not `WIDE`).
+            let full = (dst.len() / (BLOCK * SIZE)).min(src.len() / (BLOCK * WIDE));
+            for (db, sb) in dst.chunks_exact_mut(BLOCK * SIZE).zip(src.chunks_exact(BLOCK * WIDE)).take(full) {
+                let mut words = [0 as $wide; BLOCK];
+                for (w, b) in words.iter_mut().zip(sb.chunks_exact(WIDE)) {
+                    let mut le = [0u8; WIDE];
+                    le.copy_from_slice(b);
+                    *w = <$wide>::from_le_bytes(le);
+                }
+                for (d, w) in db.chunks_exact_mut(SIZE).zip(words) {
+                    // Truncation keeps the low `SIZE` bytes: the item.
+                    d.copy_from_slice(&(w as $item).to_le_bytes());
+                }
+            }
+            let done = full * BLOCK;
+            for (d, c) in dst[done * SIZE..].chunks_exact_mut(SIZE).zip(src[done * WIDE..].chunks(WIDE)) {
+                d.copy_from_slice(&c[..SIZE]);
+            }
+        }
+    )*};
+}
+
+gather_low_parts! {
+    /// `u8` items at stride 2.
+    gather_low_u16_u8: u16 => u8;
+    /// `u8` items at stride 4.
+    gather_low_u32_u8: u32 => u8;
+    /// 2-byte items at stride 4.
+    gather_low_u32_u16: u32 => u16;
+    /// 4-byte items at stride 8.
+    gather_low_u64_u32: u64 => u32;
+    /// 8-byte items at stride 16.
+    gather_low_u128_u64: u128 => u64;
+}
+
 /// Gathers items of a size known at compile time (the copy is a load and a store, not a
 /// `memcpy` call).
 #[inline]
@@ -171,7 +221,7 @@ fn gather_sized<const SIZE: usize>(src: &[u8], dst: &mut [u8], stride: usize) {
     }
 }
 
-/// Gathers with a stride known at compile time, in blocks the compiler can vectorise.
+/// Gathers with a stride known at compile time, in blocks the compiler can unroll.
 #[inline]
 fn gather_fixed<const SIZE: usize, const STRIDE: usize>(src: &[u8], dst: &mut [u8]) {
     const BLOCK: usize = 16;
@@ -383,14 +433,11 @@ fn transpose_like(p: &Plan) -> Option<Plan> {
     Some(Plan { dims, itemsize: p.itemsize })
 }
 
-/// A cache-blocked copy of the two innermost dimensions, in tiles of `TILE × TILE` items.
+/// A cache-blocked copy of the two innermost dimensions of a transpose-like plan (the
+/// destination contiguous along the innermost, the source fastest along the other one).
 fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) -> Result<(), LayoutError> {
-    const TILE: usize = 32;
     let nd = p.dims.len();
-    let (n_in, s_in, t_in) = p.dims[nd - 1];
-    let (n_out, s_out, t_out) = p.dims[nd - 2];
     let outer = Plan { dims: p.dims[..nd - 2].iter().copied().collect(), itemsize: p.itemsize };
-    let size = p.itemsize;
     // Each call of the outer plan hands one 2-D block's origin.
     let mut origins = Vec::new();
     if outer.dims.is_empty() {
@@ -402,18 +449,115 @@ fn blocked_copy(src: &[u8], dst: &mut [u8], p: &Plan, src0: isize, dst0: isize) 
             }
         });
     }
-    for (s0, t0) in origins {
-        for ib in (0..n_out).step_by(TILE) {
-            for jb in (0..n_in).step_by(TILE) {
-                for i in ib..(ib + TILE).min(n_out) {
-                    let s = s0 + i as isize * s_out + jb as isize * s_in;
-                    let t = t0 + i as isize * t_out + jb as isize * t_in;
-                    run_copy(src, dst, (s, t), (jb + TILE).min(n_in) - jb, (s_in, t_in), size);
-                }
+    let block = Block { out: p.dims[nd - 2], inner: p.dims[nd - 1], itemsize: p.itemsize };
+    match p.itemsize {
+        1 => Tiles::<1, 64>::new().blocks(src, dst, &origins, &block),
+        2 => Tiles::<2, 32>::new().blocks(src, dst, &origins, &block),
+        4 => Tiles::<4, 32>::new().blocks(src, dst, &origins, &block),
+        8 => Tiles::<8, 32>::new().blocks(src, dst, &origins, &block),
+        16 => Tiles::<16, 16>::new().blocks(src, dst, &origins, &block),
+        _ => {
+            for &origin in &origins {
+                block.direct(src, dst, origin, (0, block.out.0), (0, block.inner.0));
             }
         }
     }
     Ok(())
+}
+
+/// The two innermost dimensions of a transpose-like plan: `out` (extent, source stride,
+/// destination stride), along which the source is fastest, and `inner`, along which the
+/// destination is contiguous.
+struct Block {
+    out: Dim,
+    inner: Dim,
+    itemsize: usize,
+}
+
+impl Block {
+    /// Copies the items `rows × cols` (index ranges along `out` and `inner`) of the block at
+    /// `origin` row by row, in tiles of `TILE × TILE` items: the edges the buffered tiles leave,
+    /// and item sizes without a buffered kernel.
+    fn direct(&self, src: &[u8], dst: &mut [u8], (s0, t0): (isize, isize), rows: (usize, usize), cols: (usize, usize)) {
+        const TILE: usize = 32;
+        let ((_, s_out, t_out), (_, s_in, t_in)) = (self.out, self.inner);
+        for ib in (rows.0..rows.1).step_by(TILE) {
+            for jb in (cols.0..cols.1).step_by(TILE) {
+                for i in ib..(ib + TILE).min(rows.1) {
+                    let s = s0 + i as isize * s_out + jb as isize * s_in;
+                    let t = t0 + i as isize * t_out + jb as isize * t_in;
+                    run_copy(src, dst, (s, t), (jb + TILE).min(cols.1) - jb, (s_in, t_in), self.itemsize);
+                }
+            }
+        }
+    }
+}
+
+/// Tiles of `T × T` items of `SIZE` bytes copied through a buffer: each tile's source is read
+/// along its fast dimension (`out`) into the buffer and its destination written row by row
+/// along `inner`, so every cache line on either side is touched in one burst. A direct walk of
+/// a tile revisits each source line once per row of the tile, and a transpose's power-of-two
+/// strides map those lines to one cache set, where they evict each other between visits
+/// (2048² `f64`: 12.6 ms direct, 8.1 ms buffered, a 32 × 32-blocked hand loop 11.7 ms).
+#[repr(align(64))]
+struct Tiles<const SIZE: usize, const T: usize> {
+    /// `buf[j][i]` holds the item at row `i`, column `j` of the tile; aligned to a cache line,
+    /// so each of its columns spans the fewest lines.
+    buf: [[[u8; SIZE]; T]; T],
+}
+
+impl<const SIZE: usize, const T: usize> Tiles<SIZE, T> {
+    fn new() -> Self {
+        Self { buf: [[[0; SIZE]; T]; T] }
+    }
+
+    fn blocks(&mut self, src: &[u8], dst: &mut [u8], origins: &[(isize, isize)], block: &Block) {
+        let ((n_out, s_out, t_out), (n_in, s_in, t_in)) = (block.out, block.inner);
+        let (full_out, full_in) = (n_out - n_out % T, n_in - n_in % T);
+        for &(s0, t0) in origins {
+            for ib in (0..full_out).step_by(T) {
+                for jb in (0..full_in).step_by(T) {
+                    let s = s0 + ib as isize * s_out + jb as isize * s_in;
+                    let t = t0 + ib as isize * t_out + jb as isize * t_in;
+                    Self::tile(&mut self.buf, src, dst, (s, t), (s_out, t_out), s_in);
+                }
+            }
+            // The partial tiles: the columns past the last full tile, then the rows below.
+            block.direct(src, dst, (s0, t0), (0, n_out), (full_in, n_in));
+            block.direct(src, dst, (s0, t0), (full_out, n_out), (0, full_in));
+        }
+    }
+
+    /// One full tile whose first item is at `s` in `src` and `t` in `dst`; the destination's
+    /// stride along `inner` is `SIZE`.
+    #[inline]
+    fn tile(
+        buf: &mut [[[u8; SIZE]; T]; T],
+        src: &[u8],
+        dst: &mut [u8],
+        (s, t): (isize, isize),
+        (s_out, t_out): (isize, isize),
+        s_in: isize,
+    ) {
+        for (j, column) in (0isize..).zip(buf.iter_mut()) {
+            let at = s + j * s_in;
+            if s_out == SIZE as isize {
+                let at = at as usize;
+                column.as_flattened_mut().copy_from_slice(&src[at..at + T * SIZE]);
+            } else {
+                for (i, item) in (0isize..).zip(column.iter_mut()) {
+                    let a = (at + i * s_out) as usize;
+                    item.copy_from_slice(&src[a..a + SIZE]);
+                }
+            }
+        }
+        for i in 0..T {
+            let at = (t + i as isize * t_out) as usize;
+            for (item, column) in dst[at..at + T * SIZE].chunks_exact_mut(SIZE).zip(buf.iter()) {
+                item.copy_from_slice(&column[i]);
+            }
+        }
+    }
 }
 
 /// Calls `f(first, n, stride)` for each run of items along the innermost merged dimension,

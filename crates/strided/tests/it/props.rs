@@ -310,3 +310,60 @@ proptest! {
         prop_assert_eq!(one.check_within(len), two.check_within(len));
     }
 }
+
+#[test]
+fn strided_runs_of_every_gather_kernel_match_brute_force() {
+    // Every item size and stride the gather picks a kernel for (the vector packs of the low
+    // parts, the unrolled stride 3, the general ones), run lengths around the kernels' block
+    // sizes (32 items and fewer) so full blocks, partial blocks and tails all run, as one row
+    // and as rows of a 2-D layout with a gap between rows.
+    let mem = memory(1 << 16);
+    for (itemsize, stride) in
+        [(1, 2), (1, 3), (1, 4), (1, 5), (2, 4), (2, 6), (4, 8), (4, 12), (8, 16), (8, 24), (16, 32), (3, 6)]
+    {
+        for n in (0..=70).chain([127, 128, 129, 200]) {
+            for offset in [0isize, 1, 5] {
+                let one = StridedLayout::new(itemsize, &[n], &[stride as isize], offset).unwrap();
+                let mut out = vec![0u8; one.nbytes()];
+                copy_to_contiguous(&mem, &one, Order::C, &mut out).unwrap();
+                assert_eq!(out, naive_gather(&mem, &one, Order::C), "{itemsize} {stride} {n} {offset}");
+                let row = (n * stride + 7) as isize;
+                let two = StridedLayout::new(itemsize, &[3, n], &[row, stride as isize], offset).unwrap();
+                let mut out = vec![0u8; two.nbytes()];
+                copy_to_contiguous(&mem, &two, Order::C, &mut out).unwrap();
+                assert_eq!(out, naive_gather(&mem, &two, Order::C), "rows {itemsize} {stride} {n} {offset}");
+            }
+        }
+    }
+}
+
+#[test]
+fn buffered_transpose_tiles_match_brute_force() {
+    // Transposes large enough for the cache-blocked path (source rows of 512 bytes or more)
+    // with extents that leave partial tiles, for every item size with a buffered tile kernel
+    // and one without (3): plain, with the source's fast dimension strided (`[:, ::2]` then
+    // transposed), reversed along either axis, and with an outer dimension (a 3-D permute).
+    let every_other = Index::Slice(Slice::new(None, None, Some(2)));
+    let reverse = Index::Slice(Slice::new(None, None, Some(-1)));
+    let all = Index::Slice(Slice::new(None, None, None));
+    for itemsize in [1usize, 2, 3, 4, 8, 16] {
+        let (rows, cols) = (150, 1100 / itemsize + 1);
+        let base = StridedLayout::contiguous(itemsize, &[rows, cols]).unwrap();
+        let mem = memory(base.nbytes());
+        let views = [
+            base.transpose().unwrap(),
+            base.apply(&[all, every_other]).unwrap().transpose().unwrap(),
+            base.apply(&[reverse, all]).unwrap().transpose().unwrap(),
+            base.apply(&[all, reverse]).unwrap().transpose().unwrap(),
+            StridedLayout::contiguous(itemsize, &[3, 50, cols]).unwrap().permute(&[0, 2, 1]).unwrap(),
+            StridedLayout::contiguous(itemsize, &[3, 50, cols]).unwrap().permute(&[2, 0, 1]).unwrap(),
+        ];
+        for (k, l) in views.iter().enumerate() {
+            for order in [Order::C, Order::F] {
+                let mut out = vec![0u8; l.nbytes()];
+                copy_to_contiguous(&mem, l, order, &mut out).unwrap();
+                assert_eq!(out, naive_gather(&mem, l, order), "itemsize {itemsize}, view {k}, {order:?}");
+            }
+        }
+    }
+}
