@@ -63,6 +63,9 @@
 
 mod compare;
 mod error;
+// Fresh output memory advised for huge pages: one system call on pages the output owns.
+#[allow(unsafe_code)]
+mod fresh;
 // Unsafe code lives in a few named modules only (`#![deny(unsafe_code)]` everywhere else):
 // `raw` touches exporter memory through proven layouts, `typed` loads `T`s through the same
 // proof, `par` hands parts of that proof to rayon's threads for one call, and `exchange`

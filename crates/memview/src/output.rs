@@ -90,7 +90,7 @@ impl MemoryView<'_> {
         let size = l.itemsize();
         let items = self.with_c_bytes(|bytes| -> Result<Vec<Value>, ViewError> {
             let mut items = Vec::new();
-            items.try_reserve_exact(l.len()).map_err(|_| ViewError::NoMemory(l.len()))?;
+            crate::fresh::try_reserve_exact(&mut items, l.len()).map_err(|_| ViewError::NoMemory(l.len()))?;
             match &live.codec {
                 ItemCodec::Native(c) if c.size() == size => c.unpack_all(bytes, &mut items),
                 // An exporter's item size that is not its format's: no item can be read.
@@ -218,6 +218,7 @@ fn ascii_string(bytes: Vec<u8>) -> String {
 /// written once (never zero-filled first) while the writes stay in cache.
 pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out: &mut Vec<u8>) {
     out.reserve_exact(hex_size(bytes.len(), sep.is_some(), bytes_per_sep));
+    crate::fresh::advise_huge_pages(out);
     hex_pieces(bytes, sep, bytes_per_sep, |piece| out.extend_from_slice(piece));
 }
 

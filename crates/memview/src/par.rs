@@ -350,7 +350,9 @@ fn zeroed_vec<T: Element>(n: usize) -> Option<Vec<T>> {
     }
     // SAFETY: allocated by the global allocator with `T`'s alignment and room for `n` items,
     // all zeroed, and zero bytes are a valid `T` (`Element`: any bits).
-    Some(unsafe { Vec::from_raw_parts(p, n, n) })
+    let mut out = unsafe { Vec::from_raw_parts(p, n, n) };
+    crate::fresh::advise_huge_pages(&mut out);
+    Some(out)
 }
 
 /// Gathers a direct layout's items in C order into `out` (exactly `nbytes` long), each part

@@ -915,7 +915,9 @@ pub(crate) fn alloc_bytes(n: usize) -> Result<Vec<u8>, ViewError> {
     }
     // SAFETY: allocated by the global allocator with `u8`'s layout for `n` bytes, all zeroed
     // (initialised), owned by nothing else: a `Vec` of length and capacity `n`.
-    Ok(unsafe { Vec::from_raw_parts(p, n, n) })
+    let mut out = unsafe { Vec::from_raw_parts(p, n, n) };
+    crate::fresh::advise_huge_pages(&mut out);
+    Ok(out)
 }
 
 /// Calls `f` with every index of `shape` in C or F order (A means C).

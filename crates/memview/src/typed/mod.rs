@@ -266,7 +266,7 @@ impl<T: Element> TypedView<'_, '_, T> {
     pub fn to_vec(&self) -> Result<Vec<T>, ViewError> {
         let n = self.layout.len();
         let mut out: Vec<T> = Vec::new();
-        out.try_reserve_exact(n).map_err(|_| ViewError::NoMemory(self.layout.nbytes()))?;
+        crate::fresh::try_reserve_exact(&mut out, n).map_err(|_| ViewError::NoMemory(self.layout.nbytes()))?;
         if n > 0 && self.layout.is_c_contiguous() {
             let src = self.region.addr(self.layout.offset());
             // SAFETY: a C-contiguous layout checked against the live region: its `nbytes`
@@ -851,7 +851,7 @@ impl<'a> MemoryView<'a> {
     /// ```
     pub fn records<T: format_codec::Record>(&self) -> Result<Vec<T>, ViewError> {
         let mut out = Vec::new();
-        out.try_reserve_exact(self.len()).map_err(|_| ViewError::NoMemory(self.len()))?;
+        crate::fresh::try_reserve_exact(&mut out, self.len()).map_err(|_| ViewError::NoMemory(self.len()))?;
         self.for_each_record(|r| out.push(r))?;
         Ok(out)
     }
