@@ -117,6 +117,8 @@ pub(crate) fn bytes_filled<'py>(
     let data = unsafe { ffi::PyBytes_AsString(raw) }.cast::<u8>();
     // SAFETY: as above: `data` is the object's buffer of `n` bytes, written by `fill` only.
     let out = unsafe { std::slice::from_raw_parts_mut(data, n) };
+    // A large output is faulted in as huge pages, as the core's own outputs are.
+    memview::advise_huge_pages(out);
     fill(out)?;
     Ok(bytes.cast_into::<pyo3::types::PyBytes>()?)
 }
@@ -140,6 +142,7 @@ pub(crate) fn ascii_str_filled<'py>(
     let data = unsafe { ffi::PyUnicode_DATA(raw) }.cast::<u8>();
     // SAFETY: as above: `data` is the string's `n` one-byte characters, written by `fill`.
     let out = unsafe { std::slice::from_raw_parts_mut(data, n) };
+    memview::advise_huge_pages(out);
     fill(out)?;
     Ok(text.cast_into::<pyo3::types::PyString>()?)
 }

@@ -92,6 +92,7 @@ mod typed;
 mod view;
 
 pub use crate::error::ViewError;
+pub use crate::fresh::advise_huge_pages;
 #[cfg(feature = "dlpack")]
 pub use crate::interop::DlpackExport;
 pub use crate::key::Key;

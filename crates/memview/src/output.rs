@@ -218,7 +218,7 @@ fn ascii_string(bytes: Vec<u8>) -> String {
 /// written once (never zero-filled first) while the writes stay in cache.
 pub(crate) fn hex_bytes(bytes: &[u8], sep: Option<u8>, bytes_per_sep: isize, out: &mut Vec<u8>) {
     out.reserve_exact(hex_size(bytes.len(), sep.is_some(), bytes_per_sep));
-    crate::fresh::advise_huge_pages(out);
+    crate::fresh::advise_vec(out);
     hex_pieces(bytes, sep, bytes_per_sep, |piece| out.extend_from_slice(piece));
 }
 

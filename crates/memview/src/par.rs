@@ -351,7 +351,7 @@ fn zeroed_vec<T: Element>(n: usize) -> Option<Vec<T>> {
     // SAFETY: allocated by the global allocator with `T`'s alignment and room for `n` items,
     // all zeroed, and zero bytes are a valid `T` (`Element`: any bits).
     let mut out = unsafe { Vec::from_raw_parts(p, n, n) };
-    crate::fresh::advise_huge_pages(&mut out);
+    crate::fresh::advise_vec(&mut out);
     Some(out)
 }
 

@@ -916,7 +916,7 @@ pub(crate) fn alloc_bytes(n: usize) -> Result<Vec<u8>, ViewError> {
     // SAFETY: allocated by the global allocator with `u8`'s layout for `n` bytes, all zeroed
     // (initialised), owned by nothing else: a `Vec` of length and capacity `n`.
     let mut out = unsafe { Vec::from_raw_parts(p, n, n) };
-    crate::fresh::advise_huge_pages(&mut out);
+    crate::fresh::advise_vec(&mut out);
     Ok(out)
 }
 

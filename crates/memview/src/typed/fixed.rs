@@ -274,7 +274,7 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
     /// ```
     pub fn to_vec(&self) -> Vec<T> {
         let mut out = Vec::with_capacity(self.len());
-        crate::fresh::advise_huge_pages(&mut out);
+        crate::fresh::advise_vec(&mut out);
         self.for_each(|x| out.push(x));
         out
     }
