@@ -38,7 +38,7 @@ use strided::LayoutError;
 /// // Every other column, rows reversed: no copy, no allocation.
 /// let part = img.slice([Slice::stepped(.., -1), Slice::stepped(1.., 2)]).unwrap();
 /// assert_eq!(part.shape(), [3, 2]);
-/// assert_eq!(part.to_vec(), [9.0, 11.0, 5.0, 7.0, 1.0, 3.0]);
+/// assert_eq!(part.to_vec().unwrap(), [9.0, 11.0, 5.0, 7.0, 1.0, 3.0]);
 /// ```
 pub struct FixedView<'v, T: Element, const D: usize> {
     region: Region,
@@ -191,7 +191,7 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
     /// use memview::Slice;
     /// let v = memview::MemoryView::from_bytes(b"abcdef");
     /// let f = v.typed::<u8>().unwrap().fixed::<1>().unwrap();
-    /// assert_eq!(f.slice_axis(0, Slice::stepped(1.., 2)).unwrap().to_vec(), b"bdf");
+    /// assert_eq!(f.slice_axis(0, Slice::stepped(1.., 2)).unwrap().to_vec().unwrap(), b"bdf");
     /// assert!(f.slice_axis(1, ..).is_err());
     /// ```
     #[inline]
@@ -216,7 +216,7 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
     /// let v = memview::MemoryView::from_bytes(&[0, 1, 2, 3, 4, 5]).cast_shape("B", &[2, 3]).unwrap();
     /// let f = v.typed::<u8>().unwrap().fixed::<2>().unwrap();
     /// let corner = f.slice([Slice::from(1..), Slice::stepped(.., -2)]).unwrap();
-    /// assert_eq!(corner.to_vec(), [5, 3]);
+    /// assert_eq!(corner.to_vec().unwrap(), [5, 3]);
     /// ```
     #[inline]
     pub fn slice(&self, slices: [Slice; D]) -> Result<Self, ViewError> {
@@ -265,18 +265,20 @@ impl<T: Element, const D: usize> FixedView<'_, T, D> {
         }
     }
 
-    /// The items in C order, copied into a `Vec`.
+    /// The items in C order, copied into a `Vec`; a `MemoryError`-kind error if it cannot be
+    /// allocated.
     ///
     /// ```
     /// let v = memview::MemoryView::from_bytes(&[1, 2, 3, 4]).cast_shape("B", &[2, 2]).unwrap();
     /// let f = v.typed::<u8>().unwrap().fixed::<2>().unwrap();
-    /// assert_eq!(f.slice_axis(1, 1..).unwrap().to_vec(), [2, 4]);
+    /// assert_eq!(f.slice_axis(1, 1..).unwrap().to_vec().unwrap(), [2, 4]);
     /// ```
-    pub fn to_vec(&self) -> Vec<T> {
-        let mut out = Vec::with_capacity(self.len());
-        crate::fresh::advise_vec(&mut out);
+    pub fn to_vec(&self) -> Result<Vec<T>, ViewError> {
+        let mut out = Vec::new();
+        crate::fresh::try_reserve_exact(&mut out, self.len())
+            .map_err(|_| ViewError::NoMemory(self.len().saturating_mul(core::mem::size_of::<T>())))?;
         self.for_each(|x| out.push(x));
-        out
+        Ok(out)
     }
 }
 
@@ -286,7 +288,7 @@ impl<'v, T: Element> FixedView<'v, T, 2> {
     /// ```
     /// let v = memview::MemoryView::from_bytes(&[0, 1, 2, 3, 4, 5]).cast_shape("B", &[2, 3]).unwrap();
     /// let f = v.typed::<u8>().unwrap().fixed::<2>().unwrap();
-    /// assert_eq!(f.row(-1).unwrap().to_vec(), [3, 4, 5]);
+    /// assert_eq!(f.row(-1).unwrap().to_vec().unwrap(), [3, 4, 5]);
     /// ```
     pub fn row(&self, i: isize) -> Result<FixedView<'v, T, 1>, ViewError> {
         self.fix_axis(0, i)
@@ -297,7 +299,7 @@ impl<'v, T: Element> FixedView<'v, T, 2> {
     /// ```
     /// let v = memview::MemoryView::from_bytes(&[0, 1, 2, 3, 4, 5]).cast_shape("B", &[2, 3]).unwrap();
     /// let f = v.typed::<u8>().unwrap().fixed::<2>().unwrap();
-    /// assert_eq!(f.column(1).unwrap().to_vec(), [1, 4]);
+    /// assert_eq!(f.column(1).unwrap().to_vec().unwrap(), [1, 4]);
     /// assert!(f.column(3).is_err());
     /// ```
     pub fn column(&self, j: isize) -> Result<FixedView<'v, T, 1>, ViewError> {

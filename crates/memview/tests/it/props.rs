@@ -119,15 +119,15 @@ proptest! {
         let (got, got_shape) = match shape.len() {
             1 => {
                 let f = t.fixed::<1>().unwrap().slice([slices[0]]).unwrap();
-                (f.to_vec(), f.shape().to_vec())
+                (f.to_vec().unwrap(), f.shape().to_vec())
             }
             2 => {
                 let f = t.fixed::<2>().unwrap().slice([slices[0], slices[1]]).unwrap();
-                (f.to_vec(), f.shape().to_vec())
+                (f.to_vec().unwrap(), f.shape().to_vec())
             }
             _ => {
                 let f = t.fixed::<3>().unwrap().slice([slices[0], slices[1], slices[2]]).unwrap();
-                (f.to_vec(), f.shape().to_vec())
+                (f.to_vec().unwrap(), f.shape().to_vec())
             }
         };
         prop_assert_eq!(&got, &expected);
@@ -146,11 +146,11 @@ proptest! {
             // Rows and columns are the views `g[i, :]` and `g[:, j]`.
             for i in -(r as isize)..r as isize {
                 let row = general.view(memview::s![i, ..]).unwrap();
-                prop_assert_eq!(f.row(i).unwrap().to_vec(), row.typed::<u8>().unwrap().to_vec().unwrap());
+                prop_assert_eq!(f.row(i).unwrap().to_vec().unwrap(), row.typed::<u8>().unwrap().to_vec().unwrap());
             }
             for j in -(c as isize)..c as isize {
                 let column = general.view(memview::s![.., j]).unwrap();
-                prop_assert_eq!(f.column(j).unwrap().to_vec(), column.typed::<u8>().unwrap().to_vec().unwrap());
+                prop_assert_eq!(f.column(j).unwrap().to_vec().unwrap(), column.typed::<u8>().unwrap().to_vec().unwrap());
             }
             prop_assert!(f.row(r as isize).is_err() && f.column(-(c as isize) - 1).is_err());
             // A write through the fixed view is a write of the view's item.
