@@ -143,7 +143,7 @@ fn gather(src: &[u8], dst: &mut [u8], stride: usize, size: usize) {
         (2, 4) => gather_low_u32_u16(src, dst),
         (4, 8) => gather_low_u64_u32(src, dst),
         (8, 16) => gather_low_u128_u64(src, dst),
-        (1, 3) => gather_fixed::<1, 3>(src, dst),
+        (1, 3) => gather_u8_every_third(src, dst),
         (1, _) => {
             for (d, x) in dst.iter_mut().zip(src.iter().step_by(stride)) {
                 *d = *x;
@@ -221,22 +221,37 @@ fn gather_sized<const SIZE: usize>(src: &[u8], dst: &mut [u8], stride: usize) {
     }
 }
 
-/// Gathers with a stride known at compile time, in blocks the compiler can unroll.
+/// Gathers every third byte (one channel of interleaved RGB pixels), eight at a time: three
+/// little-endian words hold 24 source bytes, and shifts pick bytes 0, 3, ..., 21 into one
+/// word (about 1.7x the byte loop, which stores one byte per instruction). Little-endian
+/// reads and writes make the byte numbering that of memory on any byte order.
 #[inline]
-fn gather_fixed<const SIZE: usize, const STRIDE: usize>(src: &[u8], dst: &mut [u8]) {
-    const BLOCK: usize = 16;
-    let n = dst.len() / SIZE;
-    // Full blocks whose source bytes lie wholly inside `src` (the last item of a run is
-    // only `SIZE` bytes long, not `STRIDE`).
-    let full = (n / BLOCK).min(src.len() / (BLOCK * STRIDE));
-    for (db, sb) in dst.chunks_exact_mut(BLOCK * SIZE).zip(src.chunks_exact(BLOCK * STRIDE)).take(full) {
-        for k in 0..BLOCK {
-            db[k * SIZE..(k + 1) * SIZE].copy_from_slice(&sb[k * STRIDE..k * STRIDE + SIZE]);
-        }
+fn gather_u8_every_third(src: &[u8], dst: &mut [u8]) {
+    let word = |b: &[u8]| {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(b);
+        u64::from_le_bytes(le)
+    };
+    // The byte `k` of a little-endian word, moved to byte `to`.
+    let pick = |w: u64, k: u32, to: u32| ((w >> (8 * k)) & 0xff) << (8 * to);
+    // Full groups whose 24 source bytes lie wholly inside `src` (a run's last item is one
+    // byte, not three).
+    let full = (dst.len() / 8).min(src.len() / 24);
+    for (d, s) in dst.chunks_exact_mut(8).zip(src.chunks_exact(24)).take(full) {
+        let (a, b, c) = (word(&s[..8]), word(&s[8..16]), word(&s[16..]));
+        let out = pick(a, 0, 0)
+            | pick(a, 3, 1)
+            | pick(a, 6, 2)
+            | pick(b, 1, 3)
+            | pick(b, 4, 4)
+            | pick(b, 7, 5)
+            | pick(c, 2, 6)
+            | pick(c, 5, 7);
+        d.copy_from_slice(&out.to_le_bytes());
     }
-    let done = full * BLOCK;
-    for (db, sb) in dst[done * SIZE..].chunks_exact_mut(SIZE).zip(src[done * STRIDE..].chunks(STRIDE)) {
-        db.copy_from_slice(&sb[..SIZE]);
+    let done = full * 8;
+    for (d, s) in dst[done..].iter_mut().zip(src[done * 3..].chunks(3)) {
+        *d = s[0];
     }
 }
 
