@@ -61,7 +61,7 @@ fn enabled() -> bool {
 #[cfg(all(target_os = "linux", not(miri)))]
 fn advise(start: *mut u8, len: usize) {
     const HUGE_PAGE: usize = 2 << 20;
-    let first = start.addr().next_multiple_of(HUGE_PAGE);
+    let Some(first) = start.addr().checked_next_multiple_of(HUGE_PAGE) else { return };
     let end = start.addr().saturating_add(len) / HUGE_PAGE * HUGE_PAGE;
     if end <= first {
         return;
