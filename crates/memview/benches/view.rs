@@ -32,23 +32,12 @@ fn to_bytes(c: &mut Criterion) {
     g.finish();
 }
 
-/// A fresh zeroed `Vec<f64>` whose 2 MiB-aligned pages are advised for huge pages before the
-/// first write: the allocation policy of memview's large outputs (`fresh.rs`), for references
-/// that are like for like with it.
+/// A fresh zeroed `Vec<f64>` advised for huge pages before the first write
+/// (`memview::advise_huge_pages`): the allocation policy of memview's large outputs, for
+/// references that are like for like with it.
 fn fresh_advised(n: usize) -> Vec<f64> {
     let mut v = vec![0.0f64; n];
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let start = v.as_mut_ptr().cast::<u8>();
-        let first = start.addr().next_multiple_of(HUGE);
-        let end = (start.addr() + n * 8) / HUGE * HUGE;
-        if end > first {
-            // SAFETY: advice on whole pages inside the vector's allocation; it changes no
-            // contents or protection (see memview's `fresh.rs`).
-            unsafe { libc::madvise(start.wrapping_add(first - start.addr()).cast(), end - first, libc::MADV_HUGEPAGE) };
-        }
-    }
+    memview::advise_huge_pages(&mut v);
     v
 }
 

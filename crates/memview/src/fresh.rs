@@ -28,18 +28,19 @@ pub(crate) fn advise_vec<T>(v: &mut Vec<T>) {
 /// Asks Linux to back the whole 2 MiB pages inside `buf` with huge pages before they are
 /// first written, as memview does for its own large outputs (`to_bytes`, `hex`, `to_list`):
 /// for a caller that fills a large buffer it has just allocated, such as an extension filling
-/// a fresh `bytes` object. Buffers under 4 MiB, other systems, Miri and
-/// `MEMVIEW_MADVISE_HUGEPAGE=0` leave it alone; the contents never change.
+/// a fresh `bytes` object or a `Vec<f64>` of results. Buffers under 4 MiB, other systems,
+/// Miri and `MEMVIEW_MADVISE_HUGEPAGE=0` leave it alone; the contents never change.
 ///
 /// ```
-/// let mut out = vec![0u8; 8 << 20];
+/// let mut out = vec![0.0f64; 1 << 20];
 /// memview::advise_huge_pages(&mut out);
-/// out.fill(7);
-/// assert!(out.iter().all(|&b| b == 7));
+/// out.fill(7.5);
+/// assert!(out.iter().all(|&x| x == 7.5));
 /// ```
-pub fn advise_huge_pages(buf: &mut [u8]) {
-    if buf.len() >= HUGE_OUTPUT && enabled() {
-        advise(buf.as_mut_ptr(), buf.len());
+pub fn advise_huge_pages<T>(buf: &mut [T]) {
+    let bytes = core::mem::size_of_val(buf);
+    if bytes >= HUGE_OUTPUT && enabled() {
+        advise(buf.as_mut_ptr().cast::<u8>(), bytes);
     }
 }
 
